@@ -1,0 +1,61 @@
+# The interface: `make demo`, `make ui`, `make test`, `make bench`, `make lint`.
+# Everything is installed from the lock file into .venv by `make setup`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+UV := .tools/bin/uv
+HOST ?= 127.0.0.1
+PORT ?= 3000
+export DAGSTER_HOME ?= $(CURDIR)/data/.dagster_home
+DBT_SOURCES := $(shell find dbt_project/models dbt_project/macros dbt_project/seeds dbt_project/tests -type f 2>/dev/null) dbt_project/dbt_project.yml dbt_project/profiles.yml
+MANIFEST := dbt_project/target/manifest.json
+
+.PHONY: setup manifest demo demo-national ui test lint bench browser clean instance
+
+setup: $(VENV)/.installed
+
+$(UV):
+	$(PYTHON) -m venv .tools
+	.tools/bin/pip install --quiet --disable-pip-version-check uv==0.13.8
+
+$(VENV)/.installed: pyproject.toml uv.lock | $(UV)
+	$(UV) sync --frozen --python $(PYTHON)
+	touch $@
+
+# The dbt manifest, prepared explicitly (never at import).
+manifest: $(MANIFEST)
+$(MANIFEST): $(VENV)/.installed $(DBT_SOURCES)
+	$(BIN)/dagster-dbt project prepare-and-package --file orchestration/dbt_project.py
+	touch $@
+
+instance:
+	@mkdir -p $(DAGSTER_HOME)
+	@test -f $(DAGSTER_HOME)/dagster.yaml || cp orchestration/dagster.yaml $(DAGSTER_HOME)/dagster.yaml
+
+demo: setup manifest instance
+	$(BIN)/quartiers demo
+
+demo-national: setup manifest instance
+	QUARTIERS_DATA_DIR=$(CURDIR)/data/national $(BIN)/quartiers demo --national
+
+ui: setup manifest instance
+	$(BIN)/dagster dev -w workspace.yaml -h $(HOST) -p $(PORT)
+
+lint: setup
+	$(BIN)/ruff check .
+	$(BIN)/sqlfluff lint dbt_project/models dbt_project/tests --disable-progress-bar
+
+# Headless Chromium from Debian's packages, for the browser tests.
+browser:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	  else echo "chromium missing: sudo apt-get install chromium"; exit 1; fi; }
+
+test: setup manifest lint browser
+	$(BIN)/pytest
+
+bench: setup manifest
+	$(BIN)/python -m benchmarks.run
+
+clean:
+	rm -rf data dbt_project/target dbt_project/logs .pytest_cache

@@ -1,0 +1,141 @@
+"""Ingestion: one dynamic partition per inbox file (keyed by the hash of its bytes).
+
+A backfill of many files is one run (single-run backfill policy) and one transaction.
+"""
+
+
+import dagster as dg
+
+from assets.raw_tables import ensure_raw_schema, registered_hashes, write_batch
+from assets.reference import WAREHOUSE_POOL
+from orchestration.resources import PlatformSettings, Warehouse
+from returns.inbox import index_by_hash, received_at
+from returns.process import FileResult, process_batch
+from returns.readers import Limits
+from returns.validate import Referential
+
+inbox_partitions = dg.DynamicPartitionsDefinition(name="inbox_files")
+
+RAW_TABLE_ASSETS = {
+    "raw_activity_rows": "Lignes d'actions acceptées (bilans d'activité), avec leur origine.",
+    "raw_partner_rows": "Lignes de partenaires acceptées, avec leur origine.",
+    "raw_funding_rows": "Lignes de financement acceptées (export du système de subventions).",
+    "raw_quarantine": "Lignes et fichiers refusés : règle, champ, valeur et motif en français.",
+    "raw_files": "Registre des fichiers reçus : statut, lignes lues, acceptées, refusées.",
+}
+
+
+class IngestConfig(dg.Config):
+    reprocess: bool = False  # read again files already registered (after a contract change)
+
+
+def _load_referential(con) -> Referential:
+    exists = con.execute(
+        "SELECT count(*) FROM information_schema.tables "
+        "WHERE table_schema = 'raw' AND table_name = 'qpv_referential'").fetchall()[0][0]
+    if not exists:
+        return Referential.empty()
+    return Referential(con.sql(
+        "SELECT DISTINCT generation::INTEGER AS generation, qpv_code, commune_code "
+        "FROM raw.qpv_referential").pl())
+
+
+def file_metadata(result: FileResult) -> dict[str, dg.MetadataValue]:
+    s = result.summary()
+    return {
+        "fichier": dg.MetadataValue.text(s["file"]),
+        "statut": dg.MetadataValue.text(s["status"]),
+        "types": dg.MetadataValue.text(", ".join(s["kinds"]) or "aucun"),
+        "lignes lues": dg.MetadataValue.int(s["rows_read"]),
+        "lignes acceptées": dg.MetadataValue.int(s["rows_accepted"]),
+        "lignes refusées": dg.MetadataValue.int(s["rows_quarantined"]),
+        "motifs": dg.MetadataValue.json(s["reasons_by_rule"]),
+        "colonnes supprimées (données personnelles)": dg.MetadataValue.text(
+            ", ".join(s["dropped_columns"]) or "aucune"),
+        "colonnes mises de côté": dg.MetadataValue.text(", ".join(s["extra_columns"]) or "aucune"),
+    }
+
+
+@dg.multi_asset(
+    specs=[dg.AssetSpec(key, description=desc, group_name="ingestion", kinds={"duckdb", "polars"},
+                        deps=["raw_qpv_referential"], partitions_def=inbox_partitions)
+           for key, desc in RAW_TABLE_ASSETS.items()],
+    partitions_def=inbox_partitions,
+    backfill_policy=dg.BackfillPolicy.single_run(),
+    pool=WAREHOUSE_POOL,
+    can_subset=False,
+)
+def ingest_returns(context: dg.AssetExecutionContext, config: IngestConfig,
+                   settings: PlatformSettings, warehouse: Warehouse):
+    s = settings.get()
+    keys = list(context.partition_keys)
+    index = index_by_hash(s.inbox)
+    gone = [k for k in keys if k not in index]
+    if gone:
+        raise dg.Failure(f"{len(gone)} fichier(s) absent(s) de la boîte de dépôt {s.inbox} : "
+                         f"{', '.join(k[:12] for k in gone)}")
+    with warehouse.connect() as con:
+        ensure_raw_schema(con)
+        done = set() if config.reprocess else registered_hashes(con)
+        todo = {k: index[k] for k in keys if k not in done}
+        referential = _load_referential(con)
+        known = con.sql(
+            "SELECT DISTINCT campaign_year, scheme, grant_file FROM raw.activity_rows "
+            "WHERE file_hash NOT IN (SELECT unnest($1))", params=[list(todo)]).pl()
+        results = process_batch(
+            list(todo.values()), limits=Limits(s.max_file_bytes, s.max_rows),
+            referential=referential, known_actions=known,
+            digests={p: k for k, p in todo.items()})
+        write_batch(con, results, {r.file_hash: received_at(r.path) for r in results})
+    for r in results:
+        context.log_event(dg.AssetObservation(
+            asset_key="raw_files", partition=r.file_hash, metadata=file_metadata(r)))
+    skipped = len(keys) - len(todo)
+    totals = {
+        "fichiers lus": dg.MetadataValue.int(len(results)),
+        "fichiers déjà reçus (ignorés)": dg.MetadataValue.int(skipped),
+        "lignes lues": dg.MetadataValue.int(sum(r.rows_read for r in results)),
+        "lignes acceptées": dg.MetadataValue.int(sum(r.rows_accepted for r in results)),
+        "lignes refusées": dg.MetadataValue.int(sum(r.rows_quarantined for r in results)),
+        "fichiers refusés": dg.MetadataValue.int(sum(r.refused is not None for r in results)),
+    }
+    if results:
+        totals["par fichier"] = dg.MetadataValue.md(_markdown(results))
+    for key in RAW_TABLE_ASSETS:
+        yield dg.MaterializeResult(asset_key=key, metadata=totals)
+
+
+def _markdown(results: list[FileResult]) -> str:
+    lines = ["| fichier | statut | lues | acceptées | refusées |", "|---|---|---|---|---|"]
+    for r in results:
+        lines.append(f"| {r.path.name} | {r.status} | {r.rows_read} | {r.rows_accepted} | "
+                     f"{r.rows_quarantined} |")
+    return "\n".join(lines)
+
+
+@dg.asset_check(asset="raw_files", blocking=True,
+                description="Conservation des lignes : pour chaque fichier, lignes lues = "
+                            "lignes acceptées + lignes refusées, dans l'entrepôt.")
+def row_conservation(warehouse: Warehouse) -> dg.AssetCheckResult:
+    with warehouse.connect() as con:
+        ensure_raw_schema(con)
+        broken = con.execute("""
+            WITH accepted AS (
+                SELECT file_hash, count(*) AS n FROM (
+                    SELECT file_hash FROM raw.activity_rows
+                    UNION ALL SELECT file_hash FROM raw.partner_rows
+                    UNION ALL SELECT file_hash FROM raw.funding_rows) GROUP BY file_hash),
+            refused AS (
+                SELECT file_hash, count(DISTINCT (coalesce(sheet, ''), line)) AS n
+                FROM raw.quarantine WHERE line IS NOT NULL GROUP BY file_hash)
+            SELECT f.file_name, f.rows_read, coalesce(a.n, 0) AS accepted,
+                   coalesce(r.n, 0) AS refused
+            FROM raw.files f
+            LEFT JOIN accepted a USING (file_hash) LEFT JOIN refused r USING (file_hash)
+            WHERE f.rows_read <> coalesce(a.n, 0) + coalesce(r.n, 0)""").fetchall()
+        files = con.execute("SELECT count(*) FROM raw.files").fetchall()[0][0]
+    return dg.AssetCheckResult(
+        passed=not broken,
+        metadata={"fichiers vérifiés": files,
+                  "fichiers en écart": dg.MetadataValue.json([list(b) for b in broken])},
+    )

@@ -1,0 +1,45 @@
+"""Publication: the analysts' snapshot, then the delegates' static site built from it."""
+
+
+from collections.abc import Sequence
+
+import dagster as dg
+
+from assets.reference import WAREHOUSE_POOL
+from assets.snapshot import publish_snapshot
+from dashboards.site import build_site
+from orchestration.resources import PlatformSettings, Warehouse
+
+
+def build_publication_assets(mart_keys: Sequence[dg.AssetKey]) -> list[dg.AssetsDefinition]:
+    @dg.asset(deps=list(mart_keys), group_name="publication", pool=WAREHOUSE_POOL,
+              kinds={"duckdb"},
+              description="Copie en lecture seule de l'entrepôt pour les analystes, remplacée "
+                          "atomiquement après chaque construction réussie.")
+    def analysts_snapshot(settings: PlatformSettings, warehouse: Warehouse) -> dg.MaterializeResult:
+        target = settings.get().snapshot
+        with warehouse.connect() as con:
+            counts = publish_snapshot(con, target)
+        return dg.MaterializeResult(metadata={
+            "chemin": dg.MetadataValue.path(str(target)),
+            "tables": dg.MetadataValue.int(len(counts)),
+            "taille (Mo)": round(target.stat().st_size / 1e6, 1),
+            **{k: dg.MetadataValue.int(v) for k, v in counts.items() if k.startswith("marts.")},
+        })
+
+    @dg.asset(deps=[analysts_snapshot], group_name="publication", kinds={"plotly", "html"},
+              description="Site statique des tableaux de bord des délégués du préfet : un index "
+                          "et une page par région et par département, hors ligne.")
+    def dashboards_site(settings: PlatformSettings) -> dg.MaterializeResult:
+        s = settings.get()
+        result = build_site(s.snapshot, s.site, referential_label=s.referential_label,
+                            boundaries_file=s.boundaries_file,
+                            regions_boundaries_file=s.region_boundaries_file)
+        return dg.MaterializeResult(metadata={
+            "index": dg.MetadataValue.path(str(result.index)),
+            "pages": dg.MetadataValue.int(len(result.pages)),
+            "pages réécrites": dg.MetadataValue.int(len(result.written)),
+            "durée (s)": round(result.seconds, 2),
+        })
+
+    return [analysts_snapshot, dashboards_site]

@@ -1,0 +1,95 @@
+"""The `raw` schema: DDL derived from the contract, and the one transaction that writes a
+batch of files. No Dagster here, so tests can call it on any DuckDB connection."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import duckdb
+import polars as pl
+
+from returns.contract import KINDS, FieldType
+from returns.process import FileResult
+
+_SQL_TYPES: dict[FieldType, str] = {"int": "INTEGER", "year": "INTEGER", "decimal": "DOUBLE",
+                                    "date": "DATE"}
+ORIGIN = {"file_hash": "VARCHAR", "file_name": "VARCHAR", "sheet": "VARCHAR", "line": "INTEGER",
+          "received_at": "TIMESTAMP", "ingested_at": "TIMESTAMP"}
+FILES = {"file_hash": "VARCHAR PRIMARY KEY", "file_name": "VARCHAR", "size_bytes": "BIGINT",
+         "received_at": "TIMESTAMP", "ingested_at": "TIMESTAMP", "status": "VARCHAR",
+         "kinds": "VARCHAR", "rows_read": "INTEGER", "rows_accepted": "INTEGER",
+         "rows_quarantined": "INTEGER", "rows_ignored": "INTEGER", "dropped_columns": "VARCHAR",
+         "extra_columns": "VARCHAR", "report_path": "VARCHAR", "retracted_at": "TIMESTAMP",
+         "retraction_reason": "VARCHAR"}
+QUARANTINE = {"file_hash": "VARCHAR", "file_name": "VARCHAR", "sheet": "VARCHAR",
+              "line": "INTEGER", "kind": "VARCHAR", "rule": "VARCHAR", "field": "VARCHAR",
+              "value": "VARCHAR", "reason": "VARCHAR", "received_at": "TIMESTAMP",
+              "ingested_at": "TIMESTAMP"}
+
+
+def table_columns() -> dict[str, dict[str, str]]:
+    tables = {k.table: ORIGIN | {f.name: _SQL_TYPES.get(f.type, "VARCHAR") for f in k.fields}
+              for k in KINDS}
+    return tables | {"quarantine": QUARANTINE, "files": FILES}
+
+
+def ensure_raw_schema(con: duckdb.DuckDBPyConnection) -> None:
+    """Create the raw tables, and add columns a newer contract introduced."""
+    con.execute("CREATE SCHEMA IF NOT EXISTS raw")
+    for table, columns in table_columns().items():
+        cols = ", ".join(f'"{c}" {t}' for c, t in columns.items())
+        con.execute(f"CREATE TABLE IF NOT EXISTS raw.{table} ({cols})")
+        for c, t in columns.items():
+            con.execute(f'ALTER TABLE raw.{table} ADD COLUMN IF NOT EXISTS "{c}" '
+                        f"{t.replace(' PRIMARY KEY', '')}")
+
+
+def registered_hashes(con: duckdb.DuckDBPyConnection) -> set[str]:
+    return {h for (h,) in con.execute("SELECT file_hash FROM raw.files").fetchall()}
+
+
+def _insert(con: duckdb.DuckDBPyConnection, table: str, frame: pl.DataFrame) -> None:
+    if frame.is_empty():
+        return
+    con.register("_batch", frame.to_arrow())
+    try:
+        con.execute(f"INSERT INTO raw.{table} BY NAME SELECT * FROM _batch")
+    finally:
+        con.unregister("_batch")
+
+
+def write_batch(con: duckdb.DuckDBPyConnection, results: list[FileResult],
+                received_at: dict[str, datetime], report_paths: dict[str, str] | None = None,
+                ingested_at: datetime | None = None) -> None:
+    """Replace everything the warehouse holds for these files, in one transaction: a crash
+    leaves the warehouse as if the batch had never been read."""
+    now = ingested_at or datetime.now(UTC).replace(tzinfo=None)
+    hashes = [r.file_hash for r in results]
+    con.execute("BEGIN TRANSACTION")
+    try:
+        for table in table_columns():
+            con.execute(f"DELETE FROM raw.{table} WHERE file_hash IN (SELECT unnest($1))",
+                        [hashes])
+        for r in results:
+            origin = {"file_hash": r.file_hash, "file_name": r.path.name,
+                      "received_at": received_at[r.file_hash], "ingested_at": now}
+            for t in r.tables:
+                rows = t.accepted.with_columns(
+                    sheet=pl.lit(t.sheet, pl.Utf8),
+                    **{k: pl.lit(v) for k, v in origin.items()},
+                )
+                _insert(con, t.kind.table, rows)
+            _insert(con, "quarantine", r.quarantine().with_columns(
+                **{k: pl.lit(v) for k, v in origin.items()}))
+            _insert(con, "files", pl.DataFrame([{
+                **origin, "size_bytes": r.size_bytes, "status": r.status,
+                "kinds": ";".join(r.kinds), "rows_read": r.rows_read,
+                "rows_accepted": r.rows_accepted, "rows_quarantined": r.rows_quarantined,
+                "rows_ignored": r.rows_ignored, "dropped_columns": ";".join(r.guard.dropped),
+                "extra_columns": ";".join(r.guard.kept_aside),
+                "report_path": (report_paths or {}).get(r.file_hash),
+            }]))
+        con.execute("COMMIT")
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise

@@ -1,0 +1,342 @@
+"""Statistical confidentiality: the one place that decides which counts of people are shown.
+
+Rules (specs/indicators.md):
+
+- primary suppression: a count of people from 1 to 10 is never published; it reads « < 11 »;
+- secondary suppression: a suppressed count must not be derivable by subtraction from a
+  published total. Every additive relation between published counts is a `Group`
+  (total = sum of parts): if exactly one member of a group is suppressed, the next smallest
+  non-zero member (a part rather than the total) is suppressed too, until no group has a
+  single suppressed member. An exact check then solves the linear system of all groups and
+  suppresses more where a suppressed value is still determined by combining groups;
+- counts of actions, sessions, organisations and amounts are not suppressed;
+- a ratio is hidden when one of the counts it is built from is hidden (else the count
+  could be recomputed from the ratio).
+
+The whole site is protected as ONE system of cells (`protect_site`): a cell (say, the young
+participations of département 54 in 2024, all schemes) has one key and one decision, so the
+région page, the département page and the exports agree and cannot be combined to undo a
+suppression (région = sum of its départements, France = sum of régions, all schemes = sum of
+schemes, participations = sum of age bands = girls + boys + unknown sex, département = sum of
+its QPV).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Hashable, Iterable, Mapping
+from dataclasses import dataclass, field
+
+import numpy as np
+import polars as pl
+
+SECRET = "< 11"
+SMALL_MAX = 10
+
+Key = Hashable
+
+
+def is_small(count: float | int | None) -> bool:
+    """True for a count of people that primary suppression hides (1 to 10)."""
+    return count is not None and 0 < count <= SMALL_MAX
+
+
+@dataclass(frozen=True)
+class Group:
+    """An additive relation between published cells: total = sum(parts)."""
+
+    total: Key
+    parts: tuple[Key, ...]
+
+
+@dataclass
+class Protection:
+    """Values of the cells and the set of those that must not be published."""
+
+    values: dict[Key, float]
+    suppressed: frozenset[Key]
+    groups: list[Group] = field(default_factory=list)
+
+    def hidden(self, key: Key) -> bool:
+        return key in self.suppressed
+
+    def value(self, key: Key) -> float | None:
+        """The publishable value (None when suppressed or unknown)."""
+        if key in self.suppressed:
+            return None
+        return self.values.get(key)
+
+
+# --------------------------------------------------------------------------- engine
+
+
+def _members(group: Group) -> tuple[Key, ...]:
+    return (group.total, *group.parts)
+
+
+def _usable_groups(values: Mapping[Key, float | None], groups: Iterable[Group]) -> list[Group]:
+    """Groups whose total is a cell; parts that are not cells are known zeros (dropped)."""
+    usable = []
+    for g in groups:
+        if values.get(g.total) is None:
+            continue
+        parts = tuple(p for p in g.parts if values.get(p) is not None)
+        if parts:
+            usable.append(Group(g.total, parts))
+    return usable
+
+
+def _pick_partner(
+    group: Group, values: Mapping[Key, float | None], suppressed: set[Key]
+) -> Key | None:
+    """The cell to suppress with a lonely suppressed one: the smallest non-zero part,
+    the total only when no part can serve."""
+    candidates = [p for p in group.parts if p not in suppressed and (values.get(p) or 0) > 0]
+    if not candidates:
+        if group.total not in suppressed and (values.get(group.total) or 0) > 0:
+            return group.total
+        return None
+    return min(candidates, key=lambda k: (values[k], repr(k)))
+
+
+def _group_rule(
+    values: Mapping[Key, float | None],
+    groups: list[Group],
+    suppressed: set[Key],
+    index: Mapping[Key, list[int]],
+) -> None:
+    """Suppress until no group has exactly one suppressed member (in place)."""
+    queue = list(range(len(groups)))
+    queued = set(queue)
+    while queue:
+        gi = queue.pop()
+        queued.discard(gi)
+        group = groups[gi]
+        hidden = [m for m in _members(group) if m in suppressed]
+        if len(hidden) != 1:
+            continue
+        partner = _pick_partner(group, values, suppressed)
+        if partner is None:
+            continue
+        suppressed.add(partner)
+        for other in index[partner]:
+            if other not in queued:
+                queued.add(other)
+                queue.append(other)
+
+
+def derivable(
+    values: Mapping[Key, float | None], groups: Iterable[Group], suppressed: Iterable[Key]
+) -> set[Key]:
+    """Suppressed cells whose value is determined by the published cells and the groups.
+
+    Each group is a linear equation; with the published values moved to the right-hand
+    side, a suppressed cell is determined exactly when its unit vector lies in the row
+    space of the equations restricted to the suppressed cells.
+    """
+    suppressed = set(suppressed)
+    groups = [g for g in _usable_groups(values, groups) if any(m in suppressed for m in _members(g))]
+    # connected components of suppressed cells linked by groups (union-find)
+    parent: dict[Key, Key] = {}
+
+    def find(k: Key) -> Key:
+        while parent.setdefault(k, k) != k:
+            parent[k] = parent[parent[k]]
+            k = parent[k]
+        return k
+
+    for g in groups:
+        hidden = [m for m in _members(g) if m in suppressed]
+        for m in hidden[1:]:
+            parent[find(m)] = find(hidden[0])
+    by_component: dict[Key, list[Group]] = defaultdict(list)
+    for g in groups:
+        first = next(m for m in _members(g) if m in suppressed)
+        by_component[find(first)].append(g)
+
+    result: set[Key] = set()
+    for comp_groups in by_component.values():
+        cols: dict[Key, int] = {}
+        for g in comp_groups:
+            for m in _members(g):
+                if m in suppressed and m not in cols:
+                    cols[m] = len(cols)
+        matrix = np.zeros((len(comp_groups), len(cols)))
+        for i, g in enumerate(comp_groups):
+            if g.total in cols:
+                matrix[i, cols[g.total]] += 1.0
+            for p in g.parts:
+                if p in cols:
+                    matrix[i, cols[p]] -= 1.0
+        _, sing, vt = np.linalg.svd(matrix, full_matrices=False)
+        rank = int((sing > 1e-9 * max(1.0, sing[0] if sing.size else 1.0)).sum())
+        if rank == 0:
+            continue
+        norms = (vt[:rank] ** 2).sum(axis=0)
+        for key, j in cols.items():
+            if norms[j] > 1 - 1e-7:
+                result.add(key)
+    return result
+
+
+def protect(
+    values: Mapping[Key, float | int | None],
+    groups: Iterable[Group] = (),
+    *,
+    max_rounds: int = 100,
+) -> Protection:
+    """Primary + secondary suppression of a system of cells (see module docstring)."""
+    vals: dict[Key, float] = {k: float(v) for k, v in values.items() if v is not None}
+    usable = _usable_groups(vals, groups)
+    index: dict[Key, list[int]] = defaultdict(list)
+    for i, g in enumerate(usable):
+        for m in _members(g):
+            index[m].append(i)
+    suppressed = {k for k, v in vals.items() if is_small(v)}
+    for _ in range(max_rounds):
+        _group_rule(vals, usable, suppressed, index)
+        leaks = derivable(vals, usable, suppressed)
+        if not leaks:
+            break
+        added = False
+        for key in sorted(leaks, key=repr):
+            options = [_pick_partner(usable[gi], vals, suppressed) for gi in index[key]]
+            options = [o for o in options if o is not None]
+            if options:
+                suppressed.add(min(options, key=lambda k: (k == key, vals[k], repr(k))))
+                added = True
+        if not added:
+            break
+    return Protection(vals, frozenset(suppressed), usable)
+
+
+# --------------------------------------------------------------------------- the marts
+
+AGE_MEASURES = ("age_0_5", "age_6_11", "age_12_17", "age_18_25", "age_26_59", "age_60_plus")
+YOUNG_MEASURES = ("age_6_11", "age_12_17", "age_18_25")
+#: counts of people published from marts.mart_reach (each a cell)
+REACH_PEOPLE = (
+    "participations",
+    "young_participations",
+    "qpv_resident_participations",
+    "girls",
+    "boys",
+    *AGE_MEASURES,
+)
+#: counts that are not published as such but follow from published ones
+IMPLIED = ("sex_unknown", "non_qpv_resident_participations")
+#: counts of people published from marts.mart_qpv
+QPV_PEOPLE = ("participations", "young_participations")
+#: populations (counts of people too: primary suppression only)
+POPULATION = "young_population"
+
+
+def reach_key(level: str, code: str, year: int, scheme: str, measure: str) -> tuple:
+    return ("T", level, code, int(year), scheme, measure)
+
+
+def qpv_key(qpv_code: str, year: int, scheme: str, measure: str) -> tuple:
+    return ("Q", qpv_code, int(year), scheme, measure)
+
+
+def protect_site(reach: pl.DataFrame, qpv: pl.DataFrame, territories: pl.DataFrame) -> Protection:
+    """One protection for every count of people the site publishes.
+
+    `reach` is marts.mart_reach, `qpv` marts.mart_qpv, `territories` marts.dim_territories.
+    """
+    values: dict[Key, float | None] = {}
+    groups: list[Group] = []
+    combos: dict[tuple, set[str]] = defaultdict(set)  # (level, code, year, measure) -> schemes
+
+    for row in reach.iter_rows(named=True):
+        t = (row["territory_level"], row["territory_code"], row["campaign_year"], row["scheme"])
+
+        def k(m: str, t: tuple = t) -> tuple:
+            return reach_key(*t, m)
+
+        for m in REACH_PEOPLE:
+            values[k(m)] = row[m]
+        values[k(POPULATION)] = row[POPULATION]
+        part = row["participations"] or 0
+        values[k("sex_unknown")] = part - (row["girls"] or 0) - (row["boys"] or 0)
+        values[k("non_qpv_resident_participations")] = part - (row["qpv_resident_participations"] or 0)
+        groups.append(Group(k("participations"), tuple(k(m) for m in AGE_MEASURES)))
+        groups.append(Group(k("young_participations"), tuple(k(m) for m in YOUNG_MEASURES)))
+        groups.append(Group(k("participations"), (k("girls"), k("boys"), k("sex_unknown"))))
+        groups.append(
+            Group(
+                k("participations"),
+                (k("qpv_resident_participations"), k("non_qpv_resident_participations")),
+            )
+        )
+        combos[(t[0], t[1], t[2])].add(t[3])
+
+    people = (*REACH_PEOPLE, *IMPLIED)
+    # all schemes = sum of schemes
+    for (level, code, year), schemes in combos.items():
+        parts = sorted(s for s in schemes if s != "ALL")
+        if "ALL" in schemes and parts:
+            for m in people:
+                groups.append(
+                    Group(
+                        reach_key(level, code, year, "ALL", m),
+                        tuple(reach_key(level, code, year, s, m) for s in parts),
+                    )
+                )
+    # parent territory = sum of its children
+    children: dict[tuple[str, str], list[tuple[str, str]]] = defaultdict(list)
+    for row in territories.iter_rows(named=True):
+        if row["territory_level"] in ("region", "departement") and row["parent_code"]:
+            children[(row["parent_level"], row["parent_code"])].append(
+                (row["territory_level"], row["territory_code"])
+            )
+    years_schemes = {(t[2], s) for t, ss in combos.items() for s in ss}
+    for (plevel, pcode), kids in children.items():
+        for year, scheme in years_schemes:
+            for m in people:
+                groups.append(
+                    Group(
+                        reach_key(plevel, pcode, year, scheme, m),
+                        tuple(reach_key(lv, c, year, scheme, m) for lv, c in kids),
+                    )
+                )
+    # département = sum of its QPV (conservative: an action on several QPV may count twice)
+    by_dept: dict[tuple, list[str]] = defaultdict(list)
+    for row in qpv.iter_rows(named=True):
+        year, scheme = row["campaign_year"], row["scheme"]
+        for m in QPV_PEOPLE:
+            values[qpv_key(row["qpv_code"], year, scheme, m)] = row[m]
+        values[qpv_key(row["qpv_code"], year, scheme, POPULATION)] = row[POPULATION]
+        by_dept[(row["department_code"], year, scheme)].append(row["qpv_code"])
+    for (dept, year, scheme), codes in by_dept.items():
+        for m in QPV_PEOPLE:
+            groups.append(
+                Group(
+                    reach_key("departement", dept, year, scheme, m),
+                    tuple(qpv_key(c, year, scheme, m) for c in sorted(codes)),
+                )
+            )
+    return protect(values, groups)
+
+
+# --------------------------------------------------------------------------- ratios
+
+
+def ratio_hidden(protection: Protection, *count_keys: Key) -> bool:
+    """A ratio built from these counts must be hidden when one of them is."""
+    return any(protection.hidden(k) for k in count_keys)
+
+
+def coverage_hidden(
+    protection: Protection, rate: float | None, population: float | None, *count_keys: Key
+) -> bool:
+    """Coverage = estimated young participations of QPV residents ÷ young population.
+
+    With the population published, the rate gives back its numerator: hide it when the
+    numerator is a small count, when the population is hidden, or when one of the counts
+    it comes from is hidden.
+    """
+    if rate is None or population is None:
+        return False
+    numerator = rate * population
+    return is_small(round(numerator)) or is_small(population) or ratio_hidden(protection, *count_keys)

@@ -1,0 +1,105 @@
+"""CSV and XLSX exports of published tables, for French spreadsheets.
+
+CSV: UTF-8 with BOM, `;` separator, decimal comma, no thousands separator (Excel reads the
+numbers as numbers). XLSX: numbers as numbers with French-looking formats. In both, hidden
+counts read « < 11 » (hidden ratios « secret »), and a text starting with = + - @ (or a tab /
+carriage return) is neutralised with a leading apostrophe so no spreadsheet runs it as a
+formula. Both writers give the same bytes for the same table (incremental builds).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import datetime
+
+import xlsxwriter
+
+from dashboards import formatting as fmt
+from dashboards.confidentiality import SECRET
+from dashboards.tables import SECRET_SUFFIX, Column, Table
+
+SECRET_RATIO = "secret"
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+FIXED_TIMESTAMP = datetime(2000, 1, 1)  # workbook metadata: constant for identical bytes
+
+
+def neutralise(text: str) -> str:
+    """'=1+1' → "'=1+1": a text cell never starts a formula."""
+    return "'" + text if text.startswith(FORMULA_START) else text
+
+
+def header(column: Column) -> str:
+    return f"{column.label} (%)" if column.kind == "ratio" else column.label
+
+
+def cell(row: dict, column: Column) -> str | int | float | None:
+    """The exported value: a number, a text, a secret marker or None (empty)."""
+    if row.get(column.name + SECRET_SUFFIX):
+        return SECRET if column.kind == "people" else SECRET_RATIO
+    value = row.get(column.name)
+    if value is None:
+        return None if column.missing == fmt.MISSING else column.missing
+    if column.kind in ("people", "count", "year"):
+        return int(value)
+    if column.kind == "ratio":
+        return round(float(value) * 100, 2)
+    if column.kind in ("amount", "number"):
+        return round(float(value), 2)
+    if column.kind == "flag":
+        return "oui" if value else "non"
+    return neutralise(str(value))
+
+
+def _columns(table: Table) -> list[Column]:
+    return table.export_columns or table.columns
+
+
+def to_csv(table: Table) -> bytes:
+    buf = io.StringIO()
+    writer = csv.writer(buf, delimiter=";", lineterminator="\r\n")
+    cols = _columns(table)
+    writer.writerow([neutralise(header(c)) for c in cols])
+    for row in table.df.iter_rows(named=True):
+        out = []
+        for c in cols:
+            v = cell(row, c)
+            if isinstance(v, float):
+                v = f"{v:.2f}".rstrip("0").rstrip(".").replace(".", ",")
+            out.append("" if v is None else v)
+        writer.writerow(out)
+    return ("\ufeff" + buf.getvalue()).encode("utf-8")
+
+
+def to_xlsx(table: Table) -> bytes:
+    buf = io.BytesIO()
+    wb = xlsxwriter.Workbook(buf, {"in_memory": True, "strings_to_formulas": False,
+                                   "strings_to_urls": False, "strings_to_numbers": False})  # fmt: skip
+    wb.set_properties({"created": FIXED_TIMESTAMP, "title": table.title})
+    ws = wb.add_worksheet("donnees")
+    bold = wb.add_format({"bold": True, "text_wrap": True, "valign": "top"})
+    formats = {
+        "people": wb.add_format({"num_format": "# ##0"}),
+        "count": wb.add_format({"num_format": "# ##0"}),
+        "amount": wb.add_format({"num_format": '# ##0,00 "€"'}),
+        "number": wb.add_format({"num_format": "0,00"}),
+        "ratio": wb.add_format({"num_format": "0,0"}),
+        "year": wb.add_format({"num_format": "0"}),
+    }
+    right = wb.add_format({"align": "right"})
+    cols = _columns(table)
+    for j, c in enumerate(cols):
+        ws.write_string(0, j, neutralise(header(c)), bold)
+        ws.set_column(j, j, max(10, min(40, len(header(c)) + 2)))
+    for i, row in enumerate(table.df.iter_rows(named=True), start=1):
+        for j, c in enumerate(cols):
+            v = cell(row, c)
+            if v is None:
+                continue
+            if isinstance(v, int | float) and not isinstance(v, bool):
+                ws.write_number(i, j, v, formats.get(c.kind))
+            else:
+                ws.write_string(i, j, v, right if v in (SECRET, SECRET_RATIO) else None)
+    ws.freeze_panes(1, 0)
+    wb.close()
+    return buf.getvalue()

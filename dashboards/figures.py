@@ -1,0 +1,621 @@
+"""Pure figure builders: polars DataFrames in, plotly figures out.
+
+Conventions for the input frames: counts of people that confidentiality hides are null in
+their column and flagged True in the column of the same name suffixed `_secret`; the
+figure then shows « < 11 » instead of a bar and never carries the value. Years are
+`campaign_year`, schemes `scheme` (codes). Every label says "participations": sums over
+actions count a person once per action.
+
+Selectors are plotly `updatemenus` dropdowns (they work offline, inside plotly.js).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+
+import numpy as np
+import plotly.graph_objects as go
+import polars as pl
+
+from dashboards import formatting as fmt
+from dashboards.confidentiality import SECRET
+from dashboards.theme import (
+    GREY,
+    LIGHT_GREY,
+    OKABE_ITO,
+    SCHEME_COLOURS,
+    SEQUENTIAL,
+    apply,
+)
+
+HEIGHT = 380
+YOUNG_LABEL = "Participations de jeunes (6–25 ans)"
+ALL_AGES_LABEL = "Participations, tous âges"
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def _secret(df: pl.DataFrame, col: str) -> list[bool]:
+    name = f"{col}_secret"
+    if name in df.columns:
+        return [bool(v) for v in df[name].to_list()]
+    return [False] * df.height
+
+
+def _count_texts(values: Sequence, secrets: Sequence[bool]) -> list[str]:
+    return [SECRET if s else fmt.integer(v) for v, s in zip(values, secrets, strict=True)]
+
+
+def _base(title: str, height: int = HEIGHT) -> go.Figure:
+    fig = go.Figure()
+    apply(fig)
+    fig.update_layout(title={"text": title}, height=height)
+    return fig
+
+
+def _dropdown(fig: go.Figure, labels: list[str], groups: list[list[int]], active: int = 0) -> None:
+    """One button per label; button i shows the traces of groups[i] and hides the others."""
+    n = len(fig.data)
+    for i, trace in enumerate(fig.data):
+        trace.visible = i in groups[active]
+    if len(labels) < 2:
+        return
+    buttons = []
+    for label, members in zip(labels, groups, strict=True):
+        visible = [i in members for i in range(n)]
+        buttons.append({"label": label, "method": "restyle", "args": [{"visible": visible}]})
+    fig.update_layout(
+        updatemenus=[
+            {
+                "buttons": buttons,
+                "active": active,
+                "direction": "down",
+                "x": 1,
+                "xanchor": "right",
+                "y": 1.16,
+                "yanchor": "top",
+                "showactive": True,
+                "bgcolor": "white",
+            }
+        ],
+    )
+
+
+def _secret_markers(x: list, secrets: list[bool], name: str) -> go.Scatter:
+    """Text « < 11 » at the foot of the bars whose value is hidden."""
+    xs = [xv for xv, s in zip(x, secrets, strict=True) if s]
+    return go.Scatter(
+        x=xs,
+        y=[0] * len(xs),
+        mode="text",
+        text=[SECRET] * len(xs),
+        textposition="top center",
+        hovertext=[f"{name} : {SECRET} (secret statistique)"] * len(xs),
+        hoverinfo="text",
+        showlegend=False,
+        name=name,
+    )
+
+
+def _years(df: pl.DataFrame) -> list[int]:
+    return sorted(df["campaign_year"].unique().to_list()) if df.height else []
+
+
+def _schemes(df: pl.DataFrame) -> list[str]:
+    return sorted(df["scheme"].unique().to_list(), key=fmt.scheme_sort_key) if df.height else []
+
+
+def empty_figure(title: str, message: str) -> go.Figure:
+    fig = _base(title, height=200)
+    fig.add_annotation(text=message, showarrow=False, x=0.5, y=0.5, xref="paper", yref="paper")
+    fig.update_xaxes(visible=False)
+    fig.update_yaxes(visible=False)
+    return fig
+
+
+# --------------------------------------------------------------------------- reach
+
+
+def participations_by_year(df: pl.DataFrame) -> go.Figure:
+    """Young and all-ages participations per campaign, one dropdown entry per scheme.
+
+    Columns: campaign_year, scheme, young_participations, participations (+ `_secret`).
+    """
+    title = "Participations par campagne"
+    if df.height == 0:
+        return empty_figure(title, "Aucune action déclarée")
+    fig = _base(title)
+    schemes = _schemes(df)
+    groups = []
+    for scheme in schemes:
+        part = df.filter(pl.col("scheme") == scheme).sort("campaign_year")
+        x = [str(y) for y in part["campaign_year"].to_list()]
+        members = []
+        for col, name, opacity in (
+            ("young_participations", YOUNG_LABEL, 1.0),
+            ("participations", ALL_AGES_LABEL, 0.45),
+        ):
+            secrets = _secret(part, col)
+            values = part[col].to_list()
+            members.append(len(fig.data))
+            fig.add_bar(
+                x=x,
+                y=values,
+                name=name,
+                marker={"color": SCHEME_COLOURS.get(scheme, OKABE_ITO[0]), "opacity": opacity},
+                customdata=_count_texts(values, secrets),
+                hovertemplate=f"{name}<br>%{{x}} : %{{customdata}}<extra></extra>",
+                legendgroup=name,
+            )
+            if any(secrets):
+                members.append(len(fig.data))
+                fig.add_trace(_secret_markers(x, secrets, name))
+        groups.append(members)
+    _dropdown(fig, [fmt.scheme_label(s) for s in schemes], groups)
+    fig.update_layout(barmode="group", xaxis={"type": "category", "title": "Campagne"})
+    fig.update_yaxes(title="Participations", tickformat=",d")
+    return fig
+
+
+def age_profile(df: pl.DataFrame) -> go.Figure:
+    """Participations by age band, one dropdown entry per (campaign, scheme).
+
+    Columns: campaign_year, scheme, band (code of formatting.AGE_BANDS), participations
+    (+ participations_secret).
+    """
+    title = "Profil par âge des participations"
+    if df.height == 0:
+        return empty_figure(title, "Aucune action déclarée")
+    fig = _base(title)
+    labels, groups = [], []
+    for year in reversed(_years(df)):
+        for scheme in _schemes(df.filter(pl.col("campaign_year") == year)):
+            part = df.filter((pl.col("campaign_year") == year) & (pl.col("scheme") == scheme))
+            order = {b: i for i, b in enumerate(fmt.AGE_BANDS)}
+            part = part.sort(pl.col("band").replace_strict(order, default=99))
+            bands = part["band"].to_list()
+            x = [fmt.label("age", b) for b in bands]
+            values = part["participations"].to_list()
+            secrets = _secret(part, "participations")
+            colours = [OKABE_ITO[0] if b in fmt.YOUNG_BANDS else GREY for b in bands]
+            members = [len(fig.data)]
+            fig.add_bar(
+                x=x,
+                y=values,
+                name=f"{year} – {fmt.scheme_label(scheme)}",
+                marker={"color": colours},
+                customdata=_count_texts(values, secrets),
+                hovertemplate="%{x} : %{customdata} participations<extra></extra>",
+                showlegend=False,
+            )
+            if any(secrets):
+                members.append(len(fig.data))
+                fig.add_trace(_secret_markers(x, secrets, "Participations"))
+            labels.append(f"{year} – {fmt.scheme_label(scheme)}")
+            groups.append(members)
+    _dropdown(fig, labels, groups)
+    fig.update_xaxes(type="category", title="Tranche d'âge (en bleu : jeunes de 6 à 25 ans)")
+    fig.update_yaxes(title="Participations", tickformat=",d")
+    return fig
+
+
+def girls_share(df: pl.DataFrame) -> go.Figure:
+    """Share of girls among participations of known sex, per campaign, one line per scheme.
+
+    Columns: campaign_year, scheme, girls_share (ratio 0–1, null when unknown or hidden).
+    """
+    title = "Part des filles (participations dont le sexe est connu)"
+    if df.height == 0:
+        return empty_figure(title, "Aucune action déclarée")
+    fig = _base(title)
+    for scheme in _schemes(df):
+        part = df.filter(pl.col("scheme") == scheme).sort("campaign_year")
+        shares = part["girls_share"].to_list()
+        secrets = _secret(part, "girls_share")
+        texts = [
+            "secret statistique" if s else fmt.percent(v, missing="non renseignée")
+            for v, s in zip(shares, secrets, strict=True)
+        ]
+        fig.add_scatter(
+            x=[str(y) for y in part["campaign_year"].to_list()],
+            y=[None if v is None else round(v * 100, 2) for v in shares],
+            mode="lines+markers",
+            name=fmt.scheme_label(scheme),
+            line={"color": SCHEME_COLOURS.get(scheme, GREY), "width": 3 if scheme == "ALL" else 2},
+            customdata=texts,
+            hovertemplate=f"{fmt.scheme_label(scheme)}<br>%{{x}} : %{{customdata}}<extra></extra>",
+        )
+    fig.add_hline(y=50, line_dash="dot", line_color=GREY, annotation_text="parité")
+    fig.update_xaxes(type="category", title="Campagne")
+    fig.update_yaxes(title="Part des filles", ticksuffix=" %", range=[0, 100])
+    return fig
+
+
+# --------------------------------------------------------------------------- funding
+
+
+def funding_by_year(df: pl.DataFrame) -> go.Figure:
+    """Granted amounts, State politique de la ville vs other funders, per campaign.
+
+    Columns: campaign_year, scheme, granted_state_pv, granted_other.
+    """
+    title = "Financements accordés : État (politique de la ville) et autres financeurs"
+    if df.height == 0:
+        return empty_figure(title, "Aucun financement enregistré")
+    fig = _base(title)
+    groups = []
+    schemes = _schemes(df)
+    for scheme in schemes:
+        part = df.filter(pl.col("scheme") == scheme).sort("campaign_year")
+        x = [str(y) for y in part["campaign_year"].to_list()]
+        members = []
+        for col, name, colour in (
+            ("granted_state_pv", "État – politique de la ville", OKABE_ITO[0]),
+            ("granted_other", "Autres financeurs", OKABE_ITO[1]),
+        ):
+            values = part[col].to_list()
+            members.append(len(fig.data))
+            fig.add_bar(
+                x=x,
+                y=values,
+                name=name,
+                marker={"color": colour},
+                customdata=[fmt.euros(v) for v in values],
+                hovertemplate=f"{name}<br>%{{x}} : %{{customdata}}<extra></extra>",
+            )
+        groups.append(members)
+    _dropdown(fig, [fmt.scheme_label(s) for s in schemes], groups)
+    fig.update_layout(barmode="stack")
+    fig.update_xaxes(type="category", title="Campagne")
+    fig.update_yaxes(title="Montant accordé (€)", tickformat=",d", ticksuffix=" €")
+    return fig
+
+
+def funding_by_funder(df: pl.DataFrame) -> go.Figure:
+    """Amount granted per funder, one dropdown entry per campaign.
+
+    Columns: campaign_year, funder (code), amount_granted.
+    """
+    title = "Montants accordés par financeur"
+    if df.height == 0:
+        return empty_figure(title, "Aucun financement enregistré")
+    fig = _base(title, height=420)
+    labels, groups = [], []
+    for year in reversed(_years(df)):
+        part = df.filter(pl.col("campaign_year") == year).sort("amount_granted", nulls_last=False)
+        values = part["amount_granted"].to_list()
+        groups.append([len(fig.data)])
+        fig.add_bar(
+            y=[fmt.label("funder", f) for f in part["funder"].to_list()],
+            x=values,
+            orientation="h",
+            name=str(year),
+            marker={"color": OKABE_ITO[0]},
+            customdata=[fmt.euros(v) for v in values],
+            hovertemplate="%{y} : %{customdata}<extra></extra>",
+            showlegend=False,
+        )
+        labels.append(f"Campagne {year}")
+    _dropdown(fig, labels, groups)
+    fig.update_xaxes(title="Montant accordé (€)", tickformat=",d", ticksuffix=" €")
+    fig.update_yaxes(type="category", automargin=True)
+    return fig
+
+
+# --------------------------------------------------------------------------- cooperation
+
+
+def partners_per_action(df: pl.DataFrame) -> go.Figure:
+    """Average number of partners per action, per campaign, one dropdown entry per scheme.
+
+    Columns: campaign_year, scheme, partners_per_action, share_actions_2plus_partners,
+    share_actions_4plus_partners.
+    """
+    title = "Partenaires par action"
+    if df.height == 0:
+        return empty_figure(title, "Aucune action déclarée")
+    fig = _base(title)
+    groups = []
+    schemes = _schemes(df)
+    for scheme in schemes:
+        part = df.filter(pl.col("scheme") == scheme).sort("campaign_year")
+        texts = [
+            f"{fmt.number(p, 1)} partenaires par action<br>"
+            f"au moins 2 partenaires : {fmt.percent(s2)}<br>"
+            f"au moins 4 partenaires : {fmt.percent(s4)}"
+            for p, s2, s4 in zip(
+                part["partners_per_action"].to_list(),
+                part["share_actions_2plus_partners"].to_list(),
+                part["share_actions_4plus_partners"].to_list(),
+                strict=True,
+            )
+        ]
+        groups.append([len(fig.data)])
+        fig.add_bar(
+            x=[str(y) for y in part["campaign_year"].to_list()],
+            y=part["partners_per_action"].to_list(),
+            name=fmt.scheme_label(scheme),
+            marker={"color": SCHEME_COLOURS.get(scheme, OKABE_ITO[0])},
+            customdata=texts,
+            hovertemplate="%{x}<br>%{customdata}<extra></extra>",
+            showlegend=False,
+        )
+    _dropdown(fig, [fmt.scheme_label(s) for s in schemes], groups)
+    fig.update_xaxes(type="category", title="Campagne")
+    fig.update_yaxes(title="Partenaires par action (moyenne)")
+    return fig
+
+
+def partner_mix(df: pl.DataFrame, dimension: str) -> go.Figure:
+    """Partnership links by partner category (`categorie`) or role (`role`), per campaign.
+
+    Columns: campaign_year, value (code), links, actions.
+    """
+    kind, title = (
+        ("partner_category", "Partenaires par catégorie")
+        if dimension == "categorie"
+        else ("role", "Rôles des partenaires")
+    )
+    if df.height == 0:
+        return empty_figure(title, "Aucun partenaire déclaré")
+    fig = _base(title, height=420)
+    labels, groups = [], []
+    for year in reversed(_years(df)):
+        part = df.filter(pl.col("campaign_year") == year).sort("links", nulls_last=False)
+        groups.append([len(fig.data)])
+        fig.add_bar(
+            y=[fmt.label(kind, v) for v in part["value"].to_list()],
+            x=part["links"].to_list(),
+            orientation="h",
+            marker={"color": OKABE_ITO[2] if dimension == "categorie" else OKABE_ITO[4]},
+            customdata=[
+                f"{fmt.integer(link)} liens de partenariat, {fmt.integer(a)} actions"
+                for link, a in zip(part["links"].to_list(), part["actions"].to_list(), strict=True)
+            ],
+            hovertemplate="%{y} : %{customdata}<extra></extra>",
+            showlegend=False,
+            name=str(year),
+        )
+        labels.append(f"Campagne {year}")
+    _dropdown(fig, labels, groups)
+    fig.update_xaxes(title="Liens de partenariat (action × partenaire)", tickformat=",d")
+    fig.update_yaxes(type="category", automargin=True)
+    return fig
+
+
+def partnership_renewal(df: pl.DataFrame) -> go.Figure:
+    """Porteur–partner pairs renewed from the previous campaign vs new ones.
+
+    Columns: campaign_year, renewed_partnerships, new_partnerships.
+    """
+    title = "Partenariats renouvelés et nouveaux"
+    if df.height == 0:
+        return empty_figure(title, "Aucun partenaire déclaré")
+    fig = _base(title)
+    df = df.sort("campaign_year")
+    x = [str(y) for y in df["campaign_year"].to_list()]
+    for col, name, colour in (
+        ("renewed_partnerships", "Renouvelés (déjà présents la campagne précédente)", OKABE_ITO[2]),
+        ("new_partnerships", "Nouveaux", OKABE_ITO[1]),
+    ):
+        values = df[col].to_list()
+        fig.add_bar(
+            x=x,
+            y=values,
+            name=name,
+            marker={"color": colour},
+            customdata=[fmt.integer(v) for v in values],
+            hovertemplate=f"{name}<br>%{{x}} : %{{customdata}}<extra></extra>",
+        )
+    fig.update_layout(barmode="stack")
+    fig.update_xaxes(type="category", title="Campagne")
+    fig.update_yaxes(title="Partenariats (porteur – partenaire)", tickformat=",d")
+    return fig
+
+
+def spring_layout(
+    n: int, edges: Sequence[tuple[int, int, float]], *, seed: int = 7, iterations: int = 120
+) -> np.ndarray:
+    """Deterministic force-directed layout (Fruchterman–Reingold) of n nodes in [-1, 1]².
+
+    Starts from a circle (node order fixed by the caller), uses a seeded jitter, a weak pull
+    to the centre (keeps separate components on screen) and linear cooling.
+    """
+    if n == 0:
+        return np.zeros((0, 2))
+    if n == 1:
+        return np.zeros((1, 2))
+    rng = np.random.default_rng(seed)
+    angles = np.linspace(0, 2 * math.pi, n, endpoint=False)
+    pos = np.column_stack([np.cos(angles), np.sin(angles)]) + rng.normal(0, 0.01, (n, 2))
+    adj = np.zeros((n, n))
+    for i, j, w in edges:
+        if i != j:
+            adj[i, j] += w
+            adj[j, i] += w
+    if adj.max() > 0:
+        adj = adj / adj.max()
+    k = math.sqrt(4.0 / n)
+    temperature = 0.2
+    for step in range(iterations):
+        delta = pos[:, None, :] - pos[None, :, :]
+        dist = np.sqrt((delta**2).sum(-1))
+        np.fill_diagonal(dist, 1.0)
+        dist = np.maximum(dist, 1e-3)
+        repulse = (k * k) / dist**2
+        attract = adj * dist / k
+        np.fill_diagonal(repulse, 0.0)
+        force = ((repulse - attract)[:, :, None] * delta).sum(1) - 0.05 * pos
+        length = np.maximum(np.sqrt((force**2).sum(-1)), 1e-9)
+        pos = pos + force / length[:, None] * np.minimum(length, temperature)[:, None]
+        temperature = 0.2 * (1 - (step + 1) / iterations) + 0.002
+    pos = pos - pos.mean(0)
+    scale = np.abs(pos).max()
+    return pos / scale if scale > 0 else pos
+
+
+def cooperation_network(
+    nodes: pl.DataFrame, edges: pl.DataFrame, *, top: int = 8, max_nodes: int = 120
+) -> go.Figure:
+    """Network of organisations (porteurs and partners) linked by shared actions.
+
+    nodes: org_id, org_name, org_category, degree, actions; edges: org_a, org_b,
+    shared_actions. The `max_nodes` most connected organisations are drawn; the `top`
+    most connected are named on the graph, every node has its name on hover.
+    """
+    title = "Réseau des organisations qui agissent ensemble"
+    if nodes.height == 0:
+        return empty_figure(title, "Aucun partenariat déclaré")
+    nodes = nodes.sort(["degree", "actions", "org_id"], descending=[True, True, False])
+    shown = nodes.head(max_nodes)
+    ids = shown["org_id"].to_list()
+    index = {org: i for i, org in enumerate(ids)}
+    kept = [
+        (index[a], index[b], float(w or 1))
+        for a, b, w in edges.select("org_a", "org_b", "shared_actions").iter_rows()
+        if a in index and b in index
+    ]
+    pos = np.round(spring_layout(len(ids), kept), 3)
+    subtitle = (
+        f" ({len(ids)} organisations les plus reliées sur {nodes.height})"
+        if nodes.height > len(ids)
+        else ""
+    )
+    fig = _base(title + subtitle, height=560)
+    ex: list[float | None] = []
+    ey: list[float | None] = []
+    for i, j, _ in kept:
+        ex += [float(pos[i, 0]), float(pos[j, 0]), None]
+        ey += [float(pos[i, 1]), float(pos[j, 1]), None]
+    fig.add_scatter(
+        x=ex, y=ey, mode="lines", line={"color": LIGHT_GREY, "width": 1},
+        hoverinfo="skip", showlegend=False,
+    )  # fmt: skip
+    categories = sorted({c or "autre" for c in shown["org_category"].to_list()})
+    top_ids = set(ids[:top])
+    for ci, category in enumerate(categories):
+        rows = [
+            r for r in shown.iter_rows(named=True) if (r["org_category"] or "autre") == category
+        ]
+        fig.add_scatter(
+            x=[float(pos[index[r["org_id"]], 0]) for r in rows],
+            y=[float(pos[index[r["org_id"]], 1]) for r in rows],
+            mode="markers+text",
+            name=fmt.organisation_category_label(category),
+            text=[r["org_name"] if r["org_id"] in top_ids else "" for r in rows],
+            textposition="top center",
+            textfont={"size": 11},
+            marker={
+                "size": [round(6 + 3 * math.sqrt(r["degree"] or 0), 1) for r in rows],
+                "color": OKABE_ITO[ci % len(OKABE_ITO)],
+                "line": {"color": "white", "width": 1},
+            },
+            customdata=[
+                f"{r['org_name']}<br>{fmt.organisation_category_label(r['org_category'])}<br>"
+                f"{fmt.integer(r['degree'])} organisations reliées, "
+                f"{fmt.integer(r['actions'])} actions"
+                for r in rows
+            ],
+            hovertemplate="%{customdata}<extra></extra>",
+        )
+    fig.update_xaxes(visible=False)
+    fig.update_yaxes(visible=False, scaleanchor="x")
+    fig.update_layout(legend={"orientation": "h", "y": -0.05})
+    return fig
+
+
+# --------------------------------------------------------------------------- territories
+
+
+def choropleth(
+    df: pl.DataFrame, geojson: dict, *, title: str, value_label: str = YOUNG_LABEL
+) -> go.Figure:
+    """Map of territories coloured by `value` (a count of people).
+
+    Columns: code, name, value (+ value_secret). `geojson` features carry `properties.code`.
+    Territories whose value is hidden or missing are drawn in grey.
+    """
+    codes = df["code"].to_list()
+    values = df["value"].to_list()
+    secrets = _secret(df, "value")
+    names = df["name"].to_list()
+    features = {f["properties"]["code"]: f for f in geojson.get("features", [])}
+    shown = [
+        i for i, c in enumerate(codes) if c in features and values[i] is not None and not secrets[i]
+    ]
+    grey = [i for i, c in enumerate(codes) if c in features and i not in set(shown)]
+    fig = _base(title, height=520)
+
+    def collection(idx: list[int]) -> dict:
+        return {"type": "FeatureCollection", "features": [features[codes[i]] for i in idx]}
+
+    if shown:
+        fig.add_trace(
+            go.Choropleth(
+                geojson=collection(shown),
+                featureidkey="properties.code",
+                locations=[codes[i] for i in shown],
+                z=[values[i] for i in shown],
+                colorscale=SEQUENTIAL,
+                marker={"line": {"color": "white", "width": 1}},
+                colorbar={"title": {"text": "Participations"}, "tickformat": ",d"},
+                customdata=[f"{names[i]} : {fmt.integer(values[i])}" for i in shown],
+                hovertemplate=f"%{{customdata}}<extra>{value_label}</extra>",
+                name=value_label,
+            )
+        )
+    if grey:
+        fig.add_trace(
+            go.Choropleth(
+                geojson=collection(grey),
+                featureidkey="properties.code",
+                locations=[codes[i] for i in grey],
+                z=[0] * len(grey),
+                colorscale=[[0, LIGHT_GREY], [1, LIGHT_GREY]],
+                showscale=False,
+                marker={"line": {"color": "white", "width": 1}},
+                customdata=[
+                    f"{names[i]} : {SECRET if secrets[i] else 'aucune participation déclarée'}"
+                    for i in grey
+                ],
+                hovertemplate=f"%{{customdata}}<extra>{value_label}</extra>",
+                name="Valeur masquée ou absente",
+            )
+        )
+    fig.update_geos(fitbounds="locations", visible=False, projection={"type": "mercator"})
+    fig.update_layout(margin={"l": 0, "r": 0, "t": 48, "b": 0})
+    return fig
+
+
+def ranking(df: pl.DataFrame, *, title: str, value_label: str = YOUNG_LABEL) -> go.Figure:
+    """Horizontal bars of territories ranked by `value` (the map's stand-in).
+
+    Columns: code, name, value (+ value_secret).
+    """
+    if df.height == 0:
+        return empty_figure(title, "Aucun territoire")
+    df = df.sort("value", nulls_last=False)
+    values = df["value"].to_list()
+    secrets = _secret(df, "value")
+    y = [f"{n} ({c})" for n, c in zip(df["name"].to_list(), df["code"].to_list(), strict=True)]
+    fig = _base(title, height=max(260, 60 + 26 * df.height))
+    fig.add_bar(
+        y=y,
+        x=values,
+        orientation="h",
+        marker={"color": OKABE_ITO[0]},
+        customdata=_count_texts(values, secrets),
+        hovertemplate=f"%{{y}} : %{{customdata}}<extra>{value_label}</extra>",
+        showlegend=False,
+    )
+    ys = [yv for yv, s in zip(y, secrets, strict=True) if s]
+    if ys:
+        fig.add_scatter(
+            y=ys, x=[0] * len(ys), mode="text", text=[SECRET] * len(ys),
+            textposition="middle right", hoverinfo="skip", showlegend=False,
+        )  # fmt: skip
+    fig.update_xaxes(title=value_label, tickformat=",d")
+    fig.update_yaxes(type="category", automargin=True)
+    return fig

@@ -1,0 +1,136 @@
+"""Read the marts the site needs (docs/warehouse.md) into polars, once per build.
+
+A mart missing from the file reads as an empty table with the documented columns, so a
+partial warehouse still builds a site whose sections say "données non disponibles".
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields
+from datetime import date, datetime
+
+import duckdb
+import polars as pl
+
+S, I, F, B = pl.String, pl.Int64, pl.Float64, pl.Boolean
+_TERR = {"territory_level": S, "territory_code": S, "territory_name": S, "campaign_year": I, "scheme": S}
+
+SCHEMAS: dict[str, dict[str, type[pl.DataType]]] = {
+    "dim_territories": {
+        "territory_level": S, "territory_code": S, "territory_name": S, "parent_level": S,
+        "parent_code": S, "region_code": S, "department_code": S,
+    },
+    "dim_qpv": {
+        "qpv_code": S, "generation": I, "qpv_name": S, "commune_codes": S,
+        "main_commune_code": S, "epci_siren": S, "epci_name": S, "department_code": S,
+        "region_code": S, "is_official": B, "placement": S,
+    },
+    "mart_reach": {
+        **_TERR, "actions": I, "sessions": I, "participations": I, "young_participations": I,
+        "qpv_resident_participations": I, "girls": I, "boys": I, "girls_share": F,
+        "age_0_5": I, "age_6_11": I, "age_12_17": I, "age_18_25": I, "age_26_59": I,
+        "age_60_plus": I, "qpv_total": I, "qpv_with_action": I, "qpv_without_action": I,
+        "young_population": I, "coverage_rate": F,
+    },
+    "mart_funding": {
+        **_TERR, "grant_files": I, "amount_requested": F, "amount_granted": F,
+        "granted_state_pv": F, "granted_other": F, "realised_cost": F, "participations": I,
+        "young_participations": I, "cost_per_participation": F,
+        "cost_per_young_participation": F,
+    },
+    "mart_funding_by_funder": {**_TERR, "funder": S, "amount_requested": F, "amount_granted": F},
+    "mart_cooperation": {
+        **_TERR, "actions": I, "partnership_links": I, "partners_per_action": F,
+        "share_actions_2plus_partners": F, "share_actions_4plus_partners": F,
+        "cofunded_actions": I, "cofunded_share": F, "leverage": F, "organisations": I,
+        "network_links": I, "network_density": F, "renewed_partnerships": I,
+        "new_partnerships": I,
+    },
+    "mart_partner_mix": {**_TERR, "dimension": S, "value": S, "links": I, "actions": I},
+    "mart_network_edges": {**_TERR, "org_a": S, "org_b": S, "shared_actions": I},
+    "mart_network_nodes": {
+        **_TERR, "org_id": S, "org_name": S, "org_category": S, "degree": I, "actions": I,
+    },
+    "mart_returns_completeness": {
+        **_TERR, "funded_files": I, "returns_received": I, "funded_without_return": I,
+        "returns_without_funding": I, "completeness_rate": F,
+    },
+    "fct_missing_returns": {
+        "campaign_year": I, "scheme": S, "grant_file": S, "department_code": S,
+        "porteur_name": S, "amount_granted": F,
+    },
+    "mart_qpv": {
+        "qpv_code": S, "qpv_name": S, "department_code": S, "region_code": S,
+        "campaign_year": I, "scheme": S, "actions": I, "sessions": I,
+        "young_participations": I, "participations": I, "young_population": I,
+        "coverage_rate": F,
+    },
+}  # fmt: skip
+
+# Constant queries, one per mart (no SQL built from values).
+_QUERIES = {name: "SELECT * FROM marts." + name for name in SCHEMAS}  # noqa: S608 (constant names)
+
+
+@dataclass(frozen=True)
+class Marts:
+    dim_territories: pl.DataFrame
+    dim_qpv: pl.DataFrame
+    mart_reach: pl.DataFrame
+    mart_funding: pl.DataFrame
+    mart_funding_by_funder: pl.DataFrame
+    mart_cooperation: pl.DataFrame
+    mart_partner_mix: pl.DataFrame
+    mart_network_edges: pl.DataFrame
+    mart_network_nodes: pl.DataFrame
+    mart_returns_completeness: pl.DataFrame
+    fct_missing_returns: pl.DataFrame
+    mart_qpv: pl.DataFrame
+    data_date: date | None
+    missing: tuple[str, ...]
+
+
+def _existing_tables(con: duckdb.DuckDBPyConnection) -> set[str]:
+    rows = con.execute(
+        "SELECT table_name FROM information_schema.tables WHERE table_schema = 'marts'"
+    ).fetchall()
+    return {r[0] for r in rows}
+
+
+def _conform(df: pl.DataFrame, schema: dict[str, type[pl.DataType]]) -> pl.DataFrame:
+    """Keep the documented columns, cast to the documented types, add absent ones as nulls."""
+    cols = [
+        pl.col(c).cast(t, strict=False) if c in df.columns else pl.lit(None, dtype=t).alias(c)
+        for c, t in schema.items()
+    ]
+    return df.select(cols)
+
+
+def _data_date(con: duckdb.DuckDBPyConnection, tables: set[str]) -> date | None:
+    """Date of the data: the latest arrival of a file, when the file status mart tells it."""
+    if "mart_file_status" not in tables:
+        return None
+    try:
+        value = con.execute("SELECT max(received_at) FROM marts.mart_file_status").fetchone()[0]
+    except duckdb.Error:
+        return None
+    if isinstance(value, datetime):
+        return value.date()
+    return value if isinstance(value, date) else None
+
+
+def load_marts(con: duckdb.DuckDBPyConnection) -> Marts:
+    tables = _existing_tables(con)
+    frames: dict[str, pl.DataFrame] = {}
+    missing = []
+    for name, schema in SCHEMAS.items():
+        if name in tables:
+            frames[name] = _conform(con.execute(_QUERIES[name]).pl(), schema)
+        else:
+            missing.append(name)
+            frames[name] = pl.DataFrame(schema=schema)
+    names = {f.name for f in fields(Marts)}
+    return Marts(
+        **{k: v for k, v in frames.items() if k in names},
+        data_date=_data_date(con, tables),
+        missing=tuple(missing),
+    )

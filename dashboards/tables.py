@@ -1,0 +1,529 @@
+"""Published tables: the marts with confidentiality applied, cut per territory.
+
+Every count of people goes through the site's `Protection` here (and only here): hidden
+counts become null with a True `<column>_secret` flag, and ratios built from hidden counts
+are hidden the same way. Pages, figures and exports read these frames, never the marts.
+No indicator is computed here: values come from the dbt marts as they are.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import polars as pl
+
+from dashboards import formatting as fmt
+from dashboards.confidentiality import (
+    AGE_MEASURES,
+    POPULATION,
+    QPV_PEOPLE,
+    REACH_PEOPLE,
+    Protection,
+    coverage_hidden,
+    is_small,
+    qpv_key,
+    ratio_hidden,
+    reach_key,
+)
+from dashboards.marts import Marts
+
+SECRET_SUFFIX = "_secret"
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    label: str
+    kind: str = "text"  # text, year, people, count, amount, ratio, number, flag
+    missing: str = fmt.MISSING
+
+
+@dataclass
+class Table:
+    """A table shown on a page and, when it has a slug, exported beside it."""
+
+    slug: str | None
+    title: str
+    columns: list[Column]
+    df: pl.DataFrame
+    html_rows: pl.DataFrame | None = None  # rows shown on the page (default: every row)
+    export_columns: list[Column] | None = None  # columns of the export (default: columns)
+    note: str = ""
+    links: dict[str, str] = field(default_factory=dict)  # first-column value -> page href
+    emphasis: Callable[[dict], bool] | None = None  # rows to highlight
+
+    @property
+    def shown(self) -> pl.DataFrame:
+        return self.df if self.html_rows is None else self.html_rows
+
+
+# --------------------------------------------------------------------------- protection
+
+
+def _typed(rows: list[dict], base: pl.DataFrame, extra: dict[str, pl.DataType]) -> pl.DataFrame:
+    schema = {**dict(base.schema), **extra}
+    return pl.DataFrame(rows, schema=schema, orient="row") if rows else pl.DataFrame(schema=schema)
+
+
+def protected_reach(marts: Marts, prot: Protection) -> pl.DataFrame:
+    rows = []
+    for row in marts.mart_reach.iter_rows(named=True):
+        t = (row["territory_level"], row["territory_code"], row["campaign_year"], row["scheme"])
+        out = dict(row)
+        for m in (*REACH_PEOPLE, POPULATION):
+            key = reach_key(*t, m)
+            out[m] = prot.value(key)
+            out[m + SECRET_SUFFIX] = prot.hidden(key)
+        share_hidden = ratio_hidden(prot, reach_key(*t, "girls"), reach_key(*t, "boys"))
+        out["girls_share"] = None if share_hidden else row["girls_share"]
+        out["girls_share" + SECRET_SUFFIX] = share_hidden and row["girls_share"] is not None
+        cov_hidden = coverage_hidden(
+            prot, row["coverage_rate"], row[POPULATION], reach_key(*t, "young_participations")
+        )
+        out["coverage_rate"] = None if cov_hidden else row["coverage_rate"]
+        out["coverage_rate" + SECRET_SUFFIX] = cov_hidden
+        rows.append(out)
+    flags = [*REACH_PEOPLE, POPULATION, "girls_share", "coverage_rate"]
+    return _typed(rows, marts.mart_reach, {m + SECRET_SUFFIX: pl.Boolean for m in flags})
+
+
+def protected_qpv(marts: Marts, prot: Protection) -> pl.DataFrame:
+    rows = []
+    for row in marts.mart_qpv.iter_rows(named=True):
+        t = (row["qpv_code"], row["campaign_year"], row["scheme"])
+        out = dict(row)
+        for m in (*QPV_PEOPLE, POPULATION):
+            out[m] = prot.value(qpv_key(*t, m))
+            out[m + SECRET_SUFFIX] = prot.hidden(qpv_key(*t, m))
+        cov_hidden = coverage_hidden(
+            prot, row["coverage_rate"], row[POPULATION], qpv_key(*t, "young_participations")
+        )
+        out["coverage_rate"] = None if cov_hidden else row["coverage_rate"]
+        out["coverage_rate" + SECRET_SUFFIX] = cov_hidden
+        rows.append(out)
+    flags = [*QPV_PEOPLE, POPULATION, "coverage_rate"]
+    return _typed(rows, marts.mart_qpv, {m + SECRET_SUFFIX: pl.Boolean for m in flags})
+
+
+def protected_funding(marts: Marts, prot: Protection) -> pl.DataFrame:
+    """mart_funding without its participation counts; a cost per participation is hidden
+    when the participations it divides by are hidden (it would give them back)."""
+    rows = []
+    for row in marts.mart_funding.iter_rows(named=True):
+        t = (row["territory_level"], row["territory_code"], row["campaign_year"], row["scheme"])
+        out = {k: v for k, v in row.items() if k not in ("participations", "young_participations")}
+        for ratio, count in (
+            ("cost_per_participation", "participations"),
+            ("cost_per_young_participation", "young_participations"),
+        ):
+            hidden = row[ratio] is not None and (
+                is_small(row[count]) or ratio_hidden(prot, reach_key(*t, count))
+            )
+            out[ratio] = None if hidden else row[ratio]
+            out[ratio + SECRET_SUFFIX] = hidden
+        rows.append(out)
+    base = marts.mart_funding.drop("participations", "young_participations")
+    extra = {c + SECRET_SUFFIX: pl.Boolean for c in ("cost_per_participation", "cost_per_young_participation")}
+    return _typed(rows, base, extra)
+
+
+@dataclass(frozen=True)
+class Published:
+    """Every frame the site shows, protected once for all pages."""
+
+    marts: Marts
+    reach: pl.DataFrame
+    qpv: pl.DataFrame
+    funding: pl.DataFrame
+
+
+def publish(marts: Marts, prot: Protection) -> Published:
+    return Published(
+        marts, protected_reach(marts, prot), protected_qpv(marts, prot), protected_funding(marts, prot)
+    )
+
+
+# --------------------------------------------------------------------------- cutting
+
+
+def for_territory(df: pl.DataFrame, level: str, code: str) -> pl.DataFrame:
+    return df.filter((pl.col("territory_level") == level) & (pl.col("territory_code") == code))
+
+
+def with_scheme_label(df: pl.DataFrame) -> pl.DataFrame:
+    order = {s: i for i, s in enumerate(fmt.SCHEME_ORDER)}
+    return (
+        df.with_columns(
+            pl.col("scheme").replace_strict(fmt.SCHEMES, default=pl.col("scheme")).alias("scheme_label"),
+            pl.col("scheme").replace_strict(order, default=len(order)).alias("_order"),
+        )
+        .sort(["campaign_year", "_order"], descending=[True, False])
+        .drop("_order")
+    )
+
+
+def age_long(reach: pl.DataFrame) -> pl.DataFrame:
+    """campaign_year, scheme, band, participations (+ _secret) from protected reach rows."""
+    frames = [
+        reach.select(
+            "campaign_year",
+            "scheme",
+            pl.lit(m.removeprefix("age_")).alias("band"),
+            pl.col(m).alias("participations"),
+            pl.col(m + SECRET_SUFFIX).alias("participations" + SECRET_SUFFIX),
+        )
+        for m in AGE_MEASURES
+    ]
+    return pl.concat(frames) if frames else pl.DataFrame()
+
+
+def campaign_generation(year: int) -> int:
+    """QPV generation of a campaign (specs/returns.md): 2015 list until 2023, 2024 list after."""
+    return 2015 if year <= 2023 else 2024
+
+
+# --------------------------------------------------------------------------- tables
+
+SCHEME_COLS = [Column("campaign_year", "Campagne", "year"), Column("scheme_label", "Dispositif")]
+
+
+def reach_table(reach: pl.DataFrame, slug: str) -> Table:
+    cols = [
+        *SCHEME_COLS,
+        Column("actions", "Actions", "count"),
+        Column("sessions", "Séances", "count"),
+        Column("participations", "Participations", "people"),
+        Column("young_participations", "dont jeunes 6–25 ans", "people"),
+        Column("qpv_resident_participations", "dont habitants des QPV", "people"),
+        Column("girls", "Filles", "people"),
+        Column("boys", "Garçons", "people"),
+        Column("girls_share", "Part des filles", "ratio"),
+        Column("qpv_with_action", "QPV avec action", "count"),
+        Column("qpv_without_action", "QPV sans action", "count"),
+        Column("coverage_rate", "Taux de couverture (majorant)", "ratio", "non disponible"),
+    ]
+    export = [
+        *cols[:8],
+        *[Column(m, f"Participations {fmt.label('age', m.removeprefix('age_'))}", "people") for m in AGE_MEASURES],
+        *cols[8:10],
+        Column("qpv_total", "QPV du territoire", "count"),
+        Column("young_population", "Population jeune des QPV", "people", "non disponible"),
+        cols[10],
+    ]
+    return Table(
+        slug,
+        "Participations par campagne et dispositif",
+        cols,
+        with_scheme_label(reach),
+        export_columns=export,
+        note="Participations : une personne inscrite à plusieurs actions compte une fois par action. "
+        "Taux de couverture : participations de jeunes habitant un QPV rapportées à la population "
+        "jeune de ces QPV — un majorant du public touché, pas une part de personnes.",
+        emphasis=lambda r: r["scheme"] == "ALL",
+    )
+
+
+def qpv_tables(
+    qpv: pl.DataFrame,
+    dim_qpv: pl.DataFrame,
+    dept_reach: pl.DataFrame,
+    dept_code: str,
+    page: str,
+) -> list[Table]:
+    """The QPV of a département: latest campaign (QPV without action flagged) and the
+    young participations of each QPV per campaign, with the département's total."""
+    rows = qpv.filter(pl.col("department_code") == dept_code)
+    years = sorted(set(rows["campaign_year"].to_list()) | set(dept_reach["campaign_year"].to_list()))
+    if not years:
+        return []
+    dims = dim_qpv.filter(pl.col("department_code") == dept_code)
+    # QPV of each campaign's generation without a row: no action at all that campaign
+    gaps = []
+    for year in years:
+        listed = set(rows.filter((pl.col("campaign_year") == year) & (pl.col("scheme") == "ALL"))["qpv_code"].to_list())
+        for d in dims.filter(pl.col("generation") == campaign_generation(year)).iter_rows(named=True):
+            if d["qpv_code"] not in listed:
+                gaps.append({"qpv_code": d["qpv_code"], "qpv_name": d["qpv_name"], "department_code": dept_code,
+                             "region_code": d["region_code"], "campaign_year": year, "scheme": "ALL", "actions": 0})  # fmt: skip
+    full = pl.concat([rows, pl.DataFrame(gaps, schema=rows.schema)], how="diagonal_relaxed") if gaps else rows
+    full = full.with_columns(
+        (pl.col("actions").fill_null(0) == 0).alias("without_action"),
+        pl.col("scheme").replace_strict(fmt.SCHEMES, default=pl.col("scheme")).alias("scheme_label"),
+    ).sort(["campaign_year", "scheme", "qpv_code"], descending=[True, False, False])
+    communes = dict(zip(dims["qpv_code"].to_list(), dims["commune_codes"].to_list(), strict=True))
+    full = full.with_columns(pl.col("qpv_code").replace_strict(communes, default=None, return_dtype=pl.String).alias("communes"))
+    cols = [
+        Column("qpv_code", "Code QPV"),
+        Column("qpv_name", "Quartier"),
+        Column("actions", "Actions", "count"),
+        Column("sessions", "Séances", "count"),
+        Column("young_participations", "Participations de jeunes (6–25 ans)", "people"),
+        Column("participations", "Participations, tous âges", "people"),
+        Column("young_population", "Population jeune", "people", "non disponible"),
+        Column("coverage_rate", "Taux de couverture (majorant)", "ratio", "non disponible"),
+        Column("without_action", "Sans action", "flag"),
+    ]
+    latest = years[-1]
+    latest_rows = full.filter((pl.col("campaign_year") == latest) & (pl.col("scheme") == "ALL"))
+    n_gap = latest_rows["without_action"].sum()
+    main = Table(
+        f"{page}-qpv",
+        f"Quartiers prioritaires — campagne {latest}, tous dispositifs",
+        cols,
+        full,
+        html_rows=latest_rows.sort(["without_action", "qpv_code"], descending=[True, False]),
+        export_columns=[*SCHEME_COLS, Column("communes", "Communes"), *cols],
+        note=(
+            f"{n_gap} QPV sans aucune action en {latest} (en tête du tableau). "
+            "L'export contient toutes les campagnes et chaque dispositif. "
+            "QPV de la génération 2015 pour les campagnes 2020 à 2023, 2024 ensuite."
+        ),
+        emphasis=lambda r: bool(r["without_action"]),
+    )
+    # pivot: young participations per QPV and campaign, with the département's total
+    wide_rows = []
+    everyone = full.filter(pl.col("scheme") == "ALL")
+    for code in sorted(set(everyone["qpv_code"].to_list())):
+        sub = everyone.filter(pl.col("qpv_code") == code)
+        rec: dict = {"qpv_code": code, "qpv_name": sub["qpv_name"][0]}
+        for r in sub.iter_rows(named=True):
+            rec[f"y{r['campaign_year']}"] = r["young_participations"]
+            rec[f"y{r['campaign_year']}{SECRET_SUFFIX}"] = bool(r.get(f"young_participations{SECRET_SUFFIX}"))
+        wide_rows.append(rec)
+    total: dict = {"qpv_code": "Total", "qpv_name": "Département (toutes actions)"}
+    for r in dept_reach.filter(pl.col("scheme") == "ALL").iter_rows(named=True):
+        total[f"y{r['campaign_year']}"] = r["young_participations"]
+        total[f"y{r['campaign_year']}{SECRET_SUFFIX}"] = r[f"young_participations{SECRET_SUFFIX}"]
+    wide_rows.append(total)
+    schema = {"qpv_code": pl.String, "qpv_name": pl.String}
+    for y in years:
+        schema |= {f"y{y}": pl.Int64, f"y{y}{SECRET_SUFFIX}": pl.Boolean}
+    wide = pl.DataFrame(wide_rows, schema=schema)
+    pivot = Table(
+        f"{page}-qpv-campagnes",
+        "Participations de jeunes (6–25 ans) par QPV et par campagne, tous dispositifs",
+        [Column("qpv_code", "Code QPV"), Column("qpv_name", "Quartier"),
+         *[Column(f"y{y}", str(y), "people") for y in years]],  # fmt: skip
+        wide,
+        note="« — » : QPV hors de la génération de la campagne ou sans action. Une action menée "
+        "sur plusieurs QPV peut compter pour chacun : la somme des QPV peut dépasser le total.",
+        emphasis=lambda r: r["qpv_code"] == "Total",
+    )
+    return [main, pivot]
+
+
+def subterritory_tables(
+    pub: Published,
+    parent_level: str,
+    parent_code: str,
+    children: pl.DataFrame,
+    page: str,
+    links: dict[str, str],
+) -> list[Table]:
+    """Régions of France or départements of a région: latest campaign and the young
+    participations per campaign with the parent's total."""
+    level = children["territory_level"][0] if children.height else "departement"
+    codes = children["territory_code"].to_list()
+    names = dict(zip(codes, children["territory_name"].to_list(), strict=True))
+    reach = pub.reach.filter((pl.col("territory_level") == level) & pl.col("territory_code").is_in(codes))
+    parent = for_territory(pub.reach, parent_level, parent_code)
+    years = sorted(set(reach["campaign_year"].to_list()) | set(parent["campaign_year"].to_list()))
+    if not codes:
+        return []
+    latest = years[-1] if years else None
+    fund = pub.funding.filter((pl.col("territory_level") == level) & (pl.col("scheme") == "ALL"))
+    comp = pub.marts.mart_returns_completeness.filter(
+        (pl.col("territory_level") == level) & (pl.col("scheme") == "ALL")
+    )
+    rows = []
+    for code in codes:
+        rec: dict = {"territory_code": code, "territory_name": names[code]}
+        r = reach.filter((pl.col("territory_code") == code) & (pl.col("campaign_year") == latest) & (pl.col("scheme") == "ALL"))
+        if r.height:
+            rec |= r.select("actions", "young_participations", "young_participations_secret", "participations",
+                            "participations_secret", "qpv_total", "qpv_with_action", "qpv_without_action",
+                            "coverage_rate", "coverage_rate_secret").row(0, named=True)  # fmt: skip
+        f = fund.filter((pl.col("territory_code") == code) & (pl.col("campaign_year") == latest))
+        if f.height:
+            rec["granted_state_pv"] = f["granted_state_pv"][0]
+        c = comp.filter((pl.col("territory_code") == code) & (pl.col("campaign_year") == latest))
+        if c.height:
+            rec["completeness_rate"] = c["completeness_rate"][0]
+        rows.append(rec)
+    schema = {
+        "territory_code": pl.String, "territory_name": pl.String, "actions": pl.Int64,
+        "young_participations": pl.Int64, "young_participations_secret": pl.Boolean,
+        "participations": pl.Int64, "participations_secret": pl.Boolean, "qpv_total": pl.Int64,
+        "qpv_with_action": pl.Int64, "qpv_without_action": pl.Int64, "coverage_rate": pl.Float64,
+        "coverage_rate_secret": pl.Boolean, "granted_state_pv": pl.Float64,
+        "completeness_rate": pl.Float64,
+    }  # fmt: skip
+    df = pl.DataFrame(rows, schema=schema, orient="row" if not rows else None)
+    word = "Région" if level == "region" else "Département"
+    latest_table = Table(
+        f"{page}-territoires",
+        f"{word}s — campagne {latest}, tous dispositifs" if latest else f"{word}s",
+        [
+            Column("territory_code", "Code"),
+            Column("territory_name", word),
+            Column("actions", "Actions", "count"),
+            Column("young_participations", "Participations de jeunes (6–25 ans)", "people"),
+            Column("participations", "Participations, tous âges", "people"),
+            Column("qpv_with_action", "QPV avec action", "count"),
+            Column("qpv_without_action", "QPV sans action", "count"),
+            Column("coverage_rate", "Taux de couverture (majorant)", "ratio", "non disponible"),
+            Column("granted_state_pv", "Crédits État politique de la ville", "amount"),
+            Column("completeness_rate", "Complétude des retours", "ratio"),
+        ],
+        df,
+        links=links,
+    )
+    wide_rows = []
+    for code in codes:
+        rec = {"territory_code": code, "territory_name": names[code]}
+        for r in reach.filter((pl.col("territory_code") == code) & (pl.col("scheme") == "ALL")).iter_rows(named=True):
+            rec[f"y{r['campaign_year']}"] = r["young_participations"]
+            rec[f"y{r['campaign_year']}{SECRET_SUFFIX}"] = r["young_participations_secret"]
+        wide_rows.append(rec)
+    total = {"territory_code": "Total", "territory_name": "Ensemble"}
+    for r in parent.filter(pl.col("scheme") == "ALL").iter_rows(named=True):
+        total[f"y{r['campaign_year']}"] = r["young_participations"]
+        total[f"y{r['campaign_year']}{SECRET_SUFFIX}"] = r["young_participations_secret"]
+    wide_rows.append(total)
+    wschema = {"territory_code": pl.String, "territory_name": pl.String}
+    for y in years:
+        wschema |= {f"y{y}": pl.Int64, f"y{y}{SECRET_SUFFIX}": pl.Boolean}
+    pivot = Table(
+        f"{page}-territoires-campagnes",
+        "Participations de jeunes (6–25 ans) par campagne, tous dispositifs",
+        [Column("territory_code", "Code"), Column("territory_name", word),
+         *[Column(f"y{y}", str(y), "people") for y in years]],  # fmt: skip
+        pl.DataFrame(wide_rows, schema=wschema),
+        links=links,
+        emphasis=lambda r: r["territory_code"] == "Total",
+    )
+    return [latest_table, pivot]
+
+
+def funding_tables(funding: pl.DataFrame, cooperation: pl.DataFrame, by_funder: pl.DataFrame, page: str) -> list[Table]:
+    lev = cooperation.select("campaign_year", "scheme", "leverage")
+    df = with_scheme_label(funding.join(lev, on=["campaign_year", "scheme"], how="left"))
+    main = Table(
+        f"{page}-financement",
+        "Financements par campagne et dispositif",
+        [
+            *SCHEME_COLS,
+            Column("grant_files", "Dossiers financés", "count"),
+            Column("amount_requested", "Montant demandé", "amount"),
+            Column("amount_granted", "Montant accordé", "amount"),
+            Column("granted_state_pv", "dont État – politique de la ville", "amount"),
+            Column("granted_other", "dont autres financeurs", "amount"),
+            Column("leverage", "Effet levier (€ d'autres financeurs par € État)", "number"),
+            Column("realised_cost", "Coût réalisé", "amount"),
+            Column("cost_per_participation", "Coût par participation", "amount"),
+            Column("cost_per_young_participation", "Coût par participation de jeune", "amount"),
+        ],
+        df,
+        note="Coût par participation : coût réalisé des actions rapporté à leurs participations "
+        "(une personne présente à plusieurs actions compte plusieurs fois).",
+        emphasis=lambda r: r["scheme"] == "ALL",
+    )
+    funders = by_funder.filter(pl.col("scheme") == "ALL").with_columns(
+        pl.col("funder").replace_strict(fmt.FUNDERS, default=pl.col("funder")).alias("funder_label")
+    ).sort(["campaign_year", "amount_granted"], descending=[True, True])
+    latest = funders["campaign_year"].max() if funders.height else None
+    funder_table = Table(
+        f"{page}-financeurs",
+        f"Montants par financeur — campagne {latest}, tous dispositifs" if latest else "Montants par financeur",
+        [
+            Column("campaign_year", "Campagne", "year"),
+            Column("funder_label", "Financeur"),
+            Column("amount_requested", "Montant demandé", "amount"),
+            Column("amount_granted", "Montant accordé", "amount"),
+        ],
+        funders,
+        html_rows=funders.filter(pl.col("campaign_year") == latest) if latest else None,
+        note="L'export contient toutes les campagnes.",
+    )
+    return [main, funder_table]
+
+
+def cooperation_table(cooperation: pl.DataFrame, page: str) -> Table:
+    return Table(
+        f"{page}-cooperation",
+        "Coopération par campagne et dispositif",
+        [
+            *SCHEME_COLS,
+            Column("actions", "Actions", "count"),
+            Column("partnership_links", "Liens de partenariat", "count"),
+            Column("partners_per_action", "Partenaires par action", "number"),
+            Column("share_actions_2plus_partners", "Actions à 2 partenaires ou plus", "ratio"),
+            Column("share_actions_4plus_partners", "Actions à 4 partenaires ou plus", "ratio"),
+            Column("cofunded_share", "Actions cofinancées", "ratio"),
+            Column("leverage", "Effet levier", "number"),
+            Column("organisations", "Organisations du réseau", "count"),
+            Column("network_density", "Densité du réseau", "ratio"),
+            Column("renewed_partnerships", "Partenariats renouvelés", "count"),
+            Column("new_partnerships", "Nouveaux partenariats", "count"),
+        ],
+        with_scheme_label(cooperation),
+        emphasis=lambda r: r["scheme"] == "ALL",
+    )
+
+
+def actors_table(nodes: pl.DataFrame, year: int | None, top: int = 10) -> Table:
+    df = nodes.sort(["degree", "actions", "org_id"], descending=[True, True, False]).head(top)
+    df = df.with_columns(
+        pl.col("org_category").map_elements(fmt.organisation_category_label, return_dtype=pl.String).alias("category_label")
+    ) if df.height else df.with_columns(pl.lit(None, dtype=pl.String).alias("category_label"))
+    return Table(
+        None,
+        f"Organisations les plus reliées — campagne {year}" if year else "Organisations les plus reliées",
+        [
+            Column("org_name", "Organisation"),
+            Column("category_label", "Catégorie"),
+            Column("degree", "Organisations reliées", "count"),
+            Column("actions", "Actions", "count"),
+        ],
+        df,
+    )
+
+
+def returns_tables(completeness: pl.DataFrame, missing: pl.DataFrame, page: str, limit: int = 100) -> list[Table]:
+    main = Table(
+        f"{page}-retours",
+        "Retours d'activité attendus et reçus",
+        [
+            *SCHEME_COLS,
+            Column("funded_files", "Dossiers financés", "count"),
+            Column("returns_received", "Retours reçus", "count"),
+            Column("funded_without_return", "Financés sans retour", "count"),
+            Column("returns_without_funding", "Retours sans financement", "count"),
+            Column("completeness_rate", "Taux de complétude", "ratio"),
+        ],
+        with_scheme_label(completeness),
+        emphasis=lambda r: r["scheme"] == "ALL",
+    )
+    missing = missing.with_columns(
+        pl.col("scheme").replace_strict(fmt.SCHEMES, default=pl.col("scheme")).alias("scheme_label")
+    ).sort(["campaign_year", "department_code", "grant_file"], descending=[True, False, False])
+    latest = missing["campaign_year"].max() if missing.height else None
+    shown = missing.filter(pl.col("campaign_year") == latest).head(limit) if latest else None
+    n_latest = missing.filter(pl.col("campaign_year") == latest).height if latest else 0
+    listing = Table(
+        f"{page}-retours-manquants",
+        f"Retours attendus non reçus — campagne {latest}" if latest else "Retours attendus non reçus",
+        [
+            *SCHEME_COLS,
+            Column("department_code", "Département"),
+            Column("grant_file", "N° de dossier"),
+            Column("porteur_name", "Porteur"),
+            Column("amount_granted", "Montant accordé", "amount"),
+        ],
+        missing,
+        html_rows=shown,
+        note=(f"{n_latest} dossiers ; les {limit} premiers sont affichés. " if n_latest > limit else "")
+        + "L'export contient toutes les campagnes.",
+    )
+    return [main, listing]

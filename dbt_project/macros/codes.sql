@@ -1,0 +1,50 @@
+{#- Organisation identifier: 'siret:<14 digits>' when a SIRET is given, else 'nom:<normalised name>'
+    (lower case, accents stripped, every run of non-alphanumeric characters collapsed to one space). -#}
+{% macro org_id(siret, name) -%}
+    case
+        when nullif(trim({{ siret }}), '') is not null
+            then 'siret:' || replace(trim({{ siret }}), ' ', '')
+        else 'nom:' || trim(regexp_replace(lower(strip_accents(coalesce({{ name }}, ''))), '[^a-z0-9]+', ' ', 'g'))
+    end
+{%- endmacro %}
+
+{#- Département read from a QPV code (QP/QN + 3 characters): '054' -> '54', '02A' -> '2A',
+    '971' -> '971'. NULL when the code does not have the expected shape. -#}
+{% macro department_from_qpv_code(code) -%}
+    case
+        when regexp_matches({{ code }}, '^Q[PN]0[0-9][0-9]') then substr({{ code }}, 4, 2)
+        when regexp_matches({{ code }}, '^Q[PN]02[AB]') then substr({{ code }}, 4, 2)
+        when regexp_matches({{ code }}, '^Q[PN]97[0-9]') then substr({{ code }}, 3, 3)
+    end
+{%- endmacro %}
+
+{#- Generation of a QPV code: QP = 2015, QN = 2024. -#}
+{% macro generation_from_qpv_code(code) -%}
+    case
+        when starts_with({{ code }}, 'QP') then 2015
+        when starts_with({{ code }}, 'QN') then 2024
+    end
+{%- endmacro %}
+
+{#- Département of an INSEE commune code: first 3 characters overseas (97x), else first 2 (2A/2B included). -#}
+{% macro department_from_commune_code(code) -%}
+    case
+        when {{ code }} like '97%' then substr({{ code }}, 1, 3)
+        when length({{ code }}) >= 2 then substr({{ code }}, 1, 2)
+    end
+{%- endmacro %}
+
+{#- QPV generation in force for a campaign year in a département: 2015 up to 2023, 2024 from
+    2024 in metropolitan France, from 2025 overseas (97x). -#}
+{% macro campaign_generation(campaign_year, department_code) -%}
+    case
+        when {{ campaign_year }} <= 2023 then 2015
+        when {{ campaign_year }} = 2024 and {{ department_code }} like '97%' then 2015
+        else 2024
+    end
+{%- endmacro %}
+
+{#- Ratio that is NULL when the denominator is 0 or NULL. -#}
+{% macro safe_divide(numerator, denominator) -%}
+    (cast({{ numerator }} as double) / nullif(cast({{ denominator }} as double), 0))
+{%- endmacro %}

@@ -1,0 +1,54 @@
+-- Mix of partner categories and roles per territory × campaign year × scheme. A partner with
+-- several roles in one action counts once per role in the 'role' dimension.
+
+with partnerships as (
+    select * from {{ ref('fct_partnerships') }}
+),
+
+by_value as (
+    select
+        action_id,
+        campaign_year,
+        scheme,
+        department_code,
+        region_code,
+        'categorie' as dimension,
+        coalesce(partner_category, 'inconnu') as dimension_value
+    from partnerships
+
+    union all
+
+    select
+        action_id,
+        campaign_year,
+        scheme,
+        department_code,
+        region_code,
+        'role' as dimension,
+        unnest(string_split(coalesce(role, 'inconnu'), ';')) as dimension_value
+    from partnerships
+)
+
+select
+    cast(rolled.territory_level as varchar) as territory_level,
+    cast(rolled.territory_code as varchar) as territory_code,
+    cast(territories.territory_name as varchar) as territory_name,
+    cast(rolled.campaign_year as integer) as campaign_year,
+    cast(rolled.rollup_scheme as varchar) as scheme,
+    cast(rolled.dimension as varchar) as dimension,
+    cast(rolled.dimension_value as varchar) as value,
+    cast(count(*) as bigint) as links,
+    cast(count(distinct rolled.action_id) as bigint) as actions
+from ({{ territory_rollup('by_value') }}) as rolled
+inner join {{ ref('int_territories') }} as territories
+    on
+        rolled.territory_level = territories.territory_level
+        and rolled.territory_code = territories.territory_code
+group by
+    rolled.territory_level,
+    rolled.territory_code,
+    territories.territory_name,
+    rolled.campaign_year,
+    rolled.rollup_scheme,
+    rolled.dimension,
+    rolled.dimension_value

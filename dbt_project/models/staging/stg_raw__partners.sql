@@ -1,0 +1,17 @@
+{%- set columns = [
+    ['campaign_year', 'integer'], ['scheme', 'varchar'], ['grant_file', 'varchar'],
+    ['partner_name', 'varchar'], ['partner_siret', 'varchar'], ['partner_category', 'varchar'],
+    ['role', 'varchar'],
+    ['file_hash', 'varchar'], ['file_name', 'varchar'], ['sheet', 'varchar'], ['line', 'integer'],
+    ['received_at', 'timestamp'], ['ingested_at', 'timestamp'],
+] -%}
+
+with source as (
+    {{ source_or_empty('raw', 'partner_rows', columns) }}
+)
+
+select
+    {%- for column in columns %}
+    cast({{ adapter.quote(column[0]) }} as {{ column[1] }}) as {{ column[0] }}{{ "," if not loop.last }}
+    {%- endfor %}
+from source

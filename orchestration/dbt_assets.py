@@ -1,0 +1,40 @@
+"""dbt models as Dagster assets; dbt tests as asset checks."""
+
+
+import sys
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import dagster as dg
+from dagster_dbt import DagsterDbtTranslator, DbtCliResource, dbt_assets
+
+from assets.reference import WAREHOUSE_POOL
+from orchestration.dbt_project import dbt_project
+
+
+class QuartiersTranslator(DagsterDbtTranslator):
+    """Groups by layer (staging, intermediate, marts, reference); sources keep the asset
+    keys given in their `meta.dagster.asset_key`, which bind them to the Python assets."""
+
+    def get_group_name(self, dbt_resource_props: Mapping[str, Any]) -> str | None:
+        if dbt_resource_props["resource_type"] == "seed":
+            return "reference"
+        fqn = dbt_resource_props.get("fqn", [])
+        return fqn[1] if len(fqn) > 2 else "dbt"
+
+
+@dbt_assets(manifest=dbt_project.manifest_path, dagster_dbt_translator=QuartiersTranslator(),
+            pool=WAREHOUSE_POOL)
+def quartiers_dbt(context: dg.AssetExecutionContext, dbt: DbtCliResource):
+    yield from dbt.cli(["build"], context=context).stream()
+
+
+def dbt_resource() -> DbtCliResource:
+    # dbt is beside the interpreter in the project's venv, even when PATH does not say so.
+    return DbtCliResource(project_dir=dbt_project,
+                          dbt_executable=str(Path(sys.executable).parent / "dbt"))
+
+
+def mart_keys() -> list[dg.AssetKey]:
+    return [k for k in quartiers_dbt.keys if k.path[0] == "marts"]

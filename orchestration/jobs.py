@@ -1,0 +1,25 @@
+"""Jobs: what the data staff launch, and what sensors launch."""
+
+
+import dagster as dg
+
+REFERENCE_ASSETS = ("raw_qpv_referential", "raw_qpv_population", "raw_code_lists")
+
+reference_job = dg.define_asset_job(
+    "reference_job", selection=dg.AssetSelection.assets(*REFERENCE_ASSETS),
+    description="Charge les référentiels (QPV, populations, listes de codes).")
+
+ingest_job = dg.define_asset_job(
+    "ingest_job", selection=dg.AssetSelection.groups("ingestion"),
+    description="Lit les fichiers reçus (une partition par fichier) : lignes acceptées et "
+                "quarantaine.")
+
+build_job = dg.define_asset_job(
+    "build_job",
+    selection=dg.AssetSelection.all()
+    - dg.AssetSelection.groups("ingestion")
+    - dg.AssetSelection.assets(*REFERENCE_ASSETS),
+    description="Construit les modèles dbt (staging → marts, tests compris), publie la copie "
+                "des analystes et le site des tableaux de bord.",
+    executor_def=dg.in_process_executor,
+)

@@ -1,0 +1,44 @@
+"""Sensors: a new file in the inbox becomes a partition and a run; a successful ingestion
+triggers the build."""
+
+
+import dagster as dg
+
+from assets.ingestion import inbox_partitions
+from orchestration.jobs import build_job, ingest_job
+from orchestration.settings import load_settings
+from returns.inbox import index_by_hash
+
+RANGE_START = "dagster/asset_partition_range_start"
+RANGE_END = "dagster/asset_partition_range_end"
+
+
+def ingest_run_request(keys: list[str]) -> dg.RunRequest:
+    """One run for many files: a partition range over keys added together (contiguous)."""
+    return dg.RunRequest(
+        run_key=f"inbox:{keys[0]}:{keys[-1]}:{len(keys)}",
+        tags={RANGE_START: keys[0], RANGE_END: keys[-1]},
+    )
+
+
+@dg.sensor(job=ingest_job, minimum_interval_seconds=30,
+           default_status=dg.DefaultSensorStatus.RUNNING,
+           description="Surveille la boîte de dépôt : chaque nouveau fichier (par son contenu) "
+                       "devient une partition et tous les nouveaux sont lus en un seul run.")
+def inbox_sensor(context: dg.SensorEvaluationContext) -> dg.SensorResult:
+    known = set(context.instance.get_dynamic_partitions(inbox_partitions.name))
+    new = [k for k in index_by_hash(load_settings().inbox) if k not in known]
+    if not new:
+        return dg.SensorResult(skip_reason="Aucun nouveau fichier.")
+    return dg.SensorResult(
+        run_requests=[ingest_run_request(new)],
+        dynamic_partitions_requests=[inbox_partitions.build_add_request(new)],
+    )
+
+
+@dg.run_status_sensor(run_status=dg.DagsterRunStatus.SUCCESS, monitored_jobs=[ingest_job],
+                      request_job=build_job, default_status=dg.DefaultSensorStatus.RUNNING,
+                      description="Après chaque lecture réussie de fichiers, reconstruit les "
+                                  "indicateurs et republie.")
+def build_after_ingest(context: dg.RunStatusSensorContext):
+    return dg.RunRequest(run_key=f"build-after:{context.dagster_run.run_id}")

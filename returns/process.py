@@ -1,0 +1,142 @@
+"""One file (or a batch of files) from bytes on disk to accepted rows and quarantine rows.
+
+Pure: no warehouse, no Dagster. The ingestion asset writes what this returns.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+
+import polars as pl
+
+from returns.contract import RULES
+from returns.privacy import GuardReport, guard
+from returns.readers import FileRefused, Limits, read_file
+from returns.validate import (
+    VIOLATION_SCHEMA,
+    Referential,
+    Validated,
+    check_partner_actions,
+    reason,
+    validate_table,
+)
+
+QUARANTINE_SCHEMA = {"sheet": pl.Utf8, "kind": pl.Utf8, **VIOLATION_SCHEMA}
+
+
+def file_hash(path: Path) -> str:
+    h = hashlib.sha256()
+    with path.open("rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+@dataclass
+class FileResult:
+    path: Path
+    file_hash: str
+    size_bytes: int
+    tables: list[Validated] = field(default_factory=list)
+    refused: tuple[str, str] | None = None  # (rule, detail) when the whole file is refused
+    guard: GuardReport = field(default_factory=GuardReport)
+    ignored_sheets: list[str] = field(default_factory=list)
+    rows_ignored: int = 0
+
+    @property
+    def kinds(self) -> list[str]:
+        return sorted({t.kind.name for t in self.tables})
+
+    @property
+    def rows_read(self) -> int:
+        return sum(t.rows_read for t in self.tables)
+
+    @property
+    def rows_accepted(self) -> int:
+        return sum(t.accepted.height for t in self.tables)
+
+    @property
+    def rows_quarantined(self) -> int:
+        return sum(t.violations["line"].n_unique() for t in self.tables)
+
+    @property
+    def status(self) -> str:
+        if self.refused or self.rows_accepted == 0:
+            return "rejected"
+        return "accepted" if self.rows_quarantined == 0 else "partially_accepted"
+
+    def quarantine(self) -> pl.DataFrame:
+        """Every violation of the file, with its sheet and kind; a refused file is one row."""
+        if self.refused:
+            rule, detail = self.refused
+            return pl.DataFrame(
+                [{"sheet": None, "kind": None, "line": None, "rule": rule, "field": None,
+                  "value": None, "reason": RULES[rule].message.format(detail=detail).strip()}],
+                schema=QUARANTINE_SCHEMA,
+            )
+        frames = [t.violations.select(sheet=pl.lit(t.sheet, pl.Utf8),
+                                      kind=pl.lit(t.kind.name), *VIOLATION_SCHEMA)
+                  for t in self.tables]
+        return pl.concat(frames) if frames else pl.DataFrame(schema=QUARANTINE_SCHEMA)
+
+    def reasons_by_rule(self) -> dict[str, int]:
+        q = self.quarantine()
+        return dict(q.group_by("rule").len().sort("rule").iter_rows())
+
+    def summary(self) -> dict:
+        return {
+            "file": self.path.name, "file_hash": self.file_hash, "kinds": self.kinds,
+            "status": self.status, "rows_read": self.rows_read,
+            "rows_accepted": self.rows_accepted, "rows_quarantined": self.rows_quarantined,
+            "rows_ignored": self.rows_ignored, "reasons_by_rule": self.reasons_by_rule(),
+            "dropped_columns": self.guard.dropped, "extra_columns": self.guard.kept_aside,
+            "masked_values": self.guard.masked, "ignored_sheets": self.ignored_sheets,
+        }
+
+
+def process_file(path: Path, *, limits: Limits = Limits(), referential: Referential | None = None,
+                 today: date | None = None, digest: str | None = None) -> FileResult:
+    result = FileResult(path, digest or file_hash(path), path.stat().st_size)
+    try:
+        read = read_file(path, limits)
+    except FileRefused as refused:
+        result.refused = (refused.rule, refused.detail)
+        return result
+    result.ignored_sheets = read.ignored_sheets
+    for table in read.tables:
+        safe = guard(table, result.guard)
+        result.rows_ignored += table.rows_ignored
+        result.tables.append(validate_table(safe, referential, today))
+    return result
+
+
+def action_keys(results: list[FileResult]) -> pl.DataFrame:
+    """(year, scheme, grant file) of every action row read in the batch, accepted or not,
+    so that a partner of a rejected action is not also called orphan."""
+    frames = [t.keys for r in results for t in r.tables
+              if t.kind.name == "activity" and t.keys is not None]
+    return pl.concat(frames) if frames else pl.DataFrame(
+        schema={"campaign_year": pl.Int32, "scheme": pl.Utf8, "grant_file": pl.Utf8})
+
+
+def process_batch(paths: list[Path], *, limits: Limits = Limits(),
+                  referential: Referential | None = None, today: date | None = None,
+                  known_actions: pl.DataFrame | None = None,
+                  digests: dict[Path, str] | None = None) -> list[FileResult]:
+    """Process files, then check partner rows against the actions of the batch and of the
+    warehouse (`known_actions`)."""
+    results = [process_file(p, limits=limits, referential=referential, today=today,
+                            digest=(digests or {}).get(p)) for p in paths]
+    known = action_keys(results)
+    if known_actions is not None:
+        known = pl.concat([known, known_actions.select(known.columns).cast(known.schema)])
+    for r in results:
+        r.tables = [check_partner_actions(t, known) if t.kind.name == "partners" else t
+                    for t in r.tables]
+    return results
+
+
+__all__ = ["FileResult", "process_file", "process_batch", "file_hash", "reason"]

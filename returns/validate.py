@@ -1,0 +1,294 @@
+"""Validation: raw text tables → typed accepted rows + one violation per broken rule.
+
+Every rule of the contract is checked on every row (a row may break several); a row with at
+least one violation is quarantined whole. All checks are polars expressions over the table.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date
+
+import polars as pl
+
+from returns import normalise as norm
+from returns.contract import AGE_BANDS, CODE_LISTS, FIRST_CAMPAIGN, RULES, Field, Kind
+from returns.readers import RawTable
+
+VIOLATION_SCHEMA = {"line": pl.Int32, "rule": pl.Utf8, "field": pl.Utf8, "value": pl.Utf8,
+                    "reason": pl.Utf8}
+
+
+@dataclass(frozen=True)
+class Referential:
+    """QPV codes known per generation, as (generation, qpv_code, commune_code) rows."""
+
+    rows: pl.DataFrame
+
+    @property
+    def generations(self) -> set[int]:
+        return set(self.rows["generation"].unique().to_list())
+
+    @classmethod
+    def empty(cls) -> Referential:
+        return cls(pl.DataFrame(schema={"generation": pl.Int32, "qpv_code": pl.Utf8,
+                                        "commune_code": pl.Utf8}))
+
+
+@dataclass
+class Validated:
+    kind: Kind
+    sheet: str | None
+    accepted: pl.DataFrame  # kind.columns typed, plus `line`
+    violations: pl.DataFrame  # VIOLATION_SCHEMA
+    rows_read: int
+    keys: pl.DataFrame | None = None  # (year, scheme, grant file) of every row read, typed
+
+
+def reason(rule: str, **parts: str | pl.Expr) -> pl.Expr:
+    """The rule's French message with its placeholders filled by strings or expressions."""
+    pieces = re.split(r"\{(\w+)\}", RULES[rule].message)
+    exprs: list[pl.Expr] = []
+    for i, piece in enumerate(pieces):
+        if i % 2 == 0:
+            exprs.append(pl.lit(piece))
+        else:
+            part = parts.get(piece, "")
+            exprs.append(part.cast(pl.Utf8).fill_null("(vide)") if isinstance(part, pl.Expr)
+                         else pl.lit(str(part)))
+    return pl.concat_str(exprs)
+
+
+@dataclass(frozen=True)
+class Check:
+    rule: str
+    field: str | None
+    flag: pl.Expr
+    value: pl.Expr
+    reason: pl.Expr
+
+
+def _raw(name: str) -> pl.Expr:
+    return pl.col(f"_raw_{name}")
+
+
+def _typed(f: Field) -> pl.Expr:
+    raw = _raw(f.name)
+    match f.type:
+        case "int" | "year":
+            typed = norm.integer(raw)
+            if f.empty_as_zero:
+                return pl.when(raw.is_null()).then(pl.lit(0, pl.Int32)).otherwise(typed)
+            return typed
+        case "decimal":
+            return norm.amount(raw)
+        case "date":
+            return norm.date(raw)
+        case "code":
+            return norm.code(raw, f.codes or "")
+        case "siret":
+            digits = norm.siret_digits(raw)
+            return pl.when(norm.siret_valid(digits)).then(digits).otherwise(None)
+        case "qpv_codes":
+            return norm.qpv_codes(raw)
+        case "commune":
+            c = norm.commune(raw)
+            return pl.when(c.str.contains(norm.COMMUNE)).then(c).otherwise(None)
+        case "department":
+            d = norm.department(raw)
+            return pl.when(d.str.contains(norm.DEPARTMENT)).then(d).otherwise(None)
+        case "grant_file":
+            return raw.str.to_uppercase().str.replace_all(r"\s+", "")
+        case _:
+            return raw
+
+
+_TYPE_RULE = {"int": "entier_invalide", "year": "annee_invalide", "decimal": "montant_invalide",
+              "date": "date_invalide", "code": "code_inconnu", "siret": "siret_invalide",
+              "commune": "commune_invalide", "department": "departement_invalide"}
+
+
+def _field_checks(f: Field, missing: bool, this_year: int) -> list[Check]:
+    col, raw = pl.col(f.name), _raw(f.name)
+    if missing:
+        return [Check("colonne_obligatoire_absente", f.name, pl.lit(True), pl.lit(None, pl.Utf8),
+                      reason("colonne_obligatoire_absente", field=f.header))] if f.required else []
+    checks = []
+    if f.required and not f.empty_as_zero:
+        checks.append(Check("valeur_obligatoire", f.name, raw.is_null(), raw,
+                            reason("valeur_obligatoire", field=f.header)))
+    if f.type in _TYPE_RULE:
+        rule = _TYPE_RULE[f.type]
+        allowed = ", ".join(CODE_LISTS[f.codes]) if f.codes else ""
+        checks.append(Check(rule, f.name, raw.is_not_null() & col.is_null(), raw,
+                            reason(rule, field=f.header, value=raw, allowed=allowed)))
+    if f.type == "year":
+        bad = col.is_not_null() & ((col < FIRST_CAMPAIGN) | (col > this_year))
+        checks.append(Check("annee_invalide", f.name, bad, raw,
+                            reason("annee_invalide", field=f.header, value=raw)))
+    if f.type == "qpv_codes":
+        codes = col.str.split(";")
+        invalid = codes.list.eval(pl.element().filter(
+            ~pl.element().str.contains(norm.QPV_2015) & ~pl.element().str.contains(norm.QPV_2024)
+        )).list.join(";")
+        checks.append(Check("code_qpv_invalide", f.name, col.is_not_null() & (invalid != ""),
+                            invalid, reason("code_qpv_invalide", value=invalid)))
+    return checks
+
+
+def _qpv_generation_checks(df: pl.DataFrame) -> pl.DataFrame:
+    """Codes of the wrong generation for the campaign year, one violation per row."""
+    exploded = (
+        df.select("line", "campaign_year", code=pl.col("qpv_codes").str.split(";"))
+        .explode("code")
+        .filter(pl.col("campaign_year").is_not_null()
+                & (pl.col("code").str.contains(norm.QPV_2015)
+                   | pl.col("code").str.contains(norm.QPV_2024)))
+    )
+    overseas = pl.col("code").str.slice(2, 2) == "97"
+    expected_new = (pl.col("campaign_year") >= 2025) | (
+        (pl.col("campaign_year") == 2024) & ~overseas)
+    is_new = pl.col("code").str.starts_with("QN")
+    bad = exploded.filter(is_new != expected_new)
+    return bad.group_by("line", maintain_order=True).agg(
+        pl.col("code").str.join(";").alias("value"), pl.col("campaign_year").first()
+    ).select(
+        "line", rule=pl.lit("code_qpv_generation"), field=pl.lit("qpv_codes"), value="value",
+        reason=reason("code_qpv_generation", value=pl.col("value"), year=pl.col("campaign_year")),
+    )
+
+
+def _referential_checks(df: pl.DataFrame, ref: Referential) -> list[pl.DataFrame]:
+    if ref.rows.is_empty():
+        return []
+    gens = ref.generations
+    codes = (
+        df.select("line", "commune_code", code=pl.col("qpv_codes").str.split(";"))
+        .with_columns(main=pl.col("code").list.first())
+        .explode("code")
+        .filter(pl.col("code").is_not_null())
+        .with_columns(generation=pl.when(pl.col("code").str.starts_with("QP"))
+                      .then(pl.lit(2015, pl.Int32)).otherwise(pl.lit(2024, pl.Int32)))
+        .filter(pl.col("generation").is_in(list(gens)))
+    )
+    known = ref.rows.select("generation", code="qpv_code").unique()
+    unknown = codes.join(known, on=["generation", "code"], how="anti").select(
+        "line", rule=pl.lit("qpv_inconnu"), field=pl.lit("qpv_codes"), value="code",
+        reason=reason("qpv_inconnu", value=pl.col("code"), generation=pl.col("generation")),
+    )
+    communes = ref.rows.group_by("qpv_code").agg(
+        communes=pl.col("commune_code").unique().sort())
+    mains = (
+        codes.filter(pl.col("code") == pl.col("main")).unique("line")
+        .join(communes, left_on="main", right_on="qpv_code", how="inner")
+        .filter(pl.col("commune_code").is_not_null()
+                & ~pl.col("commune_code").is_in(pl.col("communes")))
+    )
+    mismatch = mains.select(
+        "line", rule=pl.lit("qpv_commune_incoherente"), field=pl.lit("commune_code"),
+        value="commune_code",
+        reason=reason("qpv_commune_incoherente", value=pl.col("commune_code"),
+                      qpv=pl.col("main"), communes=pl.col("communes").list.join(", ")),
+    )
+    return [unknown, mismatch]
+
+
+def _activity_row_checks() -> list[Check]:
+    year, start, end = pl.col("campaign_year"), pl.col("start_date"), pl.col("end_date")
+    participants = pl.col("participants")
+    sexes = pl.col("girls").fill_null(0) + pl.col("boys").fill_null(0)
+    bands = pl.sum_horizontal(*[pl.col(b) for b in AGE_BANDS])
+    bands_known = pl.all_horizontal(*[pl.col(b).is_not_null() for b in AGE_BANDS])
+    checks = []
+    for name, header in (("start_date", "date_debut"), ("end_date", "date_fin")):
+        d = pl.col(name)
+        checks.append(Check(
+            "date_hors_campagne", name, d.is_not_null() & year.is_not_null() & (d.dt.year() != year),
+            d.dt.strftime("%d/%m/%Y"),
+            reason("date_hors_campagne", value=d.dt.strftime("%d/%m/%Y"), field=header, year=year)))
+    checks += [
+        Check("dates_inversees", "end_date", start.is_not_null() & end.is_not_null() & (start > end),
+              start.dt.strftime("%d/%m/%Y"),
+              reason("dates_inversees", value=start.dt.strftime("%d/%m/%Y"),
+                     end=end.dt.strftime("%d/%m/%Y"))),
+        Check("habitants_qpv_superieurs", "qpv_residents",
+              pl.col("qpv_residents") > participants, pl.col("qpv_residents").cast(pl.Utf8),
+              reason("habitants_qpv_superieurs", value=pl.col("qpv_residents"),
+                     participants=participants)),
+        Check("sexes_superieurs", "girls", participants.is_not_null() & (sexes > participants),
+              sexes.cast(pl.Utf8),
+              reason("sexes_superieurs", value=sexes, participants=participants)),
+        Check("tranches_age_incoherentes", "age_0_5",
+              bands_known & participants.is_not_null() & (bands != participants),
+              bands.cast(pl.Utf8),
+              reason("tranches_age_incoherentes", value=bands, participants=participants)),
+    ]
+    return checks
+
+
+def _duplicate_check(keys: list[str]) -> Check:
+    dup = pl.len().over(keys) > 1
+    lines = pl.col("line").cast(pl.Utf8).implode().over(keys).list.join(", ")
+    return Check("dossier_en_double", "grant_file",
+                 pl.all_horizontal(*[pl.col(k).is_not_null() for k in keys]) & dup,
+                 pl.col("grant_file"),
+                 reason("dossier_en_double", value=pl.col("grant_file"), lines=lines))
+
+
+def validate_table(table: RawTable, referential: Referential | None = None,
+                   today: date | None = None) -> Validated:
+    kind = table.kind
+    this_year = (today or date.today()).year
+    df = table.data.with_columns(
+        [pl.lit(None, pl.Utf8).alias(m) for m in table.missing]
+    ).with_columns(
+        [norm.blank_to_null(pl.col(f.name)).alias(f"_raw_{f.name}") for f in kind.fields]
+    ).with_columns([_typed(f).alias(f.name) for f in kind.fields])
+
+    checks: list[Check] = []
+    for f in kind.fields:
+        checks += _field_checks(f, f.name in table.missing, this_year)
+    if kind.name == "activity":
+        checks += _activity_row_checks()
+        checks.append(_duplicate_check(["campaign_year", "scheme", "grant_file"]))
+    elif kind.name == "funding":
+        checks.append(_duplicate_check(["campaign_year", "scheme", "grant_file", "funder"]))
+
+    frames = [
+        df.filter(c.flag).select(
+            "line", rule=pl.lit(c.rule), field=pl.lit(c.field, pl.Utf8),
+            value=c.value.cast(pl.Utf8), reason=c.reason)
+        for c in checks
+    ]
+    if kind.name == "activity":
+        valid_codes = df.filter(pl.col("qpv_codes").is_not_null())
+        frames.append(_qpv_generation_checks(valid_codes))
+        frames += _referential_checks(valid_codes, referential or Referential.empty())
+    violations = pl.concat(
+        [f.cast(VIOLATION_SCHEMA) for f in frames], how="vertical"
+    ) if frames else pl.DataFrame(schema=VIOLATION_SCHEMA)
+    accepted = df.join(violations.select("line").unique(), on="line", how="anti").select(
+        ["line", *kind.columns])
+    keys = df.select("campaign_year", "scheme", "grant_file")
+    return Validated(kind, table.sheet, accepted, violations.sort("line", "rule"), df.height, keys)
+
+
+def check_partner_actions(partners: Validated, known_actions: pl.DataFrame) -> Validated:
+    """Partner rows whose action (year, scheme, grant file) is not in the return(s) received:
+    `known_actions` holds the keys of accepted or quarantined actions of the same batch and of
+    the warehouse."""
+    keys = ["campaign_year", "scheme", "grant_file"]
+    orphans = partners.accepted.join(known_actions.select(keys).unique(), on=keys, how="anti")
+    if orphans.is_empty():
+        return partners
+    extra = orphans.select(
+        "line", rule=pl.lit("action_inconnue"), field=pl.lit("grant_file"),
+        value="grant_file", reason=reason("action_inconnue", value=pl.col("grant_file")),
+    ).cast(VIOLATION_SCHEMA)
+    return Validated(
+        partners.kind, partners.sheet,
+        partners.accepted.join(orphans.select("line"), on="line", how="anti"),
+        pl.concat([partners.violations, extra]).sort("line", "rule"),
+        partners.rows_read, partners.keys,
+    )
