@@ -58,8 +58,9 @@ def _is_blank(cells: list[object]) -> bool:
 
 
 def _is_total(cells: list[object]) -> bool:
-    first = [str(c).strip().lower() for c in cells[:3] if c is not None and str(c).strip()]
-    return bool(first) and first[0].startswith(("total", "sous-total", "sous total"))
+    """A trailing 'TOTAL' row: its first non-empty cell says so."""
+    first = next((str(c).strip().lower() for c in cells if c is not None and str(c).strip()), "")
+    return first.startswith(("total", "sous-total", "sous total"))
 
 
 def _to_table(rows: list[list[object]], lines: list[int], sheet: str | None,
