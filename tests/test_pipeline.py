@@ -1,0 +1,179 @@
+"""The whole graph on a generated Grand Est dataset, run through the project's Definitions:
+mart totals equal totals computed independently from the generator's truth."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import dagster as dg
+import duckdb
+import polars as pl
+import pytest
+
+from demodata.generator import generate_demo
+
+# The generator's names for the rules it breaks → the contract's rule names.
+RULE_OF = {"siret_luhn": "siret_invalide", "age_bands_sum": "tranches_age_incoherentes",
+           "sex_sum": "sexes_superieurs", "scheme_unknown": "code_inconnu",
+           "date_outside_campaign": "date_hors_campagne", "qpv_unknown": "qpv_inconnu",
+           "grant_file_duplicate": "dossier_en_double", "action_unknown": "action_inconnue"}
+KEY = ["campaign_year", "scheme", "grant_file"]
+
+
+@pytest.fixture(scope="module")
+def pipeline(tmp_path_factory, shared_reference):
+    data = tmp_path_factory.mktemp("data")
+    demo = generate_demo(data, seed=7, scale=0.25,
+                         qpv_2024_file=shared_reference / "qpv" / "qpv2024.csv")
+    env = {
+        "QUARTIERS_DATA_DIR": str(data),
+        "QUARTIERS_WAREHOUSE": str(data / "warehouse.duckdb"),
+        "QUARTIERS_QPV_2024_FILE": str(shared_reference / "qpv" / "qpv2024.csv"),
+        "QUARTIERS_QPV_2015_FILE": str(demo.qpv_2015_file),
+        "QUARTIERS_POPULATION_FILE": str(demo.population_file),
+        "QUARTIERS_BOUNDARIES_FILE": str(shared_reference / "geo" /
+                                         "departements-grand-est.geojson"),
+    }
+    saved = {k: os.environ.get(k) for k in env}
+    os.environ.update(env)
+    from orchestration import cli
+    from orchestration.settings import load_settings
+
+    settings = load_settings()
+    instance = dg.DagsterInstance.ephemeral()
+    keys = cli.ingest(settings, instance)
+    cli._run("build_job", instance)
+    yield demo, settings, instance, keys
+    for k, v in saved.items():
+        if v is None:
+            os.environ.pop(k, None)
+        else:
+            os.environ[k] = v
+
+
+def accepted_truth(actions: pl.DataFrame) -> pl.DataFrame:
+    """Valid rows whose key is not shared with a broken duplicate (all copies are refused)."""
+    dup = actions.filter(pl.col("broken_rule") == "grant_file_duplicate").select(KEY)
+    return actions.filter(pl.col("broken_rule").is_null()).join(dup, on=KEY, how="anti")
+
+
+def test_young_participations_per_department_match_the_inputs(pipeline):
+    demo, settings, _, _ = pipeline
+    truth = accepted_truth(demo.actions).group_by("department_code").agg(
+        young=(pl.col("age_6_11") + pl.col("age_12_17") + pl.col("age_18_25")).sum(),
+        actions=pl.len()).sort("department_code")
+    con = duckdb.connect(str(settings.snapshot), read_only=True)
+    marts = con.sql("""
+        SELECT territory_code AS department_code, sum(young_participations)::BIGINT AS young,
+               sum(actions)::BIGINT AS actions
+        FROM marts.mart_reach WHERE territory_level = 'departement' AND scheme = 'ALL'
+        GROUP BY 1 ORDER BY 1""").pl()
+    region = con.sql("SELECT sum(young_participations)::BIGINT FROM marts.mart_reach "
+                     "WHERE territory_level = 'region' AND scheme = 'ALL'").fetchall()[0][0]
+    con.close()
+    assert marts.cast(truth.schema).equals(truth.cast(truth.schema)), (marts, truth)
+    assert region == truth["young"].sum()
+
+
+def test_state_credit_matches_the_funding_export(pipeline):
+    demo, settings, _, _ = pipeline
+    expected = demo.funding.filter(pl.col("funder") == "etat_politique_ville")[
+        "amount_granted"].sum()
+    con = duckdb.connect(str(settings.snapshot), read_only=True)
+    got = con.sql("SELECT sum(amount_granted) FROM marts.fct_funding_lines "
+                  "WHERE funder = 'etat_politique_ville'").fetchall()[0][0]
+    con.close()
+    assert got == pytest.approx(expected, abs=0.01)
+
+
+def test_every_broken_row_is_quarantined_with_its_rule(pipeline):
+    demo, settings, _, _ = pipeline
+    con = duckdb.connect(str(settings.snapshot), read_only=True)
+    q = con.sql("SELECT file_name, coalesce(sheet, '') AS sheet, line, rule, reason "
+                "FROM raw.quarantine").pl()
+    con.close()
+    broken = pl.concat([
+        demo.actions.filter(pl.col("broken_rule").is_not_null())
+        .select("file_name", sheet=pl.col("sheet").fill_null(""), line="line", br="broken_rule"),
+        demo.partners.filter(pl.col("broken_rule").is_not_null())
+        .select("file_name", sheet=pl.col("sheet").fill_null(""), line="line", br="broken_rule"),
+    ])
+    assert broken.height > 0
+    found = broken.join(q, on=["file_name", "sheet", "line"], how="left")
+    for row in broken.iter_rows(named=True):
+        rules = found.filter((pl.col("file_name") == row["file_name"])
+                             & (pl.col("line") == row["line"])
+                             & (pl.col("sheet") == row["sheet"]))["rule"].to_list()
+        assert RULE_OF[row["br"]] in rules, row
+    assert q["reason"].null_count() == 0
+
+
+def test_rows_are_conserved_and_no_personal_data_is_stored(pipeline):
+    demo, settings, instance, keys = pipeline
+    from assets.ingestion import row_conservation
+    from orchestration.resources import Warehouse
+
+    assert row_conservation(warehouse=Warehouse()).passed
+    for path in (settings.warehouse, settings.snapshot):
+        con = duckdb.connect(str(path), read_only=True)
+        cols = con.sql("SELECT table_schema, table_name, column_name FROM information_schema.columns "
+                       "WHERE data_type = 'VARCHAR' AND table_schema IN ('raw', 'marts')").fetchall()
+        for value in demo.personal_data_values:
+            for schema, table, column in cols:
+                hit = con.sql(f'SELECT count(*) FROM "{schema}"."{table}" '
+                              f'WHERE contains("{column}", $1)', params=[value]).fetchall()[0][0]
+                assert hit == 0, (value, schema, table, column)
+        files = con.sql("SELECT sum(rows_read), sum(rows_accepted), sum(rows_quarantined) "
+                        "FROM raw.files").fetchall()[0]
+        con.close()
+        assert files[0] == files[1] + files[2]
+    assert len(keys) == len(demo.files)
+
+
+def test_same_files_again_change_nothing(pipeline):
+    _, settings, instance, keys = pipeline
+    from orchestration import cli
+
+    def counts():
+        con = duckdb.connect(str(settings.warehouse), read_only=True)
+        out = con.sql("SELECT (SELECT count(*) FROM raw.activity_rows), "
+                      "(SELECT count(*) FROM raw.quarantine), "
+                      "(SELECT max(ingested_at) FROM raw.files)").fetchall()[0]
+        con.close()
+        return out
+
+    before = counts()
+    assert cli.ingest(settings, instance) == keys
+    assert counts() == before
+
+
+def test_site_and_snapshot_are_published(pipeline):
+    demo, settings, _, _ = pipeline
+    index = settings.site / "index.html"
+    assert index.exists() and (settings.site / "plotly.min.js").exists()
+    html = index.read_text(encoding="utf-8")
+    for dep in demo.departments:
+        assert f"departement-{dep}.html" in html
+        assert (settings.site / f"departement-{dep}.html").exists()
+    assert "cdn.plot.ly" not in html
+    # Analysts read the snapshot while the live file stays with the pipeline.
+    con = duckdb.connect(str(settings.snapshot), read_only=True)
+    assert con.sql("SELECT count(*) FROM marts.fct_actions").fetchall()[0][0] > 0
+    con.close()
+
+
+def test_lineage_from_ingestion_to_publication():
+    from orchestration.definitions import defs
+
+    graph = defs.resolve_asset_graph()
+    keys = {k.to_user_string() for k in graph.get_all_asset_keys()}
+    assert {"raw_activity_rows", "analysts_snapshot", "dashboards_site"} <= keys
+    upstream = graph.get(dg.AssetKey("analysts_snapshot")).parent_keys
+    assert any(k.path[0] == "marts" for k in upstream)
+    stg = [k for k in keys if "stg_raw__actions" in k]
+    assert stg and dg.AssetKey("raw_activity_rows") in graph.get(
+        dg.AssetKey.from_user_string(stg[0])).parent_keys
+    checks = {c.name for c in graph.asset_check_keys}
+    assert "row_conservation" in checks
+    assert any(c.startswith(("unique_", "not_null_")) for c in checks)  # dbt tests
