@@ -7,6 +7,7 @@ UV := .tools/bin/uv
 HOST ?= 127.0.0.1
 PORT ?= 3000
 export DAGSTER_HOME ?= $(CURDIR)/data/.dagster_home
+export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 DBT_SOURCES := $(shell find dbt_project/models dbt_project/macros dbt_project/seeds dbt_project/tests -type f 2>/dev/null) dbt_project/dbt_project.yml dbt_project/profiles.yml
 MANIFEST := dbt_project/target/manifest.json
 
