@@ -12,6 +12,7 @@ from orchestration.resources import PlatformSettings, Warehouse
 from returns.inbox import index_by_hash, received_at
 from returns.process import FileResult, process_batch
 from returns.readers import Limits
+from returns.report import write_report
 from returns.validate import Referential
 
 inbox_partitions = dg.DynamicPartitionsDefinition(name="inbox_files")
@@ -86,10 +87,15 @@ def ingest_returns(context: dg.AssetExecutionContext, config: IngestConfig,
             list(todo.values()), limits=Limits(s.max_file_bytes, s.max_rows),
             referential=referential, known_actions=known,
             digests={p: k for k, p in todo.items()})
-        write_batch(con, results, {r.file_hash: received_at(r.path) for r in results})
+        reports = {r.file_hash: str(write_report(r, s.reports)[0])
+                   for r in results if r.rows_quarantined or r.refused}
+        write_batch(con, results, {r.file_hash: received_at(r.path) for r in results}, reports)
     for r in results:
+        meta = file_metadata(r)
+        if r.file_hash in reports:
+            meta["rapport de rejets"] = dg.MetadataValue.path(reports[r.file_hash])
         context.log_event(dg.AssetObservation(
-            asset_key="raw_files", partition=r.file_hash, metadata=file_metadata(r)))
+            asset_key="raw_files", partition=r.file_hash, metadata=meta))
     skipped = len(keys) - len(todo)
     totals = {
         "fichiers lus": dg.MetadataValue.int(len(results)),

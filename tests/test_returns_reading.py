@@ -239,3 +239,24 @@ def test_row_conservation_and_idempotency_property(tmp_path, kinds):
     assert first.rows_quarantined == expected_bad
     assert first.tables[0].accepted.equals(second.tables[0].accepted)
     assert first.quarantine().equals(second.quarantine())
+
+
+def test_rejection_report_lists_each_violation_in_french(tmp_path):
+    import openpyxl
+
+    from returns.report import write_report
+
+    rows = [action(), action(numero_dossier="B", porteur_siret=SIRET_BAD,
+                             intitule_action="=HYPERLINK(\"http://x\")")]
+    r = process_file(write_csv(tmp_path / "b.csv", ACTIVITY_HEADERS, rows), today=TODAY)
+    xlsx, csv_path = write_report(r, tmp_path / "reports")
+    wb = openpyxl.load_workbook(xlsx)
+    assert wb.sheetnames == ["Synthèse", "Détail"]
+    detail = list(wb["Détail"].iter_rows(values_only=True))
+    assert detail[0] == ("Feuille", "Ligne", "Champ", "Valeur lue", "Règle", "Motif")
+    assert detail[1][1:5] == (3, "porteur_siret", SIRET_BAD, "siret_invalide")
+    assert "SIRET" in detail[1][5]
+    text = csv_path.read_text(encoding="utf-8-sig")
+    assert "siret_invalide" in text
+    assert all(not str(c.value).startswith("=") for row in wb["Synthèse"].iter_rows() for c in row
+               if c.value is not None)

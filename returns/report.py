@@ -1,0 +1,89 @@
+"""The rejection report sent back to a porteur: XLSX (summary + detail) and CSV, in French."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+import xlsxwriter
+
+from returns.contract import KINDS_BY_NAME, RULES
+from returns.process import FileResult
+
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+DETAIL_HEADERS = ["Feuille", "Ligne", "Champ", "Valeur lue", "Règle", "Motif"]
+
+
+def neutralise(value: object) -> object:
+    """Text that a spreadsheet would run as a formula is prefixed with an apostrophe."""
+    if isinstance(value, str) and value.startswith(FORMULA_START):
+        return "'" + value
+    return value
+
+
+def _header_of(kind: str | None, field: str | None) -> str:
+    if not field:
+        return ""
+    if kind in KINDS_BY_NAME:
+        for f in KINDS_BY_NAME[kind].fields:
+            if f.name == field:
+                return f.header
+    return field
+
+
+def detail_rows(result: FileResult) -> list[list[object]]:
+    q = result.quarantine().sort("sheet", "line", "rule", nulls_last=False)
+    return [[r["sheet"] or "", r["line"] or "", _header_of(r["kind"], r["field"]),
+             r["value"] or "", r["rule"], r["reason"]] for r in q.iter_rows(named=True)]
+
+
+def write_report(result: FileResult, out_dir: Path) -> tuple[Path, Path]:
+    """`<file>.rejets.xlsx` and `.rejets.csv` in out_dir; returns both paths."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    stem = f"{result.path.stem}.{result.file_hash[:8]}.rejets"
+    xlsx, csv_path = out_dir / f"{stem}.xlsx", out_dir / f"{stem}.csv"
+    rows = detail_rows(result)
+    wb = xlsxwriter.Workbook(str(xlsx), {"strings_to_formulas": False, "strings_to_urls": False})
+    bold = wb.add_format({"bold": True})
+    summary = wb.add_worksheet("Synthèse")
+    summary.set_column(0, 0, 38)
+    summary.set_column(1, 1, 90)
+    lines = [
+        ("Fichier", result.path.name),
+        ("Statut", {"accepted": "accepté", "partially_accepted": "accepté en partie",
+                    "rejected": "refusé"}[result.status]),
+        ("Lignes lues", result.rows_read),
+        ("Lignes acceptées", result.rows_accepted),
+        ("Lignes refusées", result.rows_quarantined),
+        ("Colonnes supprimées (données personnelles)", ", ".join(result.guard.dropped) or "aucune"),
+        ("Colonnes non reconnues, mises de côté", ", ".join(result.guard.kept_aside) or "aucune"),
+    ]
+    for i, (label, value) in enumerate(lines):
+        summary.write(i, 0, label, bold)
+        summary.write(i, 1, neutralise(value))
+    start = len(lines) + 1
+    summary.write(start, 0, "Règle", bold)
+    summary.write(start, 1, "Nombre de lignes concernées", bold)
+    for i, (rule, n) in enumerate(result.reasons_by_rule().items(), start=start + 1):
+        summary.write(i, 0, rule)
+        summary.write(i, 1, n)
+    summary.write(i + 2 if result.reasons_by_rule() else start + 2, 0,
+                  "Corrigez les lignes listées dans l'onglet « Détail » puis renvoyez le fichier "
+                  "entier : la nouvelle version remplacera l'ancienne.")
+    detail = wb.add_worksheet("Détail")
+    detail.write_row(0, 0, DETAIL_HEADERS, bold)
+    for i, row in enumerate(rows, start=1):
+        detail.write_row(i, 0, [neutralise(v) for v in row])
+    detail.set_column(0, 3, 18)
+    detail.set_column(4, 4, 26)
+    detail.set_column(5, 5, 100)
+    detail.autofilter(0, 0, max(len(rows), 1), len(DETAIL_HEADERS) - 1)
+    wb.close()
+    with csv_path.open("w", encoding="utf-8-sig", newline="") as fh:
+        writer = csv.writer(fh, delimiter=";")
+        writer.writerow(DETAIL_HEADERS)
+        writer.writerows([[neutralise(v) for v in row] for row in rows])
+    return xlsx, csv_path
+
+
+__all__ = ["write_report", "neutralise", "RULES"]
