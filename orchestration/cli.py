@@ -106,7 +106,7 @@ def summary(settings: Settings) -> str:
     try:
         f = con.sql("SELECT count(*), sum(rows_read), sum(rows_accepted), sum(rows_quarantined), "
                     "count(*) FILTER (WHERE status = 'rejected') FROM raw.files").fetchall()[0]
-        a = con.sql("SELECT count(*), sum(young_participations), sum(participations) "
+        a = con.sql("SELECT count(*), sum(young_participations), sum(participants) "
                     "FROM marts.fct_actions").fetchall()[0]
         state = con.sql("SELECT sum(amount_granted) FROM marts.fct_funding_lines "
                         "WHERE funder = 'etat_politique_ville'").fetchall()[0][0] or 0

@@ -1,6 +1,7 @@
 """dbt models as Dagster assets; dbt tests as asset checks."""
 
 
+import os
 import sys
 from collections.abc import Mapping
 from pathlib import Path
@@ -11,6 +12,7 @@ from dagster_dbt import DagsterDbtTranslator, DbtCliResource, dbt_assets
 
 from assets.reference import WAREHOUSE_POOL
 from orchestration.dbt_project import dbt_project
+from orchestration.settings import load_settings
 
 
 class QuartiersTranslator(DagsterDbtTranslator):
@@ -27,6 +29,9 @@ class QuartiersTranslator(DagsterDbtTranslator):
 @dbt_assets(manifest=dbt_project.manifest_path, dagster_dbt_translator=QuartiersTranslator(),
             pool=WAREHOUSE_POOL)
 def quartiers_dbt(context: dg.AssetExecutionContext, dbt: DbtCliResource):
+    # profiles.yml reads QUARTIERS_WAREHOUSE: give dbt the very path the Python assets use,
+    # also when only QUARTIERS_DATA_DIR was set.
+    os.environ["QUARTIERS_WAREHOUSE"] = str(load_settings().warehouse)
     yield from dbt.cli(["build"], context=context).stream()
 
 

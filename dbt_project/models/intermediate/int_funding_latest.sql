@@ -34,43 +34,51 @@ file_versions as (
     group by campaign_year, scheme, grant_file, file_hash
 ),
 
-newest_files as (
+ranked_files as (
     select
         campaign_year,
         scheme,
         grant_file,
-        file_hash
+        file_hash,
+        row_number() over (
+            partition by campaign_year, scheme, grant_file
+            order by received_at desc nulls last, ingested_at desc nulls last, file_hash desc
+        ) as file_rank
     from file_versions
-    qualify row_number() over (
-        partition by campaign_year, scheme, grant_file
-        order by received_at desc nulls last, ingested_at desc nulls last, file_hash desc
-    ) = 1
+),
+
+newest_lines as (
+    select
+        lines.*,
+        -- a funder repeated within one export for the same grant file: its last line wins
+        row_number() over (
+            partition by lines.campaign_year, lines.scheme, lines.grant_file, lines.funder
+            order by lines.sheet desc nulls last, lines.line desc nulls last
+        ) as funder_rank
+    from lines
+    inner join ranked_files
+        on
+            lines.campaign_year = ranked_files.campaign_year
+            and lines.scheme = ranked_files.scheme
+            and lines.grant_file = ranked_files.grant_file
+            and lines.file_hash = ranked_files.file_hash
+    where ranked_files.file_rank = 1
 )
 
 select
-    lines.campaign_year || '|' || lines.scheme || '|' || lines.grant_file as action_id,
-    lines.campaign_year,
-    lines.scheme,
-    lines.grant_file,
-    lines.action_title,
-    lines.porteur_name,
-    lines.porteur_siret,
-    lines.funder,
-    lines.amount_requested,
-    lines.amount_granted,
-    lines.department_code,
-    lines.file_hash,
-    lines.file_name,
-    lines.received_at
-from lines
-inner join newest_files
-    on
-        lines.campaign_year = newest_files.campaign_year
-        and lines.scheme = newest_files.scheme
-        and lines.grant_file = newest_files.grant_file
-        and lines.file_hash = newest_files.file_hash
--- a funder repeated within one export for the same grant file: its last line wins
-qualify row_number() over (
-    partition by lines.campaign_year, lines.scheme, lines.grant_file, lines.funder
-    order by lines.sheet desc nulls last, lines.line desc nulls last
-) = 1
+    campaign_year || '|' || scheme || '|' || grant_file as action_id,
+    campaign_year,
+    scheme,
+    grant_file,
+    action_title,
+    porteur_name,
+    porteur_siret,
+    funder,
+    amount_requested,
+    amount_granted,
+    department_code,
+    file_hash,
+    file_name,
+    received_at
+from newest_lines
+where funder_rank = 1

@@ -43,17 +43,24 @@ summary as (
     group by org_id
 ),
 
+ranked as (
+    select
+        *,
+        row_number() over (
+            partition by org_id
+            order by
+                campaign_year desc,
+                case when org_side = 'porteur' then 0 else 1 end asc,
+                received_at desc nulls last,
+                org_name asc
+        ) as appearance_rank
+    from appearances
+),
+
 latest as (
     select *
-    from appearances
-    qualify row_number() over (
-        partition by org_id
-        order by
-            campaign_year desc,
-            case when org_side = 'porteur' then 0 else 1 end,
-            received_at desc nulls last,
-            org_name
-    ) = 1
+    from ranked
+    where appearance_rank = 1
 )
 
 select

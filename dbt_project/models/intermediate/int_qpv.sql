@@ -29,10 +29,17 @@ commune_lists as (
     group by qpv_code
 ),
 
+ranked_rows as (
+    select
+        *,
+        row_number() over (partition by qpv_code order by referential_row) as row_rank
+    from referential_rows
+),
+
 first_rows as (
     select *
-    from referential_rows
-    qualify row_number() over (partition by qpv_code order by referential_row) = 1
+    from ranked_rows
+    where row_rank = 1
 ),
 
 from_referential as (
@@ -59,11 +66,9 @@ from_referential as (
 cited_only as (
     select distinct cited.qpv_code
     from {{ ref('int_actions_qpv') }} as cited
-    where not exists (
-        select 1
-        from referential_rows
-        where referential_rows.qpv_code = cited.qpv_code
-    )
+    left join first_rows
+        on cited.qpv_code = first_rows.qpv_code
+    where first_rows.qpv_code is null
 ),
 
 from_code as (

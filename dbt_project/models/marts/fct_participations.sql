@@ -2,7 +2,10 @@
 -- unknown), 'inconnu' the rest of the participants, so that each breakdown sums to participants.
 
 with categories as (
-    select *
+    select
+        category_list.breakdown,
+        category_list.category,
+        category_list.category_order
     from (
         values
         ('age', '0_5', 1),

@@ -72,7 +72,7 @@ rules as (
     select
         file_hash,
         count(*) as rules_broken,
-        string_agg(rule_name || ' : ' || rejected, ' ; ' order by rejected desc, rule_name) as rejected_by_rule
+        string_agg(rule_name || ' : ' || rejected, ' ; ' order by rejected desc, rule_name asc) as rejected_by_rule
     from by_rule
     group by file_hash
 )
@@ -88,10 +88,13 @@ select
     cast(files.rows_read as integer) as rows_read,
     cast(files.rows_accepted as integer) as rows_accepted,
     cast(files.rows_quarantined as integer) as rows_quarantined,
+    cast(files.rows_ignored as integer) as rows_ignored,
     cast(files.dropped_columns as varchar) as dropped_columns,
     cast(files.extra_columns as varchar) as extra_columns,
     cast(files.retracted_at as timestamp) as retracted_at,
     cast(files.retracted_at is not null as boolean) as is_retracted,
+    cast(files.retraction_reason as varchar) as retraction_reason,
+    cast(files.report_path as varchar) as report_path,
     cast(coalesce(activity.activity_rows, 0) as bigint) as activity_rows,
     cast(coalesce(partner_rows.partner_rows, 0) as bigint) as partner_rows,
     cast(coalesce(funding.funding_rows, 0) as bigint) as funding_rows,

@@ -12,7 +12,5 @@ with source as (
 )
 
 select
-    {%- for column in columns %}
-    cast({{ adapter.quote(column[0]) }} as {{ column[1] }}) as {{ column[0] }}{{ "," if not loop.last }}
-    {%- endfor %}
+    {{ cast_columns(columns) }}
 from source

@@ -13,8 +13,6 @@ with source as (
 )
 
 select
-    {%- for column in columns %}
-    cast({{ adapter.quote(column[0]) }} as {{ column[1] }}) as {{ column[0] }},
-    {%- endfor %}
+    {{ cast_columns(columns) }},
     cast(referential_row as bigint) as referential_row
 from source

@@ -1,0 +1,446 @@
+"""The dbt project end to end: hand-made raw tables → `dbt build` → mart figures.
+
+One `dbt build` (seeds, models, data tests and unit tests) runs on a DuckDB file in a
+temporary folder; its target and log folders are in that temporary folder too, so nothing is
+left in the repository. The raw data follows docs/warehouse.md and holds the cases the marts
+must get right: a corrected return sent in two versions, a withdrawn file, a QPV on two
+communes, a 2015 QPV code absent from the referential, a Corsican code, a funded file without
+return, a return without funding, a superseded funding export, unknown sex, unknown cost,
+unknown population. Every expected figure below is computed by hand in the comments.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+from datetime import date, datetime
+from pathlib import Path
+
+import duckdb
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+DBT_PROJECT = REPO / "dbt_project"
+DBT = Path(sys.executable).parent / "dbt"
+
+# ---------------------------------------------------------------------------------------------
+# raw tables, exactly as docs/warehouse.md describes them
+# ---------------------------------------------------------------------------------------------
+
+ORIGIN = "file_hash VARCHAR, file_name VARCHAR, sheet VARCHAR, line INTEGER, received_at TIMESTAMP, ingested_at TIMESTAMP"
+
+DDL = {
+    "activity_rows": f"""campaign_year INTEGER, scheme VARCHAR, grant_file VARCHAR, action_title VARCHAR,
+        porteur_siret VARCHAR, porteur_name VARCHAR, porteur_category VARCHAR, theme VARCHAR,
+        start_date DATE, end_date DATE, qpv_codes VARCHAR, commune_code VARCHAR, sessions INTEGER,
+        participants INTEGER, qpv_residents INTEGER, girls INTEGER, boys INTEGER, age_0_5 INTEGER,
+        age_6_11 INTEGER, age_12_17 INTEGER, age_18_25 INTEGER, age_26_59 INTEGER,
+        age_60_plus INTEGER, realised_cost DOUBLE, comment VARCHAR, {ORIGIN}""",
+    "partner_rows": f"""campaign_year INTEGER, scheme VARCHAR, grant_file VARCHAR, partner_name VARCHAR,
+        partner_siret VARCHAR, partner_category VARCHAR, role VARCHAR, {ORIGIN}""",
+    "funding_rows": f"""campaign_year INTEGER, scheme VARCHAR, grant_file VARCHAR, action_title VARCHAR,
+        porteur_name VARCHAR, porteur_siret VARCHAR, funder VARCHAR, amount_requested DOUBLE,
+        amount_granted DOUBLE, department_code VARCHAR, {ORIGIN}""",
+    "quarantine": """file_hash VARCHAR, file_name VARCHAR, sheet VARCHAR, line INTEGER, kind VARCHAR,
+        rule VARCHAR, field VARCHAR, value VARCHAR, reason VARCHAR, received_at TIMESTAMP,
+        ingested_at TIMESTAMP""",
+    "files": """file_hash VARCHAR PRIMARY KEY, file_name VARCHAR, size_bytes BIGINT,
+        received_at TIMESTAMP, ingested_at TIMESTAMP, status VARCHAR, kinds VARCHAR,
+        rows_read INTEGER, rows_accepted INTEGER, rows_quarantined INTEGER,
+        dropped_columns VARCHAR, extra_columns VARCHAR, retracted_at TIMESTAMP""",
+    "qpv_referential": """generation INTEGER, qpv_code VARCHAR, qpv_name VARCHAR, commune_code VARCHAR,
+        commune_name VARCHAR, department_code VARCHAR, department_name VARCHAR,
+        region_code VARCHAR, region_name VARCHAR, epci_siren VARCHAR, epci_name VARCHAR,
+        is_official BOOLEAN, source_file VARCHAR""",
+    "qpv_population": """qpv_code VARCHAR, population INTEGER, young_population INTEGER,
+        source_file VARCHAR, is_official BOOLEAN""",
+    "code_lists": "list_name VARCHAR, code VARCHAR, label VARCHAR",
+}
+
+# files: hash → (name, received_at, retracted_at, status)
+FILES = {
+    "h1": ("bilan_54_v1.xlsx", datetime(2024, 9, 1, 10), None, "accepted"),
+    "h2": ("bilan_54_v2.xlsx", datetime(2024, 9, 15, 10), None, "accepted"),  # corrects QE-54-001
+    "h3": ("bilan_57.csv", datetime(2024, 9, 10, 10), None, "partially_accepted"),
+    "h4": ("financements_2024.csv", datetime(2024, 8, 1, 10), None, "accepted"),
+    "h5": ("bilan_historique.csv", datetime(2023, 10, 1, 10), None, "accepted"),
+    "h6": ("bilan_67_retire.csv", datetime(2024, 9, 20, 10), datetime(2024, 9, 21, 8), "accepted"),
+    "h7": ("illisible.xlsx", datetime(2024, 9, 2, 10), None, "rejected"),
+    "h9": ("financements_2024_v0.csv", datetime(2024, 7, 1, 10), None, "accepted"),
+}
+
+PORTEUR_A = ("12345678901234", "Association Les Amis du Plateau", "association")
+PORTEUR_B = ("23456789012345", "Centre social Haye", "centre_social")
+PORTEUR_C = ("21570463000019", "Ville de Metz", "commune")
+PORTEUR_D = ("34567890123456", "Association Borny Jeunes", "association")
+
+
+def action(year, scheme, grant_file, porteur, qpv_codes, commune, sessions, participants,
+           residents, girls, boys, ages, cost, file_hash, line):
+    """One raw.activity_rows row (ages = the six bands 0_5 … 60_plus)."""
+    name, received, _, _ = FILES[file_hash]
+    return (
+        year, scheme, grant_file, f"Action {grant_file}", porteur[0], porteur[1], porteur[2],
+        "sport", date(year, 7, 1), date(year, 8, 31), qpv_codes, commune, sessions,
+        participants, residents, girls, boys, *ages, cost, None,
+        file_hash, name, None, line, received, received,
+    )
+
+
+ACTIVITY = [
+    # the first version of QE-54-001, superseded by h2
+    action(2024, "QE", "QE-54-001", PORTEUR_A, "QN05402M", "54547", 4, 30, 10, 15, 15,
+           (0, 10, 10, 5, 5, 0), 9999.0, "h1", 2),
+    # A2: sex unknown, two QPV (main QN05401M); young = 8+6+0 = 14
+    action(2024, "QE", "QE-54-002", PORTEUR_B, "QN05401M;QN05402M", "54395", 5, 20, 20, None, None,
+           (2, 8, 6, 0, 4, 0), 3000.0, "h1", 3),
+    # A1, corrected version (2 versions received); young = 10+20+5 = 35
+    action(2024, "QE", "QE-54-001", PORTEUR_A, "QN05402M", "54547", 10, 40, 30, 18, 22,
+           (0, 10, 20, 5, 5, 0), 8000.0, "h2", 2),
+    # A3: no funding; young = 50
+    action(2024, "QE", "QE-57-001", PORTEUR_C, "QN05701M", "57463", 8, 50, 25, 20, 30,
+           (0, 20, 20, 10, 0, 0), 5000.0, "h3", 2),
+    # A4: realised cost unknown; young = 10
+    action(2024, "VVV", "VVV-57-001", PORTEUR_D, "qn05701m", "57463", 3, 10, 10, 4, 6,
+           (0, 0, 10, 0, 0, 0), None, "h3", 3),
+    # A5 (2023), same porteur as A1
+    action(2023, "QE", "QE-54-101", PORTEUR_A, "QP054001", "54395", 6, 25, 20, 10, 15,
+           (0, 10, 10, 5, 0, 0), 4000.0, "h5", 2),
+    # A6 (2022): main QPV is a 2015 code absent from the referential; a Corsican code after it
+    action(2022, "QE", "QE-54-201", PORTEUR_B, "QP054099;QP02A001", "54395", 2, 12, 12, 6, 6,
+           (0, 12, 0, 0, 0, 0), 1000.0, "h5", 3),
+    # a withdrawn file: must be ignored everywhere
+    action(2024, "QE", "QE-67-001", PORTEUR_B, "QN06701M", "67482", 9, 99, 99, 50, 49,
+           (0, 99, 0, 0, 0, 0), 9000.0, "h6", 2),
+]
+
+
+def partner(year, scheme, grant_file, name, siret, category, role, file_hash, line):
+    fname, received, _, _ = FILES[file_hash]
+    return (year, scheme, grant_file, name, siret, category, role,
+            file_hash, fname, "partenaires", line, received, received)
+
+
+VILLE_NANCY = ("Ville de Nancy", "21540395300011", "commune")
+SPORT = ("Association Sport Pour Tous", None, "association")
+CAF = ("CAF de Meurthe-et-Moselle", "77568869900012", "caf")
+
+PARTNERS = [
+    # version 1 of QE-54-001: superseded, must not count
+    partner(2024, "QE", "QE-54-001", *VILLE_NANCY, "cofinancement", "h1", 2),
+    partner(2024, "QE", "QE-54-001", "Ancien Partenaire", None, "autre", "autre", "h1", 3),
+    # A2: one partner listed twice with two roles, name spelt differently → 1 partner
+    partner(2024, "QE", "QE-54-002", "Association Sport pour tous ", None, "association", "animation", "h1", 4),
+    partner(2024, "QE", "QE-54-002", "ASSOCIATION SPORT POUR TOUS", None, "association", "communication", "h1", 5),
+    # A1 (version 2): 3 partners
+    partner(2024, "QE", "QE-54-001", *VILLE_NANCY, "cofinancement", "h2", 2),
+    partner(2024, "QE", "QE-54-001", *SPORT, "animation", "h2", 3),
+    partner(2024, "QE", "QE-54-001", *CAF, "orientation_publics", "h2", 4),
+    # A4: 2 partners
+    partner(2024, "VVV", "VVV-57-001", "Collège Jean Moulin", None, "etablissement_scolaire", "mise_a_disposition", "h3", 2),
+    partner(2024, "VVV", "VVV-57-001", "Conseil citoyen Borny", None, "conseil_citoyen", "co_construction", "h3", 3),
+    # A5 (2023): the same porteur–partner pair as A1 in 2024 → renewed
+    partner(2023, "QE", "QE-54-101", *VILLE_NANCY, "cofinancement", "h5", 2),
+    # withdrawn file
+    partner(2024, "QE", "QE-67-001", "Partenaire retiré", None, "autre", "autre", "h6", 2),
+]
+
+
+def funding(grant_file, scheme, funder, requested, granted, dep, file_hash, line, porteur=PORTEUR_A):
+    fname, received, _, _ = FILES[file_hash]
+    return (2024, scheme, grant_file, f"Action {grant_file}", porteur[1], porteur[0], funder,
+            requested, granted, dep, file_hash, fname, None, line, received, received)
+
+
+FUNDING = [
+    # an older export, superseded for QE-54-001 by h4 (its fonds_europeens line disappears)
+    funding("QE-54-001", "QE", "etat_politique_ville", 6000.0, 4000.0, "54", "h9", 2),
+    funding("QE-54-001", "QE", "fonds_europeens", 1000.0, 1000.0, "54", "h9", 3),
+    # the newest export
+    funding("QE-54-001", "QE", "etat_politique_ville", 6000.0, 5000.0, "54", "h4", 2),
+    funding("QE-54-001", "QE", "commune", 2000.0, 2000.0, "54", "h4", 3),
+    funding("QE-54-002", "QE", "etat_politique_ville", 3000.0, 2500.0, "54", "h4", 4, PORTEUR_B),
+    # funded, no return received
+    funding("QE-54-003", "QE", "etat_politique_ville", 4000.0, 4000.0, "54", "h4", 5,
+            ("45678901234567", "Association Sans Bilan", "association")),
+    funding("VVV-57-001", "VVV", "etat_politique_ville", 1000.0, 1000.0, "57", "h4", 6, PORTEUR_D),
+    funding("VVV-57-001", "VVV", "caf", 500.0, 500.0, "57", "h4", 7, PORTEUR_D),
+]
+
+QUARANTINE = [
+    ("h3", "bilan_57.csv", None, 4, "activity", "ages_somme", "age_0_5", "12",
+     "La somme des tranches d'âge ne fait pas le nombre de participants.", FILES["h3"][1], FILES["h3"][1]),
+    ("h3", "bilan_57.csv", None, 5, "activity", "ages_somme", "age_0_5", "3",
+     "La somme des tranches d'âge ne fait pas le nombre de participants.", FILES["h3"][1], FILES["h3"][1]),
+    ("h3", "bilan_57.csv", None, 5, "activity", "qpv_inconnu", "qpv_codes", "QN99999X",
+     "Le code QPV QN99999X n'existe pas dans le référentiel.", FILES["h3"][1], FILES["h3"][1]),
+    ("h7", "illisible.xlsx", None, None, None, "fichier_illisible", None, None,
+     "Le fichier ne peut pas être lu.", FILES["h7"][1], FILES["h7"][1]),
+]
+
+ROWS_BY_FILE = {"h1": (5, 5, 0), "h2": (4, 4, 0), "h3": (6, 4, 2), "h4": (6, 6, 0), "h5": (3, 3, 0),
+                "h6": (2, 2, 0), "h7": (0, 0, 0), "h9": (2, 2, 0)}
+
+EPCI_NANCY = ("245400676", "Métropole du Grand Nancy")
+EPCI_METZ = ("200039790", "Metz Métropole")
+EPCI_STRAS = ("246700488", "Eurométropole de Strasbourg")
+GRAND_EST = ("44", "Grand Est")
+
+
+def ref_row(generation, code, name, commune, commune_name, dep, dep_name, epci):
+    return (generation, code, name, commune, commune_name, dep, dep_name, *GRAND_EST, *epci,
+            False, "referentiel_demo.csv")
+
+
+REFERENTIAL = [
+    ref_row(2024, "QN05401M", "Plateau de Haye", "54395", "Nancy", "54", "Meurthe-et-Moselle", EPCI_NANCY),
+    # a QPV on two communes: main commune = the first row (54547)
+    ref_row(2024, "QN05402M", "Les Provinces", "54547", "Vandœuvre-lès-Nancy", "54", "Meurthe-et-Moselle", EPCI_NANCY),
+    ref_row(2024, "QN05402M", "Les Provinces", "54395", "Nancy", "54", "Meurthe-et-Moselle", EPCI_NANCY),
+    ref_row(2024, "QN05701M", "Borny", "57463", "Metz", "57", "Moselle", EPCI_METZ),
+    ref_row(2024, "QN06701M", "Neuhof", "67482", "Strasbourg", "67", "Bas-Rhin", EPCI_STRAS),
+    ref_row(2015, "QP054001", "Plateau de Haye", "54395", "Nancy", "54", "Meurthe-et-Moselle", EPCI_NANCY),
+    ref_row(2015, "QP057001", "Borny", "57463", "Metz", "57", "Moselle", EPCI_METZ),
+]
+
+POPULATION = [  # QN06701M and QP054099 unknown
+    ("QN05401M", 5000, 1500, "population_demo.csv", False),
+    ("QN05402M", 4000, 1000, "population_demo.csv", False),
+    ("QN05701M", 6000, 2000, "population_demo.csv", False),
+    ("QP054001", 4500, 1200, "population_demo.csv", False),
+    ("QP057001", 5500, 1800, "population_demo.csv", False),
+]
+
+CODE_LISTS = [
+    ("scheme", code, label) for code, label in [
+        ("QE", "Quartiers d'été"), ("QA", "Quartiers d'automne"), ("QS", "Quartiers solidaires"),
+        ("VA", "Vacances apprenantes"), ("VVV", "Ville Vie Vacances")]
+] + [("funder", "etat_politique_ville", "État – politique de la ville (programme 147)")]
+
+
+def build_raw_warehouse(path: Path) -> None:
+    """Create the raw schema of docs/warehouse.md in a new DuckDB file and fill it."""
+    con = duckdb.connect(str(path))
+    try:
+        con.execute("create schema raw")
+        for table, columns in DDL.items():
+            con.execute(f"create table raw.{table} ({columns})")
+        for file_hash, (name, received, retracted, status) in FILES.items():
+            read, accepted, quarantined = ROWS_BY_FILE[file_hash]
+            con.execute(
+                "insert into raw.files values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [file_hash, name, 1000, received, received, status, "activity", read, accepted,
+                 quarantined, None, None, retracted],
+            )
+        for table, rows in [("activity_rows", ACTIVITY), ("partner_rows", PARTNERS),
+                            ("funding_rows", FUNDING), ("quarantine", QUARANTINE),
+                            ("qpv_referential", REFERENTIAL), ("qpv_population", POPULATION),
+                            ("code_lists", CODE_LISTS)]:
+            target = con.table(f"raw.{table}")
+            for row in rows:
+                target.insert(row)
+    finally:
+        con.close()
+
+
+def run_dbt(args: list[str], warehouse: Path, tmp: Path) -> subprocess.CompletedProcess:
+    env = {**os.environ, "QUARTIERS_WAREHOUSE": str(warehouse), "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"}
+    return subprocess.run(
+        [str(DBT), *args, "--project-dir", str(DBT_PROJECT), "--profiles-dir", str(DBT_PROJECT),
+         "--target-path", str(tmp / "target"), "--log-path", str(tmp / "logs")],
+        cwd=DBT_PROJECT, env=env, capture_output=True, text=True, timeout=600,
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# one dbt build for the whole module
+# ---------------------------------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("dbt")
+    warehouse = tmp / "warehouse.duckdb"
+    build_raw_warehouse(warehouse)
+    result = run_dbt(["build"], warehouse, tmp)
+    assert result.returncode == 0, result.stdout[-6000:] + result.stderr[-2000:]
+    con = duckdb.connect(str(warehouse), read_only=True)
+    yield con, result.stdout
+    con.close()
+
+
+def one(con, sql: str, params: list | None = None):
+    rows = con.execute(sql, params or []).fetchall()
+    assert len(rows) == 1, f"{len(rows)} rows for {sql} {params}"
+    return rows[0]
+
+
+def test_build_runs_data_and_unit_tests(built):
+    _, log = built
+    assert "ERROR=0" in log and "WARN=0" in log and "SKIP=0" in log
+    # the YAML unit tests (hand-computed expectations) ran inside the build, with the data tests
+    ran = re.search(r"Finished running .*?(\d+) data tests, (\d+) unit tests", log)
+    assert ran, log[-2000:]
+    assert int(ran.group(1)) >= 150 and int(ran.group(2)) >= 9
+
+
+def test_latest_version_of_a_corrected_return(built):
+    con, _ = built
+    row = one(con, """select participants, file_hash, versions_received, partner_count, has_funding,
+                             department_code, region_code, main_qpv_code, qpv_count
+                      from marts.fct_actions where action_id = '2024|QE|QE-54-001'""")
+    assert row == (40, "h2", 2, 3, True, "54", "44", "QN05402M", 1)
+    # the withdrawn file is ignored; 6 latest actions in all
+    assert one(con, "select count(*) from marts.fct_actions")[0] == 6
+    assert one(con, "select count(*) from marts.fct_actions where grant_file = 'QE-67-001'")[0] == 0
+
+
+def test_qpv_placement(built):
+    con, _ = built
+    assert one(con, """select commune_codes, main_commune_code, epci_siren, placement
+                       from marts.dim_qpv where qpv_code = 'QN05402M'""") == (
+        "54547;54395", "54547", "245400676", "referentiel")
+    assert one(con, """select department_code, region_code, placement, generation
+                       from marts.dim_qpv where qpv_code = 'QP054099'""") == ("54", "44", "departement_seul", 2015)
+    assert one(con, "select department_code, region_code from marts.dim_qpv where qpv_code = 'QP02A001'") == ("2A", "94")
+    # the 2022 action is placed by its main QPV, absent from the referential
+    assert one(con, "select department_code from marts.fct_actions where grant_file = 'QE-54-201'")[0] == "54"
+    # Corsica and its région appear as territories; the QPV on two communes is counted once
+    assert one(con, """select territory_name, parent_code from marts.dim_territories
+                       where territory_level = 'departement' and territory_code = '2A'""") == ("Corse-du-Sud", "94")
+    assert one(con, "select count(*) from marts.dim_qpv")[0] == 8
+
+
+def test_mart_reach(built):
+    con, _ = built
+    sql = """select actions, participations, young_participations, girls, boys, girls_share,
+                    qpv_total, qpv_with_action, qpv_without_action, young_population, coverage_rate
+             from marts.mart_reach
+             where territory_level = ? and territory_code = ? and campaign_year = ? and scheme = ?"""
+    # 54, 2024, QE: A1 + A2; girls share over A1 only (A2's sex unknown) = 18/40;
+    # coverage = (35×30/40 + 14×20/20) / (1500 + 1000) = 40.25 / 2500
+    row = one(con, sql, ["departement", "54", 2024, "QE"])
+    assert row[:5] == (2, 60, 49, 18, 22)
+    assert row[5] == pytest.approx(0.45)
+    assert row[6:10] == (2, 2, 0, 2500)
+    assert row[10] == pytest.approx(40.25 / 2500)
+    # 57, 2024, ALL: A3 + A4, coverage (25 + 10) / 2000
+    row = one(con, sql, ["departement", "57", 2024, "ALL"])
+    assert row[:5] == (2, 60, 60, 24, 36)
+    assert row[10] == pytest.approx(35 / 2000)
+    # 67 (its return was withdrawn): no action, its QPV without action, population unknown
+    row = one(con, sql, ["departement", "67", 2024, "ALL"])
+    assert row[0] == 0 and row[6:9] == (1, 0, 1)
+    assert row[9] is None and row[10] is None
+    # the région holds 67's unknown population → coverage not available, never 0
+    row = one(con, sql, ["region", "44", 2024, "ALL"])
+    assert row[0] == 4 and row[9] is None and row[10] is None
+    assert row[5] == pytest.approx((18 + 20 + 4) / (40 + 50 + 10))
+    # 2022: the main QPV is unknown to the 2015 referential: 1 QPV with action, QP054001 without
+    row = one(con, sql, ["departement", "54", 2022, "QE"])
+    assert row[6:10] == (1, 1, 1, None)
+    # France, 2024, ALL: distinct counts recomputed, not summed from schemes
+    assert one(con, """select actions, qpv_with_action from marts.mart_reach where territory_level = 'france'
+                       and campaign_year = 2024 and scheme = 'ALL'""") == (4, 3)
+
+
+def test_mart_funding(built):
+    con, _ = built
+    sql = """select grant_files, amount_requested, amount_granted, granted_state_pv, granted_other,
+                    realised_cost, participations, cost_per_participation, cost_per_young_participation
+             from marts.mart_funding
+             where territory_level = ? and territory_code = ? and campaign_year = 2024 and scheme = ?"""
+    row = one(con, sql, ["departement", "54", "QE"])
+    # latest export only (the fonds_europeens line of the older export is gone)
+    assert row[:7] == (3, 15000.0, 13500.0, 11500.0, 2000.0, 11000.0, 60)
+    assert row[7] == pytest.approx(11000 / 60)
+    assert row[8] == pytest.approx(11000 / 49)
+    # 57 ALL: A4's cost is unknown → the cost per participation uses A3 only (5000 / 50)
+    row = one(con, sql, ["departement", "57", "ALL"])
+    assert row[:7] == (1, 1500.0, 1500.0, 1000.0, 500.0, 5000.0, 60)
+    assert row[7] == pytest.approx(100.0) and row[8] == pytest.approx(100.0)
+    row = one(con, sql, ["departement", "57", "VVV"])
+    assert row[5] is None and row[7] is None
+    assert one(con, """select sum(amount_granted) from marts.mart_funding_by_funder
+                       where territory_level = 'france' and campaign_year = 2024 and scheme = 'ALL'
+                       and funder = 'fonds_europeens'""")[0] is None
+
+
+def test_mart_cooperation(built):
+    con, _ = built
+    sql = """select actions, partnership_links, partners_per_action, share_actions_2plus_partners,
+                    share_actions_4plus_partners, cofunded_actions, cofunded_share, leverage,
+                    organisations, network_links, network_density, renewed_partnerships, new_partnerships
+             from marts.mart_cooperation
+             where territory_level = ? and territory_code = ? and campaign_year = 2024 and scheme = ?"""
+    row = one(con, sql, ["departement", "54", "QE"])
+    assert row[:2] == (2, 4)
+    assert row[2:5] == pytest.approx((2.0, 0.5, 0.0))
+    assert row[5] == 1 and row[6] == pytest.approx(0.5)
+    assert row[7] == pytest.approx(2000 / 11500)
+    # nodes: 2 porteurs + 3 partners; links: 6 in A1's clique of 4 + 1 in A2
+    assert row[8:10] == (5, 7)
+    assert row[10] == pytest.approx(7 / 10)
+    assert row[11:] == (1, 3)  # (porteur A, Ville de Nancy) renewed from 2023
+    row = one(con, sql, ["departement", "57", "VVV"])
+    assert row[6] == pytest.approx(1.0) and row[7] == pytest.approx(0.5)
+    assert row[11:] == (None, None)  # no VVV campaign in 2023
+    row = one(con, sql, ["departement", "57", "QE"])
+    assert row[6] is None and row[7] is None and row[10] is None
+
+
+def test_partner_mix_and_network(built):
+    con, _ = built
+    roles = dict(con.execute("""select value, links from marts.mart_partner_mix
+        where territory_level = 'departement' and territory_code = '54' and campaign_year = 2024
+        and scheme = 'QE' and dimension = 'role'""").fetchall())
+    assert roles == {"cofinancement": 1, "animation": 2, "orientation_publics": 1, "communication": 1}
+    assert one(con, """select count(*), sum(shared_actions) from marts.mart_network_edges
+                       where territory_level = 'departement' and territory_code = '54'
+                       and campaign_year = 2024""") == (7, 7)
+    node = one(con, """select degree, actions, org_category from marts.mart_network_nodes
+                       where territory_level = 'departement' and territory_code = '54'
+                       and campaign_year = 2024 and org_id = 'nom:association sport pour tous'""")
+    assert node == (4, 2, "association")
+
+
+def test_returns_completeness(built):
+    con, _ = built
+    sql = """select funded_files, returns_received, funded_without_return, returns_without_funding,
+                    completeness_rate
+             from marts.mart_returns_completeness
+             where territory_level = ? and territory_code = ? and campaign_year = 2024 and scheme = ?"""
+    row = one(con, sql, ["departement", "54", "QE"])
+    assert row[:4] == (3, 2, 1, 0) and row[4] == pytest.approx(2 / 3)
+    assert one(con, sql, ["departement", "57", "QE"]) == (0, 1, 0, 1, None)
+    row = one(con, sql, ["france", "FR", "ALL"])
+    assert row[:4] == (4, 4, 1, 1) and row[4] == pytest.approx(0.75)
+    assert con.execute("select * from marts.fct_missing_returns").fetchall() == [
+        (2024, "QE", "QE-54-003", "54", "Association Sans Bilan", 4000.0)]
+    assert one(con, """select has_activity_return from marts.fct_funding_lines
+                       where grant_file = 'QE-54-003'""") == (False,)
+
+
+def test_mart_qpv_and_participations(built):
+    con, _ = built
+    row = one(con, """select actions, sessions, participations, young_participations, young_population,
+                             coverage_rate
+                      from marts.mart_qpv where qpv_code = 'QN05402M' and campaign_year = 2024 and scheme = 'QE'""")
+    assert row[:5] == (2, 10, 40, 35, 1000) and row[5] == pytest.approx(26.25 / 1000)
+    sexes = dict(con.execute("""select category, participations from marts.fct_participations
+                                where action_id = '2024|QE|QE-54-002' and breakdown = 'sexe'""").fetchall())
+    assert sexes == {"fille": 0, "garcon": 0, "inconnu": 20}
+
+
+def test_file_status(built):
+    con, _ = built
+    assert one(con, """select activity_rows, actions_current, actions_superseded from marts.mart_file_status
+                       where file_hash = 'h1'""") == (2, 1, 1)
+    assert one(con, """select rejected_lines, rules_broken, rejected_by_rule from marts.mart_file_status
+                       where file_hash = 'h3'""") == (2, 2, "ages_somme : 2 ; qpv_inconnu : 1")
+    assert one(con, """select is_retracted, actions_current from marts.mart_file_status
+                       where file_hash = 'h6'""") == (True, 0)
+    assert one(con, "select file_rejection_reason from marts.mart_file_status where file_hash = 'h7'") == (
+        "Le fichier ne peut pas être lu.",)
+    assert one(con, "select count(*) from marts.mart_file_status")[0] == len(FILES)
