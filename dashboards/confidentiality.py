@@ -13,6 +13,10 @@ Rules (specs/indicators.md):
 - a ratio is hidden when one of the counts it is built from is hidden (else the count
   could be recomputed from the ratio).
 
+Some counts are never shown but follow from shown ones (participations of unknown sex =
+participations − girls − boys): they enter the system as unknowns ("implied" cells) that
+must stay underivable only when they are themselves from 1 to 10.
+
 The whole site is protected as ONE system of cells (`protect_site`): a cell (say, the young
 participations of département 54 in 2024, all schemes) has one key and one decision, so the
 région page, the département page and the exports agree and cannot be combined to undo a
@@ -104,8 +108,11 @@ def _group_rule(
     groups: list[Group],
     suppressed: set[Key],
     index: Mapping[Key, list[int]],
+    implied: frozenset[Key] = frozenset(),
 ) -> None:
-    """Suppress until no group has exactly one suppressed member (in place)."""
+    """Suppress until no group has exactly one suppressed member that needs protection
+    (in place). Implied cells count as unknowns; alone in a group, only a small one needs a
+    partner (a large implied value may be derived: it is not secret)."""
     queue = list(range(len(groups)))
     queued = set(queue)
     while queue:
@@ -113,7 +120,7 @@ def _group_rule(
         queued.discard(gi)
         group = groups[gi]
         hidden = [m for m in _members(group) if m in suppressed]
-        if len(hidden) != 1:
+        if len(hidden) != 1 or (hidden[0] in implied and not is_small(values[hidden[0]])):
             continue
         partner = _pick_partner(group, values, suppressed)
         if partner is None:
@@ -183,19 +190,28 @@ def protect(
     values: Mapping[Key, float | int | None],
     groups: Iterable[Group] = (),
     *,
+    implied: Iterable[Key] = (),
     max_rounds: int = 100,
 ) -> Protection:
-    """Primary + secondary suppression of a system of cells (see module docstring)."""
+    """Primary + secondary suppression of a system of cells (see module docstring).
+
+    `implied` cells are never published but follow from published ones through the
+    groups; they are protected (kept underivable) only when they are small.
+    """
     vals: dict[Key, float] = {k: float(v) for k, v in values.items() if v is not None}
+    hidden_anyway = frozenset(k for k in implied if k in vals)
     usable = _usable_groups(vals, groups)
     index: dict[Key, list[int]] = defaultdict(list)
     for i, g in enumerate(usable):
         for m in _members(g):
             index[m].append(i)
-    suppressed = {k for k, v in vals.items() if is_small(v)}
+    suppressed = {k for k, v in vals.items() if is_small(v)} | hidden_anyway
     for _ in range(max_rounds):
-        _group_rule(vals, usable, suppressed, index)
-        leaks = derivable(vals, usable, suppressed)
+        _group_rule(vals, usable, suppressed, index, hidden_anyway)
+        leaks = {
+            k for k in derivable(vals, usable, suppressed)
+            if k not in hidden_anyway or is_small(vals[k])
+        }  # fmt: skip
         if not leaks:
             break
         added = False
@@ -203,11 +219,11 @@ def protect(
             options = [_pick_partner(usable[gi], vals, suppressed) for gi in index[key]]
             options = [o for o in options if o is not None]
             if options:
-                suppressed.add(min(options, key=lambda k: (k == key, vals[k], repr(k))))
+                suppressed.add(min(options, key=lambda k: (vals[k], repr(k))))
                 added = True
         if not added:
             break
-    return Protection(vals, frozenset(suppressed), usable)
+    return Protection(vals, frozenset(suppressed - hidden_anyway), usable)
 
 
 # --------------------------------------------------------------------------- the marts
@@ -316,7 +332,8 @@ def protect_site(reach: pl.DataFrame, qpv: pl.DataFrame, territories: pl.DataFra
                     tuple(qpv_key(c, year, scheme, m) for c in sorted(codes)),
                 )
             )
-    return protect(values, groups)
+    implied = [k for k in values if k[0] == "T" and k[-1] in IMPLIED]
+    return protect(values, groups, implied=implied)
 
 
 # --------------------------------------------------------------------------- ratios

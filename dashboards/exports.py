@@ -79,11 +79,12 @@ def to_xlsx(table: Table) -> bytes:
     ws = wb.add_worksheet("donnees")
     bold = wb.add_format({"bold": True, "text_wrap": True, "valign": "top"})
     formats = {
-        "people": wb.add_format({"num_format": "# ##0"}),
-        "count": wb.add_format({"num_format": "# ##0"}),
-        "amount": wb.add_format({"num_format": '# ##0,00 "€"'}),
-        "number": wb.add_format({"num_format": "0,00"}),
-        "ratio": wb.add_format({"num_format": "0,0"}),
+        # Excel stores formats in US notation and shows them in the reader's locale
+        "people": wb.add_format({"num_format": "#,##0"}),
+        "count": wb.add_format({"num_format": "#,##0"}),
+        "amount": wb.add_format({"num_format": '#,##0.00 "€"'}),
+        "number": wb.add_format({"num_format": "0.00"}),
+        "ratio": wb.add_format({"num_format": "0.0"}),
         "year": wb.add_format({"num_format": "0"}),
     }
     right = wb.add_format({"align": "right"})

@@ -67,15 +67,16 @@ def _dropdown(fig: go.Figure, labels: list[str], groups: list[list[int]], active
         visible = [i in members for i in range(n)]
         buttons.append({"label": label, "method": "restyle", "args": [{"visible": visible}]})
     fig.update_layout(
+        margin={"t": 100},
         updatemenus=[
             {
                 "buttons": buttons,
                 "active": active,
                 "direction": "down",
-                "x": 1,
-                "xanchor": "right",
-                "y": 1.16,
-                "yanchor": "top",
+                "x": 0,
+                "xanchor": "left",
+                "y": 1.02,
+                "yanchor": "bottom",
                 "showactive": True,
                 "bgcolor": "white",
             }
@@ -154,7 +155,7 @@ def participations_by_year(df: pl.DataFrame) -> go.Figure:
                 fig.add_trace(_secret_markers(x, secrets, name))
         groups.append(members)
     _dropdown(fig, [fmt.scheme_label(s) for s in schemes], groups)
-    fig.update_layout(barmode="group", xaxis={"type": "category", "title": "Campagne"})
+    fig.update_layout(barmode="group", xaxis={"type": "category"})
     fig.update_yaxes(title="Participations", tickformat=",d")
     return fig
 
@@ -165,7 +166,7 @@ def age_profile(df: pl.DataFrame) -> go.Figure:
     Columns: campaign_year, scheme, band (code of formatting.AGE_BANDS), participations
     (+ participations_secret).
     """
-    title = "Profil par âge des participations"
+    title = "Profil par âge des participations (en bleu : 6–25 ans)"
     if df.height == 0:
         return empty_figure(title, "Aucune action déclarée")
     fig = _base(title)
@@ -196,7 +197,7 @@ def age_profile(df: pl.DataFrame) -> go.Figure:
             labels.append(f"{year} – {fmt.scheme_label(scheme)}")
             groups.append(members)
     _dropdown(fig, labels, groups)
-    fig.update_xaxes(type="category", title="Tranche d'âge (en bleu : jeunes de 6 à 25 ans)")
+    fig.update_xaxes(type="category")
     fig.update_yaxes(title="Participations", tickformat=",d")
     return fig
 
@@ -206,7 +207,7 @@ def girls_share(df: pl.DataFrame) -> go.Figure:
 
     Columns: campaign_year, scheme, girls_share (ratio 0–1, null when unknown or hidden).
     """
-    title = "Part des filles (participations dont le sexe est connu)"
+    title = "Part des filles (sexe connu)"
     if df.height == 0:
         return empty_figure(title, "Aucune action déclarée")
     fig = _base(title)
@@ -228,7 +229,7 @@ def girls_share(df: pl.DataFrame) -> go.Figure:
             hovertemplate=f"{fmt.scheme_label(scheme)}<br>%{{x}} : %{{customdata}}<extra></extra>",
         )
     fig.add_hline(y=50, line_dash="dot", line_color=GREY, annotation_text="parité")
-    fig.update_xaxes(type="category", title="Campagne")
+    fig.update_xaxes(type="category")
     fig.update_yaxes(title="Part des filles", ticksuffix=" %", range=[0, 100])
     return fig
 
@@ -268,7 +269,7 @@ def funding_by_year(df: pl.DataFrame) -> go.Figure:
         groups.append(members)
     _dropdown(fig, [fmt.scheme_label(s) for s in schemes], groups)
     fig.update_layout(barmode="stack")
-    fig.update_xaxes(type="category", title="Campagne")
+    fig.update_xaxes(type="category")
     fig.update_yaxes(title="Montant accordé (€)", tickformat=",d", ticksuffix=" €")
     return fig
 
@@ -343,7 +344,7 @@ def partners_per_action(df: pl.DataFrame) -> go.Figure:
             showlegend=False,
         )
     _dropdown(fig, [fmt.scheme_label(s) for s in schemes], groups)
-    fig.update_xaxes(type="category", title="Campagne")
+    fig.update_xaxes(type="category")
     fig.update_yaxes(title="Partenaires par action (moyenne)")
     return fig
 
@@ -410,7 +411,7 @@ def partnership_renewal(df: pl.DataFrame) -> go.Figure:
             hovertemplate=f"{name}<br>%{{x}} : %{{customdata}}<extra></extra>",
         )
     fig.update_layout(barmode="stack")
-    fig.update_xaxes(type="category", title="Campagne")
+    fig.update_xaxes(type="category")
     fig.update_yaxes(title="Partenariats (porteur – partenaire)", tickformat=",d")
     return fig
 

@@ -67,8 +67,9 @@ SCHEMAS: dict[str, dict[str, type[pl.DataType]]] = {
     },
 }  # fmt: skip
 
-# Constant queries, one per mart (no SQL built from values).
-_QUERIES = {name: "SELECT * FROM marts." + name for name in SCHEMAS}  # noqa: S608 (constant names)
+# Constant queries, one per mart, run with `marts` as the current schema (no SQL built
+# from values; unqualified names also work when the file itself is called marts.duckdb).
+_QUERIES = {name: "SELECT * FROM " + name for name in SCHEMAS}  # noqa: S608 (constant names)
 
 
 @dataclass(frozen=True)
@@ -89,9 +90,26 @@ class Marts:
     missing: tuple[str, ...]
 
 
-def _existing_tables(con: duckdb.DuckDBPyConnection) -> set[str]:
+def _use_marts(con: duckdb.DuckDBPyConnection) -> str:
+    """Make `marts` of the opened file the current schema; return the file's catalog name."""
+    catalog = con.execute("SELECT current_database()").fetchone()[0]
+    found = con.execute(
+        "SELECT count(*) FROM information_schema.schemata "
+        "WHERE catalog_name = ? AND schema_name = 'marts'",
+        [catalog],
+    ).fetchone()[0]
+    if not found:
+        raise ValueError(f"no `marts` schema in the warehouse file (catalog {catalog!r})")
+    quoted = '"' + catalog.replace('"', '""') + '"'
+    con.execute("USE " + quoted + ".marts")
+    return catalog
+
+
+def _existing_tables(con: duckdb.DuckDBPyConnection, catalog: str) -> set[str]:
     rows = con.execute(
-        "SELECT table_name FROM information_schema.tables WHERE table_schema = 'marts'"
+        "SELECT table_name FROM information_schema.tables "
+        "WHERE table_catalog = ? AND table_schema = 'marts'",
+        [catalog],
     ).fetchall()
     return {r[0] for r in rows}
 
@@ -110,7 +128,7 @@ def _data_date(con: duckdb.DuckDBPyConnection, tables: set[str]) -> date | None:
     if "mart_file_status" not in tables:
         return None
     try:
-        value = con.execute("SELECT max(received_at) FROM marts.mart_file_status").fetchone()[0]
+        value = con.execute("SELECT max(received_at) FROM mart_file_status").fetchone()[0]
     except duckdb.Error:
         return None
     if isinstance(value, datetime):
@@ -119,12 +137,12 @@ def _data_date(con: duckdb.DuckDBPyConnection, tables: set[str]) -> date | None:
 
 
 def load_marts(con: duckdb.DuckDBPyConnection) -> Marts:
-    tables = _existing_tables(con)
+    tables = _existing_tables(con, _use_marts(con))
     frames: dict[str, pl.DataFrame] = {}
     missing = []
     for name, schema in SCHEMAS.items():
         if name in tables:
-            frames[name] = _conform(con.execute(_QUERIES[name]).pl(), schema)
+            frames[name] = _conform(con.sql(_QUERIES[name]).pl(), schema)
         else:
             missing.append(name)
             frames[name] = pl.DataFrame(schema=schema)

@@ -7,6 +7,8 @@ Plausible rather than realistic: the shapes the indicators need (skewed sizes, g
 
 from __future__ import annotations
 
+import bisect
+import itertools
 import math
 import random
 from dataclasses import dataclass, field
@@ -59,9 +61,9 @@ _AGE_PROFILES: dict[str, tuple[float, ...]] = {
     "VVV": (0, 15, 60, 22, 3, 0),
 }
 _GIRLS_SHARE = {
-    "sport": 0.33, "culture": 0.56, "loisirs": 0.47, "sejour": 0.42, "education": 0.48,
-    "citoyennete": 0.45, "sante": 0.52, "numerique": 0.36, "emploi_insertion": 0.40,
-    "environnement": 0.46, "parentalite": 0.62,
+    "sport": 0.31, "culture": 0.54, "loisirs": 0.45, "sejour": 0.40, "education": 0.46,
+    "citoyennete": 0.43, "sante": 0.50, "numerique": 0.34, "emploi_insertion": 0.38,
+    "environnement": 0.44, "parentalite": 0.60,
 }  # fmt: skip
 _PARTNER_COUNT_WEIGHTS = (10, 17, 22, 19, 14, 10, 8)  # 0 … 6 partners
 _COFUNDERS = {
@@ -100,8 +102,30 @@ class Action:
     funding: list[tuple[str, float, float]] = field(default_factory=list)  # funder, asked, got
 
 
-def _weighted(rng: random.Random, weights: dict[str, float]) -> str:
-    return rng.choices(list(weights), list(weights.values()))[0]
+class Draw:
+    """Weighted draw with cumulative weights computed once (random.choices redoes it per call)."""
+
+    __slots__ = ("items", "cum", "total")
+
+    def __init__(self, items, weights) -> None:
+        self.items = list(items)
+        self.cum = list(itertools.accumulate(weights))
+        self.total = self.cum[-1]
+
+    @classmethod
+    def of(cls, weights: dict) -> Draw:
+        return cls(weights.keys(), weights.values())
+
+    def __call__(self, rng: random.Random):
+        return self.items[bisect.bisect_right(self.cum, rng.random() * self.total)]
+
+
+_THEME_DRAW = {scheme: Draw.of(w) for scheme, w in _THEMES.items()}
+_ROLE_DRAW = {cat: Draw.of(w) for cat, w in ROLE_WEIGHTS.items()}
+_PARTNER_COUNT_DRAW = Draw(range(7), _PARTNER_COUNT_WEIGHTS)
+_QPV_COUNT_DRAW = Draw((1, 2, 3), (78, 17, 5))
+_COFUNDER_DRAW = Draw.of(_COFUNDERS)
+_COFUNDER_COUNT_DRAW = Draw((1, 2, 3), (6, 3, 1))
 
 
 def allocate(total: int, weights: list[float], rng: random.Random) -> list[int]:
@@ -160,7 +184,8 @@ def _sex(n: int, theme: str, rng: random.Random) -> tuple[int | None, int | None
 
 def _ages(n: int, scheme: str, theme: str, rng: random.Random) -> list[int]:
     profile = _AGE_PROFILES.get(theme) or _AGE_PROFILES[scheme]
-    weights = [w * rng.gammavariate(4, 1) if w else 0.0 for w in profile]
+    # Each action has its own mix around the profile (uniform jitter: cheap, good enough).
+    weights = [w * (0.4 + 1.2 * rng.random()) for w in profile]
     return allocate(n, weights, rng)
 
 
@@ -183,12 +208,12 @@ def _funding(action: Action, rng: random.Random) -> list[tuple[str, float, float
     if rng.random() < 0.97:
         funders.append("etat_politique_ville")
     if rng.random() < 0.40 or not funders:
-        k = rng.choices((1, 2, 3), (6, 3, 1))[0]
-        pool = dict(_COFUNDERS)
-        for _ in range(k):
-            f = _weighted(rng, pool)
-            del pool[f]
-            funders.append(f)
+        k, others = _COFUNDER_COUNT_DRAW(rng), []
+        while len(others) < k:
+            f = _COFUNDER_DRAW(rng)
+            if f not in others:
+                others.append(f)
+        funders += others
     for f in funders:
         granted = amount(0.35, 0.8) if f == "etat_politique_ville" else amount(0.05, 0.25)
         r = rng.random()
@@ -220,8 +245,7 @@ class PartnerMemory:
         for key, orgs in self.used.items():
             self.last[key] = list(orgs.values())
 
-    def pick(self, porteur: Org, k: int, pool: list[Org], weights: list[float],
-             rng: random.Random) -> list[Org]:  # fmt: skip
+    def pick(self, porteur: Org, k: int, pool: Draw, rng: random.Random) -> list[Org]:
         key = porteur.name
         usual = self.current.get(key)
         if usual is None:
@@ -231,8 +255,8 @@ class PartnerMemory:
         tries = 0
         while len(chosen) < k and tries < 50:
             tries += 1
-            o = rng.choices(pool, weights)[0]
-            if o.name == porteur.name or o in chosen:
+            o = pool(rng)
+            if o is porteur or o in chosen:
                 continue
             chosen.append(o)
             if o not in usual:
@@ -252,13 +276,14 @@ def department_year(
     scale: float,
 ) -> list[Action]:
     """All grant files of one département and campaign, every scheme of that year."""
-    porteurs = [p for p in pool.porteurs if p.active(year)]
-    porteur_w = [p.weight for p in porteurs]
-    partner_w = [p.weight for p in pool.partners]
+    active = [p for p in pool.porteurs if p.active(year)]
+    porteurs = Draw(active, [p.weight for p in active])
+    partners = Draw(pool.partners, [p.weight for p in pool.partners])
     # A few QPV get nothing this campaign: a gap delegates are meant to spot.
     qpv_w = [0.0 if rng.random() < 0.08 else rng.lognormvariate(0, 0.8) for _ in qpvs]
     if not any(qpv_w):
         qpv_w[0] = 1.0
+    qpv_draw = Draw(range(len(qpvs)), qpv_w)
     memory.start_year()
     actions: list[Action] = []
     for scheme in SCHEMES:
@@ -270,20 +295,19 @@ def department_year(
             count = max(count, 1)
         for number in range(1, count + 1):
             actions.append(_action(year, scheme, f"{scheme}-{year}-{dep_code3}-{number:04d}",
-                                   porteurs, porteur_w, qpvs, qpv_w, pool.partners, partner_w,
-                                   memory, rng))  # fmt: skip
+                                   porteurs, qpvs, qpv_draw, partners, memory, rng))  # fmt: skip
     memory.end_year()
     return actions
 
 
-def _action(year, scheme, grant_file, porteurs, porteur_w, qpvs, qpv_w, partners, partner_w,
-            memory, rng) -> Action:  # fmt: skip
-    theme = _weighted(rng, _THEMES[scheme])
-    porteur = rng.choices(porteurs, porteur_w)[0]
+def _action(year, scheme, grant_file, porteurs, qpvs, qpv_draw, partners, memory,
+            rng) -> Action:  # fmt: skip
+    theme = _THEME_DRAW[scheme](rng)
+    porteur = porteurs(rng)
     start, end = _dates(scheme, year, theme, rng)
     days = (end - start).days + 1
-    n_qpv = rng.choices((1, 2, 3), (78, 17, 5))[0]
-    main = rng.choices(range(len(qpvs)), qpv_w)[0]
+    n_qpv = _QPV_COUNT_DRAW(rng)
+    main = qpv_draw(rng)
     others = [i for i in range(len(qpvs)) if i != main]
     chosen = [qpvs[main]] + [qpvs[i] for i in rng.sample(others, min(n_qpv - 1, len(others)))]
     n = _participants(theme, rng)
@@ -297,7 +321,10 @@ def _action(year, scheme, grant_file, porteurs, porteur_w, qpvs, qpv_w, partners
     share_qpv = min(max(rng.gauss(0.8, 0.12), 0.3), 1.0)
     title = rng.choice(TITLES[theme])
     if rng.random() < 0.35:
-        title = f"{title} – {chosen[0].name.removeprefix('Quartier fictif ')}"
+        # "Atelier théâtre – quartier des Tilleuls" (official names are used as they are)
+        hood = chosen[0].name
+        hood = hood.replace("Quartier fictif ", "quartier ") if "fictif" in hood else hood
+        title = f"{title} – {hood}"
     returned = rng.random() >= SHARE_NOT_RETURNED
     action = Action(
         year=year,
@@ -320,11 +347,11 @@ def _action(year, scheme, grant_file, porteurs, porteur_w, qpvs, qpv_w, partners
         returned=returned,
         funded=not returned or rng.random() >= SHARE_UNFUNDED,
     )
-    k = rng.choices(range(7), _PARTNER_COUNT_WEIGHTS)[0] if returned else 0
+    k = _PARTNER_COUNT_DRAW(rng) if returned else 0
     if theme == "sejour":
         k = min(k, 3)
-    for org in memory.pick(porteur, k, partners, partner_w, rng):
-        action.partners.append((org, _weighted(rng, ROLE_WEIGHTS[org.partner_category])))
+    for org in memory.pick(porteur, k, partners, rng):
+        action.partners.append((org, _ROLE_DRAW[org.partner_category](rng)))
     if action.funded:
         action.funding = _funding(action, rng)
     return action

@@ -17,7 +17,7 @@ from demodata.territories import REGIONS, Department
 YEARS = (2020, 2021, 2022, 2023, 2024, 2025)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # identity semantics: one object per organisation
 class Org:
     name: str
     siret: str | None
@@ -102,8 +102,10 @@ def build_pool(
     communes: list[Commune],
     rng: random.Random,
     n_porteurs: int,
-    taken_sirets: set[str],
+    nic_prefix: str,
 ) -> OrgPool:
+    """Porteurs and partners of one département; `nic_prefix` keeps SIRETs unique nationally."""
+    taken_sirets: set[str] = set()
     towns = [c.name for c in communes]
     names_used: set[str] = set()
 
@@ -126,13 +128,13 @@ def build_pool(
     for town in towns:
         org = Org(
             name=unique(f"Ville {de(town)}"),
-            siret=make_siret(rng, "21", taken_sirets),
+            siret=make_siret(rng, "21", taken_sirets, nic_prefix),
             porteur_category="commune",
             partner_category="commune",
             weight=2.0,
             first_year=YEARS[0],
             last_year=YEARS[-1],
-            known_siret_as_partner=rng.random() < 0.6,
+            known_siret_as_partner=rng.random() < 0.8,
         )
         commune_orgs[town] = org
     kinds = [k for k in _PORTEUR_KINDS if k[0] != "commune"]
@@ -158,21 +160,23 @@ def build_pool(
         porteurs.append(
             Org(
                 name=unique(name),
-                siret=make_siret(rng, prefix, taken_sirets),
+                siret=make_siret(rng, prefix, taken_sirets, nic_prefix),
                 porteur_category=cat,
                 partner_category=pcat,
                 weight=rng.lognormvariate(0, 0.9),
                 first_year=first,
                 last_year=last,
-                known_siret_as_partner=rng.random() < 0.75,
+                known_siret_as_partner=rng.random() < 0.85,
             )
         )
     porteurs.extend(commune_orgs.values())
 
-    def partner(name: str, cat: str, weight: float, siret: bool, known: float = 0.7) -> Org:
+    def partner(name: str, cat: str, weight: float, siret: bool, known: float = 0.8) -> Org:
         return Org(
             name=unique(name),
-            siret=make_siret(rng, "1" if cat == "etat" else "2", taken_sirets) if siret else None,
+            siret=make_siret(rng, "1" if cat == "etat" else "2", taken_sirets, nic_prefix)
+            if siret
+            else None,
             porteur_category=None,
             partner_category=cat,
             weight=weight,
@@ -183,8 +187,8 @@ def build_pool(
 
     region = REGIONS[dep.region_code]
     partners = [
-        partner(f"Préfecture – {dep.name}", "etat", 2.0, True, 0.4),
-        partner(f"SDJES – {dep.name}", "etat", 1.0, True, 0.4),
+        partner(f"Préfecture – {dep.name}", "etat", 2.0, True, 0.6),
+        partner(f"SDJES – {dep.name}", "etat", 1.0, True, 0.6),
         partner(f"DSDEN – {dep.name}", "etat", 0.8, False),
         partner(f"CAF – {dep.name}", "caf", 2.5, True),
         partner(f"Conseil départemental – {dep.name}", "departement", 1.2, True),
@@ -197,11 +201,16 @@ def build_pool(
                     "bailleur_social", 1.2, True)
         )  # fmt: skip
     hoods = rng.sample(NEIGHBOURHOODS, min(len(NEIGHBOURHOODS), 4 + len(towns)))
-    partners += [partner(f"Conseil citoyen {h}", "conseil_citoyen", 1.0, False) for h in hoods]
+    # No SIRET for these: the town in the name keeps them apart across départements.
     partners += [
-        partner(f"Collectif des habitants {h}", "collectif_habitants", 0.6, False)
-        for h in hoods[: len(hoods) // 2]
+        partner(f"Conseil citoyen {h} – {rng.choice(towns)}", "conseil_citoyen", 1.0, False)
+        for h in hoods
     ]
+    partners += [
+        partner(f"Collectif des habitants {h} – {rng.choice(towns)}", "collectif_habitants",
+                0.6, False)
+        for h in hoods[: len(hoods) // 2]
+    ]  # fmt: skip
     for _ in range(3 + n_porteurs // 15):
         partners.append(partner(rng.choice(_SCHOOLS).format(place=place()),
                                 "etablissement_scolaire", 0.8, True))  # fmt: skip

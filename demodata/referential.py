@@ -167,15 +167,19 @@ def read_official_qpvs(path: Path, departments: list[Department]) -> dict[str, l
     return by_dep
 
 
-def read_commune_names(path: Path, dep_code: str) -> list[tuple[str, str]]:
-    """Most populated current communes of a département, from the COG communes file."""
-    rows = []
+def read_commune_names(
+    path: Path, departments: list[Department]
+) -> dict[str, list[tuple[str, str]]]:
+    """(code, name) of current communes per département, most populated first (COG file)."""
+    wanted = {d.code for d in departments}
+    found: dict[str, list[tuple[int, str, str]]] = {code: [] for code in wanted}
     with path.open(encoding="utf-8-sig", newline="") as fh:
         for row in csv.DictReader(fh):
-            if row["code_departement"] == dep_code and row["type"] == "commune-actuelle":
-                rows.append((int(row["population"] or 0), row["code_commune"], row["nom_commune"]))
-    rows.sort(key=lambda r: (-r[0], r[1]))
-    return [(code, name) for _, code, name in rows]
+            if row["code_departement"] in wanted and row["type"] == "commune-actuelle":
+                found[row["code_departement"]].append(
+                    (-int(row["population"] or 0), row["code_commune"], row["nom_commune"])
+                )
+    return {dep: [(code, name) for _, code, name in sorted(rows)] for dep, rows in found.items()}
 
 
 def write_anct_csv(path: Path, qpvs: list[Qpv], departments: dict[str, Department]) -> None:

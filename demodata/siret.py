@@ -40,13 +40,19 @@ def make_siren(rng: random.Random, prefix: str = "") -> str:
     return luhn_complete(body)
 
 
-def make_siret(rng: random.Random, siren_prefix: str = "", taken: set[str] | None = None) -> str:
-    """A Luhn-valid SIRET whose SIREN is Luhn-valid too, unique within `taken` if given."""
+def make_siret(
+    rng: random.Random, siren_prefix: str = "", taken: set[str] | None = None, nic_prefix: str = ""
+) -> str:
+    """A Luhn-valid SIRET whose SIREN is Luhn-valid too, unique within `taken` if given.
+
+    `nic_prefix` starts the establishment number: giving each département its own makes
+    SIRETs unique across départements generated independently.
+    """
     while True:
         siren = make_siren(rng, siren_prefix)
         if siren == LA_POSTE_SIREN:
             continue
-        nic4 = f"{rng.randrange(1, 100):04d}"  # head offices are mostly 0001..0099
+        nic4 = nic_prefix + "".join(str(rng.randrange(10)) for _ in range(4 - len(nic_prefix)))
         siret = luhn_complete(siren + nic4)
         if taken is None or siret not in taken:
             if taken is not None:

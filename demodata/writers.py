@@ -9,9 +9,10 @@ Writers return the spreadsheet line of every data row so the truth can point at 
 from __future__ import annotations
 
 import csv
+import functools
 import io
 from dataclasses import dataclass
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import xlsxwriter
@@ -138,28 +139,40 @@ def fr_decimal(value: float, thousands: str | None = None, cents: bool = False) 
 
 
 def fr_date(d: date) -> str:
-    return d.strftime("%d/%m/%Y")
+    return f"{d.day:02d}/{d.month:02d}/{d.year}"
 
 
 def spaced_siret(siret: str) -> str:
     return f"{siret[:3]} {siret[3:6]} {siret[6:9]} {siret[9:]}" if len(siret) == 14 else siret
 
 
-def _cell(column: str, value, style: FileStyle, for_csv: bool):
-    """Render one true value the way the file shows it."""
-    if value is None:
-        return "" if for_csv else None
+_DATE_COLUMNS = {"start_date", "end_date"}
+_FLOAT_COLUMNS = {"realised_cost", "amount_requested", "amount_granted"}
+_SIRET_COLUMNS = {"porteur_siret", "partner_siret"}
+
+
+def _kind(column: str, style: FileStyle) -> str:
+    """How a column's values are written: number, date or text."""
+    if column in _INT_COLUMNS or column in _FLOAT_COLUMNS:
+        return "number"
+    if column in _DATE_COLUMNS and not style.dates_as_text:
+        return "date"
+    return "text"
+
+
+def _renderer(column: str, style: FileStyle, for_csv: bool):
+    """Function turning a true value into what the file shows (None stays None)."""
     if column in _CODE_COLUMNS and style.lower_codes:
-        return str(value).lower()
-    if column in ("porteur_siret", "partner_siret") and style.siret_spaces:
-        return spaced_siret(value)
-    if isinstance(value, date):
-        return fr_date(value) if for_csv or style.dates_as_text else value
-    if isinstance(value, float):
-        return fr_decimal(value, style.thousands, style.cents) if for_csv else value
-    if for_csv and isinstance(value, int):
-        return str(value)
-    return value
+        return str.lower
+    if column in _SIRET_COLUMNS and style.siret_spaces:
+        return spaced_siret
+    if column in _DATE_COLUMNS and (for_csv or style.dates_as_text):
+        return fr_date
+    if for_csv and column in _FLOAT_COLUMNS:
+        return lambda v: fr_decimal(v, style.thousands, style.cents)
+    if for_csv and column in _INT_COLUMNS:
+        return str
+    return None
 
 
 @dataclass
@@ -181,12 +194,24 @@ class Table:
         heads = [header_for(h, self.style) for h, _ in self.ordered_fields()]
         return heads + [h for h, _ in self.extra or []]
 
+    def kinds(self) -> list[str]:
+        return [_kind(c, self.style) for _, c in self.ordered_fields()] + [
+            "text" for _ in self.extra or []
+        ]
+
     def cells(self, for_csv: bool) -> list[list]:
-        fields = self.ordered_fields()
+        """Rendered rows; a missing value is "" in a CSV and None (empty cell) in a sheet."""
+        columns = [c for _, c in self.ordered_fields()]
+        renderers = [_renderer(c, self.style, for_csv) for c in columns]
+        empty = "" if for_csv else None
         out = []
         for i, row in enumerate(self.rows):
-            line = [_cell(col, row[col], self.style, for_csv) for _, col in fields]
-            line += [values[i] for _, values in self.extra or []]
+            line = []
+            for col, render in zip(columns, renderers, strict=True):
+                v = row[col]
+                line.append(empty if v is None else render(v) if render else v)
+            for _, values in self.extra or []:
+                line.append(values[i])
             out.append(line)
         return out
 
@@ -196,7 +221,9 @@ class Table:
         for j, (_, col) in enumerate(fields):
             if self.total and col in self.total:
                 v = self.total[col]
-                line[j] = str(int(v)) if col in _INT_COLUMNS else fr_decimal(v, self.style.thousands)
+                line[j] = (
+                    str(int(v)) if col in _INT_COLUMNS else fr_decimal(v, self.style.thousands)
+                )
         line[0] = "TOTAL"  # the label goes first, whatever the column
         return line
 
@@ -221,14 +248,16 @@ def write_csv(path: Path, table: Table, *, encoding: str, newline: str = "\r\n")
     return lines
 
 
-def write_workbook(path: Path, sheets: list[tuple[str, Table]], created: datetime) -> list[list[int]]:
+def write_workbook(
+    path: Path, sheets: list[tuple[str, Table]], created: datetime
+) -> list[list[int]]:
     """Write an XLSX workbook, byte-identical for identical input; returns lines per sheet."""
     wb = xlsxwriter.Workbook(str(path), {"in_memory": True})  # in-memory: fixed zip timestamps
     wb.set_properties(
         {
             "title": "Bilan d'activité",
             "author": "Démonstrateur quartiers (données fictives)",
-            "created": created.replace(tzinfo=timezone.utc),
+            "created": created.replace(tzinfo=UTC),
         }
     )
     date_fmt = wb.add_format({"num_format": "dd/mm/yyyy"})
@@ -243,18 +272,16 @@ def write_workbook(path: Path, sheets: list[tuple[str, Table]], created: datetim
             r += 1
         for c, head in enumerate(table.headers()):
             ws.write_string(r, c, head, bold)
+        # One xlsxwriter method per column, chosen once: values of a column share a type.
+        write_date = functools.partial(ws.write_datetime, cell_format=date_fmt)
+        methods = {"number": ws.write_number, "date": write_date, "text": ws.write_string}
+        writers = [methods[k] for k in table.kinds()]
         lines = []
         for cells in table.cells(for_csv=False):
             r += 1
             for c, v in enumerate(cells):
-                if v is None:
-                    continue
-                if isinstance(v, str):
-                    ws.write_string(r, c, v)
-                elif isinstance(v, date):
-                    ws.write_datetime(r, c, v, date_fmt)
-                else:
-                    ws.write_number(r, c, v)
+                if v is not None:
+                    writers[c](r, c, v)
             lines.append(r + 1)
         all_lines.append(lines)
     wb.close()

@@ -68,7 +68,7 @@ def test_young_participations_per_department_match_the_inputs(pipeline):
         SELECT territory_code AS department_code, sum(young_participations)::BIGINT AS young,
                sum(actions)::BIGINT AS actions
         FROM marts.mart_reach WHERE territory_level = 'departement' AND scheme = 'ALL'
-        GROUP BY 1 ORDER BY 1""").pl()
+        GROUP BY 1 HAVING sum(actions) > 0 ORDER BY 1""").pl()
     region = con.sql("SELECT sum(young_participations)::BIGINT FROM marts.mart_reach "
                      "WHERE territory_level = 'region' AND scheme = 'ALL'").fetchall()[0][0]
     con.close()

@@ -1,0 +1,186 @@
+"""HTML assembly: a page is plain HTML, the plotly figures as fragments, one plotly.js.
+
+Figures are `fig.to_html(full_html=False, include_plotlyjs=False)` with a fixed div id (the
+same data gives the same bytes, which the incremental build relies on); the page loads the
+site's single `plotly.min.js` with a relative path, never a CDN, so it works offline.
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+import plotly.graph_objects as go
+
+from dashboards import formatting as fmt
+from dashboards.confidentiality import SECRET
+from dashboards.exports import SECRET_RATIO
+from dashboards.tables import SECRET_SUFFIX, Column, Table
+from dashboards.theme import CONFIG, LOCALE_SCRIPT
+
+PLOTLY_JS = "plotly.min.js"
+# Figures are drawn as the page is parsed, before the grid has its final width: fit them
+# to their boxes once the page is laid out (and plotly's `responsive` handles later resizes).
+RESIZE_SCRIPT = (
+    "window.addEventListener('load',function(){document.querySelectorAll('.js-plotly-plot')"
+    ".forEach(function(g){Plotly.Plots.resize(g);});});"
+)
+EXPORTS_DIR = "exports"
+
+CSS = """
+*{box-sizing:border-box}
+body{margin:0;font-family:system-ui,-apple-system,'Segoe UI',Roboto,Arial,sans-serif;color:#1e1e1e;
+background:#f6f6f4;line-height:1.45;font-size:16px}
+header.top{background:#0b3d62;color:#fff;padding:.8rem 1rem}
+header.top a{color:#fff}
+main{max-width:1200px;margin:0 auto;padding:0 1rem 3rem}
+nav.crumbs{font-size:.9rem}
+nav.crumbs a{text-decoration:underline}
+h1{margin:.3rem 0 .2rem;font-size:1.7rem}
+h2{margin:2rem 0 .6rem;font-size:1.35rem;border-bottom:2px solid #0072b2;padding-bottom:.2rem}
+h3{font-size:1.05rem;margin:1.2rem 0 .4rem}
+.scope{margin:.2rem 0;font-size:.95rem}
+.scope span{display:inline-block;margin-right:1.2rem}
+.notice{background:#fff8e1;border-left:4px solid #e69f00;padding:.6rem .8rem;margin:1rem 0;font-size:.92rem}
+.toc{display:flex;flex-wrap:wrap;gap:.4rem 1rem;margin:.8rem 0;font-size:.95rem}
+.cards{display:grid;grid-template-columns:repeat(auto-fill,minmax(210px,1fr));gap:.7rem}
+.card{background:#fff;border:1px solid #ddd;border-radius:6px;padding:.7rem .8rem}
+.card .v{font-size:1.45rem;font-weight:700;white-space:nowrap}
+.card .l{font-size:.88rem;color:#444}
+.card .d{font-size:.85rem;color:#555}
+.fig{background:#fff;border:1px solid #ddd;border-radius:6px;margin:.7rem 0;padding:.3rem;min-width:0;overflow:hidden}
+.grid2{display:grid;grid-template-columns:repeat(auto-fit,minmax(min(480px,100%),1fr));gap:0 .8rem}
+.grid2>*{min-width:0}
+.tw{overflow-x:auto;background:#fff;border:1px solid #ddd;border-radius:6px;margin:.5rem 0}
+table{border-collapse:collapse;width:100%;font-size:.88rem}
+th,td{padding:.3rem .5rem;border-bottom:1px solid #e6e6e6;text-align:left;vertical-align:top}
+th{background:#eef3f7;font-weight:600}
+td.n{text-align:right;white-space:nowrap;font-variant-numeric:tabular-nums}
+tr.em td{font-weight:600;background:#fbfbf3}
+.note{font-size:.85rem;color:#444;margin:.3rem 0}
+.dl{font-size:.88rem;margin:.2rem 0 .8rem}
+ul.tree{columns:2 260px;padding-left:1.2rem}
+footer{font-size:.82rem;color:#555;max-width:1200px;margin:0 auto;padding:1rem}
+@media (max-width:600px){h1{font-size:1.35rem}.card .v{font-size:1.2rem}body{font-size:15px}}
+"""
+
+
+def esc(text: object) -> str:
+    return html.escape(str(text), quote=True)
+
+
+def figure(fig: go.Figure, div_id: str) -> str:
+    """A plotly fragment without plotly.js, with a stable id."""
+    frag = fig.to_html(
+        full_html=False, include_plotlyjs=False, div_id=div_id, config=CONFIG,
+        default_height=f"{fig.layout.height or 400}px",
+    )  # fmt: skip
+    return f'<div class="fig">{frag}</div>'
+
+
+def cell_html(row: dict, column: Column) -> tuple[str, bool]:
+    """(escaped HTML text, numeric?) of a table cell."""
+    numeric = column.kind in ("people", "count", "amount", "ratio", "number", "year")
+    if row.get(column.name + SECRET_SUFFIX):
+        if column.kind == "people":
+            return '<abbr title="effectif de 1 à 10 masqué (secret statistique)">&lt; 11</abbr>', True
+        return '<abbr title="masqué pour ne pas révéler un effectif protégé">secret</abbr>', True
+    value = row.get(column.name)
+    if value is None:
+        return esc(column.missing), numeric
+    if column.kind in ("people", "count"):
+        return fmt.integer(value), True
+    if column.kind == "amount":
+        return esc(fmt.euros(value)), True
+    if column.kind == "ratio":
+        return esc(fmt.percent(value)), True
+    if column.kind == "number":
+        return esc(fmt.number(value, 2)), True
+    if column.kind == "year":
+        return str(int(value)), True
+    if column.kind == "flag":
+        return ("oui" if value else ""), False
+    return esc(value), False
+
+
+def table(t: Table, *, export_href: str | None = None) -> str:
+    head = "".join(f"<th scope=\"col\">{esc(c.label)}</th>" for c in t.columns)
+    body = []
+    for row in t.shown.iter_rows(named=True):
+        tds = []
+        for i, c in enumerate(t.columns):
+            text, numeric = cell_html(row, c)
+            if i < 2 and str(row.get(c.name)) in t.links:
+                text = f'<a href="{esc(t.links[str(row.get(c.name))])}">{text}</a>'
+            tds.append(f'<td class="n">{text}</td>' if numeric else f"<td>{text}</td>")
+        cls = ' class="em"' if t.emphasis and t.emphasis(row) else ""
+        body.append(f"<tr{cls}>{''.join(tds)}</tr>")
+    if not body:
+        body.append(f'<tr><td colspan="{len(t.columns)}">Aucune donnée.</td></tr>')
+    out = [f"<h3>{esc(t.title)}</h3>"]
+    out.append(f'<div class="tw"><table><thead><tr>{head}</tr></thead><tbody>{"".join(body)}</tbody></table></div>')
+    if t.note:
+        out.append(f'<p class="note">{esc(t.note)}</p>')
+    if export_href:
+        out.append(
+            f'<p class="dl">Télécharger le tableau : <a href="{esc(export_href)}.csv" download>CSV</a> · '
+            f'<a href="{esc(export_href)}.xlsx" download>Excel (XLSX)</a></p>'
+        )
+    return "\n".join(out)
+
+
+@dataclass(frozen=True)
+class Card:
+    label: str
+    value: str
+    detail: str = ""
+
+
+def cards(items: Iterable[Card]) -> str:
+    parts = []
+    for c in items:
+        value = esc(c.value)
+        if c.value == SECRET:
+            value = '<abbr title="effectif de 1 à 10 masqué (secret statistique)">&lt; 11</abbr>'
+        elif c.value == SECRET_RATIO:
+            value = '<abbr title="masqué pour ne pas révéler un effectif protégé">secret</abbr>'
+        detail = f'<div class="d">{esc(c.detail)}</div>' if c.detail else ""
+        parts.append(f'<div class="card"><div class="l">{esc(c.label)}</div><div class="v">{value}</div>{detail}</div>')
+    return f'<div class="cards">{"".join(parts)}</div>'
+
+
+def breadcrumbs(trail: Sequence[tuple[str, str | None]]) -> str:
+    items = [f'<a href="{esc(href)}">{esc(label)}</a>' if href else f'<span aria-current="page">{esc(label)}</span>'
+             for label, href in trail]  # fmt: skip
+    return f'<nav class="crumbs" aria-label="Fil d\'Ariane">{" › ".join(items)}</nav>'
+
+
+def section(anchor: str, title: str, body: str, intro: str = "") -> str:
+    lead = f'<p class="note">{esc(intro)}</p>' if intro else ""
+    return f'<section id="{esc(anchor)}"><h2>{esc(title)}</h2>{lead}{body}</section>'
+
+
+def links_list(items: Sequence[tuple[str, str]], *, nested: dict[str, Sequence[tuple[str, str]]] | None = None) -> str:
+    lis = []
+    for label, href in items:
+        sub = ""
+        if nested and nested.get(href):
+            sub = "<ul>" + "".join(f'<li><a href="{esc(h)}">{esc(lb)}</a></li>' for lb, h in nested[href]) + "</ul>"
+        lis.append(f'<li><a href="{esc(href)}">{esc(label)}</a>{sub}</li>')
+    return f'<ul class="tree">{"".join(lis)}</ul>'
+
+
+def document(*, title: str, top: str, body: str, footer: str) -> str:
+    """The whole page; plotly.js once, by relative path, then the French locale."""
+    return (
+        "<!DOCTYPE html>\n"
+        '<html lang="fr">\n<head>\n<meta charset="utf-8">\n'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
+        f"<title>{esc(title)}</title>\n<style>{CSS}</style>\n"
+        f'<script src="{PLOTLY_JS}" charset="utf-8"></script>\n'
+        f"<script>{LOCALE_SCRIPT}</script>\n"
+        "</head>\n<body>\n"
+        f'<header class="top">{top}</header>\n<main>\n{body}\n</main>\n'
+        f"<footer>{footer}</footer>\n<script>{RESIZE_SCRIPT}</script>\n</body>\n</html>\n"
+    )

@@ -1,0 +1,472 @@
+"""Build the delegates' static site from the published marts.
+
+`build_site` reads the marts once (read-only connection, closed at once), protects every
+count of people for the whole site in one pass, then writes `index.html` (France), one
+`region-<code>.html` per région and one `departement-<code>.html` per département, their
+tables as CSV/XLSX under `exports/`, and plotly.js once as `plotly.min.js`. A file is only
+rewritten when its bytes change.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+import duckdb
+import plotly.offline
+import polars as pl
+
+from dashboards import exports, figures, geo, pages, tables
+from dashboards import formatting as fmt
+from dashboards.confidentiality import SECRET, protect_site
+from dashboards.exports import SECRET_RATIO
+from dashboards.marts import Marts, load_marts
+from dashboards.pages import Card
+from dashboards.tables import Published, Table, for_territory
+
+SITE_TITLE = "Quartiers d'été et programmes de vacances en QPV — tableaux de bord"
+PAGE_PATTERN = re.compile(r"^(region|departement)-[0-9A-Za-z]+\.html$")
+
+
+@dataclass
+class SiteResult:
+    index: Path
+    pages: list[Path]  # every HTML page of the site, index first
+    written: list[Path]  # the pages actually rewritten by this build
+    seconds: float
+
+
+@dataclass(frozen=True)
+class Territory:
+    level: str  # france, region, departement
+    code: str
+    name: str
+    parent: tuple[str, str] | None  # (level, code)
+
+    @property
+    def page(self) -> str:
+        return "index" if self.level == "france" else f"{self.level}-{self.code}"
+
+    @property
+    def href(self) -> str:
+        return f"{self.page}.html"
+
+    @property
+    def title(self) -> str:
+        if self.level == "france":
+            return "France"
+        return f"{self.name} ({self.code})"
+
+
+@dataclass(frozen=True)
+class Context:
+    pub: Published
+    territories: dict[tuple[str, str], Territory]
+    referential_label: str
+    data_date: date | None
+    boundaries_file: Path | None
+    regions_boundaries_file: Path | None
+
+    @property
+    def marts(self) -> Marts:
+        return self.pub.marts
+
+    def children(self, t: Territory) -> list[Territory]:
+        kids = [c for c in self.territories.values() if c.parent == (t.level, t.code)]
+        return sorted(kids, key=lambda c: c.code)
+
+    def trail(self, t: Territory) -> list[Territory]:
+        chain = [t]
+        while chain[-1].parent and chain[-1].parent in self.territories:
+            chain.append(self.territories[chain[-1].parent])
+        return list(reversed(chain))
+
+
+# --------------------------------------------------------------------------- territories
+
+
+def _territories(marts: Marts) -> dict[tuple[str, str], Territory]:
+    """France, régions and départements of dim_territories, plus any the marts mention."""
+    found: dict[tuple[str, str], Territory] = {("france", "FR"): Territory("france", "FR", "France", None)}
+    dims = marts.dim_territories.filter(pl.col("territory_level").is_in(["region", "departement"]))
+    for r in dims.iter_rows(named=True):
+        if r["territory_level"] == "region":
+            parent = ("france", "FR")
+        else:
+            parent = ("region", r["parent_code"] or r["region_code"]) if (r["parent_code"] or r["region_code"]) else None
+        found[(r["territory_level"], r["territory_code"])] = Territory(
+            r["territory_level"], r["territory_code"], r["territory_name"] or r["territory_code"], parent
+        )
+    extra = marts.mart_reach.filter(pl.col("territory_level").is_in(["region", "departement"]))
+    for level, code, name in extra.select("territory_level", "territory_code", "territory_name").unique().iter_rows():
+        if (level, code) not in found:
+            parent = ("france", "FR") if level == "region" else None
+            found[(level, code)] = Territory(level, code, name or code, parent)
+    return found
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def _count_text(row: dict | None, col: str) -> str:
+    if row is None:
+        return fmt.MISSING
+    if row.get(col + "_secret"):
+        return SECRET
+    return fmt.integer(row.get(col))
+
+
+def _change_text(cur: dict | None, prev: dict | None, col: str, prev_year: int | None) -> str:
+    """Change vs previous campaign, only when both values are published."""
+    if cur is None or prev is None or cur.get(col + "_secret") or prev.get(col + "_secret"):
+        return ""
+    text = fmt.change(cur.get(col), prev.get(col))
+    return f"{text} par rapport à {prev_year}" if text else ""
+
+
+def _row(df: pl.DataFrame, year: int | None, scheme: str = "ALL") -> dict | None:
+    if year is None:
+        return None
+    sub = df.filter((pl.col("campaign_year") == year) & (pl.col("scheme") == scheme))
+    return sub.row(0, named=True) if sub.height else None
+
+
+def _years(*frames: pl.DataFrame) -> list[int]:
+    years: set[int] = set()
+    for df in frames:
+        years |= {y for y in df["campaign_year"].to_list() if y is not None}
+    return sorted(years)
+
+
+# --------------------------------------------------------------------------- page
+
+
+def _headline(
+    reach: pl.DataFrame, funding: pl.DataFrame, coop: pl.DataFrame, comp: pl.DataFrame, years: list[int]
+) -> str:
+    if not years:
+        return '<p class="note">Aucune donnée pour ce territoire.</p>'
+    latest = years[-1]
+    prev_year = years[-2] if len(years) > 1 else None
+    cur, prev = _row(reach, latest), _row(reach, prev_year)
+    fcur, fprev = _row(funding, latest), _row(funding, prev_year)
+    ccur, comp_cur = _row(coop, latest), _row(comp, latest)
+    items = [
+        Card("Participations de jeunes (6–25 ans)", _count_text(cur, "young_participations"),
+             _change_text(cur, prev, "young_participations", prev_year)),
+        Card("Participations, tous âges", _count_text(cur, "participations"),
+             _change_text(cur, prev, "participations", prev_year)),
+        Card("Actions", fmt.integer(cur and cur.get("actions")), _change_text(cur, prev, "actions", prev_year)),
+    ]  # fmt: skip
+    if cur and cur.get("qpv_total") is not None:
+        items.append(
+            Card(
+                "QPV avec au moins une action",
+                f"{fmt.integer(cur.get('qpv_with_action'))} sur {fmt.integer(cur.get('qpv_total'))}",
+                f"QPV sans action : {fmt.integer(cur.get('qpv_without_action'))}",
+            )
+        )
+    share = SECRET_RATIO if cur and cur.get("girls_share_secret") else fmt.percent(cur and cur.get("girls_share"), missing="non renseignée")
+    items.append(Card("Part des filles (sexe connu)", share))
+    coverage = (
+        SECRET_RATIO if cur and cur.get("coverage_rate_secret")
+        else fmt.percent(cur and cur.get("coverage_rate"), missing="non disponible")
+    )  # fmt: skip
+    items.append(Card("Taux de couverture des jeunes des QPV", coverage, "majorant : participations, pas personnes"))
+    if fcur:
+        items.append(
+            Card("Crédits État – politique de la ville", fmt.euros(fcur.get("granted_state_pv")),
+                 _change_text(fcur, fprev, "granted_state_pv", prev_year))  # fmt: skip
+        )
+    if ccur:
+        items.append(Card("Effet levier", fmt.number(ccur.get("leverage"), 2),
+                          "€ d'autres financeurs par € de l'État (politique de la ville)"))  # fmt: skip
+        items.append(Card("Partenaires par action", fmt.number(ccur.get("partners_per_action"), 1)))
+    if comp_cur:
+        items.append(Card("Complétude des retours", fmt.percent(comp_cur.get("completeness_rate"))))
+    return f"<h3>Campagne {latest}, tous dispositifs</h3>" + pages.cards(items)
+
+
+def _export(t: Table) -> str | None:
+    return f"{pages.EXPORTS_DIR}/{t.slug}" if t.slug else None
+
+
+def _tables_html(ts: Iterable[Table]) -> str:
+    return "\n".join(pages.table(t, export_href=_export(t)) for t in ts)
+
+
+def _map_section(ctx: Context, t: Territory, kids: list[Territory]) -> tuple[str, list[Table]]:
+    level = kids[0].level
+    word = "régions" if level == "region" else "départements"
+    links = {k.code: k.href for k in kids}
+    ts = tables.subterritory_tables(ctx.pub, t.level, t.code, pl.DataFrame(
+        {"territory_level": [k.level for k in kids], "territory_code": [k.code for k in kids],
+         "territory_name": [k.name for k in kids]}), t.page, links)  # fmt: skip
+    years = _years(ctx.pub.reach.filter(pl.col("territory_level") == level))
+    latest = years[-1] if years else None
+    reach = ctx.pub.reach.filter(
+        (pl.col("territory_level") == level) & (pl.col("campaign_year") == latest) & (pl.col("scheme") == "ALL")
+    )
+    values = {r["territory_code"]: r for r in reach.iter_rows(named=True)}
+    frame = pl.DataFrame(
+        {
+            "code": [k.code for k in kids],
+            "name": [k.name for k in kids],
+            "value": [values.get(k.code, {}).get("young_participations") for k in kids],
+            "value_secret": [bool(values.get(k.code, {}).get("young_participations_secret")) for k in kids],
+        },
+        schema={"code": pl.String, "name": pl.String, "value": pl.Int64, "value_secret": pl.Boolean},
+    )
+    title = f"Participations de jeunes (6–25 ans) par {word[:-1]} — campagne {latest}, tous dispositifs"
+    boundaries = ctx.regions_boundaries_file if level == "region" else ctx.boundaries_file
+    parts = []
+    if boundaries is not None:
+        gj = geo.boundaries_for(boundaries, {k.code for k in kids})
+        parts.append(pages.figure(figures.choropleth(frame, gj, title=title), f"carte-{t.page}"))
+        parts.append('<p class="note">Gris : effectif masqué (« &lt; 11 ») ou aucune participation déclarée.</p>')
+    else:
+        parts.append(
+            '<p class="notice">Aucun fichier de contours n\'est configuré : la carte est remplacée par un '
+            f"classement des {word}.</p>"
+        )
+        parts.append(pages.figure(figures.ranking(frame, title=title), f"classement-{t.page}"))
+    parts.append(_tables_html(ts))
+    parts.append(pages.links_list([(k.title, k.href) for k in kids]))
+    return pages.section("territoires", word.capitalize(), "\n".join(parts)), ts
+
+
+def render(ctx: Context, t: Territory) -> tuple[str, list[Table]]:
+    """The HTML of a territory's page and the tables it exports."""
+    pub, m = ctx.pub, ctx.marts
+    reach = for_territory(pub.reach, t.level, t.code)
+    funding = for_territory(pub.funding, t.level, t.code)
+    coop = for_territory(m.mart_cooperation, t.level, t.code)
+    comp = for_territory(m.mart_returns_completeness, t.level, t.code)
+    years = _years(reach, funding, coop)
+    schemes = sorted({s for s in reach["scheme"].to_list() if s != "ALL"}, key=fmt.scheme_sort_key)
+    exported: list[Table] = []
+
+    # header: where we are, what the page covers
+    trail = ctx.trail(t)
+    crumbs = [("Accueil (France)", "index.html")] if t.level != "france" else []
+    crumbs += [(x.title, x.href) for x in trail if x.level != "france" and x != t]
+    crumbs.append((t.title, None))
+    level_word = {"france": "", "region": "Région ", "departement": "Département "}[t.level]
+    scope = (
+        f"<p class=\"scope\"><span><b>Territoire :</b> {pages.esc(level_word + t.title)}</span>"
+        f"<span><b>Couverture :</b> {pages.esc(fmt.campaigns_text(years))}</span>"
+        f"<span><b>Dispositifs :</b> {pages.esc(', '.join(fmt.scheme_label(s) for s in schemes) or 'aucun')}</span>"
+        f"<span><b>Données au :</b> {pages.esc(fmt.french_date(ctx.data_date))}</span>"
+        f"<span><b>Référentiel des QPV :</b> {pages.esc(ctx.referential_label)}</span></p>"
+    )
+    notice = (
+        '<p class="notice">Les chiffres comptent des <b>participations</b> : une personne inscrite à '
+        "plusieurs actions est comptée une fois par action ; ce ne sont pas des personnes distinctes. "
+        "Secret statistique : tout effectif de 1 à 10 est masqué (« &lt; 11 »), ainsi que les valeurs "
+        "qui permettraient de le retrouver par différence.</p>"
+    )
+    toc_items = [("chiffres", "Chiffres clés"), ("public", "Public touché")]
+    kids = ctx.children(t)
+    if kids:
+        toc_items.append(("territoires", "Régions" if kids[0].level == "region" else "Départements"))
+    if t.level == "departement":
+        toc_items.append(("qpv", "Quartiers prioritaires"))
+    toc_items += [("financement", "Financement"), ("cooperation", "Coopération"), ("retours", "Suivi des retours")]
+    toc = '<nav class="toc" aria-label="Sommaire">' + "".join(
+        f'<a href="#{pages.esc(a)}">{pages.esc(lbl)}</a>' for a, lbl in toc_items
+    ) + "</nav>"  # fmt: skip
+
+    body = [f"<h1>{pages.esc(level_word + t.title)}</h1>", scope, notice, toc]
+    body.append(pages.section("chiffres", "Chiffres clés", _headline(reach, funding, coop, comp, years)))
+
+    # reach
+    reach_t = tables.reach_table(reach, f"{t.page}-public")
+    exported.append(reach_t)
+    reach_body = [
+        pages.figure(figures.participations_by_year(reach), "participations"),
+        '<div class="grid2">',
+        pages.figure(figures.age_profile(tables.age_long(reach)), "ages"),
+        pages.figure(figures.girls_share(reach), "filles"),
+        "</div>",
+        _tables_html([reach_t]),
+    ]
+    body.append(pages.section("public", "Public touché", "\n".join(reach_body),
+                              "Choisir le dispositif ou la campagne dans le menu en haut à droite de chaque graphique."))  # fmt: skip
+
+    # sub-territories
+    if kids:
+        html_kids, kid_tables = _map_section(ctx, t, kids)
+        body.append(html_kids)
+        exported += kid_tables
+
+    # QPV
+    if t.level == "departement":
+        qpv_ts = tables.qpv_tables(pub.qpv, m.dim_qpv, reach, t.code, t.page)
+        exported += qpv_ts
+        body.append(
+            pages.section("qpv", "Quartiers prioritaires (QPV)",
+                          _tables_html(qpv_ts) if qpv_ts else '<p class="note">Aucun QPV ni action.</p>')  # fmt: skip
+        )
+
+    # funding
+    by_funder = for_territory(m.mart_funding_by_funder, t.level, t.code)
+    fund_ts = tables.funding_tables(funding, coop, by_funder, t.page)
+    exported += fund_ts
+    fund_body = [
+        '<div class="grid2">',
+        pages.figure(figures.funding_by_year(funding), "financement"),
+        pages.figure(figures.funding_by_funder(by_funder.filter(pl.col("scheme") == "ALL")), "financeurs"),
+        "</div>",
+        _tables_html(fund_ts),
+    ]
+    body.append(pages.section("financement", "Financement", "\n".join(fund_body)))
+
+    # cooperation
+    mix = for_territory(m.mart_partner_mix, t.level, t.code).filter(pl.col("scheme") == "ALL")
+    nodes = for_territory(m.mart_network_nodes, t.level, t.code).filter(pl.col("scheme") == "ALL")
+    edges = for_territory(m.mart_network_edges, t.level, t.code).filter(pl.col("scheme") == "ALL")
+    net_year = max(nodes["campaign_year"].to_list()) if nodes.height else None
+    coop_t = tables.cooperation_table(coop, t.page)
+    exported.append(coop_t)
+    coop_body = [
+        '<div class="grid2">',
+        pages.figure(figures.partners_per_action(coop), "partenaires"),
+        pages.figure(figures.partnership_renewal(coop.filter(pl.col("scheme") == "ALL")), "renouvellement"),
+        pages.figure(figures.partner_mix(mix.filter(pl.col("dimension") == "categorie"), "categorie"), "categories"),
+        pages.figure(figures.partner_mix(mix.filter(pl.col("dimension") == "role"), "role"), "roles"),
+        "</div>",
+    ]
+    if net_year is not None:
+        coop_body.append(f"<h3>Réseau de coopération — campagne {net_year}, tous dispositifs</h3>")
+        coop_body.append(
+            pages.figure(
+                figures.cooperation_network(
+                    nodes.filter(pl.col("campaign_year") == net_year),
+                    edges.filter(pl.col("campaign_year") == net_year),
+                ),
+                "reseau",
+            )
+        )
+        coop_body.append(pages.table(tables.actors_table(nodes.filter(pl.col("campaign_year") == net_year), net_year)))
+    else:
+        coop_body.append('<p class="note">Réseau de coopération : non disponible à ce niveau de territoire.</p>')
+    coop_body.append(_tables_html([coop_t]))
+    body.append(pages.section("cooperation", "Coopération entre acteurs", "\n".join(coop_body),
+                              "Porteurs et partenaires sont reliés quand ils mènent une action ensemble."))  # fmt: skip
+
+    # returns (data staff)
+    dept_codes = (
+        [t.code] if t.level == "departement"
+        else [k.code for k in ctx.territories.values()
+              if k.level == "departement" and (t.level == "france" or k.parent == (t.level, t.code))]
+    )  # fmt: skip
+    missing = m.fct_missing_returns
+    if t.level != "france":
+        missing = missing.filter(pl.col("department_code").is_in(dept_codes))
+    ret_ts = tables.returns_tables(comp, missing, t.page)
+    exported += ret_ts
+    body.append(pages.section("retours", "Suivi des retours (services de l'État)", _tables_html(ret_ts),
+                              "Dossiers financés dont le bilan d'activité est attendu, et bilans reçus."))  # fmt: skip
+
+    if t.level == "france":
+        regions = ctx.children(t)
+        nested = {r.href: [(d.title, d.href) for d in ctx.children(r)] for r in regions}
+        orphans = [d for d in ctx.territories.values() if d.level == "departement" and d.parent not in ctx.territories]
+        listing = pages.links_list([(r.title, r.href) for r in regions] + [(d.title, d.href) for d in orphans], nested=nested)
+        body.append(pages.section("pages", "Toutes les pages", listing))
+    top = f'<div>{pages.esc(SITE_TITLE)}</div>{pages.breadcrumbs(crumbs)}'
+    footer = (
+        f"Source : entrepôt « quartiers » (retours d'activité des porteurs, export des financements), "
+        f"données au {pages.esc(fmt.french_date(ctx.data_date))}. "
+        f"Référentiel des QPV : {pages.esc(ctx.referential_label)}. "
+        "Sommes d'actions = participations, jamais des personnes distinctes. "
+        "Effectifs de 1 à 10 masqués (« &lt; 11 »)."
+    )
+    title = f"{level_word}{t.title} — {SITE_TITLE}" if t.level != "france" else SITE_TITLE
+    return pages.document(title=title, top=top, body="\n".join(body), footer=footer), exported
+
+
+# --------------------------------------------------------------------------- writing
+
+
+def _write_if_changed(path: Path, data: bytes) -> bool:
+    """Write `data` unless the file already holds exactly these bytes (compared by hash)."""
+    digest = hashlib.sha256(data).digest()
+    if path.exists() and hashlib.sha256(path.read_bytes()).digest() == digest:
+        return False
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_bytes(data)
+    os.replace(tmp, path)
+    return True
+
+
+def _remove_stale(out_dir: Path, pages_kept: set[str], exports_kept: set[str]) -> None:
+    """Pages and exports of territories that left the marts (only files this builder names)."""
+    for p in out_dir.glob("*.html"):
+        if PAGE_PATTERN.match(p.name) and p.name not in pages_kept:
+            p.unlink()
+    exp = out_dir / pages.EXPORTS_DIR
+    if exp.is_dir():
+        for p in exp.iterdir():
+            if p.suffix in (".csv", ".xlsx") and p.name not in exports_kept:
+                p.unlink()
+
+
+def build_site(
+    db_path: Path,
+    out_dir: Path,
+    *,
+    referential_label: str,
+    data_date: date | None = None,
+    boundaries_file: Path | None = None,
+    regions_boundaries_file: Path | None = None,
+) -> SiteResult:
+    """Build (or update) the static site in `out_dir` from the marts of `db_path`."""
+    start = time.perf_counter()
+    con = duckdb.connect(str(db_path), read_only=True)
+    try:
+        marts = load_marts(con)
+    finally:
+        con.close()
+    protection = protect_site(marts.mart_reach, marts.mart_qpv, marts.dim_territories)
+    ctx = Context(
+        pub=tables.publish(marts, protection),
+        territories=_territories(marts),
+        referential_label=referential_label,
+        data_date=data_date or marts.data_date,
+        boundaries_file=Path(boundaries_file) if boundaries_file else None,
+        regions_boundaries_file=Path(regions_boundaries_file) if regions_boundaries_file else None,
+    )
+    out_dir = Path(out_dir)
+    (out_dir / pages.EXPORTS_DIR).mkdir(parents=True, exist_ok=True)
+    _write_if_changed(out_dir / pages.PLOTLY_JS, plotly.offline.get_plotlyjs().encode("utf-8"))
+
+    order = sorted(ctx.territories.values(), key=lambda x: (["france", "region", "departement"].index(x.level), x.code))
+    written: list[Path] = []
+    page_paths: list[Path] = []
+    export_names: set[str] = set()
+    for territory in order:
+        html_text, exported = render(ctx, territory)
+        path = out_dir / territory.href
+        page_paths.append(path)
+        if _write_if_changed(path, html_text.encode("utf-8")):
+            written.append(path)
+        for t in exported:
+            if not t.slug:
+                continue
+            for suffix, data in ((".csv", exports.to_csv(t)), (".xlsx", exports.to_xlsx(t))):
+                export_names.add(t.slug + suffix)
+                _write_if_changed(out_dir / pages.EXPORTS_DIR / (t.slug + suffix), data)
+    _remove_stale(out_dir, {p.name for p in page_paths}, export_names)
+    return SiteResult(
+        index=out_dir / "index.html",
+        pages=page_paths,
+        written=written,
+        seconds=time.perf_counter() - start,
+    )

@@ -1,0 +1,863 @@
+"""The delegates' static site, built from a small hand-made marts DuckDB.
+
+The fixture writes fact rows by hand (a dozen actions in two régions, three départements,
+two campaigns, with small counts on purpose) and derives the marts of docs/warehouse.md
+from them with plain SQL, so totals add up as they do in the real marts.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import re
+import shutil
+from datetime import date
+from html.parser import HTMLParser
+from pathlib import Path
+
+import duckdb
+import numpy as np
+import openpyxl
+import plotly.offline
+import pytest
+
+from dashboards.site import SiteResult, build_site
+
+REFERENTIAL = "référentiel QPV fictif (démo)"
+GEO = Path(__file__).resolve().parents[2] / "shared" / "reference" / "geo"
+GRAND_EST = GEO / "departements-grand-est.geojson"
+FRANCE_DEPTS = GEO / "departements-version-simplifiee.geojson"
+FRANCE_REGIONS = GEO / "regions-version-simplifiee.geojson"
+needs_geo = pytest.mark.skipif(not GRAND_EST.exists(), reason="shared reference geometries absent")
+
+# --------------------------------------------------------------------------- fixture data
+
+TERRITORIES = [
+    ("france", "FR", "France", None, None, None, None),
+    ("region", "44", "Grand Est", "france", "FR", "44", None),
+    ("region", "76", "Occitanie", "france", "FR", "76", None),
+    ("departement", "54", "Meurthe-et-Moselle", "region", "44", "44", "54"),
+    ("departement", "57", "Moselle", "region", "44", "44", "57"),
+    ("departement", "31", "Haute-Garonne", "region", "76", "76", "31"),
+]
+# qpv_code, generation, name, commune, dept, region, young_population (2024 list of 54 only)
+QPV = [
+    ("QN05401M", 2024, "Haut-du-Lièvre", "54395", "54", "44", 400),
+    ("QN05402M", 2024, "Plateau de Haye", "54395", "54", "44", 250),
+    ("QN05403M", 2024, "Les Provinces", "54323", "54", "44", 300),  # no action in 2024
+    ("QN05701M", 2024, "Borny", "57463", "57", "44", None),
+    ("QN05702M", 2024, "Bellecroix", "57463", "57", "44", None),
+    ("QN03101M", 2024, "Mirail", "31555", "31", "76", None),
+    ("QP054001", 2015, "Haut-du-Lièvre", "54395", "54", "44", None),
+    ("QP057001", 2015, "Borny", "57463", "57", "44", None),
+    ("QP031001", 2015, "Mirail", "31555", "31", "76", None),
+]
+# id, year, scheme, dept, region, qpv, porteur (id, name, category), sessions,
+# ages (0_5, 6_11, 12_17, 18_25, 26_59, 60_plus), girls, boys, qpv_residents, cost, partners
+ACTIONS = [
+    ("a1", 2024, "QE", "54", "44", "QN05401M", ("P1", "MJC Lillebonne", "association"), 20,
+     (2, 30, 25, 10, 3, 0), 30, 38, 60, 12000.0, 3),
+    ("a2", 2024, "QE", "54", "44", "QN05402M", ("P2", "Ville de Nancy", "commune"), 10,
+     (0, 12, 15, 5, 0, 0), 14, 18, 30, 6000.0, 1),
+    ("a3", 2024, "VVV", "54", "44", "QN05401M", ("P1", "MJC Lillebonne", "association"), 5,
+     (0, 0, 6, 2, 0, 0), 3, 5, 8, 2500.0, 2),
+    ("a4", 2024, "QE", "57", "44", "QN05701M", ("P3", "Centre social Borny", "centre_social"), 30,
+     (5, 40, 35, 12, 8, 1), None, None, 90, 20000.0, 4),
+    ("a5", 2024, "VVV", "57", "44", "QN05702M", ("P4", "=Assoc Bellecroix", "association"), 12,
+     (0, 9, 20, 14, 0, 0), 20, 23, 40, 7000.0, 0),
+    ("a6", 2024, "QE", "31", "76", "QN03101M", ("P5", "Mirail Sport", "association"), 25,
+     (1, 25, 22, 6, 4, 0), 29, 27, 50, 9000.0, 2),
+    ("b1", 2023, "QE", "54", "44", "QP054001", ("P1", "MJC Lillebonne", "association"), 18,
+     (3, 28, 20, 9, 2, 0), 30, 32, 55, 11000.0, 2),
+    ("b2", 2023, "VVV", "54", "44", "QP054001", ("P2", "Ville de Nancy", "commune"), 8,
+     (0, 15, 18, 4, 0, 0), 17, 20, 35, 4000.0, 1),
+    ("b3", 2023, "QE", "57", "44", "QP057001", ("P3", "Centre social Borny", "centre_social"), 28,
+     (0, 35, 30, 10, 5, 0), 40, 40, 75, 18000.0, 3),
+    ("b4", 2023, "QE", "31", "76", "QP031001", ("P5", "Mirail Sport", "association"), 6,
+     (0, 7, 3, 0, 0, 0), 6, 4, 10, 1500.0, 1),
+    ("b5", 2023, "VA", "31", "76", "QP031001", ("P6", "Savoirs en fête", "association"), 15,
+     (0, 20, 15, 5, 0, 0), 18, 22, 38, 5000.0, 1),
+]  # fmt: skip
+# action, partner id, name, category, role
+PARTNERS = [
+    ("a1", "O1", "CAF de Meurthe-et-Moselle", "caf", "cofinancement"),
+    ("a1", "O2", "Conseil citoyen du Haut-du-Lièvre", "conseil_citoyen", "co_construction"),
+    ("a1", "P2", "Ville de Nancy", "commune", "mise_a_disposition"),
+    ("a2", "O1", "CAF de Meurthe-et-Moselle", "caf", "cofinancement"),
+    ("a3", "O3", "@Collège Claude Le Lorrain", "etablissement_scolaire", "orientation_publics"),
+    ("a3", "O2", "Conseil citoyen du Haut-du-Lièvre", "conseil_citoyen", "animation"),
+    ("a4", "O4", "Metz Habitat Territoire", "bailleur_social", "mise_a_disposition"),
+    ("a4", "O5", "Ville de Metz", "commune", "cofinancement"),
+    ("a4", "O6", "CAF de la Moselle", "caf", "cofinancement"),
+    ("a4", "O7", "Collectif des habitants de Borny", "collectif_habitants", "co_construction"),
+    ("a6", "O8", "Toulouse Métropole", "epci", "cofinancement"),
+    ("a6", "O9", "CAF de la Haute-Garonne", "caf", "cofinancement"),
+    ("b1", "O1", "CAF de Meurthe-et-Moselle", "caf", "cofinancement"),
+    ("b1", "P2", "Ville de Nancy", "commune", "mise_a_disposition"),
+    ("b2", "O1", "CAF de Meurthe-et-Moselle", "caf", "cofinancement"),
+    ("b3", "O4", "Metz Habitat Territoire", "bailleur_social", "mise_a_disposition"),
+    ("b3", "O5", "Ville de Metz", "commune", "cofinancement"),
+    ("b3", "O6", "CAF de la Moselle", "caf", "cofinancement"),
+    ("b4", "O9", "CAF de la Haute-Garonne", "caf", "cofinancement"),
+    ("b5", "O8", "Toulouse Métropole", "epci", "animation"),
+]
+# year, scheme, grant file, funder, requested, granted, dept (x-prefixed files have no return)
+FUNDING = [
+    (2024, "QE", "a1", "etat_politique_ville", 8000.0, 7000.0, "54"),
+    (2024, "QE", "a1", "caf", 3000.0, 3000.0, "54"),
+    (2024, "QE", "a2", "etat_politique_ville", 5000.0, 4500.0, "54"),
+    (2024, "VVV", "a3", "etat_politique_ville", 2500.0, 2000.0, "54"),
+    (2024, "QE", "a4", "etat_politique_ville", 15000.0, 12000.0, "57"),
+    (2024, "QE", "a4", "commune", 5000.0, 5000.0, "57"),
+    (2024, "VVV", "a5", "etat_politique_ville", 6000.0, 6000.0, "57"),
+    (2024, "QE", "a6", "etat_politique_ville", 7000.0, 6500.0, "31"),
+    (2024, "QE", "x1", "etat_politique_ville", 5000.0, 5000.0, "54"),
+    (2023, "QE", "b1", "etat_politique_ville", 9000.0, 9000.0, "54"),
+    (2023, "VVV", "b2", "etat_politique_ville", 4000.0, 3500.0, "54"),
+    (2023, "QE", "b3", "etat_politique_ville", 14000.0, 14000.0, "57"),
+    (2023, "QE", "b3", "region", 4000.0, 3000.0, "57"),
+    (2023, "QE", "b4", "etat_politique_ville", 1500.0, 1500.0, "31"),
+    (2023, "VA", "b5", "etat_politique_ville", 5000.0, 4000.0, "31"),
+]
+
+# Marts derived from the hand-made facts (same definitions as docs/warehouse.md).
+MART_SQL = [
+    """CREATE TABLE marts.mart_reach AS
+    WITH terr AS (
+        SELECT 'departement' AS lvl, department_code AS code, * FROM marts.fct_actions
+        UNION ALL SELECT 'region', region_code, * FROM marts.fct_actions
+        UNION ALL SELECT 'france', 'FR', * FROM marts.fct_actions),
+    sch AS (SELECT scheme AS s, * FROM terr UNION ALL SELECT 'ALL', * FROM terr),
+    agg AS (
+        SELECT lvl, code, campaign_year, s, count(*) AS actions, sum(sessions) AS sessions,
+            sum(participants) AS participations, sum(young_participations) AS young_participations,
+            sum(qpv_residents) AS qpv_resident_participations, sum(girls) AS girls,
+            sum(boys) AS boys, sum(girls) / nullif(sum(girls) + sum(boys), 0) AS girls_share,
+            sum(age_0_5) AS age_0_5, sum(age_6_11) AS age_6_11, sum(age_12_17) AS age_12_17,
+            sum(age_18_25) AS age_18_25, sum(age_26_59) AS age_26_59,
+            sum(age_60_plus) AS age_60_plus, count(DISTINCT main_qpv_code) AS qpv_with_action,
+            sum(young_participations * qpv_residents / participants) AS est
+        FROM sch GROUP BY ALL),
+    qt AS (
+        SELECT l.lvl, l.code, q.generation, count(*) AS qpv_total,
+            CASE WHEN count(p.young_population) = count(*) THEN sum(p.young_population) END AS pop
+        FROM marts.dim_qpv q LEFT JOIN qpv_population p USING (qpv_code),
+        LATERAL (VALUES ('departement', q.department_code), ('region', q.region_code),
+                        ('france', 'FR')) l(lvl, code)
+        GROUP BY ALL)
+    SELECT agg.lvl AS territory_level, agg.code AS territory_code, t.territory_name,
+        agg.campaign_year, agg.s AS scheme, actions, sessions, participations,
+        young_participations, qpv_resident_participations, girls, boys, girls_share,
+        age_0_5, age_6_11, age_12_17, age_18_25, age_26_59, age_60_plus, qt.qpv_total,
+        qpv_with_action, qt.qpv_total - qpv_with_action AS qpv_without_action,
+        qt.pop AS young_population, est / qt.pop AS coverage_rate
+    FROM agg
+    JOIN marts.dim_territories t ON t.territory_level = agg.lvl AND t.territory_code = agg.code
+    LEFT JOIN qt ON qt.lvl = agg.lvl AND qt.code = agg.code
+        AND qt.generation = CASE WHEN agg.campaign_year <= 2023 THEN 2015 ELSE 2024 END""",
+    """CREATE TABLE marts.mart_qpv AS
+    WITH sch AS (SELECT scheme AS s, * FROM marts.fct_actions
+                 UNION ALL SELECT 'ALL', * FROM marts.fct_actions)
+    SELECT q.qpv_code, q.qpv_name, q.department_code, q.region_code, a.campaign_year,
+        a.s AS scheme, count(*) AS actions, sum(a.sessions) AS sessions,
+        sum(a.young_participations) AS young_participations,
+        sum(a.participants) AS participations, any_value(p.young_population) AS young_population,
+        sum(a.young_participations * a.qpv_residents / a.participants)
+            / any_value(p.young_population) AS coverage_rate
+    FROM sch a JOIN marts.dim_qpv q ON q.qpv_code = a.main_qpv_code
+    LEFT JOIN qpv_population p ON p.qpv_code = q.qpv_code
+    GROUP BY ALL""",
+    """CREATE TABLE marts.mart_funding AS
+    WITH lines AS (
+        SELECT 'departement' AS lvl, department_code AS code, * FROM marts.fct_funding_lines
+        UNION ALL SELECT 'region', region_code, * FROM marts.fct_funding_lines
+        UNION ALL SELECT 'france', 'FR', * FROM marts.fct_funding_lines),
+    ls AS (SELECT scheme AS s, * FROM lines UNION ALL SELECT 'ALL', * FROM lines),
+    f AS (SELECT lvl, code, campaign_year, s, count(DISTINCT grant_file) AS grant_files,
+            sum(amount_requested) AS amount_requested, sum(amount_granted) AS amount_granted,
+            sum(amount_granted) FILTER (WHERE funder = 'etat_politique_ville') AS granted_state_pv,
+            coalesce(sum(amount_granted) FILTER (WHERE funder <> 'etat_politique_ville'), 0)
+                AS granted_other
+          FROM ls GROUP BY ALL),
+    r AS (SELECT territory_level AS lvl, territory_code AS code, campaign_year, scheme AS s,
+            participations, young_participations FROM marts.mart_reach),
+    c AS (SELECT 'departement' AS lvl, department_code AS code, campaign_year, scheme AS s,
+                 realised_cost FROM marts.fct_actions
+          UNION ALL SELECT 'region', region_code, campaign_year, scheme, realised_cost
+                 FROM marts.fct_actions
+          UNION ALL SELECT 'france', 'FR', campaign_year, scheme, realised_cost
+                 FROM marts.fct_actions),
+    cs AS (SELECT lvl, code, campaign_year, s, sum(realised_cost) AS realised_cost FROM
+           (SELECT * FROM c UNION ALL SELECT lvl, code, campaign_year, 'ALL', realised_cost FROM c)
+           GROUP BY ALL)
+    SELECT f.lvl AS territory_level, f.code AS territory_code, t.territory_name,
+        f.campaign_year, f.s AS scheme, grant_files, amount_requested, amount_granted,
+        granted_state_pv, granted_other, cs.realised_cost, r.participations,
+        r.young_participations, cs.realised_cost / r.participations AS cost_per_participation,
+        cs.realised_cost / r.young_participations AS cost_per_young_participation
+    FROM f
+    JOIN marts.dim_territories t ON t.territory_level = f.lvl AND t.territory_code = f.code
+    LEFT JOIN r USING (lvl, code, campaign_year, s)
+    LEFT JOIN cs USING (lvl, code, campaign_year, s)""",
+    """CREATE TABLE marts.mart_funding_by_funder AS
+    WITH lines AS (
+        SELECT 'departement' AS lvl, department_code AS code, * FROM marts.fct_funding_lines
+        UNION ALL SELECT 'region', region_code, * FROM marts.fct_funding_lines
+        UNION ALL SELECT 'france', 'FR', * FROM marts.fct_funding_lines),
+    ls AS (SELECT scheme AS s, * FROM lines UNION ALL SELECT 'ALL', * FROM lines)
+    SELECT lvl AS territory_level, code AS territory_code, t.territory_name, campaign_year,
+        s AS scheme, funder, sum(amount_requested) AS amount_requested,
+        sum(amount_granted) AS amount_granted
+    FROM ls JOIN marts.dim_territories t ON t.territory_level = lvl AND t.territory_code = code
+    GROUP BY ALL""",
+    """CREATE TABLE marts.mart_partner_mix AS
+    WITH p AS (
+        SELECT 'departement' AS lvl, department_code AS code, * FROM marts.fct_partnerships
+        UNION ALL SELECT 'region', region_code, * FROM marts.fct_partnerships
+        UNION ALL SELECT 'france', 'FR', * FROM marts.fct_partnerships),
+    ps AS (SELECT scheme AS s, * FROM p UNION ALL SELECT 'ALL', * FROM p),
+    d AS (SELECT lvl, code, campaign_year, s, 'categorie' AS dimension,
+                 partner_category AS value, action_id FROM ps
+          UNION ALL SELECT lvl, code, campaign_year, s, 'role', role, action_id FROM ps)
+    SELECT lvl AS territory_level, code AS territory_code, t.territory_name, campaign_year,
+        s AS scheme, dimension, value, count(*) AS links, count(DISTINCT action_id) AS actions
+    FROM d JOIN marts.dim_territories t ON t.territory_level = lvl AND t.territory_code = code
+    GROUP BY ALL""",
+    """CREATE TABLE marts.mart_network_edges AS
+    WITH p AS (
+        SELECT 'departement' AS lvl, department_code AS code, * FROM marts.fct_partnerships
+        UNION ALL SELECT 'region', region_code, * FROM marts.fct_partnerships)
+    SELECT lvl AS territory_level, code AS territory_code, t.territory_name, campaign_year,
+        'ALL' AS scheme, least(porteur_org_id, partner_org_id) AS org_a,
+        greatest(porteur_org_id, partner_org_id) AS org_b,
+        count(DISTINCT action_id) AS shared_actions
+    FROM p JOIN marts.dim_territories t ON t.territory_level = lvl AND t.territory_code = code
+    WHERE porteur_org_id <> partner_org_id
+    GROUP BY ALL""",
+    """CREATE TABLE marts.mart_network_nodes AS
+    WITH e AS (SELECT territory_level, territory_code, territory_name, campaign_year, scheme,
+                      org_a AS org_id, org_b AS other FROM marts.mart_network_edges
+               UNION ALL SELECT territory_level, territory_code, territory_name, campaign_year,
+                      scheme, org_b, org_a FROM marts.mart_network_edges),
+    names AS (SELECT DISTINCT porteur_org_id AS org_id, porteur_name AS org_name,
+                     porteur_category AS org_category FROM marts.fct_actions
+              UNION SELECT DISTINCT partner_org_id, partner_name, partner_category
+                     FROM marts.fct_partnerships WHERE partner_org_id NOT IN
+                     (SELECT porteur_org_id FROM marts.fct_actions))
+    SELECT e.territory_level, e.territory_code, e.territory_name, e.campaign_year, e.scheme,
+        e.org_id, n.org_name, n.org_category, count(DISTINCT other) AS degree,
+        count(DISTINCT other) AS actions
+    FROM e JOIN names n USING (org_id) GROUP BY ALL""",
+    """CREATE TABLE marts.fct_missing_returns AS
+    SELECT f.campaign_year, f.scheme, f.grant_file, f.department_code,
+        '=HYPERLINK("http://exemple.invalid")' AS porteur_name,
+        sum(f.amount_granted) AS amount_granted
+    FROM marts.fct_funding_lines f WHERE NOT f.has_activity_return GROUP BY ALL""",
+    """CREATE TABLE marts.mart_returns_completeness AS
+    WITH lines AS (
+        SELECT 'departement' AS lvl, department_code AS code, * FROM marts.fct_funding_lines
+        UNION ALL SELECT 'region', region_code, * FROM marts.fct_funding_lines
+        UNION ALL SELECT 'france', 'FR', * FROM marts.fct_funding_lines),
+    ls AS (SELECT scheme AS s, * FROM lines UNION ALL SELECT 'ALL', * FROM lines)
+    SELECT lvl AS territory_level, code AS territory_code, t.territory_name, campaign_year,
+        s AS scheme, count(DISTINCT grant_file) AS funded_files,
+        count(DISTINCT grant_file) FILTER (WHERE has_activity_return) AS returns_received,
+        count(DISTINCT grant_file) FILTER (WHERE NOT has_activity_return)
+            AS funded_without_return,
+        0 AS returns_without_funding,
+        count(DISTINCT grant_file) FILTER (WHERE has_activity_return)
+            / count(DISTINCT grant_file) AS completeness_rate
+    FROM ls JOIN marts.dim_territories t ON t.territory_level = lvl AND t.territory_code = code
+    GROUP BY ALL""",
+    """CREATE TABLE marts.mart_cooperation AS
+    WITH m AS (SELECT territory_level, territory_code, campaign_year, scheme,
+                      sum(links) AS links FROM marts.mart_partner_mix
+               WHERE dimension = 'categorie' GROUP BY ALL)
+    SELECT r.territory_level, r.territory_code, r.territory_name, r.campaign_year, r.scheme,
+        r.actions, coalesce(m.links, 0) AS partnership_links,
+        coalesce(m.links, 0) / r.actions AS partners_per_action,
+        0.5 AS share_actions_2plus_partners, 0.2 AS share_actions_4plus_partners,
+        1 AS cofunded_actions, 0.3 AS cofunded_share,
+        f.granted_other / f.granted_state_pv AS leverage, 6 AS organisations,
+        5 AS network_links, 0.33 AS network_density,
+        CASE WHEN r.campaign_year = 2024 THEN 3 ELSE 0 END AS renewed_partnerships,
+        CASE WHEN r.campaign_year = 2024 THEN 4 ELSE 8 END AS new_partnerships
+    FROM marts.mart_reach r
+    LEFT JOIN m USING (territory_level, territory_code, campaign_year, scheme)
+    LEFT JOIN marts.mart_funding f
+        USING (territory_level, territory_code, campaign_year, scheme)""",
+]
+
+
+def make_marts(path: Path) -> Path:
+    """Write the fixture warehouse (schema `marts`) to `path`."""
+    con = duckdb.connect(str(path))
+    con.execute("CREATE SCHEMA marts")
+    con.execute(
+        "CREATE TABLE marts.dim_territories (territory_level VARCHAR, territory_code VARCHAR, "
+        "territory_name VARCHAR, parent_level VARCHAR, parent_code VARCHAR, region_code VARCHAR, "
+        "department_code VARCHAR)"
+    )
+    con.executemany("INSERT INTO marts.dim_territories VALUES (?, ?, ?, ?, ?, ?, ?)", TERRITORIES)
+    con.execute(
+        "CREATE TABLE marts.dim_qpv (qpv_code VARCHAR PRIMARY KEY, generation INTEGER, "
+        "qpv_name VARCHAR, commune_codes VARCHAR, main_commune_code VARCHAR, epci_siren VARCHAR, "
+        "epci_name VARCHAR, department_code VARCHAR, region_code VARCHAR, is_official BOOLEAN, "
+        "placement VARCHAR)"
+    )
+    con.executemany(
+        "INSERT INTO marts.dim_qpv VALUES (?, ?, ?, ?, ?, NULL, NULL, ?, ?, false, 'referentiel')",
+        [(q[0], q[1], q[2], q[3], q[3], q[4], q[5]) for q in QPV],
+    )
+    con.execute("CREATE TEMP TABLE qpv_population (qpv_code VARCHAR, young_population INTEGER)")
+    con.executemany(
+        "INSERT INTO qpv_population VALUES (?, ?)", [(q[0], q[6]) for q in QPV if q[6] is not None]
+    )
+    con.execute(
+        "CREATE TABLE marts.fct_actions (action_id VARCHAR PRIMARY KEY, campaign_year INTEGER, "
+        "scheme VARCHAR, grant_file VARCHAR, action_title VARCHAR, porteur_org_id VARCHAR, "
+        "porteur_name VARCHAR, porteur_category VARCHAR, theme VARCHAR, start_date DATE, "
+        "end_date DATE, main_qpv_code VARCHAR, qpv_count INTEGER, commune_code VARCHAR, "
+        "department_code VARCHAR, region_code VARCHAR, sessions INTEGER, participants INTEGER, "
+        "young_participations INTEGER, qpv_residents INTEGER, girls INTEGER, boys INTEGER, "
+        "age_0_5 INTEGER, age_6_11 INTEGER, age_12_17 INTEGER, age_18_25 INTEGER, "
+        "age_26_59 INTEGER, age_60_plus INTEGER, realised_cost DOUBLE, partner_count INTEGER, "
+        "has_funding BOOLEAN, file_hash VARCHAR, file_name VARCHAR, versions_received INTEGER)"
+    )
+    rows = []
+    for a in ACTIONS:
+        aid, year, scheme, dept, reg, qpv, (pid, pname, pcat), sessions, ages = a[:9]
+        girls, boys, residents, cost, partners = a[9:]
+        rows.append(
+            (aid, year, scheme, aid, f"Action {aid}", pid, pname, pcat, "sport",
+             date(year, 7, 1), date(year, 8, 31), qpv, 1, None, dept, reg, sessions, sum(ages),
+             sum(ages[1:4]), residents, girls, boys, *ages, cost, partners, True, "h", "f.xlsx", 1)
+        )  # fmt: skip
+    con.executemany(f"INSERT INTO marts.fct_actions VALUES ({', '.join('?' * 34)})", rows)
+    con.execute(
+        "CREATE TABLE marts.fct_partnerships (action_id VARCHAR, campaign_year INTEGER, "
+        "scheme VARCHAR, department_code VARCHAR, region_code VARCHAR, porteur_org_id VARCHAR, "
+        "partner_org_id VARCHAR, partner_name VARCHAR, partner_category VARCHAR, role VARCHAR)"
+    )
+    by_id = {a[0]: a for a in ACTIONS}
+    con.executemany(
+        "INSERT INTO marts.fct_partnerships VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [
+            (aid, by_id[aid][1], by_id[aid][2], by_id[aid][3], by_id[aid][4], by_id[aid][6][0],
+             oid, name, cat, role)
+            for aid, oid, name, cat, role in PARTNERS
+        ],
+    )  # fmt: skip
+    con.execute(
+        "CREATE TABLE marts.fct_funding_lines (campaign_year INTEGER, scheme VARCHAR, "
+        "grant_file VARCHAR, action_id VARCHAR, funder VARCHAR, amount_requested DOUBLE, "
+        "amount_granted DOUBLE, department_code VARCHAR, region_code VARCHAR, "
+        "has_activity_return BOOLEAN)"
+    )
+    region_of = {t[1]: t[4] for t in TERRITORIES if t[0] == "departement"}
+    con.executemany(
+        "INSERT INTO marts.fct_funding_lines VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [
+            (y, s, g, g if g in by_id else None, f, req, gr, d, region_of[d], g in by_id)
+            for y, s, g, f, req, gr, d in FUNDING
+        ],
+    )
+    for sql in MART_SQL:
+        con.execute(sql)
+    con.execute(
+        "CREATE TABLE marts.mart_file_status AS SELECT 'h' AS file_hash, 'f.xlsx' AS file_name, "
+        "TIMESTAMP '2024-09-15 10:00:00' AS received_at, 'accepted' AS status"
+    )
+    con.close()
+    return path
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+class _Text(HTMLParser):
+    """Visible text and links of a page; each table as rows of cell texts."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.text: list[str] = []
+        self.hrefs: list[str] = []
+        self.scripts: list[str] = []
+        self.tables: list[list[list[str]]] = []
+        self._in_script = False
+        self._cell: list[str] | None = None
+
+    def handle_starttag(self, tag, attrs):
+        a = dict(attrs)
+        if tag == "a" and a.get("href"):
+            self.hrefs.append(a["href"])
+        if tag == "script":
+            self._in_script = True
+            if a.get("src"):
+                self.scripts.append(a["src"])
+        if tag == "table":
+            self.tables.append([])
+        if tag == "tr" and self.tables:
+            self.tables[-1].append([])
+        if tag in ("td", "th"):
+            self._cell = []
+
+    def handle_endtag(self, tag):
+        if tag == "script":
+            self._in_script = False
+        if tag in ("td", "th") and self._cell is not None and self.tables:
+            self.tables[-1][-1].append("".join(self._cell).strip())
+            self._cell = None
+
+    def handle_data(self, data):
+        if not self._in_script:
+            self.text.append(data)
+            if self._cell is not None:
+                self._cell.append(data)
+
+
+def parse(path: Path) -> _Text:
+    p = _Text()
+    p.feed(path.read_text(encoding="utf-8"))
+    return p
+
+
+def figure_data(path: Path) -> dict[str, list[dict]]:
+    """The traces of every figure of a page, by div id."""
+    html = path.read_text(encoding="utf-8")
+    out = {}
+    for m in re.finditer(r'Plotly\.newPlot\(\s*"([^"]+)",\s*(\[.*?\]),\s*\{"', html, re.S):
+        out[m.group(1)] = json.loads(m.group(2))
+    return out
+
+
+def read_csv(path: Path) -> list[list[str]]:
+    with path.open(encoding="utf-8-sig", newline="") as f:
+        return list(csv.reader(f, delimiter=";"))
+
+
+PEOPLE_HEADER = re.compile(
+    r"^(Participations|dont jeunes|dont habitants|Filles|Garçons|Population jeune|\d{4}$)"
+)
+
+
+# --------------------------------------------------------------------------- fixtures
+
+
+@pytest.fixture(scope="module")
+def marts_db(tmp_path_factory) -> Path:
+    return make_marts(tmp_path_factory.mktemp("wh") / "warehouse.duckdb")
+
+
+@pytest.fixture(scope="module")
+def site(marts_db, tmp_path_factory) -> tuple[Path, SiteResult]:
+    out = tmp_path_factory.mktemp("site")
+    return out, build_site(marts_db, out, referential_label=REFERENTIAL)
+
+
+# --------------------------------------------------------------------------- tests
+
+
+def test_site_has_index_and_one_page_per_region_and_departement(site):
+    out, result = site
+    names = sorted(p.name for p in result.pages)
+    assert names == sorted(
+        ["index.html", "region-44.html", "region-76.html",
+         "departement-54.html", "departement-57.html", "departement-31.html"]
+    )  # fmt: skip
+    assert result.index == out / "index.html"
+    assert sorted(result.written) == sorted(result.pages)  # first build writes every page
+    assert result.seconds > 0
+    for p in result.pages:
+        assert p.read_text(encoding="utf-8").startswith('<!DOCTYPE html>\n<html lang="fr">')
+
+
+def test_index_links_every_page_and_pages_link_up_and_down(site):
+    out, result = site
+    index_links = set(parse(result.index).hrefs)
+    for p in result.pages:
+        if p != result.index:
+            assert p.name in index_links
+    region = set(parse(out / "region-44.html").hrefs)
+    assert {"index.html", "departement-54.html", "departement-57.html"} <= region
+    dept = set(parse(out / "departement-54.html").hrefs)
+    assert {"index.html", "region-44.html"} <= dept
+    for href in index_links | region | dept:
+        if not href.startswith("#"):
+            assert (out / href).exists(), href
+
+
+def test_every_page_says_what_it_covers(site):
+    out, result = site
+    for p in result.pages:
+        text = " ".join(parse(p).text)
+        assert REFERENTIAL in text
+        assert "15/09/2024" in text  # date of the data, from mart_file_status
+        assert "campagnes 2023 à 2024" in text
+        assert "participations" in text
+        assert "jeunes touchés" not in text and "personnes touchées" not in text
+    dept_text = " ".join(parse(out / "departement-54.html").text)
+    assert "Meurthe-et-Moselle (54)" in dept_text
+    assert "Quartiers d'été" in dept_text and "Ville Vie Vacances" in dept_text
+
+
+def test_explicit_data_date_is_shown(marts_db, tmp_path):
+    result = build_site(marts_db, tmp_path, referential_label=REFERENTIAL, data_date=date(2024, 10, 2))
+    assert "02/10/2024" in " ".join(parse(result.index).text)
+
+
+def _reach_row(page: Path, year: str, scheme_label: str) -> dict[str, str]:
+    parsed = parse(page)
+    for t in parsed.tables:
+        header = t[0]
+        if header[:2] == ["Campagne", "Dispositif"] and "dont jeunes 6–25 ans" in header:
+            for row in t[1:]:
+                if row[0] == year and row[1] == scheme_label:
+                    return dict(zip(header, row, strict=True))
+    raise AssertionError(f"no reach row {year} {scheme_label} in {page.name}")
+
+
+def test_small_counts_show_as_secret_on_pages(site):
+    out, _ = site
+    # action a3 (54, VVV, 2024): 8 participations, 8 young, 3 girls, 5 boys
+    row = _reach_row(out / "departement-54.html", "2024", "Ville Vie Vacances")
+    assert row["Participations"] == "< 11"
+    assert row["dont jeunes 6–25 ans"] == "< 11"
+    assert row["Filles"] == "< 11" and row["Garçons"] == "< 11"
+    assert row["Part des filles"] == "secret"  # 3 / 8 would give the counts back
+    # action b4 (31, QE, 2023): 10 participations
+    row = _reach_row(out / "departement-31.html", "2023", "Quartiers d'été")
+    assert row["Participations"] == "< 11"
+    # a count of 11 or more stays published (unless secondary suppression needs it)
+    row = _reach_row(out / "departement-31.html", "2024", "Quartiers d'été")
+    assert row["Participations"] == "58" and row["dont jeunes 6–25 ans"] == "53"
+    # 58 - 29 girls - 27 boys = 2 of unknown sex: girls or boys must go, else 2 shows
+    assert "< 11" in (row["Filles"], row["Garçons"])
+    for p in [out / "departement-54.html", out / "departement-31.html"]:
+        assert "< 11" in " ".join(parse(p).text)
+
+
+def test_figures_never_carry_hidden_values(site):
+    out, _ = site
+    figs = figure_data(out / "departement-54.html")
+    vvv = [
+        t for t in figs["participations"]
+        if t.get("type") == "bar" and t.get("marker", {}).get("color") == "#D55E00"
+    ]  # fmt: skip
+    assert vvv, "VVV bars expected"
+    for trace in vvv:
+        years = trace["x"]
+        values = dict(zip(years, trace["y"], strict=True))
+        assert values["2024"] is None  # 8 participations: no bar, no value in the page
+        assert "< 11" in trace["customdata"]
+    texts = [t for t in figs["participations"] if t.get("mode") == "text"]
+    assert any("< 11" in t["text"] for t in texts)
+
+
+def _export_files(out: Path) -> list[Path]:
+    return sorted((out / "exports").iterdir())
+
+
+def _xlsx_rows(path: Path) -> list[list]:
+    wb = openpyxl.load_workbook(path, read_only=True)
+    return [list(r) for r in wb.active.iter_rows(values_only=True)]
+
+
+def test_no_count_from_1_to_10_in_any_export(site):
+    out, _ = site
+    files = _export_files(out)
+    assert any(f.name == "departement-54-qpv.csv" for f in files)
+    assert any(f.name == "departement-54-qpv.xlsx" for f in files)
+    seen_secret = 0
+    for f in files:
+        rows = read_csv(f) if f.suffix == ".csv" else _xlsx_rows(f)
+        header = [str(h) for h in rows[0]]
+        people = [j for j, h in enumerate(header) if PEOPLE_HEADER.match(h)]
+        for row in rows[1:]:
+            for j in people:
+                v = row[j]
+                if v in ("< 11",):
+                    seen_secret += 1
+                    continue
+                if v in (None, "", "non disponible"):
+                    continue
+                assert not 1 <= int(v) <= 10, (f.name, header[j], v)
+    assert seen_secret > 0
+
+
+def test_formula_like_text_is_neutralised_in_exports(site):
+    out, _ = site
+    rows = read_csv(out / "exports" / "departement-54-retours-manquants.csv")
+    porteurs = [r[4] for r in rows[1:]]
+    assert porteurs == ["'=HYPERLINK(\"http://exemple.invalid\")"]
+    xrows = _xlsx_rows(out / "exports" / "departement-54-retours-manquants.xlsx")
+    assert xrows[1][4] == "'=HYPERLINK(\"http://exemple.invalid\")"
+    for f in _export_files(out):
+        for row in read_csv(f) if f.suffix == ".csv" else _xlsx_rows(f):
+            for v in row:
+                if isinstance(v, str) and v and not re.fullmatch(r"-?\d+(,\d+)?", v):
+                    assert v[0] not in "=+-@", (f.name, v)
+
+
+# ---- secondary suppression, recomputed from what is published
+
+
+def _num(v) -> float | None:
+    if v in (None, "", "non disponible", "—"):
+        return 0.0
+    if v in ("< 11", "secret"):
+        return None
+    return float(str(v).replace(",", "."))
+
+
+def _determined(equations: list[dict], values: dict) -> set:
+    """Unknown cells fixed by the equations (each: {cell: coefficient} summing to 0)."""
+    unknown = sorted({c for eq in equations for c in eq if values.get(c, 0.0) is None}, key=repr)
+    if not unknown:
+        return set()
+    col = {c: j for j, c in enumerate(unknown)}
+    a = np.zeros((len(equations), len(unknown)))
+    for i, eq in enumerate(equations):
+        for c, coef in eq.items():
+            if c in col:
+                a[i, col[c]] = coef
+    rank = np.linalg.matrix_rank(a)
+    out = set()
+    for c, j in col.items():
+        e = np.zeros((1, len(unknown)))
+        e[0, j] = 1
+        if np.linalg.matrix_rank(np.vstack([a, e])) == rank:
+            out.add(c)
+    return out
+
+
+def _published_cells(out: Path) -> tuple[dict, list[dict]]:
+    """Cells and additive equations of every published people table of the site."""
+    values: dict = {}
+    eqs: list[dict] = []
+    ages = ["0–5 ans", "6–11 ans", "12–17 ans", "18–25 ans", "26–59 ans", "60 ans et plus"]
+    measures = ["Participations", "dont jeunes 6–25 ans", "dont habitants des QPV", "Filles",
+                "Garçons", *[f"Participations {a}" for a in ages]]  # fmt: skip
+    pages = {"index": ("france", "FR")} | {
+        f"{lv}-{c}": (lv, c) for lv, c, *_ in TERRITORIES if lv != "france"
+    }
+    schemes_seen: dict = {}
+    for page, terr in pages.items():
+        rows = read_csv(out / "exports" / f"{page}-public.csv")
+        header = rows[0]
+        for r in rows[1:]:
+            rec = dict(zip(header, r, strict=True))
+            cell = (*terr, rec["Campagne"], rec["Dispositif"])
+            schemes_seen.setdefault((*terr, rec["Campagne"]), set()).add(rec["Dispositif"])
+            for m in measures:
+                values[(*cell, m)] = _num(rec[m])
+            values[(*cell, "sexe inconnu")] = None  # not published: an unknown
+            values[(*cell, "hors QPV")] = None
+            p = (*cell, "Participations")
+            eqs.append({p: 1, **{(*cell, f"Participations {a}"): -1 for a in ages}})
+            eqs.append({(*cell, "dont jeunes 6–25 ans"): 1,
+                        **{(*cell, f"Participations {a}"): -1 for a in ages[1:4]}})  # fmt: skip
+            eqs.append({p: 1, (*cell, "Filles"): -1, (*cell, "Garçons"): -1, (*cell, "sexe inconnu"): -1})
+            eqs.append({p: 1, (*cell, "dont habitants des QPV"): -1, (*cell, "hors QPV"): -1})
+    all_label = "Tous dispositifs"
+    for key, schemes in schemes_seen.items():
+        parts = [s for s in schemes if s != all_label]
+        for m in [*measures, "sexe inconnu", "hors QPV"]:
+            eqs.append({(*key, all_label, m): 1, **{(*key, s, m): -1 for s in parts}})
+    # parent = sum of children, for every (year, scheme, measure) the parent publishes
+    children = {("france", "FR"): [("region", "44"), ("region", "76")],
+                ("region", "44"): [("departement", "54"), ("departement", "57")],
+                ("region", "76"): [("departement", "31")]}  # fmt: skip
+    for parent, kids in children.items():
+        for cell in [c for c in values if c[:2] == parent]:
+            eqs.append({cell: 1, **{(*k, *cell[2:]): -1 for k in kids}})
+    # QPV tables: département = sum of its QPV (young and all-ages participations)
+    for dept in ("54", "57", "31"):
+        rows = read_csv(out / "exports" / f"departement-{dept}-qpv.csv")
+        header = rows[0]
+        groups: dict = {}
+        for r in rows[1:]:
+            rec = dict(zip(header, r, strict=True))
+            for m, dm in (("Participations de jeunes (6–25 ans)", "dont jeunes 6–25 ans"),
+                          ("Participations, tous âges", "Participations")):  # fmt: skip
+                cell = ("Q", rec["Code QPV"], rec["Campagne"], rec["Dispositif"], m)
+                values[cell] = _num(rec[m])
+                groups.setdefault(("departement", dept, rec["Campagne"], rec["Dispositif"], dm), []).append(cell)
+        for total, parts in groups.items():
+            eqs.append({total: 1, **{p: -1 for p in parts}})
+    eqs = [{c: k for c, k in eq.items() if c in values} for eq in eqs]
+    return values, [eq for eq in eqs if len(eq) > 1]
+
+
+def test_secondary_suppression_no_hidden_value_is_derivable(site):
+    out, _ = site
+    values, eqs = _published_cells(out)
+    implied = ("sexe inconnu", "hors QPV")  # never published: unknowns of the equations
+    hidden = {c for c, v in values.items() if v is None and c[-1] not in implied}
+    assert len(hidden) > 10
+    # the rule as stated: no group with a published total has exactly one hidden member
+    for eq in eqs:
+        lonely = [c for c in eq if values[c] is None]
+        assert len(lonely) != 1 or lonely[0][-1] in implied, lonely
+    # and exactly: no hidden value is fixed by combining the published tables
+    assert not (_determined(eqs, values) & hidden)
+
+
+def test_secondary_suppression_hides_a_second_cell(site):
+    """54 in 2024: VVV (8) is hidden, so QE must be hidden too (ALL is published)."""
+    out, _ = site
+    qe = _reach_row(out / "departement-54.html", "2024", "Quartiers d'été")
+    total = _reach_row(out / "departement-54.html", "2024", "Tous dispositifs")
+    assert total["Participations"] == "110"
+    assert qe["Filles"] == "< 11" or qe["Garçons"] == "< 11" or qe["Participations"] == "< 11"
+
+
+def test_qpv_table_flags_qpv_without_action(site):
+    out, _ = site
+    parsed = parse(out / "departement-54.html")
+    qpv = next(t for t in parsed.tables if t[0][:2] == ["Code QPV", "Quartier"] and "Sans action" in t[0])
+    rows = {r[0]: dict(zip(qpv[0], r, strict=True)) for r in qpv[1:]}
+    assert set(rows) == {"QN05401M", "QN05402M", "QN05403M"}
+    assert rows["QN05403M"]["Sans action"] == "oui"
+    assert rows["QN05401M"]["Sans action"] == ""
+    assert rows["QN05401M"]["Population jeune"] == "400"
+    other = parse(out / "departement-57.html")
+    qpv57 = next(t for t in other.tables if t[0][:2] == ["Code QPV", "Quartier"] and "Sans action" in t[0])
+    assert {r[7] for r in qpv57[1:]} == {"non disponible"}  # coverage unknown, never 0
+
+
+def test_french_numbers_on_pages(site):
+    out, _ = site
+    text = " ".join(parse(out / "index.html").text)
+    assert re.search(r"\d{1,3}( \d{3})+ €", text)  # "104 500 €"
+    assert re.search(r"\d+,\d %", text)
+
+
+def test_plotly_js_once_and_never_a_cdn(site):
+    out, result = site
+    js = [p for p in out.rglob("*.js")]
+    assert js == [out / "plotly.min.js"]
+    assert js[0].read_text(encoding="utf-8") == plotly.offline.get_plotlyjs()
+    for p in result.pages:
+        html = p.read_text(encoding="utf-8")
+        assert "cdn.plot.ly" not in html and "https://cdn" not in html
+        assert parse(p).scripts == ["plotly.min.js"]
+        assert html.count("plotly.min.js") == 1
+
+
+def test_page_weight_budget(site):
+    out, result = site
+    for p in result.pages:
+        size = p.stat().st_size
+        budget = 300_000 if p.name.startswith("departement-") else 400_000
+        assert size < budget, (p.name, size)
+
+
+def test_second_build_rewrites_nothing(marts_db, tmp_path):
+    first = build_site(marts_db, tmp_path, referential_label=REFERENTIAL)
+    before = {p: p.stat().st_mtime_ns for p in tmp_path.rglob("*") if p.is_file()}
+    second = build_site(marts_db, tmp_path, referential_label=REFERENTIAL)
+    assert first.written and second.written == []
+    after = {p: p.stat().st_mtime_ns for p in tmp_path.rglob("*") if p.is_file()}
+    assert after == before  # exports and plotly.js untouched too
+
+
+def test_changed_data_rewrites_only_the_pages_that_show_it(marts_db, tmp_path):
+    db = tmp_path / "copy.duckdb"
+    shutil.copy(marts_db, db)
+    out = tmp_path / "site"
+    build_site(db, out, referential_label=REFERENTIAL)
+    con = duckdb.connect(str(db))
+    con.execute(
+        "UPDATE marts.mart_cooperation SET partners_per_action = 9.5 "
+        "WHERE territory_level = 'departement' AND territory_code = '31'"
+    )
+    con.close()
+    result = build_site(db, out, referential_label=REFERENTIAL)
+    assert [p.name for p in result.written] == ["departement-31.html"]
+
+
+def test_label_change_rewrites_every_page(marts_db, tmp_path):
+    build_site(marts_db, tmp_path, referential_label=REFERENTIAL)
+    result = build_site(marts_db, tmp_path, referential_label="référentiel officiel QPV 2024 (ANCT)")
+    assert sorted(result.written) == sorted(result.pages)
+
+
+def test_file_named_like_the_schema(marts_db, tmp_path):
+    """A snapshot called marts.duckdb makes `marts.x` ambiguous in DuckDB: still readable."""
+    db = tmp_path / "marts.duckdb"
+    shutil.copy(marts_db, db)
+    assert len(build_site(db, tmp_path / "site", referential_label=REFERENTIAL).pages) == 6
+
+
+def test_connection_is_closed_after_build(marts_db, tmp_path):
+    build_site(marts_db, tmp_path, referential_label=REFERENTIAL)
+    con = duckdb.connect(str(marts_db))  # read-write: refused while a read-only one is open
+    con.close()
+
+
+def test_without_boundaries_a_ranking_replaces_the_map(site):
+    out, _ = site
+    text = " ".join(parse(out / "region-44.html").text)
+    assert "Aucun fichier de contours n'est configuré" in text
+    traces = [t for ts in figure_data(out / "region-44.html").values() for t in ts]
+    assert not any(t.get("type") == "choropleth" for t in traces)
+
+
+@needs_geo
+def test_choropleth_from_grand_est_boundaries(marts_db, tmp_path):
+    result = build_site(marts_db, tmp_path, referential_label=REFERENTIAL, boundaries_file=GRAND_EST)
+    page = tmp_path / "region-44.html"
+    figs = figure_data(page)
+    maps = [t for t in figs["carte-region-44"] if t["type"] == "choropleth"]
+    codes = {f["properties"]["code"] for t in maps for f in t["geojson"]["features"]}
+    assert codes == {"54", "57"}
+    assert "Aucun fichier de contours" not in " ".join(parse(page).text)
+    assert page.stat().st_size < 400_000
+    assert result.pages
+
+
+@needs_geo
+def test_choropleth_from_national_boundaries(marts_db, tmp_path):
+    build_site(
+        marts_db, tmp_path, referential_label=REFERENTIAL,
+        boundaries_file=FRANCE_DEPTS, regions_boundaries_file=FRANCE_REGIONS,
+    )  # fmt: skip
+    figs = figure_data(tmp_path / "index.html")
+    maps = [t for t in figs["carte-index"] if t["type"] == "choropleth"]
+    assert {f["properties"]["code"] for t in maps for f in t["geojson"]["features"]} == {"44", "76"}
+    figs = figure_data(tmp_path / "region-76.html")
+    maps = [t for t in figs["carte-region-76"] if t["type"] == "choropleth"]
+    assert {f["properties"]["code"] for t in maps for f in t["geojson"]["features"]} == {"31"}
+    for p in tmp_path.glob("*.html"):
+        assert p.stat().st_size < 400_000, p.name
+
+
+def test_network_names_top_actors(site):
+    out, _ = site
+    figs = figure_data(out / "departement-57.html")
+    labels = [x for t in figs["reseau"] if t.get("mode") == "markers+text" for x in t["text"] if x]
+    assert "Centre social Borny" in labels
+
+
+def test_missing_mart_still_builds(tmp_path):
+    db = tmp_path / "partial.duckdb"
+    shutil.copy(make_marts(tmp_path / "full.duckdb"), db)
+    con = duckdb.connect(str(db))
+    con.execute("DROP TABLE marts.mart_network_edges")
+    con.execute("DROP TABLE marts.mart_network_nodes")
+    con.close()
+    result = build_site(db, tmp_path / "site", referential_label=REFERENTIAL)
+    assert "non disponible" in " ".join(parse(tmp_path / "site" / "departement-54.html").text)
+    assert len(result.pages) == 6
+
+
+def test_stale_pages_are_removed(marts_db, tmp_path):
+    (tmp_path / "departement-99.html").write_text("old", encoding="utf-8")
+    (tmp_path / "exports").mkdir()
+    (tmp_path / "exports" / "departement-99-qpv.csv").write_text("old", encoding="utf-8")
+    (tmp_path / "notes.html").write_text("not ours", encoding="utf-8")
+    build_site(marts_db, tmp_path, referential_label=REFERENTIAL)
+    assert not (tmp_path / "departement-99.html").exists()
+    assert not (tmp_path / "exports" / "departement-99-qpv.csv").exists()
+    assert (tmp_path / "notes.html").exists()
