@@ -31,7 +31,6 @@ from collections import defaultdict
 from collections.abc import Hashable, Iterable, Mapping
 from dataclasses import dataclass, field
 
-import numpy as np
 import polars as pl
 
 SECRET = "< 11"
@@ -91,29 +90,31 @@ def _usable_groups(values: Mapping[Key, float | None], groups: Iterable[Group]) 
 
 
 def _pick_partner(
-    group: Group, values: Mapping[Key, float | None], suppressed: set[Key]
+    group: Group, values: Mapping[Key, float], suppressed: set[Key], order: Mapping[Key, int]
 ) -> Key | None:
     """The cell to suppress with a lonely suppressed one: the smallest non-zero part,
-    the total only when no part can serve."""
-    candidates = [p for p in group.parts if p not in suppressed and (values.get(p) or 0) > 0]
+    the total only when no part can serve (ties broken by the cells' fixed order)."""
+    candidates = [p for p in group.parts if p not in suppressed and values[p] > 0]
     if not candidates:
-        if group.total not in suppressed and (values.get(group.total) or 0) > 0:
+        if group.total not in suppressed and values[group.total] > 0:
             return group.total
         return None
-    return min(candidates, key=lambda k: (values[k], repr(k)))
+    return min(candidates, key=lambda k: (values[k], order[k]))
 
 
 def _group_rule(
-    values: Mapping[Key, float | None],
+    values: Mapping[Key, float],
     groups: list[Group],
     suppressed: set[Key],
     index: Mapping[Key, list[int]],
-    implied: frozenset[Key] = frozenset(),
-) -> None:
+    implied: frozenset[Key],
+    order: Mapping[Key, int],
+    queue: list[int],
+) -> list[Key]:
     """Suppress until no group has exactly one suppressed member that needs protection
-    (in place). Implied cells count as unknowns; alone in a group, only a small one needs a
-    partner (a large implied value may be derived: it is not secret)."""
-    queue = list(range(len(groups)))
+    (in place); returns the cells added. Implied cells count as unknowns; alone in a group,
+    only a small one needs a partner (a large implied value may be derived: not secret)."""
+    added: list[Key] = []
     queued = set(queue)
     while queue:
         gi = queue.pop()
@@ -122,14 +123,16 @@ def _group_rule(
         hidden = [m for m in _members(group) if m in suppressed]
         if len(hidden) != 1 or (hidden[0] in implied and not is_small(values[hidden[0]])):
             continue
-        partner = _pick_partner(group, values, suppressed)
+        partner = _pick_partner(group, values, suppressed, order)
         if partner is None:
             continue
         suppressed.add(partner)
+        added.append(partner)
         for other in index[partner]:
             if other not in queued:
                 queued.add(other)
                 queue.append(other)
+    return added
 
 
 def derivable(
@@ -139,51 +142,54 @@ def derivable(
 
     Each group is a linear equation; with the published values moved to the right-hand
     side, a suppressed cell is determined exactly when its unit vector lies in the row
-    space of the equations restricted to the suppressed cells.
+    space of the equations restricted to the suppressed cells: in the reduced row echelon
+    form, when its pivot row holds no other cell. The equations are very sparse (a few
+    cells each), so a sparse Gauss–Jordan elimination is fast even for a whole country.
     """
-    suppressed = set(suppressed)
-    groups = [g for g in _usable_groups(values, groups) if any(m in suppressed for m in _members(g))]
-    # connected components of suppressed cells linked by groups (union-find)
-    parent: dict[Key, Key] = {}
+    return _determined(_usable_groups(values, groups), set(suppressed))
 
-    def find(k: Key) -> Key:
-        while parent.setdefault(k, k) != k:
-            parent[k] = parent[parent[k]]
-            k = parent[k]
-        return k
 
+def _determined(groups: Iterable[Group], suppressed: set[Key]) -> set[Key]:
+    pivots: dict[Key, dict[Key, float]] = {}  # pivot cell -> its row (coefficient 1 on it)
+    holders: dict[Key, set[Key]] = defaultdict(set)  # cell -> pivots whose row holds it
     for g in groups:
-        hidden = [m for m in _members(g) if m in suppressed]
-        for m in hidden[1:]:
-            parent[find(m)] = find(hidden[0])
-    by_component: dict[Key, list[Group]] = defaultdict(list)
-    for g in groups:
-        first = next(m for m in _members(g) if m in suppressed)
-        by_component[find(first)].append(g)
-
-    result: set[Key] = set()
-    for comp_groups in by_component.values():
-        cols: dict[Key, int] = {}
-        for g in comp_groups:
-            for m in _members(g):
-                if m in suppressed and m not in cols:
-                    cols[m] = len(cols)
-        matrix = np.zeros((len(comp_groups), len(cols)))
-        for i, g in enumerate(comp_groups):
-            if g.total in cols:
-                matrix[i, cols[g.total]] += 1.0
-            for p in g.parts:
-                if p in cols:
-                    matrix[i, cols[p]] -= 1.0
-        _, sing, vt = np.linalg.svd(matrix, full_matrices=False)
-        rank = int((sing > 1e-9 * max(1.0, sing[0] if sing.size else 1.0)).sum())
-        if rank == 0:
+        row: dict[Key, float] = {}
+        for key, coef in ((g.total, 1.0), *((p, -1.0) for p in g.parts)):
+            if key in suppressed:
+                row[key] = row.get(key, 0.0) + coef
+        for col in [k for k in row if k in pivots]:  # pivot rows hold no other pivot
+            factor = row.get(col)
+            if factor:
+                for k, v in pivots[col].items():
+                    _axpy(row, k, -factor * v)
+        if not row:
             continue
-        norms = (vt[:rank] ** 2).sum(axis=0)
-        for key, j in cols.items():
-            if norms[j] > 1 - 1e-7:
-                result.add(key)
-    return result
+        pivot = min(row, key=lambda k: len(holders[k]))  # sparsest column: little fill-in
+        scale = row[pivot]
+        row = {k: v / scale for k, v in row.items()}
+        for other in list(holders[pivot]):
+            target = pivots[other]
+            factor = target.get(pivot)
+            if factor:
+                for k, v in row.items():
+                    present = k in target
+                    _axpy(target, k, -factor * v)
+                    if k in target and not present:
+                        holders[k].add(other)
+                    elif present and k not in target:
+                        holders[k].discard(other)
+        pivots[pivot] = row
+        for k in row:
+            holders[k].add(pivot)
+    return {p for p, row in pivots.items() if len(row) == 1}
+
+
+def _axpy(row: dict[Key, float], key: Key, delta: float) -> None:
+    value = row.get(key, 0.0) + delta
+    if abs(value) < 1e-9:
+        row.pop(key, None)
+    else:
+        row[key] = value
 
 
 def protect(
@@ -191,7 +197,7 @@ def protect(
     groups: Iterable[Group] = (),
     *,
     implied: Iterable[Key] = (),
-    max_rounds: int = 100,
+    max_rounds: int = 1000,
 ) -> Protection:
     """Primary + secondary suppression of a system of cells (see module docstring).
 
@@ -201,29 +207,97 @@ def protect(
     vals: dict[Key, float] = {k: float(v) for k, v in values.items() if v is not None}
     hidden_anyway = frozenset(k for k in implied if k in vals)
     usable = _usable_groups(vals, groups)
+    order = {k: i for i, k in enumerate(sorted(vals, key=repr))}  # deterministic ties
     index: dict[Key, list[int]] = defaultdict(list)
     for i, g in enumerate(usable):
         for m in _members(g):
             index[m].append(i)
+    components = _components(usable)
+    component_of = {m: ci for ci, comp in enumerate(components) for gi in comp for m in _members(usable[gi])}
     suppressed = {k for k, v in vals.items() if is_small(v)} | hidden_anyway
+    queue = list(range(len(usable)))
+    dirty = set(range(len(components)))
+    leaks: set[Key] = set()
     for _ in range(max_rounds):
-        _group_rule(vals, usable, suppressed, index, hidden_anyway)
-        leaks = {
-            k for k in derivable(vals, usable, suppressed)
-            if k not in hidden_anyway or is_small(vals[k])
-        }  # fmt: skip
+        added = _group_rule(vals, usable, suppressed, index, hidden_anyway, order, queue)
+        dirty |= {component_of[k] for k in added}
+        leaks = set()
+        for ci in sorted(dirty):
+            found = _determined((usable[gi] for gi in components[ci]), suppressed)
+            leaks |= {k for k in found if k not in hidden_anyway or is_small(vals[k])}
         if not leaks:
             break
-        added = False
-        for key in sorted(leaks, key=repr):
-            options = [_pick_partner(usable[gi], vals, suppressed) for gi in index[key]]
-            options = [o for o in options if o is not None]
-            if options:
-                suppressed.add(min(options, key=lambda k: (vals[k], repr(k))))
-                added = True
+        added = []
+        for key in sorted(leaks, key=order.__getitem__):
+            partner = _nearest_partner(key, usable, vals, suppressed, index, order)
+            if partner is not None:
+                suppressed.add(partner)
+                added.append(partner)
         if not added:
             break
+        dirty = {component_of[k] for k in added}
+        queue = sorted({gi for k in added for gi in index[k]})
+    if leaks:
+        # Safety net (not reached on exact sums): hide every non-zero cell of the systems
+        # that still leak; with all of them unknown, no positive value can be derived.
+        for ci in {component_of[k] for k in leaks}:
+            for gi in components[ci]:
+                suppressed.update(m for m in _members(usable[gi]) if vals[m] > 0)
     return Protection(vals, frozenset(suppressed - hidden_anyway), usable)
+
+
+def _components(groups: list[Group]) -> list[list[int]]:
+    """Groups linked by shared cells (union-find): independent systems."""
+    parent: dict[Key, Key] = {}
+
+    def find(k: Key) -> Key:
+        while parent.setdefault(k, k) != k:
+            parent[k] = parent[parent[k]]
+            k = parent[k]
+        return k
+
+    for g in groups:
+        root = find(g.total)
+        for p in g.parts:
+            other = find(p)
+            if other != root:
+                parent[other] = root
+    by_root: dict[Key, list[int]] = defaultdict(list)
+    for gi, g in enumerate(groups):
+        by_root[find(g.total)].append(gi)
+    return list(by_root.values())
+
+
+def _nearest_partner(
+    key: Key,
+    groups: list[Group],
+    values: Mapping[Key, float],
+    suppressed: set[Key],
+    index: Mapping[Key, list[int]],
+    order: Mapping[Key, int],
+) -> Key | None:
+    """A published cell whose suppression can free `key`, still derivable by combining
+    groups: the smallest candidate of the groups nearest to it, walking from group to
+    group through suppressed cells."""
+    frontier, seen_cells, seen_groups = [key], {key}, set()
+    while frontier:
+        options, nxt = [], []
+        for cell in frontier:
+            for gi in index[cell]:
+                if gi in seen_groups:
+                    continue
+                seen_groups.add(gi)
+                partner = _pick_partner(groups[gi], values, suppressed, order)
+                if partner is not None:
+                    options.append(partner)
+                for m in _members(groups[gi]):
+                    if m in suppressed and m not in seen_cells:
+                        seen_cells.add(m)
+                        nxt.append(m)
+        if options:
+            return min(options, key=lambda k: (values[k], order[k]))
+        frontier = nxt
+    return None
 
 
 # --------------------------------------------------------------------------- the marts

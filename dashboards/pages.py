@@ -71,9 +71,10 @@ def esc(text: object) -> str:
 
 
 def figure(fig: go.Figure, div_id: str) -> str:
-    """A plotly fragment without plotly.js, with a stable id."""
+    """A plotly fragment without plotly.js, with a stable id (prefixed: section anchors use
+    the bare names, and two elements with one id make Plotly draw into the wrong one)."""
     frag = fig.to_html(
-        full_html=False, include_plotlyjs=False, div_id=div_id, config=CONFIG,
+        full_html=False, include_plotlyjs=False, div_id=f"fig-{div_id}", config=CONFIG,
         default_height=f"{fig.layout.height or 400}px",
     )  # fmt: skip
     return f'<div class="fig">{frag}</div>'

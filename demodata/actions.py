@@ -117,7 +117,8 @@ class Draw:
         return cls(weights.keys(), weights.values())
 
     def __call__(self, rng: random.Random):
-        return self.items[bisect.bisect_right(self.cum, rng.random() * self.total)]
+        i = bisect.bisect_right(self.cum, rng.random() * self.total)
+        return self.items[min(i, len(self.items) - 1)]  # r * total may round up to total
 
 
 _THEME_DRAW = {scheme: Draw.of(w) for scheme, w in _THEMES.items()}

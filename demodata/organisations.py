@@ -7,12 +7,14 @@ and fictitious; SIRETs are Luhn-valid but invented.
 
 from __future__ import annotations
 
+import dataclasses
 import random
 from dataclasses import dataclass
 
 from demodata.referential import NEIGHBOURHOODS, Commune
-from demodata.siret import make_siret
+from demodata.siret import luhn_complete, make_siret
 from demodata.territories import REGIONS, Department
+from demodata.texts import de
 
 YEARS = (2020, 2021, 2022, 2023, 2024, 2025)
 
@@ -78,17 +80,6 @@ _FIRMS = (
 class OrgPool:
     porteurs: list[Org]
     partners: list[Org]  # includes some porteurs (associations partner each other)
-
-
-def de(town: str) -> str:
-    """French "of" before a town name: de Metz, d'Épinal, du Havre, des Mureaux."""
-    if town.startswith("Le "):
-        return "du " + town[3:]
-    if town.startswith("Les "):
-        return "des " + town[4:]
-    if town[0] in "AEIOUYÉÈÊÎÔ":
-        return "d'" + town
-    return "de " + town
 
 
 def _years(rng: random.Random) -> tuple[int, int]:
@@ -194,7 +185,11 @@ def build_pool(
         partner(f"Conseil départemental – {dep.name}", "departement", 1.2, True),
         partner(f"Région {region}", "region", 0.5, True),
     ]
-    partners += [partner(c.epci_name, "epci", 1.0, True) for c in communes[:1]]
+    # The agglomeration of the referential, under its own SIREN.
+    epci = partner(communes[0].epci_name, "epci", 1.0, False)
+    epci_siret = luhn_complete(communes[0].epci_siren + nic_prefix + "1")
+    taken_sirets.add(epci_siret)
+    partners.append(dataclasses.replace(epci, siret=epci_siret, known_siret_as_partner=True))
     for i in range(max(3, len(towns))):
         partners.append(
             partner(f"{('Habitat', 'Logis', 'Foyer')[i % 3]} fictif {de(towns[i % len(towns)])}",

@@ -16,6 +16,7 @@ from pathlib import Path
 
 from demodata.siret import make_siren
 from demodata.territories import REGIONS, Department
+from demodata.texts import de
 
 ANCT_COLUMNS = (
     "code_qp",
@@ -94,13 +95,13 @@ def fictitious_communes(
             used.add(name)
             pairs.append((f"{dep.code}{n:03d}", name))
     # The main city and its suburbs share one agglomeration; small towns have their own.
-    main_epci = (make_siren(rng, "2"), f"Communauté d'agglomération fictive de {pairs[0][1]}")
+    main_epci = (make_siren(rng, "2"), f"Communauté d'agglomération fictive {de(pairs[0][1])}")
     communes = []
     for i, (code, name) in enumerate(pairs):
         if i < max(2, len(pairs) // 2):
             epci = main_epci
         else:
-            epci = (make_siren(rng, "2"), f"Communauté de communes fictive de {name}")
+            epci = (make_siren(rng, "2"), f"Communauté de communes fictive {de(name)}")
         communes.append(Commune(code, name, *epci))
     return communes
 

@@ -79,6 +79,18 @@ COMMENTS = (
     "Coût plus élevé que prévu (hausse du prix des transports).",
 )
 
+
+def de(town: str) -> str:
+    """French "of" before a town name: de Metz, d'Épinal, du Havre, des Mureaux."""
+    if town.startswith("Le "):
+        return "du " + town[3:]
+    if town.startswith("Les "):
+        return "des " + town[4:]
+    if town[0] in "AEIOUYÉÈÊÎÔ":
+        return "d'" + town
+    return "de " + town
+
+
 # Clearly fake personal data for the privacy-guard test; the names must occur nowhere else.
 _FIRST_NAMES = ("Camille", "Yanis", "Inès", "Lucas", "Aya", "Noah", "Lina", "Adam", "Jade", "Rayan")
 _LAST_NAMES = ("Fictivier", "Exemplard", "Démonval", "Testaud", "Modelin")

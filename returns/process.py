@@ -24,6 +24,7 @@ from returns.validate import (
     validate_table,
 )
 
+DEFAULT_LIMITS = Limits()
 QUARANTINE_SCHEMA = {"sheet": pl.Utf8, "kind": pl.Utf8, **VIOLATION_SCHEMA}
 
 
@@ -77,8 +78,8 @@ class FileResult:
                   "value": None, "reason": RULES[rule].message.format(detail=detail).strip()}],
                 schema=QUARANTINE_SCHEMA,
             )
-        frames = [t.violations.select(sheet=pl.lit(t.sheet, pl.Utf8),
-                                      kind=pl.lit(t.kind.name), *VIOLATION_SCHEMA)
+        frames = [t.violations.with_columns(sheet=pl.lit(t.sheet, pl.Utf8),
+                                            kind=pl.lit(t.kind.name)).select(*QUARANTINE_SCHEMA)
                   for t in self.tables]
         return pl.concat(frames) if frames else pl.DataFrame(schema=QUARANTINE_SCHEMA)
 
@@ -97,7 +98,7 @@ class FileResult:
         }
 
 
-def process_file(path: Path, *, limits: Limits = Limits(), referential: Referential | None = None,
+def process_file(path: Path, *, limits: Limits = DEFAULT_LIMITS, referential: Referential | None = None,
                  today: date | None = None, digest: str | None = None) -> FileResult:
     result = FileResult(path, digest or file_hash(path), path.stat().st_size)
     try:
@@ -122,7 +123,7 @@ def action_keys(results: list[FileResult]) -> pl.DataFrame:
         schema={"campaign_year": pl.Int32, "scheme": pl.Utf8, "grant_file": pl.Utf8})
 
 
-def process_batch(paths: list[Path], *, limits: Limits = Limits(),
+def process_batch(paths: list[Path], *, limits: Limits = DEFAULT_LIMITS,
                   referential: Referential | None = None, today: date | None = None,
                   known_actions: pl.DataFrame | None = None,
                   digests: dict[Path, str] | None = None) -> list[FileResult]:

@@ -174,8 +174,9 @@ def read_xlsx(path: Path, limits: Limits) -> ReadResult:
     return ReadResult(tables, ignored)
 
 
-def read_file(path: Path, limits: Limits = Limits()) -> ReadResult:
+def read_file(path: Path, limits: Limits | None = None) -> ReadResult:
     """Read a return file whatever its name says; raise FileRefused when it cannot be read."""
+    limits = limits or Limits()
     size = path.stat().st_size
     if size == 0:
         raise FileRefused("fichier_vide")

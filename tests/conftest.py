@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
 
+import dagster as dg
 import pytest
+
+from demodata.generator import generate_demo
 
 ROOT = Path(__file__).resolve().parent.parent
 SHARED_REFERENCE = ROOT.parent / "shared" / "reference"
@@ -33,3 +37,36 @@ def shared_reference() -> Path:
 def artifacts() -> Path:
     ARTIFACTS.mkdir(exist_ok=True)
     return ARTIFACTS
+
+
+# The whole pipeline once per session, on a generated Grand Est dataset, through the
+# project's Definitions: reference → ingestion (one run) → dbt → snapshot → site.
+@pytest.fixture(scope="session")
+def pipeline(tmp_path_factory, shared_reference):
+    data = tmp_path_factory.mktemp("data")
+    demo = generate_demo(data, seed=7, scale=0.25,
+                         qpv_2024_file=shared_reference / "qpv" / "qpv2024.csv")
+    env = {
+        "QUARTIERS_DATA_DIR": str(data),
+        "QUARTIERS_WAREHOUSE": str(data / "warehouse.duckdb"),
+        "QUARTIERS_QPV_2024_FILE": str(shared_reference / "qpv" / "qpv2024.csv"),
+        "QUARTIERS_QPV_2015_FILE": str(demo.qpv_2015_file),
+        "QUARTIERS_POPULATION_FILE": str(demo.population_file),
+        "QUARTIERS_BOUNDARIES_FILE": str(shared_reference / "geo" /
+                                         "departements-grand-est.geojson"),
+    }
+    saved = {k: os.environ.get(k) for k in env}
+    os.environ.update(env)
+    from orchestration import cli
+    from orchestration.settings import load_settings
+
+    settings = load_settings()
+    instance = dg.DagsterInstance.ephemeral()
+    keys = cli.ingest(settings, instance)
+    cli._run("build_job", instance)
+    yield demo, settings, instance, keys
+    for k, v in saved.items():
+        if v is None:
+            os.environ.pop(k, None)
+        else:
+            os.environ[k] = v

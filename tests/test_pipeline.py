@@ -3,15 +3,10 @@ mart totals equal totals computed independently from the generator's truth."""
 
 from __future__ import annotations
 
-import os
-from pathlib import Path
-
 import dagster as dg
 import duckdb
 import polars as pl
 import pytest
-
-from demodata.generator import generate_demo
 
 # The generator's names for the rules it breaks → the contract's rule names.
 RULE_OF = {"siret_luhn": "siret_invalide", "age_bands_sum": "tranches_age_incoherentes",
@@ -19,37 +14,6 @@ RULE_OF = {"siret_luhn": "siret_invalide", "age_bands_sum": "tranches_age_incohe
            "date_outside_campaign": "date_hors_campagne", "qpv_unknown": "qpv_inconnu",
            "grant_file_duplicate": "dossier_en_double", "action_unknown": "action_inconnue"}
 KEY = ["campaign_year", "scheme", "grant_file"]
-
-
-@pytest.fixture(scope="module")
-def pipeline(tmp_path_factory, shared_reference):
-    data = tmp_path_factory.mktemp("data")
-    demo = generate_demo(data, seed=7, scale=0.25,
-                         qpv_2024_file=shared_reference / "qpv" / "qpv2024.csv")
-    env = {
-        "QUARTIERS_DATA_DIR": str(data),
-        "QUARTIERS_WAREHOUSE": str(data / "warehouse.duckdb"),
-        "QUARTIERS_QPV_2024_FILE": str(shared_reference / "qpv" / "qpv2024.csv"),
-        "QUARTIERS_QPV_2015_FILE": str(demo.qpv_2015_file),
-        "QUARTIERS_POPULATION_FILE": str(demo.population_file),
-        "QUARTIERS_BOUNDARIES_FILE": str(shared_reference / "geo" /
-                                         "departements-grand-est.geojson"),
-    }
-    saved = {k: os.environ.get(k) for k in env}
-    os.environ.update(env)
-    from orchestration import cli
-    from orchestration.settings import load_settings
-
-    settings = load_settings()
-    instance = dg.DagsterInstance.ephemeral()
-    keys = cli.ingest(settings, instance)
-    cli._run("build_job", instance)
-    yield demo, settings, instance, keys
-    for k, v in saved.items():
-        if v is None:
-            os.environ.pop(k, None)
-        else:
-            os.environ[k] = v
 
 
 def accepted_truth(actions: pl.DataFrame) -> pl.DataFrame:
