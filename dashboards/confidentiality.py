@@ -206,8 +206,12 @@ def protect(
     """
     vals: dict[Key, float] = {k: float(v) for k, v in values.items() if v is not None}
     hidden_anyway = frozenset(k for k in implied if k in vals)
-    usable = _usable_groups(vals, groups)
     order = {k: i for i, k in enumerate(sorted(vals, key=repr))}  # deterministic ties
+    # a fixed order of groups: the same data gives the same suppressions, run after run
+    usable = sorted(
+        _usable_groups(vals, groups),
+        key=lambda g: (order[g.total], tuple(order[p] for p in g.parts)),
+    )
     index: dict[Key, list[int]] = defaultdict(list)
     for i, g in enumerate(usable):
         for m in _members(g):
@@ -380,7 +384,7 @@ def protect_site(reach: pl.DataFrame, qpv: pl.DataFrame, territories: pl.DataFra
             children[(row["parent_level"], row["parent_code"])].append(
                 (row["territory_level"], row["territory_code"])
             )
-    years_schemes = {(t[2], s) for t, ss in combos.items() for s in ss}
+    years_schemes = sorted({(t[2], s) for t, ss in combos.items() for s in ss})
     for (plevel, pcode), kids in children.items():
         for year, scheme in years_schemes:
             for m in people:

@@ -142,7 +142,9 @@ def load_marts(con: duckdb.DuckDBPyConnection) -> Marts:
     missing = []
     for name, schema in SCHEMAS.items():
         if name in tables:
-            frames[name] = _conform(con.sql(_QUERIES[name]).pl(), schema)
+            # sorted on every column: DuckDB returns rows in no fixed order, and the same
+            # marts must give the same pages byte for byte (incremental builds)
+            frames[name] = _conform(con.sql(_QUERIES[name]).pl(), schema).sort(list(schema))
         else:
             missing.append(name)
             frames[name] = pl.DataFrame(schema=schema)

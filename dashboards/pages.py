@@ -71,10 +71,9 @@ def esc(text: object) -> str:
 
 
 def figure(fig: go.Figure, div_id: str) -> str:
-    """A plotly fragment without plotly.js, with a stable id (prefixed: section anchors use
-    the bare names, and two elements with one id make Plotly draw into the wrong one)."""
+    """A plotly fragment without plotly.js, with a stable id."""
     frag = fig.to_html(
-        full_html=False, include_plotlyjs=False, div_id=f"fig-{div_id}", config=CONFIG,
+        full_html=False, include_plotlyjs=False, div_id=div_id, config=CONFIG,
         default_height=f"{fig.layout.height or 400}px",
     )  # fmt: skip
     return f'<div class="fig">{frag}</div>'
@@ -159,7 +158,9 @@ def breadcrumbs(trail: Sequence[tuple[str, str | None]]) -> str:
 
 def section(anchor: str, title: str, body: str, intro: str = "") -> str:
     lead = f'<p class="note">{esc(intro)}</p>' if intro else ""
-    return f'<section id="{esc(anchor)}"><h2>{esc(title)}</h2>{lead}{body}</section>'
+    # Anchors are prefixed: a figure may bear the bare name, and two elements with one id
+    # make Plotly draw into the wrong one.
+    return f'<section id="s-{esc(anchor)}"><h2>{esc(title)}</h2>{lead}{body}</section>'
 
 
 def links_list(items: Sequence[tuple[str, str]], *, nested: dict[str, Sequence[tuple[str, str]]] | None = None) -> str:

@@ -279,7 +279,7 @@ def render(ctx: Context, t: Territory) -> tuple[str, list[Table]]:
         toc_items.append(("qpv", "Quartiers prioritaires"))
     toc_items += [("financement", "Financement"), ("cooperation", "Coopération"), ("retours", "Suivi des retours")]
     toc = '<nav class="toc" aria-label="Sommaire">' + "".join(
-        f'<a href="#{pages.esc(a)}">{pages.esc(lbl)}</a>' for a, lbl in toc_items
+        f'<a href="#s-{pages.esc(a)}">{pages.esc(lbl)}</a>' for a, lbl in toc_items
     ) + "</nav>"  # fmt: skip
 
     body = [f"<h1>{pages.esc(level_word + t.title)}</h1>", scope, notice, toc]

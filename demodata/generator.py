@@ -83,7 +83,9 @@ class DemoResult:
     broken_rule (None = valid). `partners`: raw.partner_rows' + porteur_siret (of the action),
     department_code, file_name, sheet, line, broken_rule. `funding`: raw.funding_rows' +
     file_name, line, has_activity_return (a *valid* activity row exists for the grant file).
-    TOTAL rows and personal-data columns are not in the truth.
+    TOTAL rows and personal-data columns are not in the truth. A `grant_file_duplicate` row
+    is the second copy of a key; the first copy, just above it, is marked valid (a validator
+    refusing every copy of a duplicated key will quarantine it too).
     """
 
     inbox: Path
@@ -137,6 +139,8 @@ def generate_demo(
     `workers`: processes generating départements in parallel (same bytes whatever the
     number); None = one per CPU from 20 départements on, else 1. Parallel runs use the
     "spawn" start method: a calling script needs the usual `if __name__ == "__main__":`.
+    Demo files of an earlier run left in `out_dir/inbox` (bilan_*, financements_*) are
+    deleted first, other files are left alone.
     """
     if scale <= 0:
         raise ValueError("scale must be > 0")
