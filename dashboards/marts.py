@@ -12,7 +12,7 @@ from datetime import date, datetime
 import duckdb
 import polars as pl
 
-S, I, F, B = pl.String, pl.Int64, pl.Float64, pl.Boolean
+S, I, F, B = pl.String, pl.Int64, pl.Float64, pl.Boolean  # noqa: E741 - column type aliases
 _TERR = {"territory_level": S, "territory_code": S, "territory_name": S, "campaign_year": I, "scheme": S}
 
 SCHEMAS: dict[str, dict[str, type[pl.DataType]]] = {
