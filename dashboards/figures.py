@@ -17,6 +17,7 @@ from collections.abc import Sequence
 import numpy as np
 import plotly.graph_objects as go
 import polars as pl
+from plotly.colors import sample_colorscale
 
 from dashboards import formatting as fmt
 from dashboards.confidentiality import SECRET
@@ -26,7 +27,8 @@ from dashboards.theme import (
     OKABE_ITO,
     SCHEME_COLOURS,
     SEQUENTIAL,
-    apply,
+    TEXT,
+    template,
 )
 
 HEIGHT = 380
@@ -49,10 +51,7 @@ def _count_texts(values: Sequence, secrets: Sequence[bool]) -> list[str]:
 
 
 def _base(title: str, height: int = HEIGHT) -> go.Figure:
-    fig = go.Figure()
-    apply(fig)
-    fig.update_layout(title={"text": title}, height=height)
-    return fig
+    return go.Figure(layout={"template": template(), "title": {"text": title}, "height": height})
 
 
 def _dropdown(fig: go.Figure, labels: list[str], groups: list[list[int]], active: int = 0) -> None:
@@ -417,12 +416,17 @@ def partnership_renewal(df: pl.DataFrame) -> go.Figure:
 
 
 def spring_layout(
-    n: int, edges: Sequence[tuple[int, int, float]], *, seed: int = 7, iterations: int = 120
+    n: int,
+    edges: Sequence[tuple[int, int, float]],
+    *,
+    seed: int = 7,
+    iterations: int = 120,
+    gravity: float = 0.6,
 ) -> np.ndarray:
     """Deterministic force-directed layout (Fruchterman–Reingold) of n nodes in [-1, 1]².
 
-    Starts from a circle (node order fixed by the caller), uses a seeded jitter, a weak pull
-    to the centre (keeps separate components on screen) and linear cooling.
+    Starts from a circle (node order fixed by the caller), uses a seeded jitter, a pull to
+    the centre (keeps separate components together on screen) and linear cooling.
     """
     if n == 0:
         return np.zeros((0, 2))
@@ -448,7 +452,7 @@ def spring_layout(
         repulse = (k * k) / dist**2
         attract = adj * dist / k
         np.fill_diagonal(repulse, 0.0)
-        force = ((repulse - attract)[:, :, None] * delta).sum(1) - 0.05 * pos
+        force = ((repulse - attract)[:, :, None] * delta).sum(1) - gravity * pos
         length = np.maximum(np.sqrt((force**2).sum(-1)), 1e-9)
         pos = pos + force / length[:, None] * np.minimum(length, temperature)[:, None]
         temperature = 0.2 * (1 - (step + 1) / iterations) + 0.002
@@ -530,6 +534,15 @@ def cooperation_network(
 # --------------------------------------------------------------------------- territories
 
 
+def _rings(geometry: dict) -> list[list[list[float]]]:
+    """Outer rings of a GeoJSON Polygon / MultiPolygon (holes are not drawn)."""
+    if geometry.get("type") == "Polygon":
+        return [geometry["coordinates"][0]]
+    if geometry.get("type") == "MultiPolygon":
+        return [poly[0] for poly in geometry["coordinates"]]
+    return []
+
+
 def choropleth(
     df: pl.DataFrame, geojson: dict, *, title: str, value_label: str = YOUNG_LABEL
 ) -> go.Figure:
@@ -537,56 +550,63 @@ def choropleth(
 
     Columns: code, name, value (+ value_secret). `geojson` features carry `properties.code`.
     Territories whose value is hidden or missing are drawn in grey.
+
+    Drawn as filled shapes on plain axes (longitude scaled by the cosine of the mean
+    latitude), not as a plotly geo map: plotly.js fetches a world topojson from its CDN for
+    any geo trace, which fails offline and leaves the map blank.
     """
     codes = df["code"].to_list()
     values = df["value"].to_list()
     secrets = _secret(df, "value")
     names = df["name"].to_list()
     features = {f["properties"]["code"]: f for f in geojson.get("features", [])}
-    shown = [
-        i for i, c in enumerate(codes) if c in features and values[i] is not None and not secrets[i]
-    ]
-    grey = [i for i, c in enumerate(codes) if c in features and i not in set(shown)]
+    drawn = [i for i, c in enumerate(codes) if c in features]
     fig = _base(title, height=520)
-
-    def collection(idx: list[int]) -> dict:
-        return {"type": "FeatureCollection", "features": [features[codes[i]] for i in idx]}
-
-    if shown:
-        fig.add_trace(
-            go.Choropleth(
-                geojson=collection(shown),
-                featureidkey="properties.code",
-                locations=[codes[i] for i in shown],
-                z=[values[i] for i in shown],
-                colorscale=SEQUENTIAL,
-                marker={"line": {"color": "white", "width": 1}},
-                colorbar={"title": {"text": "Participations"}, "tickformat": ",d"},
-                customdata=[f"{names[i]} : {fmt.integer(values[i])}" for i in shown],
-                hovertemplate=f"%{{customdata}}<extra>{value_label}</extra>",
-                name=value_label,
-            )
+    if not drawn:
+        return empty_figure(title, "Aucun contour pour ces territoires")
+    lats = [pt[1] for i in drawn for ring in _rings(features[codes[i]]["geometry"]) for pt in ring]
+    kx = math.cos(math.radians((min(lats) + max(lats)) / 2))
+    shown = [values[i] for i in drawn if values[i] is not None and not secrets[i]]
+    low, high = (min(shown), max(shown)) if shown else (0, 1)
+    span = (high - low) or 1
+    for i in drawn:
+        rings = _rings(features[codes[i]]["geometry"])
+        xs: list[float | None] = []
+        ys: list[float | None] = []
+        for ring in rings:
+            xs += [round(pt[0] * kx, 3) for pt in ring] + [None]
+            ys += [pt[1] for pt in ring] + [None]
+        published = values[i] is not None and not secrets[i]
+        colour = (
+            sample_colorscale(SEQUENTIAL, [(values[i] - low) / span])[0] if published else LIGHT_GREY
         )
-    if grey:
-        fig.add_trace(
-            go.Choropleth(
-                geojson=collection(grey),
-                featureidkey="properties.code",
-                locations=[codes[i] for i in grey],
-                z=[0] * len(grey),
-                colorscale=[[0, LIGHT_GREY], [1, LIGHT_GREY]],
-                showscale=False,
-                marker={"line": {"color": "white", "width": 1}},
-                customdata=[
-                    f"{names[i]} : {SECRET if secrets[i] else 'aucune participation déclarée'}"
-                    for i in grey
-                ],
-                hovertemplate=f"%{{customdata}}<extra>{value_label}</extra>",
-                name="Valeur masquée ou absente",
-            )
-        )
-    fig.update_geos(fitbounds="locations", visible=False, projection={"type": "mercator"})
-    fig.update_layout(margin={"l": 0, "r": 0, "t": 48, "b": 0})
+        text = SECRET if secrets[i] else (
+            fmt.integer(values[i]) if values[i] is not None else "aucune participation déclarée"
+        )  # fmt: skip
+        fig.add_scatter(
+            x=xs[:-1], y=ys[:-1], mode="lines", fill="toself", fillcolor=colour,
+            line={"color": "white", "width": 1}, hoveron="fills",
+            text=f"{names[i]} ({codes[i]}) : {text}", hoverinfo="text",
+            name=f"{names[i]} ({codes[i]})", showlegend=False,
+        )  # fmt: skip
+        # the code of the territory at the middle of its largest ring
+        big = max(rings, key=len)
+        fig.add_scatter(
+            x=[round((min(p[0] for p in big) + max(p[0] for p in big)) / 2 * kx, 3)],
+            y=[round((min(p[1] for p in big) + max(p[1] for p in big)) / 2, 3)],
+            mode="text", text=[codes[i]], hoverinfo="skip", showlegend=False,
+            textfont={"size": 11, "color": TEXT if not published or (values[i] - low) / span < 0.6 else "white"},
+        )  # fmt: skip
+    if shown:  # colour scale legend
+        fig.add_scatter(
+            x=[None], y=[None], mode="markers", hoverinfo="skip", showlegend=False,
+            marker={"colorscale": SEQUENTIAL, "cmin": low, "cmax": high, "color": [low],
+                    "showscale": True, "colorbar": {"title": {"text": "Participations"},
+                                                    "tickformat": ",d", "thickness": 14}},
+        )  # fmt: skip
+    fig.update_xaxes(visible=False, rangemode="normal")
+    fig.update_yaxes(visible=False, scaleanchor="x", scaleratio=1, rangemode="normal")
+    fig.update_layout(margin={"l": 8, "r": 8, "t": 48, "b": 8}, hovermode="closest")
     return fig
 
 

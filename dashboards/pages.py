@@ -59,6 +59,8 @@ th{background:#eef3f7;font-weight:600}
 td.n{text-align:right;white-space:nowrap;font-variant-numeric:tabular-nums}
 tr.em td{font-weight:600;background:#fbfbf3}
 .note{font-size:.85rem;color:#444;margin:.3rem 0}
+details>summary{cursor:pointer}
+details>summary h3{display:inline}
 .dl{font-size:.88rem;margin:.2rem 0 .8rem}
 ul.tree{columns:2 260px;padding-left:1.2rem}
 footer{font-size:.82rem;color:#555;max-width:1200px;margin:0 auto;padding:1rem}
@@ -118,8 +120,7 @@ def table(t: Table, *, export_href: str | None = None) -> str:
         body.append(f"<tr{cls}>{''.join(tds)}</tr>")
     if not body:
         body.append(f'<tr><td colspan="{len(t.columns)}">Aucune donnée.</td></tr>')
-    out = [f"<h3>{esc(t.title)}</h3>"]
-    out.append(f'<div class="tw"><table><thead><tr>{head}</tr></thead><tbody>{"".join(body)}</tbody></table></div>')
+    out = [f'<div class="tw"><table><thead><tr>{head}</tr></thead><tbody>{"".join(body)}</tbody></table></div>']
     if t.note:
         out.append(f'<p class="note">{esc(t.note)}</p>')
     if export_href:
@@ -127,7 +128,9 @@ def table(t: Table, *, export_href: str | None = None) -> str:
             f'<p class="dl">Télécharger le tableau : <a href="{esc(export_href)}.csv" download>CSV</a> · '
             f'<a href="{esc(export_href)}.xlsx" download>Excel (XLSX)</a></p>'
         )
-    return "\n".join(out)
+    if t.folded:
+        return f"<details><summary><h3>{esc(t.title)}</h3></summary>{''.join(out)}</details>"
+    return f"<h3>{esc(t.title)}</h3>\n" + "\n".join(out)
 
 
 @dataclass(frozen=True)

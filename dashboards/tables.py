@@ -52,6 +52,7 @@ class Table:
     note: str = ""
     links: dict[str, str] = field(default_factory=dict)  # first-column value -> page href
     emphasis: Callable[[dict], bool] | None = None  # rows to highlight
+    folded: bool = False  # shown folded (title as a summary to click)
 
     @property
     def shown(self) -> pl.DataFrame:
@@ -266,24 +267,30 @@ def qpv_tables(
     ]
     latest = years[-1]
     latest_rows = full.filter((pl.col("campaign_year") == latest) & (pl.col("scheme") == "ALL"))
-    n_gap = latest_rows["without_action"].sum()
+    gaps_latest = latest_rows.filter(pl.col("without_action")).sort("qpv_code")
     main = Table(
         f"{page}-qpv",
-        f"Quartiers prioritaires — campagne {latest}, tous dispositifs",
-        cols,
+        f"QPV avec au moins une action — campagne {latest}, tous dispositifs",
+        cols[:-1],
         full,
-        html_rows=latest_rows.sort(["without_action", "qpv_code"], descending=[True, False]),
+        html_rows=latest_rows.filter(~pl.col("without_action")).sort("qpv_code"),
         export_columns=[*SCHEME_COLS, Column("communes", "Communes"), *cols],
-        note=(
-            f"{n_gap} QPV sans aucune action en {latest} (en tête du tableau). "
-            "L'export contient toutes les campagnes et chaque dispositif. "
-            "QPV de la génération 2015 pour les campagnes 2020 à 2023, 2024 ensuite."
-        ),
-        emphasis=lambda r: bool(r["without_action"]),
+        note="L'export contient toutes les campagnes, chaque dispositif et les QPV sans action "
+        "(colonne « Sans action »). QPV de la génération 2015 pour les campagnes 2020 à 2023, "
+        "2024 ensuite.",
+    )
+    gaps = Table(
+        None,
+        f"QPV sans aucune action — campagne {latest} ({gaps_latest.height})",
+        [Column("qpv_code", "Code QPV"), Column("qpv_name", "Quartier"),
+         Column("communes", "Communes (code INSEE)")],  # fmt: skip
+        gaps_latest,
+        note="Quartiers du référentiel de la campagne où aucune action n'a été déclarée.",
+        folded=gaps_latest.height > 12,
     )
     # pivot: young participations per QPV and campaign, with the département's total
     wide_rows = []
-    everyone = full.filter(pl.col("scheme") == "ALL")
+    everyone = full.filter((pl.col("scheme") == "ALL") & ~pl.col("without_action"))
     for code in sorted(set(everyone["qpv_code"].to_list())):
         sub = everyone.filter(pl.col("qpv_code") == code)
         rec: dict = {"qpv_code": code, "qpv_name": sub["qpv_name"][0]}
@@ -306,11 +313,12 @@ def qpv_tables(
         [Column("qpv_code", "Code QPV"), Column("qpv_name", "Quartier"),
          *[Column(f"y{y}", str(y), "people") for y in years]],  # fmt: skip
         wide,
-        note="« — » : QPV hors de la génération de la campagne ou sans action. Une action menée "
-        "sur plusieurs QPV peut compter pour chacun : la somme des QPV peut dépasser le total.",
+        note="QPV ayant eu au moins une action. « — » : QPV hors de la génération de la "
+        "campagne ou sans action cette campagne-là. Une action menée sur plusieurs QPV peut "
+        "compter pour chacun : la somme des QPV peut dépasser le total.",
         emphasis=lambda r: r["qpv_code"] == "Total",
     )
-    return [main, pivot]
+    return [main, gaps, pivot]
 
 
 def subterritory_tables(

@@ -54,8 +54,9 @@ def _template() -> go.layout.Template:
             "margin": {"l": 56, "r": 16, "t": 64, "b": 40},
             "hoverlabel": {"font": {"family": FONT}},
             "legend": {"orientation": "h", "y": -0.12, "yanchor": "top"},
-            "xaxis": {"showgrid": False, "linecolor": GREY, "ticks": "outside"},
-            "yaxis": {"gridcolor": "#EBEBEB", "zerolinecolor": GREY, "rangemode": "tozero"},
+            "xaxis": {"showgrid": False, "linecolor": GREY, "ticks": "outside", "automargin": True},
+            "yaxis": {"gridcolor": "#EBEBEB", "zerolinecolor": GREY, "rangemode": "tozero",
+                      "automargin": True},
             "title": {"font": {"size": 15}, "x": 0, "xanchor": "left"},
         }
     )

@@ -712,17 +712,21 @@ def test_secondary_suppression_hides_a_second_cell(site):
     assert qe["Filles"] == "< 11" or qe["Garçons"] == "< 11" or qe["Participations"] == "< 11"
 
 
-def test_qpv_table_flags_qpv_without_action(site):
+def test_qpv_tables_flag_qpv_without_action(site):
     out, _ = site
     parsed = parse(out / "departement-54.html")
-    qpv = next(t for t in parsed.tables if t[0][:2] == ["Code QPV", "Quartier"] and "Sans action" in t[0])
-    rows = {r[0]: dict(zip(qpv[0], r, strict=True)) for r in qpv[1:]}
-    assert set(rows) == {"QN05401M", "QN05402M", "QN05403M"}
-    assert rows["QN05403M"]["Sans action"] == "oui"
-    assert rows["QN05401M"]["Sans action"] == ""
+    main = next(t for t in parsed.tables if "Population jeune" in t[0])
+    rows = {r[0]: dict(zip(main[0], r, strict=True)) for r in main[1:]}
+    assert set(rows) == {"QN05401M", "QN05402M"}
     assert rows["QN05401M"]["Population jeune"] == "400"
+    gaps = next(t for t in parsed.tables if t[0] == ["Code QPV", "Quartier", "Communes (code INSEE)"])
+    assert [r[0] for r in gaps[1:]] == ["QN05403M"]
+    assert "QPV sans aucune action — campagne 2024 (1)" in " ".join(parsed.text)
+    export = read_csv(out / "exports" / "departement-54-qpv.csv")
+    flagged = [r for r in export[1:] if r[-1] == "oui"]
+    assert [(r[0], r[3]) for r in flagged] == [("2024", "QN05403M")]
     other = parse(out / "departement-57.html")
-    qpv57 = next(t for t in other.tables if t[0][:2] == ["Code QPV", "Quartier"] and "Sans action" in t[0])
+    qpv57 = next(t for t in other.tables if "Population jeune" in t[0])
     assert {r[7] for r in qpv57[1:]} == {"non disponible"}  # coverage unknown, never 0
 
 
@@ -800,18 +804,25 @@ def test_without_boundaries_a_ranking_replaces_the_map(site):
     out, _ = site
     text = " ".join(parse(out / "region-44.html").text)
     assert "Aucun fichier de contours n'est configuré" in text
-    traces = [t for ts in figure_data(out / "region-44.html").values() for t in ts]
-    assert not any(t.get("type") == "choropleth" for t in traces)
+    figs = figure_data(out / "region-44.html")
+    assert "classement-region-44" in figs and "carte-region-44" not in figs
+    ranked = [t for t in figs["classement-region-44"] if t.get("type") == "bar"]
+    assert ranked[0]["y"] == ["Meurthe-et-Moselle (54)", "Moselle (57)"] or ranked[0]["y"] == [
+        "Moselle (57)", "Meurthe-et-Moselle (54)"]
+
+
+def _mapped_codes(page: Path, fig_id: str) -> set[str]:
+    """Codes of the territories drawn as filled shapes on a page's map."""
+    shapes = [t for t in figure_data(page)[fig_id] if t.get("fill") == "toself"]
+    assert all(len(t["x"]) > 10 for t in shapes)  # real outlines, not placeholders
+    return {re.search(r"\((\w+)\)$", t["name"]).group(1) for t in shapes}
 
 
 @needs_geo
 def test_choropleth_from_grand_est_boundaries(marts_db, tmp_path):
     result = build_site(marts_db, tmp_path, referential_label=REFERENTIAL, boundaries_file=GRAND_EST)
     page = tmp_path / "region-44.html"
-    figs = figure_data(page)
-    maps = [t for t in figs["carte-region-44"] if t["type"] == "choropleth"]
-    codes = {f["properties"]["code"] for t in maps for f in t["geojson"]["features"]}
-    assert codes == {"54", "57"}
+    assert _mapped_codes(page, "carte-region-44") == {"54", "57"}
     assert "Aucun fichier de contours" not in " ".join(parse(page).text)
     assert page.stat().st_size < 400_000
     assert result.pages
@@ -823,12 +834,8 @@ def test_choropleth_from_national_boundaries(marts_db, tmp_path):
         marts_db, tmp_path, referential_label=REFERENTIAL,
         boundaries_file=FRANCE_DEPTS, regions_boundaries_file=FRANCE_REGIONS,
     )  # fmt: skip
-    figs = figure_data(tmp_path / "index.html")
-    maps = [t for t in figs["carte-index"] if t["type"] == "choropleth"]
-    assert {f["properties"]["code"] for t in maps for f in t["geojson"]["features"]} == {"44", "76"}
-    figs = figure_data(tmp_path / "region-76.html")
-    maps = [t for t in figs["carte-region-76"] if t["type"] == "choropleth"]
-    assert {f["properties"]["code"] for t in maps for f in t["geojson"]["features"]} == {"31"}
+    assert _mapped_codes(tmp_path / "index.html", "carte-index") == {"44", "76"}
+    assert _mapped_codes(tmp_path / "region-76.html", "carte-region-76") == {"31"}
     for p in tmp_path.glob("*.html"):
         assert p.stat().st_size < 400_000, p.name
 
