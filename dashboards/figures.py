@@ -46,10 +46,6 @@ def _secret(df: pl.DataFrame, col: str) -> list[bool]:
     return [False] * df.height
 
 
-def _count_texts(values: Sequence, secrets: Sequence[bool]) -> list[str]:
-    return [SECRET if s else fmt.integer(v) for v, s in zip(values, secrets, strict=True)]
-
-
 def _base(title: str, height: int = HEIGHT) -> go.Figure:
     return go.Figure(layout={"template": template(), "title": {"text": title}, "height": height})
 
@@ -145,8 +141,7 @@ def participations_by_year(df: pl.DataFrame) -> go.Figure:
                 y=values,
                 name=name,
                 marker={"color": SCHEME_COLOURS.get(scheme, OKABE_ITO[0]), "opacity": opacity},
-                customdata=_count_texts(values, secrets),
-                hovertemplate=f"{name}<br>%{{x}} : %{{customdata}}<extra></extra>",
+                hovertemplate=f"{name}<br>%{{x}} : %{{y:,d}}<extra></extra>",
                 legendgroup=name,
             )
             if any(secrets):
@@ -186,8 +181,7 @@ def age_profile(df: pl.DataFrame) -> go.Figure:
                 y=values,
                 name=f"{year} – {fmt.scheme_label(scheme)}",
                 marker={"color": colours},
-                customdata=_count_texts(values, secrets),
-                hovertemplate="%{x} : %{customdata} participations<extra></extra>",
+                hovertemplate="%{x} : %{y:,d} participations<extra></extra>",
                 showlegend=False,
             )
             if any(secrets):
@@ -262,8 +256,7 @@ def funding_by_year(df: pl.DataFrame) -> go.Figure:
                 y=values,
                 name=name,
                 marker={"color": colour},
-                customdata=[fmt.euros(v) for v in values],
-                hovertemplate=f"{name}<br>%{{x}} : %{{customdata}}<extra></extra>",
+                hovertemplate=f"{name}<br>%{{x}} : %{{y:,.0f}} €<extra></extra>",
             )
         groups.append(members)
     _dropdown(fig, [fmt.scheme_label(s) for s in schemes], groups)
@@ -293,8 +286,7 @@ def funding_by_funder(df: pl.DataFrame) -> go.Figure:
             orientation="h",
             name=str(year),
             marker={"color": OKABE_ITO[0]},
-            customdata=[fmt.euros(v) for v in values],
-            hovertemplate="%{y} : %{customdata}<extra></extra>",
+            hovertemplate="%{y} : %{x:,.0f} €<extra></extra>",
             showlegend=False,
         )
         labels.append(f"Campagne {year}")
@@ -400,14 +392,12 @@ def partnership_renewal(df: pl.DataFrame) -> go.Figure:
         ("renewed_partnerships", "Renouvelés (déjà présents la campagne précédente)", OKABE_ITO[2]),
         ("new_partnerships", "Nouveaux", OKABE_ITO[1]),
     ):
-        values = df[col].to_list()
         fig.add_bar(
             x=x,
-            y=values,
+            y=df[col].to_list(),
             name=name,
             marker={"color": colour},
-            customdata=[fmt.integer(v) for v in values],
-            hovertemplate=f"{name}<br>%{{x}} : %{{customdata}}<extra></extra>",
+            hovertemplate=f"{name}<br>%{{x}} : %{{y:,d}}<extra></extra>",
         )
     fig.update_layout(barmode="stack")
     fig.update_xaxes(type="category")
@@ -627,8 +617,7 @@ def ranking(df: pl.DataFrame, *, title: str, value_label: str = YOUNG_LABEL) -> 
         x=values,
         orientation="h",
         marker={"color": OKABE_ITO[0]},
-        customdata=_count_texts(values, secrets),
-        hovertemplate=f"%{{y}} : %{{customdata}}<extra>{value_label}</extra>",
+        hovertemplate=f"%{{y}} : %{{x:,d}}<extra>{value_label}</extra>",
         showlegend=False,
     )
     ys = [yv for yv, s in zip(y, secrets, strict=True) if s]

@@ -271,7 +271,7 @@ def render(ctx: Context, t: Territory) -> tuple[str, list[Table]]:
         "Secret statistique : tout effectif de 1 à 10 est masqué (« &lt; 11 »), ainsi que les valeurs "
         "qui permettraient de le retrouver par différence.</p>"
     )
-    toc_items = [("chiffres", "Chiffres clés"), ("public", "Public touché")]
+    toc_items = [("chiffres", "Chiffres clés"), ("public", "Participations")]
     kids = ctx.children(t)
     if kids:
         toc_items.append(("territoires", "Régions" if kids[0].level == "region" else "Départements"))
@@ -296,7 +296,7 @@ def render(ctx: Context, t: Territory) -> tuple[str, list[Table]]:
         "</div>",
         _tables_html([reach_t]),
     ]
-    body.append(pages.section("public", "Public touché", "\n".join(reach_body),
+    body.append(pages.section("public", "Participations aux actions", "\n".join(reach_body),
                               "Choisir le dispositif ou la campagne dans le menu en haut à droite de chaque graphique."))  # fmt: skip
 
     # sub-territories

@@ -220,7 +220,7 @@ def reach_table(reach: pl.DataFrame, slug: str) -> Table:
         export_columns=export,
         note="Participations : une personne inscrite à plusieurs actions compte une fois par action. "
         "Taux de couverture : participations de jeunes habitant un QPV rapportées à la population "
-        "jeune de ces QPV — un majorant du public touché, pas une part de personnes.",
+        "jeune de ces QPV — un majorant, pas une part de personnes distinctes.",
         emphasis=lambda r: r["scheme"] == "ALL",
     )
 
@@ -367,7 +367,7 @@ def subterritory_tables(
         "coverage_rate_secret": pl.Boolean, "granted_state_pv": pl.Float64,
         "completeness_rate": pl.Float64,
     }  # fmt: skip
-    df = pl.DataFrame(rows, schema=schema, orient="row" if not rows else None)
+    df = pl.DataFrame(rows, schema=schema)
     word = "Région" if level == "region" else "Département"
     latest_table = Table(
         f"{page}-territoires",

@@ -69,11 +69,6 @@ def template() -> go.layout.Template:
     return pio.templates[TEMPLATE_NAME]
 
 
-def apply(fig: go.Figure) -> go.Figure:
-    fig.update_layout(template=template())
-    return fig
-
-
 # Plotly modebar and formats in French: registered once per page before the figures.
 LOCALE_SCRIPT = (
     "Plotly.register({moduleType:'locale',name:'fr',dictionary:{"

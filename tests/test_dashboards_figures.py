@@ -1,0 +1,185 @@
+"""Figure builders, theme, boundaries and exports, one at a time on small frames."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import plotly.io as pio
+import polars as pl
+import pytest
+
+from dashboards import exports, figures, geo, theme
+from dashboards.tables import Column, Table
+
+GEO = Path(__file__).resolve().parents[2] / "shared" / "reference" / "geo"
+GRAND_EST = GEO / "departements-grand-est.geojson"
+needs_geo = pytest.mark.skipif(not GRAND_EST.exists(), reason="shared reference geometries absent")
+
+
+def reach_frame() -> pl.DataFrame:
+    return pl.DataFrame(
+        {
+            "campaign_year": [2023, 2023, 2024, 2024, 2024],
+            "scheme": ["ALL", "QE", "ALL", "QE", "VVV"],
+            "young_participations": [120, 120, 150, None, None],
+            "young_participations_secret": [False, False, False, True, True],
+            "participations": [130, 130, 160, 152, None],
+            "participations_secret": [False, False, False, False, True],
+            "girls_share": [0.52, 0.52, None, None, None],
+            "girls_share_secret": [False, False, True, True, True],
+        }
+    )
+
+
+def test_theme_is_registered_with_french_separators_and_okabe_ito():
+    t = theme.template()
+    assert theme.TEMPLATE_NAME in pio.templates
+    assert t.layout.separators == ", "
+    assert list(t.layout.colorway) == list(theme.OKABE_ITO)
+    assert theme.template() is t  # registered once
+
+
+def test_participations_by_year_has_a_scheme_dropdown_and_no_hidden_value():
+    fig = figures.participations_by_year(reach_frame())
+    menu = fig.layout.updatemenus[0]
+    assert [b.label for b in menu.buttons] == ["Tous dispositifs", "Quartiers d'été", "Ville Vie Vacances"]
+    # each button shows only its scheme's traces
+    for button in menu.buttons:
+        visible = button.args[0]["visible"]
+        assert len(visible) == len(fig.data) and any(visible)
+    assert fig.layout.template.layout.separators == ", "
+    vvv = [t for t in fig.data if t.type == "bar" and t.marker.color == theme.SCHEME_COLOURS["VVV"]]
+    assert all(y is None for t in vvv for y in t.y)
+    marks = [t for t in fig.data if t.type == "scatter" and t.mode == "text"]
+    assert [list(t.text) for t in marks] == [["< 11"]] * 3  # QE young, VVV young and all ages
+    assert "%{y:,d}" in vvv[0].hovertemplate  # French digits through the layout's separators
+    payload = fig.to_json()
+    assert "152" in payload  # published
+    # the visible traces at first are the "ALL" ones
+    assert all(t.visible for t in fig.data[:2])
+
+
+def test_age_profile_one_entry_per_campaign_and_scheme():
+    df = pl.DataFrame(
+        {
+            "campaign_year": [2024] * 6,
+            "scheme": ["ALL"] * 6,
+            "band": ["60_plus", "0_5", "6_11", "12_17", "18_25", "26_59"],
+            "participations": [None, 0, 40, 55, 20, 12],
+            "participations_secret": [True, False, False, False, False, False],
+        }
+    )
+    fig = figures.age_profile(df)
+    bars = [t for t in fig.data if t.type == "bar"]
+    assert list(bars[0].x) == ["0–5 ans", "6–11 ans", "12–17 ans", "18–25 ans", "26–59 ans", "60 ans et plus"]
+    assert bars[0].y[-1] is None
+    texts = [t for t in fig.data if t.type == "scatter" and t.mode == "text"]
+    assert list(texts[0].x) == ["60 ans et plus"] and list(texts[0].text) == ["< 11"]
+
+
+def test_girls_share_in_percent_with_parity_line():
+    fig = figures.girls_share(reach_frame())
+    all_line = next(t for t in fig.data if t.name == "Tous dispositifs")
+    assert list(all_line.y) == [52.0, None]
+    assert "secret statistique" in all_line.customdata
+    assert fig.layout.yaxis.ticksuffix == " %"
+
+
+def test_funding_and_cooperation_figures():
+    funding = pl.DataFrame(
+        {"campaign_year": [2024, 2024], "scheme": ["ALL", "QE"],
+         "granted_state_pv": [1000.0, 800.0], "granted_other": [250.5, 0.0]}  # fmt: skip
+    )
+    fig = figures.funding_by_year(funding)
+    assert fig.layout.barmode == "stack"
+    assert fig.data[1].hovertemplate.endswith("%{y:,.0f} €<extra></extra>")
+    mix = pl.DataFrame({"campaign_year": [2024, 2024], "value": ["caf", "conseil_citoyen"],
+                        "links": [3, 5], "actions": [2, 4]})  # fmt: skip
+    fig = figures.partner_mix(mix, "categorie")
+    assert list(fig.data[0].y) == ["CAF", "Conseil citoyen"]
+    renewal = pl.DataFrame({"campaign_year": [2023, 2024], "renewed_partnerships": [0, 3],
+                            "new_partnerships": [5, 2]})  # fmt: skip
+    assert len(figures.partnership_renewal(renewal).data) == 2
+
+
+def test_empty_frames_give_a_message_not_an_error():
+    empty = pl.DataFrame(schema={"campaign_year": pl.Int64, "scheme": pl.String})
+    fig = figures.participations_by_year(empty)
+    assert fig.layout.annotations[0].text == "Aucune action déclarée"
+
+
+def test_spring_layout_is_deterministic_and_bounded():
+    edges = [(0, 1, 2.0), (1, 2, 1.0), (2, 0, 1.0), (3, 4, 1.0)]
+    a = figures.spring_layout(6, edges)
+    b = figures.spring_layout(6, edges)
+    assert np.array_equal(a, b)
+    assert np.isfinite(a).all() and np.abs(a).max() <= 1.0 + 1e-9
+    # linked nodes end closer than unlinked ones
+    d = np.linalg.norm(a[0] - a[1]), np.linalg.norm(a[0] - a[5])
+    assert d[0] < d[1]
+
+
+def test_network_names_the_most_connected_only():
+    nodes = pl.DataFrame(
+        {"org_id": [f"o{i}" for i in range(12)], "org_name": [f"Orga {i}" for i in range(12)],
+         "org_category": ["association"] * 6 + ["caf"] * 6,
+         "degree": list(range(12, 0, -1)), "actions": [1] * 12}  # fmt: skip
+    )
+    edges = pl.DataFrame({"org_a": ["o0", "o0", "o1"], "org_b": ["o1", "o2", "o3"], "shared_actions": [2, 1, 1]})
+    fig = figures.cooperation_network(nodes, edges, top=3, max_nodes=10)
+    named = [x for t in fig.data if t.type == "scatter" and t.mode == "markers+text" for x in t.text if x]
+    assert sorted(named) == ["Orga 0", "Orga 1", "Orga 2"]
+    assert sum(len(t.x) for t in fig.data if t.type == "scatter" and t.mode == "markers+text") == 10
+    assert "10 organisations les plus reliées sur 12" in fig.layout.title.text
+
+
+@needs_geo
+def test_boundaries_are_filtered_and_lightened():
+    light = geo.boundaries_for(GRAND_EST, {"54", "57"})
+    assert [f["properties"]["code"] for f in light["features"]] == ["54", "57"]
+    assert len(json.dumps(light)) < 0.5 * GRAND_EST.stat().st_size / 5  # 2 of 10, lighter
+    ring = light["features"][0]["geometry"]["coordinates"][0]
+    if light["features"][0]["geometry"]["type"] == "MultiPolygon":
+        ring = ring[0]
+    assert ring[0] == ring[-1] and all(round(x, 2) == x for x, _ in ring)
+
+
+@needs_geo
+def test_choropleth_greys_hidden_values_and_draws_offline():
+    df = pl.DataFrame({"code": ["54", "57"], "name": ["Meurthe-et-Moselle", "Moselle"],
+                       "value": [None, 300], "value_secret": [True, False]})  # fmt: skip
+    fig = figures.choropleth(df, geo.boundaries_for(GRAND_EST, {"54", "57"}), title="t")
+    shapes = {t.name: t for t in fig.data if t.type == "scatter" and t.fill == "toself"}
+    assert shapes["Meurthe-et-Moselle (54)"].fillcolor == theme.LIGHT_GREY
+    assert "< 11" in shapes["Meurthe-et-Moselle (54)"].text
+    assert shapes["Moselle (57)"].fillcolor != theme.LIGHT_GREY
+    assert not any(t.type in ("choropleth", "choroplethmap", "scattergeo") for t in fig.data)
+
+
+def test_ranking_puts_the_largest_on_top():
+    df = pl.DataFrame({"code": ["54", "57", "88"], "name": ["A", "B", "C"], "value": [50, None, 200],
+                       "value_secret": [False, True, False]})  # fmt: skip
+    fig = figures.ranking(df, title="t")
+    assert list(fig.data[0].y)[-1] == "C (88)"
+    assert list(fig.data[1].text) == ["< 11"]
+
+
+def test_exports_neutralise_formulas_and_mark_secrets():
+    assert exports.neutralise("=SUM(A1)") == "'=SUM(A1)"
+    assert exports.neutralise("+33 1") == "'+33 1"
+    assert exports.neutralise("-x") == "'-x" and exports.neutralise("@x") == "'@x"
+    assert exports.neutralise("MJC") == "MJC"
+    table = Table(
+        "t", "T",
+        [Column("name", "Nom"), Column("n", "Participations", "people"), Column("r", "Part", "ratio"),
+         Column("a", "Montant", "amount")],
+        pl.DataFrame({"name": ["=1+1", "Ok"], "n": [None, 1234], "n_secret": [True, False],
+                      "r": [0.1234, None], "a": [1234.5, 0.0]}),
+    )  # fmt: skip
+    text = exports.to_csv(table).decode("utf-8")
+    assert text.startswith("\ufeffNom;Participations;Part (%);Montant\r\n")
+    assert "'=1+1;< 11;12,34;1234,5\r\n" in text
+    assert "Ok;1234;;0\r\n" in text
+    assert exports.to_xlsx(table) == exports.to_xlsx(table)  # same bytes: incremental builds
