@@ -65,6 +65,11 @@ def write_batch(con: duckdb.DuckDBPyConnection, results: list[FileResult],
     leaves the warehouse as if the batch had never been read."""
     now = ingested_at or datetime.now(UTC).replace(tzinfo=None)
     hashes = [r.file_hash for r in results]
+    # A withdrawal survives a re-read of the same file.
+    retracted = {h: (at, why) for h, at, why in con.execute(
+        "SELECT file_hash, retracted_at, retraction_reason FROM raw.files "
+        "WHERE retracted_at IS NOT NULL AND file_hash IN (SELECT unnest($1))",
+        [hashes]).fetchall()}
     con.execute("BEGIN TRANSACTION")
     try:
         for table in table_columns():
@@ -88,7 +93,10 @@ def write_batch(con: duckdb.DuckDBPyConnection, results: list[FileResult],
                 "rows_ignored": r.rows_ignored, "dropped_columns": ";".join(r.guard.dropped),
                 "extra_columns": ";".join(r.guard.kept_aside),
                 "report_path": (report_paths or {}).get(r.file_hash),
-            }]))
+                "retracted_at": retracted.get(r.file_hash, (None, None))[0],
+                "retraction_reason": retracted.get(r.file_hash, (None, None))[1],
+            }], schema_overrides={"retracted_at": pl.Datetime("us"),
+                                  "retraction_reason": pl.Utf8}))
         con.execute("COMMIT")
     except BaseException:
         con.execute("ROLLBACK")

@@ -4,8 +4,8 @@
 import dagster as dg
 import polars as pl
 
-from assets.referentials import code_lists, read_population, read_qpv_referential
 from orchestration.resources import PlatformSettings, Warehouse
+from returns.referentials import code_lists, read_population, read_qpv_referential
 
 WAREHOUSE_POOL = "warehouse"
 

@@ -2,6 +2,8 @@
 
     quartiers demo [--national]      generate the demo inbox, run everything, print a summary
     quartiers ingest FOLDER [--json] [--build]   read a folder of returns
+    quartiers retract FILE --reason "…"   withdraw a file (trace kept), rebuild
+    quartiers template OUT.xlsx --campaign 2025 [--departement 54]   the return template
     quartiers run                    reference + new inbox files + build, then the summary
     quartiers summary                what the published snapshot holds
 """
@@ -39,9 +41,10 @@ def _defs() -> dg.Definitions:
     return defs
 
 
-def _run(job_name: str, instance: dg.DagsterInstance, tags: dict[str, str] | None = None) -> None:
+def _run(job_name: str, instance: dg.DagsterInstance, tags: dict[str, str] | None = None,
+         run_config: dict | None = None) -> None:
     result = _defs().resolve_job_def(job_name).execute_in_process(
-        instance=instance, tags=tags or {}, raise_on_error=False)
+        instance=instance, tags=tags or {}, run_config=run_config, raise_on_error=False)
     if not result.success:
         failed = [e.step_key for e in result.all_events if e.is_step_failure]
         raise SystemExit(f"Échec du job {job_name} (étapes : {', '.join(failed)}). "
@@ -157,6 +160,13 @@ def main(argv: list[str] | None = None) -> None:
     ing.add_argument("folder", type=Path)
     ing.add_argument("--json", action="store_true", help="one JSON record per file")
     ing.add_argument("--build", action="store_true", help="then build and publish")
+    ret = sub.add_parser("retract", help="withdraw a received file (its trace stays), rebuild")
+    ret.add_argument("file", help="content hash (or its beginning) or file name")
+    ret.add_argument("--reason", required=True, help="why, in French")
+    tpl = sub.add_parser("template", help="write the porteurs' return template (XLSX)")
+    tpl.add_argument("output", type=Path)
+    tpl.add_argument("--campaign", type=int, required=True)
+    tpl.add_argument("--departement", help="code of the département whose QPV are listed")
     sub.add_parser("run", help="read the inbox, build and publish")
     sub.add_parser("summary", help="print what the published snapshot holds")
     args = parser.parse_args(argv)
@@ -188,6 +198,22 @@ def main(argv: list[str] | None = None) -> None:
             for r in records:
                 print(f"{r['file']}: {r['status']} — {r['accepted']} acceptées, "
                       f"{r['quarantined']} refusées sur {r['rows_read']}")
+    elif args.command == "retract":
+        settings = load_settings()
+        instance = instance_for(settings)
+        _run("retract_job", instance, run_config={"ops": {"retract_file": {"config": {
+            "file": args.file, "reason": args.reason}}}})
+        _run("build_job", instance)
+        print(f"Fichier {args.file} retiré ; indicateurs et publications reconstruits.")
+    elif args.command == "template":
+        from returns.template import qpv_for, write_template
+
+        settings = load_settings()
+        qpv = (qpv_for(settings.qpv_2024_file, args.departement, args.campaign)
+               if args.departement else None)
+        path = write_template(args.output, campaign=args.campaign, department=args.departement,
+                              qpv=qpv)
+        print(f"Modèle de bilan écrit : {path} ({len(qpv or [])} QPV listés)")
     elif args.command == "run":
         run_all(load_settings())
     elif args.command == "summary":

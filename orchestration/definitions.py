@@ -3,21 +3,22 @@
 
 import dagster as dg
 
-from assets import ingestion, reference
+from assets import ingestion, reference, templates
 from assets.publication import build_publication_assets
+from assets.retraction import retract_job
 from orchestration.dbt_assets import dbt_resource, mart_keys, quartiers_dbt
-from orchestration.jobs import build_job, ingest_job, reference_job
+from orchestration.jobs import build_job, ingest_job, reference_job, templates_job
 from orchestration.resources import PlatformSettings, Warehouse
 from orchestration.sensors import build_after_ingest, inbox_sensor
 
 defs = dg.Definitions(
     assets=[
-        *dg.load_assets_from_modules([reference, ingestion]),
+        *dg.load_assets_from_modules([reference, ingestion, templates]),
         quartiers_dbt,
         *build_publication_assets(mart_keys()),
     ],
     asset_checks=[ingestion.row_conservation],
-    jobs=[reference_job, ingest_job, build_job],
+    jobs=[reference_job, ingest_job, build_job, retract_job, templates_job],
     sensors=[inbox_sensor, build_after_ingest],
     resources={"settings": PlatformSettings(), "warehouse": Warehouse(), "dbt": dbt_resource()},
 )

@@ -18,8 +18,12 @@ build_job = dg.define_asset_job(
     "build_job",
     selection=dg.AssetSelection.all()
     - dg.AssetSelection.groups("ingestion")
-    - dg.AssetSelection.assets(*REFERENCE_ASSETS),
+    - dg.AssetSelection.assets(*REFERENCE_ASSETS, "return_templates"),
     description="Construit les modèles dbt (staging → marts, tests compris), publie la copie "
                 "des analystes et le site des tableaux de bord.",
     executor_def=dg.in_process_executor,
 )
+
+templates_job = dg.define_asset_job(
+    "templates_job", selection=dg.AssetSelection.assets("return_templates"),
+    description="Génère les modèles de bilan des porteurs (un par département).")

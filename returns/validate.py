@@ -255,19 +255,22 @@ def validate_table(table: RawTable, referential: Referential | None = None,
     elif kind.name == "funding":
         checks.append(_duplicate_check(["campaign_year", "scheme", "grant_file", "funder"]))
 
+    # One lazy query for every check: polars plans them together (one collect, not one per rule).
+    lf = df.lazy()
     frames = [
-        df.filter(c.flag).select(
+        lf.filter(c.flag).select(
             "line", rule=pl.lit(c.rule), field=pl.lit(c.field, pl.Utf8),
             value=c.value.cast(pl.Utf8), reason=c.reason)
         for c in checks
     ]
     if kind.name == "activity":
         valid_codes = df.filter(pl.col("qpv_codes").is_not_null())
-        frames.append(_qpv_generation_checks(valid_codes))
-        frames += _referential_checks(valid_codes, referential or Referential.empty())
+        frames.append(_qpv_generation_checks(valid_codes).lazy())
+        frames += [f.lazy() for f in _referential_checks(valid_codes,
+                                                         referential or Referential.empty())]
     violations = pl.concat(
         [f.cast(VIOLATION_SCHEMA) for f in frames], how="vertical"
-    ) if frames else pl.DataFrame(schema=VIOLATION_SCHEMA)
+    ).collect() if frames else pl.DataFrame(schema=VIOLATION_SCHEMA)
     accepted = df.join(violations.select("line").unique(), on="line", how="anti").select(
         ["line", *kind.columns])
     keys = df.select("campaign_year", "scheme", "grant_file")

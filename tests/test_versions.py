@@ -1,0 +1,134 @@
+"""Arrivals over time, through the Dagster jobs: a corrected return supersedes the older
+version in the marts (history kept), a withdrawn file leaves the indicators with a trace, and
+a process killed in the middle of a batch leaves the warehouse as if it had not been read."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import textwrap
+import time
+
+import dagster as dg
+import duckdb
+import pytest
+
+from tests.returns_files import (
+    ACTIVITY_HEADERS,
+    FUNDING_HEADERS,
+    action,
+    funding,
+    write_csv,
+)
+
+
+@pytest.fixture
+def platform(tmp_path, monkeypatch, shared_reference):
+    monkeypatch.setenv("QUARTIERS_DATA_DIR", str(tmp_path))
+    monkeypatch.setenv("QUARTIERS_WAREHOUSE", str(tmp_path / "warehouse.duckdb"))
+    monkeypatch.setenv("QUARTIERS_QPV_2024_FILE", str(shared_reference / "qpv" / "qpv2024.csv"))
+    from orchestration.settings import load_settings
+
+    settings = load_settings()
+    settings.inbox.mkdir(parents=True)
+    return settings
+
+
+def _arrive(settings, name, headers, rows, age_s):
+    path = write_csv(settings.inbox / name, headers, rows)
+    stamp = time.time() - age_s
+    os.utime(path, (stamp, stamp))
+    return path
+
+
+def _actions(settings):
+    con = duckdb.connect(str(settings.snapshot), read_only=True)
+    try:
+        return {r[0]: r[1:] for r in con.sql(
+            "SELECT grant_file, participants, versions_received, file_name "
+            "FROM marts.fct_actions ORDER BY 1").fetchall()}
+    finally:
+        con.close()
+
+
+@pytest.mark.slow
+def test_corrected_return_supersedes_and_withdrawal_leaves_a_trace(platform):
+    from orchestration import cli
+
+    settings, instance = platform, dg.DagsterInstance.ephemeral()
+    _arrive(settings, "bilan_v1.csv", ACTIVITY_HEADERS,
+            [action(numero_dossier="A"), action(numero_dossier="B")], age_s=3600)
+    _arrive(settings, "financements.csv", FUNDING_HEADERS,
+            [funding(numero_dossier="A"), funding(numero_dossier="B")], age_s=3600)
+    cli.ingest(settings, instance)
+    cli._run("build_job", instance)
+    assert _actions(settings) == {"A": (25, 1, "bilan_v1.csv"), "B": (25, 1, "bilan_v1.csv")}
+
+    # The porteur corrects action A: 30 participants, one more of 6–11 years.
+    _arrive(settings, "bilan_v2.csv", ACTIVITY_HEADERS,
+            [action(numero_dossier="A", nb_participants=30, nb_6_11=15, nb_habitants_qpv=25)],
+            age_s=60)
+    cli.ingest(settings, instance)
+    cli._run("build_job", instance)
+    assert _actions(settings) == {"A": (30, 2, "bilan_v2.csv"), "B": (25, 1, "bilan_v1.csv")}
+    con = duckdb.connect(str(settings.snapshot), read_only=True)
+    history = con.sql("SELECT file_name, participants FROM raw.activity_rows "
+                      "WHERE grant_file = 'A' ORDER BY file_name").fetchall()
+    con.close()
+    assert history == [("bilan_v1.csv", 25), ("bilan_v2.csv", 30)]
+
+    # The correction is withdrawn: A goes back to its first version; the trace stays.
+    cli._run("retract_job", instance, run_config={"ops": {"retract_file": {"config": {
+        "file": "bilan_v2.csv", "reason": "Envoyé par erreur"}}}})
+    cli._run("build_job", instance)
+    assert _actions(settings)["A"] == (25, 1, "bilan_v1.csv")  # a withdrawn version is not counted
+    con = duckdb.connect(str(settings.snapshot), read_only=True)
+    trace = con.sql("SELECT retraction_reason FROM raw.files WHERE file_name = 'bilan_v2.csv'"
+                    ).fetchall()
+    con.close()
+    assert trace == [("Envoyé par erreur",)]
+
+
+def test_killed_mid_batch_leaves_no_trace_then_completes(platform):
+    settings = platform
+    for i in range(3):
+        write_csv(settings.inbox / f"bilan_{i}.csv", ACTIVITY_HEADERS,
+                  [action(numero_dossier=f"D{i}-{j}") for j in range(50)])
+    # A child process writes the batch and is killed (os._exit) after the second insert.
+    script = textwrap.dedent(f"""
+        import os, duckdb
+        import assets.raw_tables as rt
+        from returns.inbox import inbox_files, received_at
+        from returns.process import process_batch
+        paths = inbox_files(__import__("pathlib").Path({str(settings.inbox)!r}))
+        results = process_batch(paths)
+        con = duckdb.connect({str(settings.warehouse)!r})
+        rt.ensure_raw_schema(con)
+        calls = []
+        real = rt._insert
+        def dying(con, table, frame):
+            real(con, table, frame)
+            calls.append(table)
+            if len(calls) == 2:
+                os._exit(9)
+        rt._insert = dying
+        rt.write_batch(con, results, {{r.file_hash: received_at(r.path) for r in results}})
+    """)
+    done = subprocess.run([sys.executable, "-c", script], cwd=os.getcwd(), env=os.environ.copy())
+    assert done.returncode == 9
+    con = duckdb.connect(str(settings.warehouse), read_only=True)
+    counts = con.sql("SELECT (SELECT count(*) FROM raw.activity_rows), "
+                     "(SELECT count(*) FROM raw.files)").fetchall()[0]
+    con.close()
+    assert counts == (0, 0)
+
+    from orchestration import cli
+
+    instance = dg.DagsterInstance.ephemeral()
+    cli.ingest(settings, instance)
+    con = duckdb.connect(str(settings.warehouse), read_only=True)
+    counts = con.sql("SELECT (SELECT count(*) FROM raw.activity_rows), "
+                     "(SELECT count(*) FROM raw.files)").fetchall()[0]
+    con.close()
+    assert counts == (150, 3)
