@@ -17,13 +17,24 @@ SHARED_REFERENCE = ROOT.parent / "shared" / "reference"
 ARTIFACTS = ROOT / "test-artifacts"
 
 
+def _manifest_is_stale() -> bool:
+    manifest = ROOT / "dbt_project" / "target" / "manifest.json"
+    if not manifest.exists():
+        return True
+    built = manifest.stat().st_mtime
+    sources = [p for d in ("models", "macros", "seeds", "tests")
+               for p in (ROOT / "dbt_project" / d).rglob("*") if p.is_file()]
+    return any(p.stat().st_mtime > built for p in sources)
+
+
 def pytest_configure(config):
     # The definitions need the manifest at import; `make test` prepares it, this covers a
-    # bare `pytest` run.
-    if not (ROOT / "dbt_project" / "target" / "manifest.json").exists():
+    # bare `pytest` run after dbt files changed.
+    if _manifest_is_stale():
         subprocess.run([str(Path(sys.executable).parent / "dagster-dbt"), "project",
                         "prepare-and-package", "--file", "orchestration/dbt_project.py"],
-                       cwd=ROOT, check=True)
+                       cwd=ROOT, check=True, env={**os.environ, "PATH": (
+                           f"{Path(sys.executable).parent}:{os.environ.get('PATH', '')}")})
 
 
 @pytest.fixture(scope="session")
