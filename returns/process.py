@@ -14,14 +14,14 @@ import polars as pl
 
 from returns.contract import RULES
 from returns.privacy import GuardReport, guard
-from returns.readers import FileRefused, Limits, read_file
+from returns.readers import FileRefused, Limits, RawTable, read_file
 from returns.validate import (
     VIOLATION_SCHEMA,
     Referential,
     Validated,
     check_partner_actions,
     reason,
-    validate_table,
+    validate_tables,
 )
 
 DEFAULT_LIMITS = Limits()
@@ -98,20 +98,31 @@ class FileResult:
         }
 
 
-def process_file(path: Path, *, limits: Limits = DEFAULT_LIMITS, referential: Referential | None = None,
-                 today: date | None = None, digest: str | None = None) -> FileResult:
+def _read(path: Path, limits: Limits, digest: str | None) -> tuple[FileResult, list[RawTable]]:
+    """Read and guard one file; its tables wait for validation with the rest of the batch."""
     result = FileResult(path, digest or file_hash(path), path.stat().st_size)
     try:
         read = read_file(path, limits)
     except FileRefused as refused:
         result.refused = (refused.rule, refused.detail)
-        return result
+        return result, []
     result.ignored_sheets = read.ignored_sheets
-    for table in read.tables:
-        safe = guard(table, result.guard)
-        result.rows_ignored += table.rows_ignored
-        result.tables.append(validate_table(safe, referential, today))
-    return result
+    result.rows_ignored = sum(t.rows_ignored for t in read.tables)
+    return result, [guard(t, result.guard) for t in read.tables]
+
+
+def _validate(pending: list[tuple[FileResult, list[RawTable]]],
+              referential: Referential | None, today: date | None) -> list[FileResult]:
+    validated = iter(validate_tables([t for _, ts in pending for t in ts], referential, today))
+    for result, tables in pending:
+        result.tables = [next(validated) for _ in tables]
+    return [result for result, _ in pending]
+
+
+def process_file(path: Path, *, limits: Limits = DEFAULT_LIMITS,
+                 referential: Referential | None = None, today: date | None = None,
+                 digest: str | None = None) -> FileResult:
+    return _validate([_read(path, limits, digest)], referential, today)[0]
 
 
 def action_keys(results: list[FileResult]) -> pl.DataFrame:
@@ -129,8 +140,8 @@ def process_batch(paths: list[Path], *, limits: Limits = DEFAULT_LIMITS,
                   digests: dict[Path, str] | None = None) -> list[FileResult]:
     """Process files, then check partner rows against the actions of the batch and of the
     warehouse (`known_actions`)."""
-    results = [process_file(p, limits=limits, referential=referential, today=today,
-                            digest=(digests or {}).get(p)) for p in paths]
+    results = _validate([_read(p, limits, (digests or {}).get(p)) for p in paths],
+                        referential, today)
     known = action_keys(results)
     if known_actions is not None:
         known = pl.concat([known, known_actions.select(known.columns).cast(known.schema)])

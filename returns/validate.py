@@ -16,6 +16,7 @@ from returns import normalise as norm
 from returns.contract import AGE_BANDS, CODE_LISTS, FIRST_CAMPAIGN, RULES, Field, Kind
 from returns.readers import RawTable
 
+ROW = ["_tid", "line"]  # a row of a batch: which table, which line
 VIOLATION_SCHEMA = {"line": pl.Int32, "rule": pl.Utf8, "field": pl.Utf8, "value": pl.Utf8,
                     "reason": pl.Utf8}
 
@@ -109,14 +110,16 @@ _TYPE_RULE = {"int": "entier_invalide", "year": "annee_invalide", "decimal": "mo
               "commune": "commune_invalide", "department": "departement_invalide"}
 
 
-def _field_checks(f: Field, missing: bool, this_year: int) -> list[Check]:
+def _field_checks(f: Field, missing_in: list[int], this_year: int) -> list[Check]:
+    """`missing_in`: the tables (`_tid`) whose headers lack this field."""
     col, raw = pl.col(f.name), _raw(f.name)
-    if missing:
-        return [Check("colonne_obligatoire_absente", f.name, pl.lit(True), pl.lit(None, pl.Utf8),
-                      reason("colonne_obligatoire_absente", field=f.header))] if f.required else []
+    absent = pl.col("_tid").is_in(missing_in)
     checks = []
+    if missing_in and f.required:
+        checks.append(Check("colonne_obligatoire_absente", f.name, absent, pl.lit(None, pl.Utf8),
+                            reason("colonne_obligatoire_absente", field=f.header)))
     if f.required and not f.empty_as_zero:
-        checks.append(Check("valeur_obligatoire", f.name, raw.is_null(), raw,
+        checks.append(Check("valeur_obligatoire", f.name, raw.is_null() & ~absent, raw,
                             reason("valeur_obligatoire", field=f.header)))
     if f.type in _TYPE_RULE:
         rule = _TYPE_RULE[f.type]
@@ -140,7 +143,7 @@ def _field_checks(f: Field, missing: bool, this_year: int) -> list[Check]:
 def _qpv_generation_checks(df: pl.DataFrame) -> pl.DataFrame:
     """Codes of the wrong generation for the campaign year, one violation per row."""
     exploded = (
-        df.select("line", "campaign_year", code=pl.col("qpv_codes").str.split(";"))
+        df.select(*ROW, "campaign_year", code=pl.col("qpv_codes").str.split(";"))
         .explode("code")
         .filter(pl.col("campaign_year").is_not_null()
                 & (pl.col("code").str.contains(norm.QPV_2015)
@@ -151,10 +154,10 @@ def _qpv_generation_checks(df: pl.DataFrame) -> pl.DataFrame:
         (pl.col("campaign_year") == 2024) & ~overseas)
     is_new = pl.col("code").str.starts_with("QN")
     bad = exploded.filter(is_new != expected_new)
-    return bad.group_by("line", maintain_order=True).agg(
+    return bad.group_by(ROW, maintain_order=True).agg(
         pl.col("code").str.join(";").alias("value"), pl.col("campaign_year").first()
     ).select(
-        "line", rule=pl.lit("code_qpv_generation"), field=pl.lit("qpv_codes"), value="value",
+        *ROW, rule=pl.lit("code_qpv_generation"), field=pl.lit("qpv_codes"), value="value",
         reason=reason("code_qpv_generation", value=pl.col("value"), year=pl.col("campaign_year")),
     )
 
@@ -164,7 +167,7 @@ def _referential_checks(df: pl.DataFrame, ref: Referential) -> list[pl.DataFrame
         return []
     gens = ref.generations
     codes = (
-        df.select("line", "commune_code", code=pl.col("qpv_codes").str.split(";"))
+        df.select(*ROW, "commune_code", code=pl.col("qpv_codes").str.split(";"))
         .with_columns(main=pl.col("code").list.first())
         .explode("code")
         .filter(pl.col("code").is_not_null())
@@ -174,19 +177,19 @@ def _referential_checks(df: pl.DataFrame, ref: Referential) -> list[pl.DataFrame
     )
     known = ref.rows.select("generation", code="qpv_code").unique()
     unknown = codes.join(known, on=["generation", "code"], how="anti").select(
-        "line", rule=pl.lit("qpv_inconnu"), field=pl.lit("qpv_codes"), value="code",
+        *ROW, rule=pl.lit("qpv_inconnu"), field=pl.lit("qpv_codes"), value="code",
         reason=reason("qpv_inconnu", value=pl.col("code"), generation=pl.col("generation")),
     )
     communes = ref.rows.group_by("qpv_code").agg(
         communes=pl.col("commune_code").unique().sort())
     mains = (
-        codes.filter(pl.col("code") == pl.col("main")).unique("line")
+        codes.filter(pl.col("code") == pl.col("main")).unique(ROW)
         .join(communes, left_on="main", right_on="qpv_code", how="inner")
         .filter(pl.col("commune_code").is_not_null()
                 & ~pl.col("commune_code").is_in(pl.col("communes")))
     )
     mismatch = mains.select(
-        "line", rule=pl.lit("qpv_commune_incoherente"), field=pl.lit("commune_code"),
+        *ROW, rule=pl.lit("qpv_commune_incoherente"), field=pl.lit("commune_code"),
         value="commune_code",
         reason=reason("qpv_commune_incoherente", value=pl.col("commune_code"),
                       qpv=pl.col("main"), communes=pl.col("communes").list.join(", ")),
@@ -228,6 +231,7 @@ def _activity_row_checks() -> list[Check]:
 
 
 def _duplicate_check(keys: list[str]) -> Check:
+    keys = [*keys, "_tid"]  # within one file (sheet)
     dup = pl.len().over(keys) > 1
     lines = pl.col("line").cast(pl.Utf8).implode().over(keys).list.join(", ")
     return Check("dossier_en_double", "grant_file",
@@ -236,19 +240,42 @@ def _duplicate_check(keys: list[str]) -> Check:
                  reason("dossier_en_double", value=pl.col("grant_file"), lines=lines))
 
 
+def validate_tables(tables: list[RawTable], referential: Referential | None = None,
+                    today: date | None = None) -> list[Validated]:
+    """Validate tables, those of one kind together in one frame (`_tid` tells them apart):
+    polars plans every check of a kind once for the whole batch, not once per file."""
+    out: dict[int, Validated] = {}
+    for kind in {t.kind.name: t.kind for t in tables}.values():
+        ids = [i for i, t in enumerate(tables) if t.kind is kind]
+        frames = [tables[i].data.with_columns(
+            [pl.lit(None, pl.Utf8).alias(m) for m in tables[i].missing], _tid=pl.lit(i, pl.Int32))
+            for i in ids]
+        df = pl.concat(frames, how="diagonal_relaxed")
+        missing = {f.name: [i for i in ids if f.name in tables[i].missing] for f in kind.fields}
+        accepted, violations, keys = _validate_frame(kind, df, missing, referential, today)
+        for i in ids:
+            own = pl.col("_tid") == i
+            out[i] = Validated(kind, tables[i].sheet, accepted.filter(own).drop("_tid"),
+                               violations.filter(own).drop("_tid").sort("line", "rule"),
+                               tables[i].data.height, keys.filter(own).drop("_tid"))
+    return [out[i] for i in range(len(tables))]
+
+
 def validate_table(table: RawTable, referential: Referential | None = None,
                    today: date | None = None) -> Validated:
-    kind = table.kind
+    return validate_tables([table], referential, today)[0]
+
+
+def _validate_frame(kind: Kind, data: pl.DataFrame, missing: dict[str, list[int]],
+                    referential: Referential | None, today: date | None):
     this_year = (today or date.today()).year
-    df = table.data.with_columns(
-        [pl.lit(None, pl.Utf8).alias(m) for m in table.missing]
-    ).with_columns(
+    df = data.with_columns(
         [norm.blank_to_null(pl.col(f.name)).alias(f"_raw_{f.name}") for f in kind.fields]
     ).with_columns([_typed(f).alias(f.name) for f in kind.fields])
 
     checks: list[Check] = []
     for f in kind.fields:
-        checks += _field_checks(f, f.name in table.missing, this_year)
+        checks += _field_checks(f, missing[f.name], this_year)
     if kind.name == "activity":
         checks += _activity_row_checks()
         checks.append(_duplicate_check(["campaign_year", "scheme", "grant_file"]))
@@ -259,7 +286,7 @@ def validate_table(table: RawTable, referential: Referential | None = None,
     lf = df.lazy()
     frames = [
         lf.filter(c.flag).select(
-            "line", rule=pl.lit(c.rule), field=pl.lit(c.field, pl.Utf8),
+            *ROW, rule=pl.lit(c.rule), field=pl.lit(c.field, pl.Utf8),
             value=c.value.cast(pl.Utf8), reason=c.reason)
         for c in checks
     ]
@@ -268,13 +295,12 @@ def validate_table(table: RawTable, referential: Referential | None = None,
         frames.append(_qpv_generation_checks(valid_codes).lazy())
         frames += [f.lazy() for f in _referential_checks(valid_codes,
                                                          referential or Referential.empty())]
-    violations = pl.concat(
-        [f.cast(VIOLATION_SCHEMA) for f in frames], how="vertical"
-    ).collect() if frames else pl.DataFrame(schema=VIOLATION_SCHEMA)
-    accepted = df.join(violations.select("line").unique(), on="line", how="anti").select(
-        ["line", *kind.columns])
-    keys = df.select("campaign_year", "scheme", "grant_file")
-    return Validated(kind, table.sheet, accepted, violations.sort("line", "rule"), df.height, keys)
+    schema = {"_tid": pl.Int32, **VIOLATION_SCHEMA}
+    violations = pl.concat([f.cast(schema) for f in frames], how="vertical").collect()
+    accepted = df.join(violations.select(ROW).unique(), on=ROW, how="anti").select(
+        [*ROW, *kind.columns])
+    keys = df.select("_tid", "campaign_year", "scheme", "grant_file")
+    return accepted, violations, keys
 
 
 def check_partner_actions(partners: Validated, known_actions: pl.DataFrame) -> Validated:
