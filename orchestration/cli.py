@@ -19,11 +19,10 @@ from pathlib import Path
 import dagster as dg
 import duckdb
 
+from orchestration.sensors import RANGE_END, RANGE_START
 from orchestration.settings import PROJECT_ROOT, Settings, load_settings
 from returns.inbox import index_by_hash
 
-RANGE_START = "dagster/asset_partition_range_start"
-RANGE_END = "dagster/asset_partition_range_end"
 
 
 def instance_for(settings: Settings) -> dg.DagsterInstance:
