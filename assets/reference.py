@@ -24,6 +24,11 @@ def _replace(con, table: str, frame: pl.DataFrame) -> None:
                       "une ligne par QPV et commune.")
 def raw_qpv_referential(settings: PlatformSettings, warehouse: Warehouse) -> dg.MaterializeResult:
     s = settings.get()
+    if not s.qpv_2024_file.exists():
+        raise dg.Failure(
+            f"Référentiel des QPV introuvable : {s.qpv_2024_file}. Indiquez le fichier officiel "
+            "(ANCT) dans QUARTIERS_QPV_2024_FILE, ou lancez `make demo` pour le référentiel "
+            "fictif de démonstration.")
     frames = [read_qpv_referential(s.qpv_2024_file, is_official=s.referential_is_official)]
     if s.qpv_2015_file is not None:
         frames.append(read_qpv_referential(

@@ -82,7 +82,7 @@ def file_records(settings: Settings, keys: list[str]) -> list[dict]:
             "rows_quarantined, dropped_columns, extra_columns FROM raw.files "
             "WHERE file_hash IN (SELECT unnest($1)) ORDER BY file_name", params=[keys]).pl()
         reasons = con.sql(
-            "SELECT file_hash, rule, count(DISTINCT (coalesce(sheet, ''), line)) AS n "
+            "SELECT file_hash, rule, count(DISTINCT (coalesce(sheet, ''), coalesce(line, -1))) AS n "
             "FROM raw.quarantine WHERE file_hash IN (SELECT unnest($1)) GROUP BY ALL",
             params=[keys]).pl()
     finally:
