@@ -6,11 +6,15 @@ left in the repository. The raw data follows docs/warehouse.md and holds the cas
 must get right: a corrected return sent in two versions, a withdrawn file, a QPV on two
 communes, a 2015 QPV code absent from the referential, a Corsican code, a funded file without
 return, a return without funding, a superseded funding export, unknown sex, unknown cost,
-unknown population. Every expected figure below is computed by hand in the comments.
+unknown population, a commune re-attached to a new EPCI since 2015, a return whose commune
+is not its QPV's, a commune unknown to the referential. Every expected figure below is
+computed by hand in the comments. The same module runs `dbt docs generate` after the build
+(the only other dbt invocation) and checks the catalog and the marts' column descriptions.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import subprocess
@@ -111,6 +115,13 @@ ACTIVITY = [
     # A6 (2022): main QPV is a 2015 code absent from the referential; a Corsican code after it
     action(2022, "QE", "QE-54-201", PORTEUR_B, "QP054099;QP02A001", "54395", 2, 12, 12, 6, 6,
            (0, 12, 0, 0, 0, 0), 1000.0, "h5", 3),
+    # A7 (2023): a 2015 code absent from the referential, in a commune it does not know
+    # (57672): attached to that commune, EPCI unknown → the bucket 57_ND
+    action(2023, "QE", "QE-57-102", PORTEUR_C, "QP057099", "57672", 2, 15, 10, 7, 8,
+           (0, 5, 5, 5, 0, 0), 1500.0, "h5", 4),
+    # A8 (2023): code_commune in another département than its QPV's → the QPV's main commune
+    action(2023, "QE", "QE-57-101", PORTEUR_D, "QP057001", "54395", 4, 20, 15, 10, 10,
+           (0, 10, 10, 0, 0, 0), 2000.0, "h5", 5),
     # a withdrawn file: must be ignored everywhere
     action(2024, "QE", "QE-67-001", PORTEUR_B, "QN06701M", "67482", 9, 99, 99, 50, 49,
            (0, 99, 0, 0, 0, 0), 9000.0, "h6", 2),
@@ -180,12 +191,13 @@ QUARANTINE = [
      "Le fichier ne peut pas être lu.", FILES["h7"][1], FILES["h7"][1]),
 ]
 
-ROWS_BY_FILE = {"h1": (5, 5, 0), "h2": (4, 4, 0), "h3": (6, 4, 2), "h4": (6, 6, 0), "h5": (3, 3, 0),
+ROWS_BY_FILE = {"h1": (5, 5, 0), "h2": (4, 4, 0), "h3": (6, 4, 2), "h4": (6, 6, 0), "h5": (5, 5, 0),
                 "h6": (2, 2, 0), "h7": (0, 0, 0), "h9": (2, 2, 0)}
 
 EPCI_NANCY = ("245400676", "Métropole du Grand Nancy")
 EPCI_METZ = ("200039790", "Metz Métropole")
 EPCI_STRAS = ("246700488", "Eurométropole de Strasbourg")
+EPCI_METZ_2015 = ("245700398", "CA Metz Métropole (2015)")  # merged since: 57463 is in EPCI_METZ
 GRAND_EST = ("44", "Grand Est")
 
 
@@ -201,8 +213,12 @@ REFERENTIAL = [
     ref_row(2024, "QN05402M", "Les Provinces", "54395", "Nancy", "54", "Meurthe-et-Moselle", EPCI_NANCY),
     ref_row(2024, "QN05701M", "Borny", "57463", "Metz", "57", "Moselle", EPCI_METZ),
     ref_row(2024, "QN06701M", "Neuhof", "67482", "Strasbourg", "67", "Bas-Rhin", EPCI_STRAS),
+    # a 2015 QPV on two communes: main commune 54547; A5 (code_commune 54395) stays in 54395
+    ref_row(2015, "QP054001", "Plateau de Haye", "54547", "Vandœuvre-lès-Nancy", "54", "Meurthe-et-Moselle",
+            EPCI_NANCY),
     ref_row(2015, "QP054001", "Plateau de Haye", "54395", "Nancy", "54", "Meurthe-et-Moselle", EPCI_NANCY),
-    ref_row(2015, "QP057001", "Borny", "57463", "Metz", "57", "Moselle", EPCI_METZ),
+    # the 2015 list gives 57463 its former EPCI: the 2024 row (EPCI_METZ) wins
+    ref_row(2015, "QP057001", "Borny", "57463", "Metz", "57", "Moselle", EPCI_METZ_2015),
 ]
 
 POPULATION = [  # QN06701M and QP054099 unknown
@@ -255,19 +271,45 @@ def run_dbt(args: list[str], warehouse: Path, tmp: Path) -> subprocess.Completed
 
 
 # ---------------------------------------------------------------------------------------------
-# one dbt build for the whole module
+# one dbt build for the whole module, then `dbt docs generate` on the built warehouse
 # ---------------------------------------------------------------------------------------------
 
 @pytest.fixture(scope="module")
-def built(tmp_path_factory):
+def dbt_runs(tmp_path_factory):
+    """The module's two dbt invocations, in order: build, then docs generate (--no-compile:
+    the build compiled everything already). Both run before any test opens the warehouse,
+    since DuckDB refuses a writer while a reader holds the file."""
     tmp = tmp_path_factory.mktemp("dbt")
     warehouse = tmp / "warehouse.duckdb"
     build_raw_warehouse(warehouse)
-    result = run_dbt(["build"], warehouse, tmp)
-    assert result.returncode == 0, result.stdout[-6000:] + result.stderr[-2000:]
+    build = run_dbt(["build"], warehouse, tmp)
+    assert build.returncode == 0, build.stdout[-6000:] + build.stderr[-2000:]
+    docs = run_dbt(["docs", "generate", "--no-compile"], warehouse, tmp)
+    return warehouse, tmp / "target", build, docs
+
+
+@pytest.fixture(scope="module")
+def built(dbt_runs):
+    warehouse, _, build, _ = dbt_runs
     con = duckdb.connect(str(warehouse), read_only=True)
-    yield con, result.stdout
+    yield con, build.stdout
     con.close()
+
+
+@pytest.fixture(scope="module")
+def artifacts(dbt_runs):
+    """manifest.json and catalog.json of the module's dbt run."""
+    _, target, _, docs = dbt_runs
+    assert docs.returncode == 0, docs.stdout[-4000:] + docs.stderr[-2000:]
+    manifest = json.loads((target / "manifest.json").read_text(encoding="utf-8"))
+    catalog = json.loads((target / "catalog.json").read_text(encoding="utf-8"))
+    return manifest, catalog
+
+
+def mart_nodes(manifest: dict) -> dict[str, dict]:
+    """The models of the marts schema, by unique id."""
+    return {uid: node for uid, node in manifest["nodes"].items()
+            if node["resource_type"] == "model" and node["config"].get("schema") == "marts"}
 
 
 def one(con, sql: str, params: list | None = None):
@@ -282,7 +324,11 @@ def test_build_runs_data_and_unit_tests(built):
     # the YAML unit tests (hand-computed expectations) ran inside the build, with the data tests
     ran = re.search(r"Finished running .*?(\d+) data tests, (\d+) unit tests", log)
     assert ran, log[-2000:]
-    assert int(ran.group(1)) >= 150 and int(ran.group(2)) >= 9
+    assert int(ran.group(1)) >= 150 and int(ran.group(2)) >= 10
+    # the singular tests: totals along the territory tree, ratios from sums, QPV without action
+    for name in ("assert_reach_adds_up", "assert_funding_adds_up", "assert_cooperation_adds_up",
+                 "assert_returns_completeness_adds_up", "assert_qpv_without_action_matches_reach"):
+        assert re.search(rf"PASS {name} ", log), name
 
 
 def test_latest_version_of_a_corrected_return(built):
@@ -291,8 +337,8 @@ def test_latest_version_of_a_corrected_return(built):
                              department_code, region_code, main_qpv_code, qpv_count
                       from marts.fct_actions where action_id = '2024|QE|QE-54-001'""")
     assert row == (40, "h2", 2, 3, True, "54", "44", "QN05402M", 1)
-    # the withdrawn file is ignored; 6 latest actions in all
-    assert one(con, "select count(*) from marts.fct_actions")[0] == 6
+    # the withdrawn file is ignored; 8 latest actions in all
+    assert one(con, "select count(*) from marts.fct_actions")[0] == 8
     assert one(con, "select count(*) from marts.fct_actions where grant_file = 'QE-67-001'")[0] == 0
 
 
@@ -309,7 +355,7 @@ def test_qpv_placement(built):
     # Corsica and its région appear as territories; the QPV on two communes is counted once
     assert one(con, """select territory_name, parent_code from marts.dim_territories
                        where territory_level = 'departement' and territory_code = '2A'""") == ("Corse-du-Sud", "94")
-    assert one(con, "select count(*) from marts.dim_qpv")[0] == 8
+    assert one(con, "select count(*) from marts.dim_qpv")[0] == 9
 
 
 def test_mart_reach(built):
@@ -444,3 +490,121 @@ def test_file_status(built):
     assert one(con, "select file_rejection_reason from marts.mart_file_status where file_hash = 'h7'") == (
         "Le fichier ne peut pas être lu.",)
     assert one(con, "select count(*) from marts.mart_file_status")[0] == len(FILES)
+
+
+def test_action_attached_to_one_commune_and_its_epci(built):
+    con, _ = built
+    attached = dict((r[0], r[1:]) for r in con.execute(
+        "select grant_file, attached_commune_code, attached_epci_siren from marts.fct_actions").fetchall())
+    assert attached["QE-54-001"] == ("54547", "245400676")  # code_commune = the QPV's main commune
+    assert attached["QE-54-101"] == ("54395", "245400676")  # the QPV's second commune, as returned
+    assert attached["QE-57-101"] == ("57463", "200039790")  # code_commune in 54 → QPV's commune; current EPCI
+    assert attached["QE-57-102"] == ("57672", None)  # commune unknown to the referential
+    assert attached["QE-54-201"] == ("54395", "245400676")  # QPV unknown, code_commune of its département
+    # the 2015 EPCI of 57463 is not a territory (its communes moved); dim_qpv keeps the first row's
+    assert one(con, "select count(*) from marts.dim_territories where territory_code = '245700398'")[0] == 0
+    assert one(con, "select epci_siren from marts.dim_qpv where qpv_code = 'QP057001'")[0] == "245700398"
+    tree = {(r[0], r[1]): r[2:] for r in con.execute(
+        """select territory_level, territory_code, territory_name, parent_level, parent_code
+           from marts.dim_territories""").fetchall()}
+    assert tree[("commune", "57672")] == ("57672", "epci", "57_ND")
+    assert tree[("epci", "57_ND")] == ("EPCI non déterminé (Moselle)", "departement", "57")
+    assert tree[("commune", "54395")] == ("Nancy", "epci", "245400676")
+    # 54's funded file without return is in its buckets, at both levels
+    assert tree[("commune", "54_ND")] == ("Commune non déterminée (Meurthe-et-Moselle)", "epci", "54_ND")
+    assert ("epci", "67_ND") not in tree  # nothing of 67 is unplaced
+
+
+def test_reach_by_epci_and_commune(built):
+    con, _ = built
+    sql = """select actions, participations, qpv_total, qpv_with_action, young_population
+             from marts.mart_reach
+             where territory_level = ? and territory_code = ? and campaign_year = ? and scheme = ?"""
+    # 2023 in 57: A8 in Metz Métropole (20), A7 in the bucket (15); département = 35
+    assert one(con, sql, ["epci", "200039790", 2023, "QE"]) == (1, 20, 1, 1, 1800)
+    # the bucket: A7 and its QPV code absent from the referential (cited, population unknown)
+    assert one(con, sql, ["epci", "57_ND", 2023, "QE"]) == (1, 15, None, 1, None)
+    assert one(con, sql, ["commune", "57672", 2023, "QE"]) == (1, 15, None, 0, None)
+    assert one(con, sql, ["departement", "57", 2023, "QE"]) == (2, 35, 1, 2, None)
+    # a QPV counts in its main commune (54547), its action in the commune returned (54395)
+    assert one(con, sql, ["commune", "54547", 2023, "QE"]) == (0, 0, 1, 1, 1200)
+    assert one(con, sql, ["commune", "54395", 2023, "QE"]) == (1, 25, None, 0, None)
+    # 2024: all of 54's actions are in the Grand Nancy; the QPV without action is in Strasbourg
+    assert one(con, sql, ["epci", "245400676", 2024, "ALL"]) == (2, 60, 2, 2, 2500)
+    assert one(con, """select qpv_without_action from marts.mart_reach where territory_level = 'epci'
+                       and territory_code = '246700488' and campaign_year = 2024 and scheme = 'ALL'""")[0] == 1
+    # département = sum of its EPCI, France = sum of its régions (the singular tests check all)
+    assert one(con, """select sum(participations) from marts.mart_reach r join marts.dim_territories t
+                       using (territory_level, territory_code)
+                       where t.parent_level = 'departement' and t.parent_code = '54'
+                       and campaign_year = 2024 and scheme = 'ALL'""")[0] == 60
+    # the completeness of returns stops at the département
+    assert one(con, """select count(*) from marts.mart_returns_completeness
+                       where territory_level in ('epci', 'commune')""")[0] == 0
+
+
+def test_funding_and_cooperation_by_epci_and_commune(built):
+    con, _ = built
+    sql = """select grant_files, amount_granted from marts.mart_funding
+             where territory_level = ? and territory_code = ? and campaign_year = 2024 and scheme = 'QE'"""
+    # 54: 13 500 € = Grand Nancy (QE-54-001 7 000 + QE-54-002 2 500) + bucket (QE-54-003, no return)
+    assert one(con, sql, ["epci", "245400676"]) == (2, 9500.0)
+    assert one(con, sql, ["epci", "54_ND"]) == (1, 4000.0)
+    assert one(con, sql, ["commune", "54_ND"]) == (1, 4000.0)
+    assert one(con, sql, ["commune", "54547"]) == (1, 7000.0)
+    assert one(con, """select sum(amount_granted) from marts.mart_funding_by_funder
+                       where territory_level = 'commune' and territory_code = '54395'
+                       and campaign_year = 2024 and scheme = 'QE'""")[0] == 2500.0
+    sql = """select actions, partnership_links, organisations, network_links, network_density
+             from marts.mart_cooperation
+             where territory_level = ? and territory_code = ? and campaign_year = 2024 and scheme = 'QE'"""
+    assert one(con, sql, ["epci", "245400676"]) == (2, 4, 5, 7, pytest.approx(0.7))
+    assert one(con, sql, ["commune", "54547"]) == (1, 3, 4, 6, pytest.approx(1.0))
+    assert one(con, """select links from marts.mart_partner_mix where territory_level = 'commune'
+                       and territory_code = '54395' and campaign_year = 2024 and scheme = 'QE'
+                       and dimension = 'role' and value = 'communication'""")[0] == 1
+
+
+def test_qpv_without_action_rows(built):
+    con, _ = built
+    sql = """select actions, sessions, participations, has_action from marts.mart_qpv
+             where qpv_code = ? and campaign_year = ? and scheme = ?"""
+    assert one(con, sql, ["QN06701M", 2024, "ALL"]) == (0, 0, 0, False)  # its return was withdrawn
+    assert one(con, sql, ["QN06701M", 2024, "QE"]) == (0, 0, 0, False)
+    assert one(con, sql, ["QP054001", 2022, "ALL"]) == (0, 0, 0, False)
+    assert one(con, sql, ["QN05402M", 2024, "ALL"]) == (2, 10, 40, True)
+    # a code absent from the referential has rows only in the campaigns citing it
+    assert con.execute("""select distinct campaign_year from marts.mart_qpv
+                          where qpv_code = 'QP054099'""").fetchall() == [(2022,)]
+    # per département, the rows without action are mart_reach's qpv_without_action
+    assert con.execute("""select department_code, count(*) from marts.mart_qpv
+                          where campaign_year = 2024 and scheme = 'ALL' and not has_action
+                          group by all""").fetchall() == [("67", 1)]
+
+
+def test_docs_generate_lists_the_marts(artifacts):
+    manifest, catalog = artifacts
+    marts = mart_nodes(manifest)
+    assert len(marts) >= 16
+    for uid, node in marts.items():
+        assert uid in catalog["nodes"], f"{node['name']} missing from catalog.json"
+        table = catalog["nodes"][uid]
+        assert table["metadata"]["schema"] == "marts"
+        # every column of the table is documented, and every documented column exists
+        assert set(table["columns"]) == set(node["columns"]), node["name"]
+
+
+LABEL_AND_DEFINITION = re.compile(r"^\s*\S[^—]*? — \S", re.S)
+
+
+def test_every_mart_column_has_a_french_label_and_a_definition(artifacts):
+    manifest, catalog = artifacts
+    missing = []
+    for uid, node in mart_nodes(manifest).items():
+        if not node["description"].strip():
+            missing.append(f"{node['name']} (model)")
+        for column in catalog["nodes"][uid]["columns"]:
+            described = node["columns"].get(column, {}).get("description", "")
+            if not LABEL_AND_DEFINITION.match(described):
+                missing.append(f"{node['name']}.{column}: {described!r}")
+    assert not missing, "columns without 'Libellé — définition':\n" + "\n".join(missing)

@@ -7,6 +7,8 @@ select
     a.scheme,
     a.department_code,
     a.region_code,
+    a.attached_commune_code,
+    a.attached_epci_siren,
     a.org_id as org_a,
     b.org_id as org_b
 from {{ ref('int_action_organisations') }} as a

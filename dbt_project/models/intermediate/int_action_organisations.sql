@@ -23,6 +23,8 @@ select
     actions.scheme,
     located.department_code,
     located.region_code,
+    located.attached_commune_code,
+    located.attached_epci_siren,
     members.org_id,
     members.org_side
 from members

@@ -2,7 +2,8 @@
 -- funding export line. "Funded" = at least one latest funding line with amount_granted > 0.
 -- Territory of a grant file: the département of its action when the return was received
 -- (main QPV, else commune), else the export's insee_dep; one territory per grant file, used
--- by every funding and completeness output.
+-- by every funding and completeness output. Below the département, a grant file is attached
+-- to its action's commune and EPCI (int_actions_located); without return, to neither.
 
 with funding as (
     select
@@ -35,7 +36,9 @@ returns as (
         actions.grant_file,
         actions.porteur_name,
         located.department_code,
-        located.region_code
+        located.region_code,
+        located.attached_commune_code,
+        located.attached_epci_siren
     from {{ ref('int_actions_latest') }} as actions
     inner join {{ ref('int_actions_located') }} as located
         on actions.action_id = located.action_id
@@ -58,7 +61,9 @@ grant_files as (
             when returns.action_id is not null then returns.department_code
             else funding.funding_department_code
         end as department_code,
-        returns.region_code as return_region_code
+        returns.region_code as return_region_code,
+        returns.attached_commune_code,
+        returns.attached_epci_siren
     from returns
     full outer join funding
         on returns.action_id = funding.action_id
@@ -77,7 +82,9 @@ select
     grant_files.amount_granted,
     grant_files.porteur_name,
     grant_files.department_code,
-    coalesce(departments.region_code, grant_files.return_region_code) as region_code
+    coalesce(departments.region_code, grant_files.return_region_code) as region_code,
+    grant_files.attached_commune_code,
+    grant_files.attached_epci_siren
 from grant_files
 left join {{ ref('ref_departments') }} as departments
     on grant_files.department_code = departments.department_code

@@ -3,6 +3,10 @@
 -- of its first row in the referential's row order. A code cited by a latest action but absent
 -- from the referential is still placed in its département, read from the code itself
 -- (placement = 'departement_seul').
+-- Below the département (EPCI and commune levels), a QPV is attached to its main commune, when
+-- int_communes places that commune in the QPV's département, and to that commune's EPCI
+-- (int_communes: the most recent generation's); a 'departement_seul' QPV is attached to
+-- neither (the département's "non déterminé" bucket of the marts).
 
 with referential_rows as (
     select *
@@ -119,9 +123,15 @@ select
     all_qpv.is_official,
     all_qpv.placement,
     population.population,
-    population.young_population
+    population.young_population,
+    communes.commune_code as attached_commune_code,
+    communes.epci_siren as attached_epci_siren
 from all_qpv
 left join {{ ref('ref_departments') }} as departments
     on all_qpv.department_code = departments.department_code
+left join {{ ref('int_communes') }} as communes
+    on
+        all_qpv.main_commune_code = communes.commune_code
+        and all_qpv.department_code = communes.department_code
 left join population
     on all_qpv.qpv_code = population.qpv_code

@@ -1,8 +1,13 @@
 -- Territories: France, the régions and départements present in the QPV referential, the
--- returns or the funding export, and the EPCI and communes of the referential's QPV.
--- Names from the COG seeds, else from the referential, else the code. An EPCI (or a commune)
--- is attached to the département of its first row in the referential; a commune's parent is
--- its EPCI when known, else its département.
+-- returns or the funding export; the EPCI and communes of the referential (int_communes: a
+-- commune's EPCI is that of its most recent generation's row) plus the communes actions are
+-- attached to that the referential does not know; and, per département, the "non déterminé"
+-- buckets ('<dep>_ND') at the EPCI and commune levels when something of the département
+-- cannot be placed there. Names from the COG seeds, else from the referential, else the
+-- code. The tree is strict: commune → EPCI → département → région → France. An EPCI is
+-- attached to the département of its first commune in the referential's row order (an EPCI
+-- spanning two départements is reported whole under that one); a commune without EPCI is
+-- attached to its département's EPCI bucket, and so is the commune bucket.
 
 with referential_rows as (
     select *
@@ -27,6 +32,8 @@ department_codes as (
     select department_code from {{ ref('int_actions_located') }}
     union
     select department_code from {{ ref('int_grant_files') }}
+    union
+    select department_code from {{ ref('int_communes') }}
 ),
 
 departments as (
@@ -62,25 +69,89 @@ regions as (
     where departments.region_code is not null
 ),
 
+communes_referential as (
+    select * from {{ ref('int_communes') }}
+),
+
 epcis as (
     select
         epci_siren,
-        arg_min(epci_name, referential_row) as epci_name,
-        arg_min(department_code, referential_row) as department_code
-    from referential_rows
+        arg_min(epci_name, first_row) as epci_name,
+        arg_min(department_code, first_row) as department_code
+    from communes_referential
     where epci_siren is not null
     group by epci_siren
+),
+
+located_actions as (
+    select * from {{ ref('int_actions_located') }}
 ),
 
 communes as (
     select
         commune_code,
-        arg_min(commune_name, referential_row) as commune_name,
-        arg_min(epci_siren, referential_row) as epci_siren,
-        arg_min(department_code, referential_row) as department_code
-    from referential_rows
-    where commune_code is not null
-    group by commune_code
+        commune_name,
+        epci_siren,
+        department_code
+    from communes_referential
+
+    union all
+
+    -- communes attached to an action but unknown to the referential: no EPCI
+    select
+        located_actions.attached_commune_code as commune_code,
+        cast(null as varchar) as commune_name,
+        cast(null as varchar) as epci_siren,
+        min(located_actions.department_code) as department_code
+    from located_actions
+    left join communes_referential
+        on located_actions.attached_commune_code = communes_referential.commune_code
+    where
+        located_actions.attached_commune_code is not null
+        and communes_referential.commune_code is null
+    group by located_actions.attached_commune_code
+),
+
+-- what a département holds but cannot place below it (attached codes of a known département)
+attachments as (
+    select
+        department_code,
+        attached_commune_code,
+        attached_epci_siren
+    from located_actions
+    union all
+    select
+        department_code,
+        attached_commune_code,
+        attached_epci_siren
+    from {{ ref('int_grant_files') }}
+    union all
+    select
+        department_code,
+        attached_commune_code,
+        attached_epci_siren
+    from {{ ref('int_qpv') }}
+),
+
+buckets as (
+    select
+        department_code,
+        bool_or(attached_commune_code is null) as has_unplaced_commune
+    from (
+        select
+            department_code,
+            attached_commune_code
+        from attachments
+        where attached_epci_siren is null
+        union all
+        select
+            department_code,
+            commune_code as attached_commune_code
+        from communes
+        where epci_siren is null
+    ) as unplaced
+    where department_code is not null
+    group by department_code
 )
 
 select
@@ -122,8 +193,8 @@ select
     'epci' as territory_level,
     epcis.epci_siren as territory_code,
     coalesce(epcis.epci_name, epcis.epci_siren) as territory_name,
-    'departement' as parent_level,
-    epcis.department_code as parent_code,
+    case when epcis.department_code is null then 'france' else 'departement' end as parent_level,
+    coalesce(epcis.department_code, 'FR') as parent_code,
     departments.region_code,
     epcis.department_code
 from epcis
@@ -133,13 +204,46 @@ left join departments
 union all
 
 select
+    'epci' as territory_level,
+    {{ unplaced_code('buckets.department_code') }} as territory_code,
+    'EPCI non déterminé (' || coalesce(departments.department_name, buckets.department_code) || ')' as territory_name,
+    'departement' as parent_level,
+    buckets.department_code as parent_code,
+    departments.region_code,
+    buckets.department_code
+from buckets
+left join departments
+    on buckets.department_code = departments.department_code
+
+union all
+
+select
     'commune' as territory_level,
     communes.commune_code as territory_code,
     coalesce(communes.commune_name, communes.commune_code) as territory_name,
-    case when communes.epci_siren is null then 'departement' else 'epci' end as parent_level,
-    coalesce(communes.epci_siren, communes.department_code) as parent_code,
+    case
+        when communes.epci_siren is null and communes.department_code is null then 'france'
+        else 'epci'
+    end as parent_level,
+    coalesce(communes.epci_siren, {{ unplaced_code('communes.department_code') }}, 'FR') as parent_code,
     departments.region_code,
     communes.department_code
 from communes
 left join departments
     on communes.department_code = departments.department_code
+
+union all
+
+select
+    'commune' as territory_level,
+    {{ unplaced_code('buckets.department_code') }} as territory_code,
+    'Commune non déterminée (' || coalesce(departments.department_name, buckets.department_code) || ')'
+        as territory_name,
+    'epci' as parent_level,
+    {{ unplaced_code('buckets.department_code') }} as parent_code,
+    departments.region_code,
+    buckets.department_code
+from buckets
+left join departments
+    on buckets.department_code = departments.department_code
+where buckets.has_unplaced_commune

@@ -1,6 +1,7 @@
--- Spine of the per-territory marts: every territory (france, région, département) × every
--- (campaign year, scheme) present, so that a territory with nothing in a campaign still shows
--- its zeros (and its QPV without action).
+-- Spine of the per-territory marts: every territory (france, région, département, EPCI,
+-- commune, "non déterminé" buckets) × every (campaign year, scheme) present, so that a
+-- territory with nothing in a campaign still shows its zeros (and its QPV without action).
+-- A mart that stops at the département filters the levels.
 
 select
     territories.territory_level,
@@ -10,4 +11,3 @@ select
     campaigns.scheme
 from {{ ref('int_territories') }} as territories
 cross join {{ ref('int_campaign_schemes') }} as campaigns
-where territories.territory_level in ('france', 'region', 'departement')

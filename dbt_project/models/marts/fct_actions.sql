@@ -43,7 +43,9 @@ select
     cast(coalesce(grant_files.is_funded, false) as boolean) as has_funding,
     cast(actions.file_hash as varchar) as file_hash,
     cast(actions.file_name as varchar) as file_name,
-    cast(actions.versions_received as integer) as versions_received
+    cast(actions.versions_received as integer) as versions_received,
+    cast(located.attached_commune_code as varchar) as attached_commune_code,
+    cast(located.attached_epci_siren as varchar) as attached_epci_siren
 from {{ ref('int_actions_latest') }} as actions
 inner join {{ ref('int_actions_located') }} as located
     on actions.action_id = located.action_id

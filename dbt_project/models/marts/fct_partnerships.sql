@@ -8,7 +8,9 @@ select
     cast(partners.partner_org_id as varchar) as partner_org_id,
     cast(partners.partner_name as varchar) as partner_name,
     cast(partners.partner_category as varchar) as partner_category,
-    cast(partners.role as varchar) as role
+    cast(partners.role as varchar) as role,
+    cast(located.attached_commune_code as varchar) as attached_commune_code,
+    cast(located.attached_epci_siren as varchar) as attached_epci_siren
 from {{ ref('int_partners_latest') }} as partners
 inner join {{ ref('int_actions_located') }} as located
     on partners.action_id = located.action_id

@@ -25,7 +25,7 @@ action_measures as (
         count(*) filter (where partner_count >= 4) as actions_4plus_partners,
         count(*) filter (where has_funding) as funded_actions,
         count(*) filter (where has_funding and is_cofunded) as cofunded_actions
-    from ({{ territory_rollup('actions') }}) as rolled
+    from ({{ territory_rollup('actions', levels=all_territory_levels()) }}) as rolled
     group by territory_level, territory_code, campaign_year, rollup_scheme
 ),
 
@@ -41,7 +41,7 @@ funding_measures as (
         rollup_scheme as scheme,
         coalesce(sum(amount_granted) filter (where funder = 'etat_politique_ville'), 0) as granted_state_pv,
         coalesce(sum(amount_granted) filter (where funder != 'etat_politique_ville'), 0) as granted_other
-    from ({{ territory_rollup('lines') }}) as rolled
+    from ({{ territory_rollup('lines', levels=all_territory_levels()) }}) as rolled
     group by territory_level, territory_code, campaign_year, rollup_scheme
 ),
 
@@ -56,7 +56,7 @@ node_measures as (
         campaign_year,
         rollup_scheme as scheme,
         count(distinct org_id) as organisations
-    from ({{ territory_rollup('members') }}) as rolled
+    from ({{ territory_rollup('members', levels=all_territory_levels()) }}) as rolled
     group by territory_level, territory_code, campaign_year, rollup_scheme
 ),
 
@@ -71,7 +71,7 @@ link_measures as (
         campaign_year,
         rollup_scheme as scheme,
         count(distinct org_a || '|' || org_b) as network_links
-    from ({{ territory_rollup('pairs') }}) as rolled
+    from ({{ territory_rollup('pairs', levels=all_territory_levels()) }}) as rolled
     group by territory_level, territory_code, campaign_year, rollup_scheme
 ),
 
@@ -87,7 +87,7 @@ partnership_pairs as (
         rollup_scheme as scheme,
         porteur_org_id,
         partner_org_id
-    from ({{ territory_rollup('partnerships') }}) as rolled
+    from ({{ territory_rollup('partnerships', levels=all_territory_levels()) }}) as rolled
 ),
 
 -- campaigns (per scheme key) that have returns: without them, "renewed" has no meaning
@@ -204,5 +204,8 @@ select
     cast(case when previous_campaign_known then renewed_partnerships end as bigint) as renewed_partnerships,
     cast(
         case when previous_campaign_known then distinct_partnerships - renewed_partnerships end as bigint
-    ) as new_partnerships
+    ) as new_partnerships,
+    cast(actions_2plus_partners as bigint) as actions_2plus_partners,
+    cast(actions_4plus_partners as bigint) as actions_4plus_partners,
+    cast(funded_actions as bigint) as funded_actions
 from combined

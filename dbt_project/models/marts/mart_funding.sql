@@ -19,7 +19,7 @@ funding_measures as (
         sum(amount_granted) as amount_granted,
         coalesce(sum(amount_granted) filter (where funder = 'etat_politique_ville'), 0) as granted_state_pv,
         coalesce(sum(amount_granted) filter (where funder != 'etat_politique_ville'), 0) as granted_other
-    from ({{ territory_rollup('lines') }}) as rolled
+    from ({{ territory_rollup('lines', levels=all_territory_levels()) }}) as rolled
     group by territory_level, territory_code, campaign_year, rollup_scheme
 ),
 
@@ -40,7 +40,7 @@ action_measures as (
         sum(realised_cost) filter (where realised_cost is not null) as costed_realised_cost,
         sum(participants) filter (where realised_cost is not null) as costed_participations,
         sum(young_participations) filter (where realised_cost is not null) as costed_young_participations
-    from ({{ territory_rollup('actions') }}) as rolled
+    from ({{ territory_rollup('actions', levels=all_territory_levels()) }}) as rolled
     group by territory_level, territory_code, campaign_year, rollup_scheme
 )
 
@@ -64,7 +64,9 @@ select
     {{ safe_divide('action_measures.costed_realised_cost', 'action_measures.costed_participations') }}
         as cost_per_participation,
     {{ safe_divide('action_measures.costed_realised_cost', 'action_measures.costed_young_participations') }}
-        as cost_per_young_participation
+        as cost_per_young_participation,
+    cast(coalesce(action_measures.costed_participations, 0) as bigint) as costed_participations,
+    cast(coalesce(action_measures.costed_young_participations, 0) as bigint) as costed_young_participations
 from spine
 left join funding_measures
     on

@@ -13,7 +13,7 @@ select
     cast(rolled.funder as varchar) as funder,
     cast(coalesce(sum(rolled.amount_requested), 0) as double) as amount_requested,
     cast(coalesce(sum(rolled.amount_granted), 0) as double) as amount_granted
-from ({{ territory_rollup('lines') }}) as rolled
+from ({{ territory_rollup('lines', levels=all_territory_levels()) }}) as rolled
 inner join {{ ref('int_territories') }} as territories
     on
         rolled.territory_level = territories.territory_level

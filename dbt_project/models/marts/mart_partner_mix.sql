@@ -12,6 +12,8 @@ by_value as (
         scheme,
         department_code,
         region_code,
+        attached_commune_code,
+        attached_epci_siren,
         'categorie' as dimension,
         coalesce(partner_category, 'inconnu') as dimension_value
     from partnerships
@@ -24,6 +26,8 @@ by_value as (
         scheme,
         department_code,
         region_code,
+        attached_commune_code,
+        attached_epci_siren,
         'role' as dimension,
         unnest(string_split(coalesce(role, 'inconnu'), ';')) as dimension_value
     from partnerships
@@ -39,7 +43,7 @@ select
     cast(rolled.dimension_value as varchar) as value,
     cast(count(*) as bigint) as links,
     cast(count(distinct rolled.action_id) as bigint) as actions
-from ({{ territory_rollup('by_value') }}) as rolled
+from ({{ territory_rollup('by_value', levels=all_territory_levels()) }}) as rolled
 inner join {{ ref('int_territories') }} as territories
     on
         rolled.territory_level = territories.territory_level

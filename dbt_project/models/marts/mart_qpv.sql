@@ -1,7 +1,9 @@
--- Per QPV × campaign year × scheme. Rows: every QPV of the generation in force for the
--- campaign (in its département) and every QPV cited that year, for each scheme present.
--- actions counts every action citing the QPV (main or not); sessions and participations are
--- those of the actions whose MAIN QPV it is, so that summing over QPV does not double count.
+-- Per QPV × campaign year × scheme. Rows: every QPV of the referential of the generation in
+-- force for the campaign (in its département) and every QPV code cited that year, for each
+-- scheme of the campaign and 'ALL' — so a QPV without any action in a campaign is a row with
+-- actions = 0 and has_action false. actions counts every action citing the QPV (main or not);
+-- sessions and participations are those of the actions whose MAIN QPV it is, so that summing
+-- over QPV does not double count.
 
 with campaigns as (
     select * from {{ ref('int_campaign_schemes') }}
@@ -28,6 +30,7 @@ qpv_years as (
     from (select distinct campaign_year from campaigns) as campaigns
     inner join qpv
         on qpv.generation = {{ campaign_generation('campaigns.campaign_year', 'qpv.department_code') }}
+    where qpv.placement = 'referentiel'
     union
     select
         campaign_year,
@@ -89,7 +92,8 @@ select
     cast(coalesce(main_actions.participations, 0) as bigint) as participations,
     cast(qpv.young_population as bigint) as young_population,
     {{ safe_divide('coalesce(main_actions.estimated_young_qpv_participations, 0)', 'qpv.young_population') }}
-        as coverage_rate
+        as coverage_rate,
+    cast(coalesce(citing_actions.actions, 0) > 0 as boolean) as has_action
 from spine
 left join qpv
     on spine.qpv_code = qpv.qpv_code

@@ -31,7 +31,7 @@ action_measures as (
         sum(girls) as girls,
         sum(boys) as boys,
         sum(girls) filter (where sex_known) as girls_sex_known,
-        sum(girls + boys) filter (where sex_known) as participations_sex_known,
+        sum(boys) filter (where sex_known) as boys_sex_known,
         sum(age_0_5) as age_0_5,
         sum(age_6_11) as age_6_11,
         sum(age_12_17) as age_12_17,
@@ -39,7 +39,7 @@ action_measures as (
         sum(age_26_59) as age_26_59,
         sum(age_60_plus) as age_60_plus,
         sum(estimated_young_qpv_participations) as estimated_young_qpv_participations
-    from ({{ territory_rollup('actions') }}) as rolled
+    from ({{ territory_rollup('actions', levels=all_territory_levels()) }}) as rolled
     group by territory_level, territory_code, campaign_year, rollup_scheme
 ),
 
@@ -56,7 +56,9 @@ campaign_qpv as (
         qpv.placement,
         qpv.young_population,
         qpv.department_code,
-        qpv.region_code
+        qpv.region_code,
+        qpv.attached_commune_code,
+        qpv.attached_epci_siren
     from campaign_years
     inner join {{ ref('int_qpv') }} as qpv
         on qpv.generation = {{ campaign_generation('campaign_years.campaign_year', 'qpv.department_code') }}
@@ -71,7 +73,7 @@ qpv_measures as (
         case
             when count(*) > 0 and count(young_population) = count(*) then sum(young_population)
         end as young_population
-    from ({{ territory_rollup('campaign_qpv', schemes='all') }}) as rolled
+    from ({{ territory_rollup('campaign_qpv', levels=all_territory_levels(), schemes='all') }}) as rolled
     group by territory_level, territory_code, campaign_year
 ),
 
@@ -83,7 +85,9 @@ cited_qpv as (
         cited.qpv_code,
         campaign_qpv.placement,
         campaign_qpv.department_code,
-        campaign_qpv.region_code
+        campaign_qpv.region_code,
+        campaign_qpv.attached_commune_code,
+        campaign_qpv.attached_epci_siren
     from {{ ref('int_actions_qpv') }} as cited
     inner join campaign_qpv
         on
@@ -99,7 +103,7 @@ cited_measures as (
         rollup_scheme as scheme,
         count(distinct qpv_code) as qpv_with_action,
         count(distinct qpv_code) filter (where placement = 'referentiel') as referential_qpv_with_action
-    from ({{ territory_rollup('cited_qpv') }}) as rolled
+    from ({{ territory_rollup('cited_qpv', levels=all_territory_levels()) }}) as rolled
     group by territory_level, territory_code, campaign_year, rollup_scheme
 ),
 
@@ -118,8 +122,8 @@ combined as (
         -- NULL when the actions of the cell all left the number unknown
         case when action_measures.actions is null then 0 else action_measures.girls end as girls,
         case when action_measures.actions is null then 0 else action_measures.boys end as boys,
-        action_measures.girls_sex_known,
-        action_measures.participations_sex_known,
+        coalesce(action_measures.girls_sex_known, 0) as girls_sex_known,
+        coalesce(action_measures.boys_sex_known, 0) as boys_sex_known,
         coalesce(action_measures.age_0_5, 0) as age_0_5,
         coalesce(action_measures.age_6_11, 0) as age_6_11,
         coalesce(action_measures.age_12_17, 0) as age_12_17,
@@ -164,7 +168,7 @@ select
     cast(qpv_resident_participations as bigint) as qpv_resident_participations,
     cast(girls as bigint) as girls,
     cast(boys as bigint) as boys,
-    {{ safe_divide('girls_sex_known', 'participations_sex_known') }} as girls_share,
+    {{ safe_divide('girls_sex_known', 'girls_sex_known + boys_sex_known') }} as girls_share,
     cast(age_0_5 as bigint) as age_0_5,
     cast(age_6_11 as bigint) as age_6_11,
     cast(age_12_17 as bigint) as age_12_17,
@@ -175,5 +179,8 @@ select
     cast(qpv_with_action as bigint) as qpv_with_action,
     cast(qpv_total - referential_qpv_with_action as bigint) as qpv_without_action,
     cast(young_population as bigint) as young_population,
-    {{ safe_divide('estimated_young_qpv_participations', 'young_population') }} as coverage_rate
+    {{ safe_divide('estimated_young_qpv_participations', 'young_population') }} as coverage_rate,
+    cast(girls_sex_known as bigint) as girls_sex_known,
+    cast(boys_sex_known as bigint) as boys_sex_known,
+    cast(estimated_young_qpv_participations as double) as estimated_young_qpv_participations
 from combined

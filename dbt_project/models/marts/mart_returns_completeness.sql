@@ -1,8 +1,11 @@
 -- Expected returns (funded grant files) vs received activity returns, per territory ×
 -- campaign year × scheme. Each grant file sits in one territory (see int_grant_files).
+-- France, régions and départements only: a funded file without return cannot be placed below
+-- its département, so a completeness rate per EPCI or commune would be meaningless.
 
 with spine as (
     select * from {{ ref('int_territory_campaigns') }}
+    where territory_level in ('france', 'region', 'departement')
 ),
 
 grant_files as (
