@@ -141,3 +141,28 @@ def test_lineage_from_ingestion_to_publication():
     checks = {c.name for c in graph.asset_check_keys}
     assert "row_conservation" in checks
     assert any(c.startswith(("unique_", "not_null_")) for c in checks)  # dbt tests
+
+
+def test_sexes_funders_and_completeness_match_the_inputs(pipeline):
+    demo, settings, _, _ = pipeline
+    actions = accepted_truth(demo.actions)
+    con = duckdb.connect(str(settings.snapshot), read_only=True)
+    try:
+        girls, boys, participants = con.sql(
+            "SELECT sum(girls), sum(boys), sum(participations) FROM marts.mart_reach "
+            "WHERE territory_level = 'region' AND scheme = 'ALL'").fetchall()[0]
+        by_funder = dict(con.sql(
+            "SELECT funder, sum(amount_granted) FROM marts.mart_funding_by_funder "
+            "WHERE territory_level = 'region' AND scheme = 'ALL' GROUP BY 1").fetchall())
+        missing = con.sql(
+            "SELECT sum(funded_without_return) FROM marts.mart_returns_completeness "
+            "WHERE territory_level = 'region' AND scheme = 'ALL'").fetchall()[0][0]
+    finally:
+        con.close()
+    assert (girls, boys, participants) == (
+        actions["girls"].sum(), actions["boys"].sum(), actions["participants"].sum())
+    expected = demo.funding.group_by("funder").agg(pl.col("amount_granted").sum())
+    for funder, amount in expected.iter_rows():
+        assert by_funder[funder] == pytest.approx(amount, abs=0.01), funder
+    funded = demo.funding.filter(pl.col("amount_granted") > 0).select(KEY).unique()
+    assert missing == funded.join(actions.select(KEY).unique(), on=KEY, how="anti").height
