@@ -38,6 +38,7 @@ def build_publication_assets(mart_keys: Sequence[dg.AssetKey]) -> list[dg.Assets
         return dg.MaterializeResult(metadata={
             "index": dg.MetadataValue.path(str(result.index)),
             "pages": dg.MetadataValue.int(len(result.pages)),
+            "pages recalculées": dg.MetadataValue.int(len(result.rendered)),
             "pages réécrites": dg.MetadataValue.int(len(result.written)),
             "durée (s)": round(result.seconds, 2),
         })

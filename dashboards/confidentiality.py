@@ -333,10 +333,18 @@ def qpv_key(qpv_code: str, year: int, scheme: str, measure: str) -> tuple:
     return ("Q", qpv_code, int(year), scheme, measure)
 
 
-def protect_site(reach: pl.DataFrame, qpv: pl.DataFrame, territories: pl.DataFrame) -> Protection:
+def protect_site(
+    reach: pl.DataFrame,
+    qpv: pl.DataFrame,
+    territories: pl.DataFrame,
+    *,
+    decided: Iterable[Key] | None = None,
+) -> Protection:
     """One protection for every count of people the site publishes.
 
     `reach` is marts.mart_reach, `qpv` marts.mart_qpv, `territories` marts.dim_territories.
+    `decided`: the suppressed cells `protect` found for exactly these frames in an earlier
+    build (the site keeps them keyed by a digest of the frames): taken as they are.
     """
     values: dict[Key, float | None] = {}
     groups: list[Group] = []
@@ -411,6 +419,8 @@ def protect_site(reach: pl.DataFrame, qpv: pl.DataFrame, territories: pl.DataFra
                 )
             )
     implied = [k for k in values if k[0] == "T" and k[-1] in IMPLIED]
+    if decided is not None:
+        return Protection({k: float(v) for k, v in values.items() if v is not None}, frozenset(decided))
     return protect(values, groups, implied=implied)
 
 

@@ -2,6 +2,8 @@
 
 A mart missing from the file reads as an empty table with the documented columns, so a
 partial warehouse still builds a site whose sections say "données non disponibles".
+Columns the site does not know are dropped, and rows of territory levels it has no page
+for (EPCI, communes) are left out: newer marts read like older ones.
 """
 
 from __future__ import annotations
@@ -13,6 +15,8 @@ import duckdb
 import polars as pl
 
 S, I, F, B = pl.String, pl.Int64, pl.Float64, pl.Boolean  # noqa: E741 - column type aliases
+#: territory levels the site has pages for (the marts may hold finer ones: epci, commune)
+SITE_LEVELS = ("france", "region", "departement")
 _TERR = {"territory_level": S, "territory_code": S, "territory_name": S, "campaign_year": I, "scheme": S}
 
 SCHEMAS: dict[str, dict[str, type[pl.DataType]]] = {
@@ -63,7 +67,7 @@ SCHEMAS: dict[str, dict[str, type[pl.DataType]]] = {
         "qpv_code": S, "qpv_name": S, "department_code": S, "region_code": S,
         "campaign_year": I, "scheme": S, "actions": I, "sessions": I,
         "young_participations": I, "participations": I, "young_population": I,
-        "coverage_rate": F,
+        "coverage_rate": F, "has_action": B,
     },
 }  # fmt: skip
 
@@ -88,6 +92,9 @@ class Marts:
     mart_qpv: pl.DataFrame
     data_date: date | None
     missing: tuple[str, ...]
+    # mart_qpv lists every QPV of each campaign's generation, those without action included
+    # (actions = 0): the site then takes the gaps from it rather than from its own rule
+    qpv_with_zero_rows: bool = False
 
 
 def _use_marts(con: duckdb.DuckDBPyConnection) -> str:
@@ -140,17 +147,27 @@ def load_marts(con: duckdb.DuckDBPyConnection) -> Marts:
     tables = _existing_tables(con, _use_marts(con))
     frames: dict[str, pl.DataFrame] = {}
     missing = []
+    qpv_with_zero_rows = False
     for name, schema in SCHEMAS.items():
-        if name in tables:
-            # sorted on every column: DuckDB returns rows in no fixed order, and the same
-            # marts must give the same pages byte for byte (incremental builds)
-            frames[name] = _conform(con.sql(_QUERIES[name]).pl(), schema).sort(list(schema))
-        else:
+        if name not in tables:
             missing.append(name)
             frames[name] = pl.DataFrame(schema=schema)
+            continue
+        raw = con.sql(_QUERIES[name]).pl()
+        if name == "mart_qpv":
+            qpv_with_zero_rows = "has_action" in raw.columns or (
+                "actions" in raw.columns and bool((raw["actions"] == 0).any())
+            )
+        df = _conform(raw, schema)
+        if "territory_level" in schema:
+            df = df.filter(pl.col("territory_level").is_in(SITE_LEVELS))
+        # sorted on every column: DuckDB returns rows in no fixed order, and the same
+        # marts must give the same pages byte for byte (incremental builds)
+        frames[name] = df.sort(list(schema))
     names = {f.name for f in fields(Marts)}
     return Marts(
         **{k: v for k, v in frames.items() if k in names},
         data_date=_data_date(con, tables),
         missing=tuple(missing),
+        qpv_with_zero_rows=qpv_with_zero_rows,
     )

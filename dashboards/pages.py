@@ -22,10 +22,34 @@ from dashboards.theme import CONFIG, LOCALE_SCRIPT
 PLOTLY_JS = "plotly.min.js"
 # Figures are drawn as the page is parsed, before the grid has its final width: fit them
 # to their boxes once the page is laid out (and plotly's `responsive` handles later resizes).
-RESIZE_SCRIPT = (
-    "window.addEventListener('load',function(){document.querySelectorAll('.js-plotly-plot')"
-    ".forEach(function(g){Plotly.Plots.resize(g);});});"
-)
+# Plotly never wraps a title: on a narrow screen (a phone), a title wider than its chart is
+# broken into lines, set below the modebar, and the top margin grown by the added lines; the
+# original comes back when the chart is wide enough again.
+RESIZE_SCRIPT = """
+(function(){
+var ctx=document.createElement('canvas').getContext('2d');
+function lines(text,font,room){
+  ctx.font=font;var out=[''];
+  text.split(' ').forEach(function(w){var l=out[out.length-1],t=l?l+' '+w:w;
+    if(l&&ctx.measureText(t).width>room){out.push(w);}else{out[out.length-1]=t;}});
+  return out;}
+function fit(g){
+  var fl=g._fullLayout,lay=g.layout;if(!fl||!lay.title||!lay.title.text){return;}
+  if(!g.hasAttribute('data-title')){g.setAttribute('data-title',lay.title.text);
+    g.setAttribute('data-margin-t',fl.margin.t);}
+  var text=g.getAttribute('data-title'),top=+g.getAttribute('data-margin-t');
+  var f=fl.title.font,parts=lines(text,f.size+'px '+f.family,fl.width-16);
+  var wrapped=parts.join('<br>');if(wrapped===lay.title.text){return;}
+  var many=parts.length>1,extra=many?(parts.length-1)*Math.ceil(f.size*1.3)+8:0;
+  Plotly.relayout(g,{'title.text':wrapped,'margin.t':top+extra,'title.yref':'container',
+    'title.y':many?1-36/fl.height:'auto','title.yanchor':many?'top':'auto'});}
+function all(){document.querySelectorAll('.js-plotly-plot').forEach(function(g){
+  Plotly.Plots.resize(g);fit(g);});}
+var timer;
+window.addEventListener('load',all);
+window.addEventListener('resize',function(){clearTimeout(timer);timer=setTimeout(all,250);});
+})();
+""".strip()
 EXPORTS_DIR = "exports"
 
 CSS = """

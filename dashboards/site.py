@@ -2,20 +2,32 @@
 
 `build_site` reads the marts once (read-only connection, closed at once), protects every
 count of people for the whole site in one pass, then writes `index.html` (France), one
-`region-<code>.html` per région and one `departement-<code>.html` per département, their
-tables as CSV/XLSX under `exports/`, and plotly.js once as `plotly.min.js`. A file is only
-rewritten when its bytes change.
+`region-<code>.html` per région and one `departement-<code>.html` per département that has
+a QPV or a return/funding line, their tables as CSV/XLSX under `exports/`, and plotly.js
+once as `plotly.min.js`.
+
+Incremental: a page is rendered from its own slice of the published (protected) frames
+only (`_slice`); the slice's digest, with the builder's version, the referential label,
+the data date and the boundaries, is kept in `.build/state.json`. A page whose digest and
+files are unchanged is not rendered again; a file is only rewritten when its bytes change.
+The site-wide suppression decisions are kept too (`.build/protection.json`), keyed by a
+digest of the frames they come from, and reused while those frames do not change.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
+import importlib.metadata
+import json
 import os
 import re
 import time
+from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
+from functools import lru_cache
 from pathlib import Path
 
 import duckdb
@@ -24,7 +36,7 @@ import polars as pl
 
 from dashboards import exports, figures, geo, pages, tables
 from dashboards import formatting as fmt
-from dashboards.confidentiality import SECRET, protect_site
+from dashboards.confidentiality import SECRET, Protection, protect_site
 from dashboards.exports import SECRET_RATIO
 from dashboards.marts import Marts, load_marts
 from dashboards.pages import Card
@@ -32,6 +44,10 @@ from dashboards.tables import Published, Table, for_territory
 
 SITE_TITLE = "Quartiers d'été et programmes de vacances en QPV — tableaux de bord"
 PAGE_PATTERN = re.compile(r"^(region|departement)-[0-9A-Za-z]+\.html$")
+STATE_DIR = ".build"
+STATE_FILE = f"{STATE_DIR}/state.json"
+PROTECTION_FILE = f"{STATE_DIR}/protection.json"
+STATE_FORMAT = 1
 
 
 @dataclass
@@ -40,6 +56,7 @@ class SiteResult:
     pages: list[Path]  # every HTML page of the site, index first
     written: list[Path]  # the pages actually rewritten by this build
     seconds: float
+    rendered: list[Path] = field(default_factory=list)  # pages computed again (inputs changed)
 
 
 @dataclass(frozen=True)
@@ -91,23 +108,50 @@ class Context:
 # --------------------------------------------------------------------------- territories
 
 
+def _active(marts: Marts) -> set[tuple[str, str]]:
+    """(level, code) of the régions and départements that have a QPV in the referential or
+    a line of activity return or of funding (actions, grant files, expected returns)."""
+    found: set[tuple[str, str]] = set()
+    for level, col in (("departement", "department_code"), ("region", "region_code")):
+        found |= {(level, c) for c in marts.dim_qpv[col].drop_nulls().to_list()}
+    found |= {("departement", c) for c in marts.fct_missing_returns["department_code"].drop_nulls().to_list()}
+    measures = (
+        (marts.mart_reach, ("actions",)),
+        (marts.mart_funding, ("grant_files", "amount_requested", "amount_granted")),
+        (marts.mart_funding_by_funder, ("amount_requested", "amount_granted")),
+        (marts.mart_returns_completeness, ("funded_files", "returns_received", "returns_without_funding")),
+    )
+    for df, cols in measures:
+        lines = df.filter(pl.any_horizontal([pl.col(c).fill_null(0) > 0 for c in cols]))
+        found |= set(lines.select("territory_level", "territory_code").iter_rows())
+    return found
+
+
 def _territories(marts: Marts) -> dict[tuple[str, str], Territory]:
-    """France, régions and départements of dim_territories, plus any the marts mention."""
-    found: dict[tuple[str, str], Territory] = {("france", "FR"): Territory("france", "FR", "France", None)}
+    """France, and the régions and départements (of dim_territories, or only named by the
+    marts) that have a QPV or a return/funding line (`_active`): one page each. A région
+    is kept for one of its départements."""
+    everyone: dict[tuple[str, str], Territory] = {}
     dims = marts.dim_territories.filter(pl.col("territory_level").is_in(["region", "departement"]))
     for r in dims.iter_rows(named=True):
         if r["territory_level"] == "region":
             parent = ("france", "FR")
         else:
-            parent = ("region", r["parent_code"] or r["region_code"]) if (r["parent_code"] or r["region_code"]) else None
-        found[(r["territory_level"], r["territory_code"])] = Territory(
+            up = r["parent_code"] if r["parent_level"] == "region" else r["region_code"]
+            parent = ("region", up) if up else None
+        everyone[(r["territory_level"], r["territory_code"])] = Territory(
             r["territory_level"], r["territory_code"], r["territory_name"] or r["territory_code"], parent
         )
     extra = marts.mart_reach.filter(pl.col("territory_level").is_in(["region", "departement"]))
     for level, code, name in extra.select("territory_level", "territory_code", "territory_name").unique().iter_rows():
-        if (level, code) not in found:
+        if (level, code) not in everyone:
             parent = ("france", "FR") if level == "region" else None
-            found[(level, code)] = Territory(level, code, name or code, parent)
+            everyone[(level, code)] = Territory(level, code, name or code, parent)
+    active = _active(marts)
+    kept = {k for k in everyone if k in active}
+    kept |= {everyone[k].parent for k in kept if everyone[k].parent in everyone}
+    found = {("france", "FR"): Territory("france", "FR", "France", None)}
+    found.update((k, everyone[k]) for k in sorted(kept))
     return found
 
 
@@ -307,7 +351,8 @@ def render(ctx: Context, t: Territory) -> tuple[str, list[Table]]:
 
     # QPV
     if t.level == "departement":
-        qpv_ts = tables.qpv_tables(pub.qpv, m.dim_qpv, reach, t.code, t.page)
+        qpv_ts = tables.qpv_tables(pub.qpv, m.dim_qpv, reach, t.code, t.page,
+                                   mart_has_gaps=m.qpv_with_zero_rows)  # fmt: skip
         exported += qpv_ts
         body.append(
             pages.section("qpv", "Quartiers prioritaires (QPV)",
@@ -392,6 +437,140 @@ def render(ctx: Context, t: Territory) -> tuple[str, list[Table]]:
     return pages.document(title=title, top=top, body="\n".join(body), footer=footer), exported
 
 
+# --------------------------------------------------------------------------- incremental
+
+
+@lru_cache(maxsize=1)
+def builder_version() -> str:
+    """Digest of the builder's own code and of the libraries that shape its output."""
+    h = hashlib.sha256()
+    for src in sorted(Path(__file__).parent.glob("*.py")):
+        h.update(src.name.encode() + b"\0" + src.read_bytes() + b"\0")
+    for lib in ("plotly", "polars", "xlsxwriter"):
+        h.update(f"{lib}={importlib.metadata.version(lib)};".encode())
+    return h.hexdigest()
+
+
+def _rows_of(df: pl.DataFrame, keys: Iterable[tuple[str, str]]) -> pl.DataFrame:
+    """Rows of a per-territory frame for these (level, code)."""
+    by_level: dict[str, list[str]] = defaultdict(list)
+    for level, code in keys:
+        by_level[level].append(code)
+    cond = pl.lit(False)
+    for level, codes in sorted(by_level.items()):
+        cond = cond | ((pl.col("territory_level") == level) & pl.col("territory_code").is_in(sorted(codes)))
+    return df.filter(cond)
+
+
+def _slice(ctx: Context, t: Territory) -> Context:
+    """The context a page is rendered from: only the rows it may show (its territory, its
+    children for the sub-territory tables and map, its QPV, its missing returns), every
+    other frame empty. What is not in the slice cannot reach the page, so the slice's
+    digest tells whether the page changes."""
+    kids = ctx.children(t)
+    own = [(t.level, t.code)]
+    family = own + [(k.level, k.code) for k in kids]
+    m, pub = ctx.marts, ctx.pub
+    if t.level == "france":
+        territories = ctx.territories
+        missing = m.fct_missing_returns
+    else:
+        keep = {(x.level, x.code) for x in ctx.trail(t)} | {(k.level, k.code) for k in kids}
+        territories = {k: v for k, v in ctx.territories.items() if k in keep}
+        depts = [code for level, code in family if level == "departement"]
+        missing = m.fct_missing_returns.filter(pl.col("department_code").is_in(depts))
+    if t.level == "departement":
+        qpv = pub.qpv.filter(pl.col("department_code") == t.code)
+        dim_qpv = m.dim_qpv.filter(pl.col("department_code") == t.code)
+    else:
+        qpv, dim_qpv = pub.qpv.clear(), m.dim_qpv.clear()
+    marts = dataclasses.replace(
+        m,
+        dim_territories=m.dim_territories.clear(),
+        dim_qpv=dim_qpv,
+        mart_reach=m.mart_reach.clear(),  # pages read the protected frames of `pub`
+        mart_funding=m.mart_funding.clear(),
+        mart_funding_by_funder=_rows_of(m.mart_funding_by_funder, own),
+        mart_cooperation=_rows_of(m.mart_cooperation, own),
+        mart_partner_mix=_rows_of(m.mart_partner_mix, own),
+        mart_network_edges=_rows_of(m.mart_network_edges, own),
+        mart_network_nodes=_rows_of(m.mart_network_nodes, own),
+        mart_returns_completeness=_rows_of(m.mart_returns_completeness, family),
+        fct_missing_returns=missing,
+        mart_qpv=m.mart_qpv.clear(),
+    )
+    published = Published(marts, _rows_of(pub.reach, family), qpv, _rows_of(pub.funding, family))
+    return dataclasses.replace(ctx, pub=published, territories=territories)
+
+
+def _file_digest(path: Path | None) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest() if path is not None and path.exists() else ""
+
+
+def _digest(page_ctx: Context, t: Territory, settings: str) -> str:
+    """Digest of everything a page is rendered from: its slice and the build settings."""
+    h = hashlib.sha256(settings.encode())
+    h.update(repr(t).encode())
+    h.update(repr(sorted(page_ctx.territories.items(), key=lambda kv: kv[0])).encode())
+    frames = {"reach": page_ctx.pub.reach, "qpv": page_ctx.pub.qpv, "funding": page_ctx.pub.funding}
+    for f in dataclasses.fields(page_ctx.marts):
+        value = getattr(page_ctx.marts, f.name)
+        if isinstance(value, pl.DataFrame):
+            frames[f.name] = value
+        else:
+            h.update(f"{f.name}={value!r};".encode())
+    for name, df in frames.items():
+        h.update(f"\0{name}\0{df.schema}\0".encode())
+        h.update(df.write_csv().encode())
+    return h.hexdigest()
+
+
+def _read_state(out_dir: Path) -> dict[str, dict]:
+    try:
+        state = json.loads((out_dir / STATE_FILE).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    if not isinstance(state, dict) or state.get("format") != STATE_FORMAT:
+        return {}
+    pages_ = state.get("pages")
+    return pages_ if isinstance(pages_, dict) else {}
+
+
+def _frames_digest(*frames: pl.DataFrame) -> str:
+    h = hashlib.sha256(builder_version().encode())
+    for df in frames:
+        h.update(f"\0{df.schema}\0".encode())
+        h.update(df.write_csv().encode())
+    return h.hexdigest()
+
+
+def _protect(marts: Marts, out_dir: Path) -> Protection:
+    """The site's protection, reusing the decisions of the previous build when the frames
+    they come from (and the builder) are the same."""
+    frames = (marts.mart_reach, marts.mart_qpv, marts.dim_territories)
+    digest = _frames_digest(*frames)
+    try:
+        kept = json.loads((out_dir / PROTECTION_FILE).read_text(encoding="utf-8"))
+        if kept.get("format") == STATE_FORMAT and kept.get("digest") == digest:
+            return protect_site(*frames, decided=[tuple(k) for k in kept["suppressed"]])
+    except (OSError, ValueError, TypeError, AttributeError, KeyError):
+        pass
+    protection = protect_site(*frames)
+    keys = sorted((list(k) for k in protection.suppressed), key=repr)
+    text = json.dumps({"format": STATE_FORMAT, "digest": digest, "suppressed": keys}, ensure_ascii=False)
+    (out_dir / STATE_DIR).mkdir(parents=True, exist_ok=True)
+    _write_if_changed(out_dir / PROTECTION_FILE, text.encode("utf-8"))
+    return protection
+
+
+def _files_intact(out_dir: Path, files: dict[str, str]) -> bool:
+    """Every file a page wrote is still there with the bytes it wrote."""
+    try:
+        return all(_file_digest(out_dir / name) == digest for name, digest in files.items())
+    except OSError:
+        return False
+
+
 # --------------------------------------------------------------------------- writing
 
 
@@ -434,7 +613,8 @@ def build_site(
         marts = load_marts(con)
     finally:
         con.close()
-    protection = protect_site(marts.mart_reach, marts.mart_qpv, marts.dim_territories)
+    out_dir = Path(out_dir)
+    protection = _protect(marts, out_dir)
     ctx = Context(
         pub=tables.publish(marts, protection),
         territories=_territories(marts),
@@ -443,30 +623,54 @@ def build_site(
         boundaries_file=Path(boundaries_file) if boundaries_file else None,
         regions_boundaries_file=Path(regions_boundaries_file) if regions_boundaries_file else None,
     )
-    out_dir = Path(out_dir)
     (out_dir / pages.EXPORTS_DIR).mkdir(parents=True, exist_ok=True)
     _write_if_changed(out_dir / pages.PLOTLY_JS, plotly.offline.get_plotlyjs().encode("utf-8"))
 
+    settings = json.dumps(
+        {"builder": builder_version(), "label": referential_label, "date": str(ctx.data_date),
+         "boundaries": _file_digest(ctx.boundaries_file),
+         "regions_boundaries": _file_digest(ctx.regions_boundaries_file)},
+        sort_keys=True,
+    )  # fmt: skip
+    previous = _read_state(out_dir)
+    state: dict[str, dict] = {}
     order = sorted(ctx.territories.values(), key=lambda x: (["france", "region", "departement"].index(x.level), x.code))
     written: list[Path] = []
+    rendered: list[Path] = []
     page_paths: list[Path] = []
     export_names: set[str] = set()
     for territory in order:
-        html_text, exported = render(ctx, territory)
         path = out_dir / territory.href
         page_paths.append(path)
-        if _write_if_changed(path, html_text.encode("utf-8")):
+        page_ctx = _slice(ctx, territory)
+        digest = _digest(page_ctx, territory, settings)
+        before = previous.get(path.name) or {}
+        if before.get("digest") == digest and _files_intact(out_dir, before.get("files") or {}):
+            state[path.name] = before
+            export_names.update(Path(name).name for name in before["files"] if name != path.name)
+            continue
+        rendered.append(path)
+        html_text, exported = render(page_ctx, territory)
+        data = html_text.encode("utf-8")
+        files = {path.name: hashlib.sha256(data).hexdigest()}
+        if _write_if_changed(path, data):
             written.append(path)
         for t in exported:
             if not t.slug:
                 continue
-            for suffix, data in ((".csv", exports.to_csv(t)), (".xlsx", exports.to_xlsx(t))):
+            for suffix, blob in ((".csv", exports.to_csv(t)), (".xlsx", exports.to_xlsx(t))):
                 export_names.add(t.slug + suffix)
-                _write_if_changed(out_dir / pages.EXPORTS_DIR / (t.slug + suffix), data)
+                _write_if_changed(out_dir / pages.EXPORTS_DIR / (t.slug + suffix), blob)
+                files[f"{pages.EXPORTS_DIR}/{t.slug}{suffix}"] = hashlib.sha256(blob).hexdigest()
+        state[path.name] = {"digest": digest, "files": files}
     _remove_stale(out_dir, {p.name for p in page_paths}, export_names)
+    state_text = json.dumps({"format": STATE_FORMAT, "pages": state}, indent=1, sort_keys=True)
+    (out_dir / STATE_DIR).mkdir(parents=True, exist_ok=True)
+    _write_if_changed(out_dir / STATE_FILE, state_text.encode("utf-8"))
     return SiteResult(
         index=out_dir / "index.html",
         pages=page_paths,
         written=written,
         seconds=time.perf_counter() - start,
+        rendered=rendered,
     )

@@ -179,9 +179,12 @@ def age_long(reach: pl.DataFrame) -> pl.DataFrame:
     return pl.concat(frames) if frames else pl.DataFrame()
 
 
-def campaign_generation(year: int) -> int:
-    """QPV generation of a campaign (specs/returns.md): 2015 list until 2023, 2024 list after."""
-    return 2015 if year <= 2023 else 2024
+def campaign_generation(year: int, department_code: str | None = None) -> int:
+    """QPV generation of a campaign (specs/returns.md, dbt macro `campaign_generation`):
+    2015 list until 2023, 2024 list after; overseas départements keep the 2015 list in 2024."""
+    if year <= 2023 or (year == 2024 and (department_code or "").startswith("97")):
+        return 2015
+    return 2024
 
 
 # --------------------------------------------------------------------------- tables
@@ -231,9 +234,15 @@ def qpv_tables(
     dept_reach: pl.DataFrame,
     dept_code: str,
     page: str,
+    *,
+    mart_has_gaps: bool = False,
 ) -> list[Table]:
     """The QPV of a département: latest campaign (QPV without action flagged) and the
-    young participations of each QPV per campaign, with the département's total."""
+    young participations of each QPV per campaign, with the département's total.
+
+    With `mart_has_gaps` (mart_qpv lists the QPV without action, with actions = 0 and a
+    `has_action` flag), the gaps are the mart's; otherwise they are the QPV of each
+    campaign's generation in dim_qpv that have no row."""
     rows = qpv.filter(pl.col("department_code") == dept_code)
     years = sorted(set(rows["campaign_year"].to_list()) | set(dept_reach["campaign_year"].to_list()))
     if not years:
@@ -241,15 +250,17 @@ def qpv_tables(
     dims = dim_qpv.filter(pl.col("department_code") == dept_code)
     # QPV of each campaign's generation without a row: no action at all that campaign
     gaps = []
-    for year in years:
+    for year in [] if mart_has_gaps else years:
         listed = set(rows.filter((pl.col("campaign_year") == year) & (pl.col("scheme") == "ALL"))["qpv_code"].to_list())
-        for d in dims.filter(pl.col("generation") == campaign_generation(year)).iter_rows(named=True):
+        for d in dims.filter(pl.col("generation") == campaign_generation(year, dept_code)).iter_rows(named=True):
             if d["qpv_code"] not in listed:
                 gaps.append({"qpv_code": d["qpv_code"], "qpv_name": d["qpv_name"], "department_code": dept_code,
                              "region_code": d["region_code"], "campaign_year": year, "scheme": "ALL", "actions": 0})  # fmt: skip
     full = pl.concat([rows, pl.DataFrame(gaps, schema=rows.schema)], how="diagonal_relaxed") if gaps else rows
+    has_action = pl.col("has_action") if "has_action" in full.columns else pl.lit(None, dtype=pl.Boolean)
     full = full.with_columns(
-        (pl.col("actions").fill_null(0) == 0).alias("without_action"),
+        # the mart's flag when it has one, else no action counted
+        (~has_action).fill_null(pl.col("actions").fill_null(0) == 0).alias("without_action"),
         pl.col("scheme").replace_strict(fmt.SCHEMES, default=pl.col("scheme")).alias("scheme_label"),
     ).sort(["campaign_year", "scheme", "qpv_code"], descending=[True, False, False])
     communes = dict(zip(dims["qpv_code"].to_list(), dims["commune_codes"].to_list(), strict=True))

@@ -867,3 +867,189 @@ def test_stale_pages_are_removed(marts_db, tmp_path):
     assert not (tmp_path / "departement-99.html").exists()
     assert not (tmp_path / "exports" / "departement-99-qpv.csv").exists()
     assert (tmp_path / "notes.html").exists()
+
+
+# --------------------------------------------------------------------------- territories kept
+
+
+def _copy(marts_db: Path, tmp_path: Path, *sql: str) -> Path:
+    db = tmp_path / "changed.duckdb"
+    shutil.copy(marts_db, db)
+    con = duckdb.connect(str(db))
+    for statement in sql:
+        con.execute(statement)
+    con.close()
+    return db
+
+
+def _zero_reach(level: str, code: str, name: str) -> str:
+    """The spine's rows of a territory without any action (every campaign, all schemes)."""
+    return (
+        "INSERT INTO marts.mart_reach (territory_level, territory_code, territory_name, "
+        "campaign_year, scheme, actions, sessions, participations, young_participations) "
+        f"SELECT '{level}', '{code}', '{name}', y, 'ALL', 0, 0, 0, 0 FROM (VALUES (2023), (2024)) v(y)"
+    )
+
+
+def test_pages_only_for_territories_with_qpv_or_lines(marts_db, tmp_path):
+    dims = "INSERT INTO marts.dim_territories VALUES "
+    db = _copy(
+        marts_db, tmp_path,
+        dims + "('departement', '09', 'Ariège', 'region', '76', '76', '09'),"
+               "('departement', '11', 'Aude', 'region', '76', '76', '11'),"
+               "('departement', '12', 'Aveyron', 'region', '76', '76', '12'),"
+               "('region', '94', 'Corse', 'france', 'FR', '94', NULL),"
+               "('departement', '2A', 'Corse-du-Sud', 'region', '94', '94', '2A')",
+        # 09: a QPV of the referential, no action; 12: a funding line only
+        "INSERT INTO marts.dim_qpv VALUES ('QN00901M', 2024, 'Foix centre', '09122', '09122', "
+        "NULL, NULL, '09', '76', false, 'referentiel')",
+        "INSERT INTO marts.mart_funding (territory_level, territory_code, territory_name, "
+        "campaign_year, scheme, grant_files, amount_requested, amount_granted) "
+        "VALUES ('departement', '12', 'Aveyron', 2024, 'ALL', 1, 1000, 800)",
+        # 11 and 2A (and Corse) only have the spine's zero rows
+        _zero_reach("departement", "11", "Aude"), _zero_reach("departement", "2A", "Corse-du-Sud"),
+        _zero_reach("region", "94", "Corse"), _zero_reach("departement", "09", "Ariège"),
+    )  # fmt: skip
+    result = build_site(db, tmp_path / "site", referential_label=REFERENTIAL)
+    names = {p.name for p in result.pages}
+    assert {"departement-09.html", "departement-12.html"} <= names
+    assert not {"departement-11.html", "departement-2A.html", "region-94.html"} & names
+    assert len(names) == 8
+    index = set(parse(result.index).hrefs)
+    assert {"departement-09.html", "departement-12.html", "region-76.html"} <= index
+    assert not {"departement-11.html", "departement-2A.html", "region-94.html"} & index
+    region = parse(tmp_path / "site" / "region-76.html")
+    codes = {r[0] for t in region.tables if t[0][:2] == ["Code", "Département"] for r in t[1:]}
+    assert codes == {"09", "12", "31", "Total"}
+    assert not list((tmp_path / "site").glob("*-11*")) and not list((tmp_path / "site" / "exports").glob("*-11-*"))
+
+
+def test_extra_territory_levels_and_columns_are_ignored(marts_db, site, tmp_path):
+    """EPCI and commune rows, and columns the site does not know, change no page."""
+    out, result = site
+    extra = []
+    for mart in ("mart_reach", "mart_funding", "mart_cooperation", "mart_returns_completeness"):
+        extra += [
+            f"INSERT INTO marts.{mart} SELECT * REPLACE ('{lv}' AS territory_level, '{code}' AS territory_code) "
+            f"FROM marts.{mart} WHERE territory_level = 'departement' AND territory_code = '54'"
+            for lv, code in (("epci", "200069052"), ("commune", "54395"))
+        ]
+        extra.append(f"ALTER TABLE marts.{mart} ADD COLUMN later_column VARCHAR DEFAULT 'x'")
+    db = _copy(
+        marts_db, tmp_path,
+        "INSERT INTO marts.dim_territories VALUES "
+        "('epci', '200069052', 'Métropole du Grand Nancy', 'departement', '54', '44', '54'),"
+        "('commune', '54395', 'Nancy', 'epci', '200069052', '44', '54')",
+        *extra,
+    )  # fmt: skip
+    other = build_site(db, tmp_path / "site", referential_label=REFERENTIAL)
+    assert [p.name for p in other.pages] == [p.name for p in result.pages]
+    for p in result.pages:
+        assert (tmp_path / "site" / p.name).read_bytes() == p.read_bytes(), p.name
+    for e in _export_files(out):
+        assert (tmp_path / "site" / "exports" / e.name).read_bytes() == e.read_bytes(), e.name
+
+
+def test_qpv_without_action_taken_from_the_mart_when_it_lists_them(marts_db, tmp_path):
+    """mart_qpv with zero rows and `has_action`: its gaps, not the builder's own rule."""
+    db = _copy(
+        marts_db, tmp_path,
+        # in dim_qpv but not listed by the mart for 2024: the builder's rule would flag it
+        "INSERT INTO marts.dim_qpv VALUES ('QN05404M', 2024, 'Champ-le-Bœuf', '54318', '54318', "
+        "NULL, NULL, '54', '44', false, 'referentiel')",
+        "ALTER TABLE marts.mart_qpv ADD COLUMN has_action BOOLEAN DEFAULT true",
+        "INSERT INTO marts.mart_qpv SELECT 'QN05403M', 'Les Provinces', '54', '44', 2024, s, "
+        "0, 0, 0, 0, 300, 0, false FROM (VALUES ('ALL'), ('QE'), ('VVV')) v(s)",
+    )  # fmt: skip
+    build_site(db, tmp_path / "site", referential_label=REFERENTIAL)
+    parsed = parse(tmp_path / "site" / "departement-54.html")
+    gaps = next(t for t in parsed.tables if t[0] == ["Code QPV", "Quartier", "Communes (code INSEE)"])
+    assert [r[0] for r in gaps[1:]] == ["QN05403M"]
+    export = read_csv(tmp_path / "site" / "exports" / "departement-54-qpv.csv")
+    assert {(r[0], r[1], r[3]) for r in export[1:] if r[-1] == "oui"} == {
+        ("2024", s, "QN05403M") for s in ("Tous dispositifs", "Quartiers d'été", "Ville Vie Vacances")
+    }
+
+
+# --------------------------------------------------------------------------- incremental
+
+
+def _files(out: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(out)): p.read_bytes() for p in sorted(out.rglob("*")) if p.is_file()}
+
+
+def test_second_build_renders_nothing_and_is_faster(marts_db, tmp_path):
+    first = build_site(marts_db, tmp_path, referential_label=REFERENTIAL)
+    second = build_site(marts_db, tmp_path, referential_label=REFERENTIAL)
+    assert sorted(first.rendered) == sorted(first.pages)
+    assert second.rendered == [] and second.written == []
+    assert second.seconds < first.seconds
+
+
+def test_incremental_build_equals_a_full_build_after_a_change(marts_db, tmp_path):
+    """A change that moves suppressions across pages (57 gets a small count, so the
+    région and its other départements must hide more): the pages rendered again give the
+    same site, byte for byte, as a build from scratch."""
+    db = tmp_path / "db.duckdb"
+    shutil.copy(marts_db, db)
+    out = tmp_path / "incremental"
+    build_site(db, out, referential_label=REFERENTIAL)
+    con = duckdb.connect(str(db))
+    con.execute(
+        "UPDATE marts.mart_reach SET girls = 6, boys = boys + girls - 6 "
+        "WHERE territory_level = 'departement' AND territory_code = '57' "
+        "AND campaign_year = 2023"
+    )
+    con.close()
+    again = build_site(db, out, referential_label=REFERENTIAL)
+    fresh = build_site(db, tmp_path / "fresh", referential_label=REFERENTIAL)
+    assert {p.name for p in again.rendered} >= {"departement-57.html"}
+    assert len(again.rendered) < len(again.pages)
+    assert _files(out) == _files(tmp_path / "fresh")
+    assert sorted(fresh.rendered) == sorted(fresh.pages)
+
+
+def test_builder_change_renders_every_page(marts_db, tmp_path, monkeypatch):
+    import dashboards.site as site_module
+
+    build_site(marts_db, tmp_path, referential_label=REFERENTIAL)
+    monkeypatch.setattr(site_module, "builder_version", lambda: "another version")
+    result = build_site(marts_db, tmp_path, referential_label=REFERENTIAL)
+    assert sorted(result.rendered) == sorted(result.pages)
+    assert result.written == []  # same code in fact: same bytes
+
+
+def test_damaged_output_is_rendered_again(marts_db, tmp_path):
+    build_site(marts_db, tmp_path, referential_label=REFERENTIAL)
+    before = _files(tmp_path)
+    (tmp_path / "exports" / "departement-57-qpv.xlsx").unlink()
+    (tmp_path / "region-76.html").write_text("edited by hand", encoding="utf-8")
+    result = build_site(marts_db, tmp_path, referential_label=REFERENTIAL)
+    assert sorted(p.name for p in result.rendered) == ["departement-57.html", "region-76.html"]
+    assert _files(tmp_path) == before
+    for state in (".build/state.json", ".build/protection.json"):
+        (tmp_path / state).write_text("{not json", encoding="utf-8")
+    result = build_site(marts_db, tmp_path, referential_label=REFERENTIAL)
+    assert sorted(result.rendered) == sorted(result.pages) and result.written == []
+    assert _files(tmp_path) == before
+
+
+def test_kept_suppressions_are_those_of_a_fresh_protection(marts_db, tmp_path):
+    from dashboards.confidentiality import protect_site
+    from dashboards.marts import load_marts
+
+    build_site(marts_db, tmp_path, referential_label=REFERENTIAL)
+    kept = json.loads((tmp_path / ".build" / "protection.json").read_text(encoding="utf-8"))
+    con = duckdb.connect(str(marts_db), read_only=True)
+    marts = load_marts(con)
+    con.close()
+    fresh = protect_site(marts.mart_reach, marts.mart_qpv, marts.dim_territories)
+    assert fresh.suppressed and {tuple(k) for k in kept["suppressed"]} == fresh.suppressed
+
+
+def test_second_build_reuses_the_suppressions(marts_db, tmp_path, monkeypatch):
+    import dashboards.confidentiality as confidentiality
+
+    build_site(marts_db, tmp_path, referential_label=REFERENTIAL)
+    monkeypatch.setattr(confidentiality, "protect", lambda *a, **k: pytest.fail("protection recomputed"))
+    assert build_site(marts_db, tmp_path, referential_label=REFERENTIAL).rendered == []

@@ -1,35 +1,60 @@
 """The delegates' site as a browser shows it: headless Chromium (Debian's package) opens each
-kind of page from file://, every plot draws its SVG, and no console error is logged."""
+kind of page from file://, every plot draws its SVG, no console error is logged, the
+selectors of the charts change what is drawn, every export link leads to a file, and a
+phone-width window shows no horizontal overflow. Screenshots go to test-artifacts/.
+
+Checks that need the live page run as a small script added to a copy of the page (with a
+`<base>` pointing at the site, so plotly.min.js and the exports resolve as on the real
+page); the script writes its findings into attributes of <html>. That copy is driven
+through the DevTools protocol over a pipe (`--remote-debugging-pipe`, no extra package):
+a headless window cannot be narrower than 500 px, so the phone is an emulated 390×844
+viewport (device scale 2, mobile), as DevTools' device mode does.
+"""
 
 from __future__ import annotations
 
+import base64
+import contextlib
+import json
+import os
 import re
+import select
 import shutil
 import subprocess
+import time
+from functools import cache
 from pathlib import Path
+from urllib.parse import unquote, urlparse
 
 import pytest
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
          "--disable-background-networking", "--disable-component-update", "--disable-sync",
-         "--allow-file-access-from-files", "--window-size=1280,800"]
+         "--allow-file-access-from-files"]
+DESKTOP = (1280, 800)
+PHONE = (390, 844)
+KINDS = ["index", "region", "departement"]
 
 pytestmark = pytest.mark.browser
 
 
-def render(page: Path, profile: Path, screenshot: Path | None = None) -> tuple[str, str]:
-    """The DOM after scripts ran, and Chromium's log (console messages included)."""
+def chromium(target: str, profile: Path, *extra: str, window: tuple[int, int] = DESKTOP):
     if CHROMIUM is None:
         pytest.fail("chromium is not installed: `make browser` installs Debian's package")
-    args = [CHROMIUM, *FLAGS, f"--user-data-dir={profile}", "--enable-logging=stderr", "--v=0",
-            "--virtual-time-budget=15000"]
+    args = [CHROMIUM, *FLAGS, f"--window-size={window[0]},{window[1]}",
+            f"--user-data-dir={profile}", "--enable-logging=stderr", "--v=0",
+            "--run-all-compositor-stages-before-draw", "--virtual-time-budget=15000", *extra, target]
+    return subprocess.run(args, capture_output=True, text=True, timeout=120)
+
+
+def render(page: Path, profile: Path, screenshot: Path | None = None,
+           window: tuple[int, int] = DESKTOP) -> tuple[str, str]:
+    """The DOM after scripts ran, and Chromium's log (console messages included)."""
     if screenshot is not None:
-        out = subprocess.run([*args, f"--screenshot={screenshot}", page.as_uri()],
-                             capture_output=True, text=True, timeout=120)
+        out = chromium(page.as_uri(), profile, f"--screenshot={screenshot}", window=window)
         assert screenshot.exists(), out.stderr[-2000:]
-    out = subprocess.run([*args, "--dump-dom", page.as_uri()], capture_output=True, text=True,
-                         timeout=120)
+    out = chromium(page.as_uri(), profile, "--dump-dom", window=window)
     return out.stdout, out.stderr
 
 
@@ -39,21 +64,290 @@ def plot_divs(dom: str) -> list[str]:
     return parts[1:]
 
 
+def console_errors(log: str) -> list[str]:
+    console = [line for line in log.splitlines() if "CONSOLE" in line]
+    return [line for line in console if "rror" in line or "Uncaught" in line]
+
+
+# --------------------------------------------------------------------------- the probe
+
+# Runs once the page is loaded and its figures fitted: records, as JSON in attributes of
+# <html>, (1) for every chart with a selector, what it draws before and after a click on
+# its second entry (opening the dropdown first, as a user does), (2) for every CSV/XLSX
+# link, what the browser gets from it, (3) the page's widths.
+PROBE = r"""
+<script>
+(function () {
+  function put(name, value) {
+    document.documentElement.setAttribute('data-probe-' + name, JSON.stringify(value));
+  }
+  function wait(ms) { return new Promise(function (r) { setTimeout(r, ms); }); }
+  function click(el) {
+    el.dispatchEvent(new MouseEvent('click', {bubbles: true, cancelable: true, view: window}));
+  }
+  function state(gd) {
+    var drawn = [];
+    gd.querySelectorAll('.cartesianlayer .mlayer path, .cartesianlayer .mlayer text').forEach(
+      function (el) { drawn.push((el.getAttribute('d') || el.textContent) + '/' + el.style.fill); });
+    return {
+      active: gd._fullLayout.updatemenus[0].active,
+      visible: gd._fullData.filter(function (t) { return t.visible === true; })
+                           .map(function (t) { return t.index; }),
+      drawn: drawn.join('|')
+    };
+  }
+  function selectors() {
+    var graphs = Array.prototype.filter.call(document.querySelectorAll('.js-plotly-plot'),
+      function (gd) { return (gd.layout.updatemenus || []).length > 0; });
+    var results = [];
+    return graphs.reduce(function (chain, gd) {
+      return chain.then(function () {
+        var menu = gd.layout.updatemenus[0];
+        var r = {id: gd.id, labels: menu.buttons.map(function (b) { return b.label; }),
+                 target: menu.buttons[1].args[0].visible, before: state(gd)};
+        var header = gd.querySelector('g.updatemenu-header');
+        r.header = !!header;
+        if (!header) { results.push(r); return; }
+        click(header);
+        var entries = gd.querySelectorAll('g.updatemenu-dropdown-button');
+        r.entries = entries.length;
+        r.events = 0;
+        gd.on('plotly_buttonclicked', function () { r.events += 1; });
+        if (entries.length > 1) { click(entries[1]); }
+        return wait(400).then(function () { r.after = state(gd); results.push(r); });
+      });
+    }, Promise.resolve()).then(function () { return results; });
+  }
+  function exportsProbe() {
+    var links = document.querySelectorAll('a[href$=".csv"], a[href$=".xlsx"]');
+    return Promise.all(Array.prototype.map.call(links, function (a) {
+      return new Promise(function (resolve) {
+        var x = new XMLHttpRequest();
+        x.open('GET', a.href);
+        x.responseType = 'arraybuffer';
+        x.onload = function () {
+          var head = Array.prototype.slice.call(new Uint8Array(x.response.slice(0, 3)));
+          resolve({href: a.getAttribute('href'), url: a.href, bytes: x.response.byteLength,
+                   head: head, download: a.hasAttribute('download')});
+        };
+        x.onerror = function () { resolve({href: a.getAttribute('href'), url: a.href, error: true}); };
+        x.send();
+      });
+    }));
+  }
+  function widths() {
+    var de = document.documentElement, main = document.querySelector('main');
+    var offenders = [];
+    document.querySelectorAll('body *').forEach(function (el) {
+      var box = el.getBoundingClientRect();
+      if (box.right > window.innerWidth + 0.5 && !el.closest('.tw, .fig')) {
+        offenders.push(el.tagName.toLowerCase() + '.' + el.className + ' ' + Math.round(box.right));
+      }
+    });
+    var titles = [];  // chart titles cut by the edge of their chart
+    document.querySelectorAll('.js-plotly-plot').forEach(function (gd) {
+      var t = gd.querySelector('.gtitle'), w = gd._fullLayout && gd._fullLayout.width;
+      if (t && w) {
+        var b = t.getBBox();
+        if (b.x < 0 || b.y < 0 || b.x + b.width > w) { titles.push(gd.id + ' ' + Math.round(b.x + b.width) + '>' + w); }
+      }
+    });
+    return {scrollWidth: de.scrollWidth, innerWidth: window.innerWidth,
+            mainScrollWidth: main.scrollWidth, mainClientWidth: main.clientWidth,
+            bodyScrollWidth: document.body.scrollWidth, offenders: offenders.slice(0, 20),
+            titles: titles};
+  }
+  window.addEventListener('load', function () {
+    wait(500).then(function () {
+      put('widths', widths());
+      return exportsProbe();
+    }).then(function (found) {
+      put('exports', found);
+      return selectors();
+    }).then(function (found) {
+      put('selectors', found);
+    }).catch(function (e) { put('error', String(e && e.stack || e)); })
+      .then(function () { put('done', true); });
+  });
+})();
+</script>
+"""
+
+
+class DevTools:
+    """Chromium driven through the DevTools protocol on a pipe (fd 3 in, fd 4 out)."""
+
+    def __init__(self, profile: Path):
+        if CHROMIUM is None:
+            pytest.fail("chromium is not installed: `make browser` installs Debian's package")
+        to_browser_r, self._w = os.pipe()
+        self._r, from_browser_w = os.pipe()
+
+        def wire() -> None:  # in the child, before exec: the pipes on fds 3 and 4
+            os.dup2(to_browser_r, 3)
+            os.dup2(from_browser_w, 4)
+
+        self.proc = subprocess.Popen(
+            [CHROMIUM, *FLAGS, f"--user-data-dir={profile}", "--remote-debugging-pipe", "about:blank"],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, preexec_fn=wire, pass_fds=(3, 4),
+        )  # fmt: skip
+        os.close(to_browser_r)
+        os.close(from_browser_w)
+        self._buf, self._id, self.events = b"", 0, []
+        target = self.call("Target.createTarget", {"url": "about:blank"})["targetId"]
+        self.session = self.call("Target.attachToTarget", {"targetId": target, "flatten": True})["sessionId"]
+
+    def _message(self, deadline: float) -> dict:
+        while b"\0" not in self._buf:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise TimeoutError("no answer from chromium")
+            if select.select([self._r], [], [], left)[0]:
+                chunk = os.read(self._r, 1 << 20)
+                if not chunk:
+                    raise EOFError("chromium closed the pipe")
+                self._buf += chunk
+        raw, self._buf = self._buf.split(b"\0", 1)
+        return json.loads(raw)
+
+    def call(self, method: str, params: dict | None = None, *, page: bool = False, timeout: float = 60):
+        self._id += 1
+        msg = {"id": self._id, "method": method, "params": params or {}}
+        if page:
+            msg["sessionId"] = self.session
+        os.write(self._w, json.dumps(msg).encode() + b"\0")
+        deadline = time.monotonic() + timeout
+        while True:
+            m = self._message(deadline)
+            if m.get("id") == self._id:
+                if "error" in m:
+                    raise RuntimeError(f"{method}: {m['error']}")
+                return m.get("result", {})
+            self.events.append(m)
+
+    def open(self, url: str, timeout: float = 60) -> None:
+        self.events = [e for e in self.events if e.get("method") != "Page.loadEventFired"]
+        self.call("Page.navigate", {"url": url}, page=True)
+        deadline = time.monotonic() + timeout
+        while not any(e.get("method") == "Page.loadEventFired" for e in self.events):
+            self.events.append(self._message(deadline))
+
+    def evaluate(self, expression: str):
+        return self.call("Runtime.evaluate", {"expression": expression, "returnByValue": True},
+                         page=True)["result"].get("value")  # fmt: skip
+
+    def errors(self) -> list[str]:
+        """Uncaught exceptions, console.error calls and failed loads seen so far."""
+        out = []
+        for e in self.events:
+            method, params = e.get("method"), e.get("params", {})
+            if method == "Runtime.exceptionThrown":
+                out.append(json.dumps(params.get("exceptionDetails", {}))[:500])
+            elif method == "Runtime.consoleAPICalled" and params.get("type") == "error":
+                out.append(json.dumps(params.get("args", []))[:500])
+            elif method == "Log.entryAdded" and params.get("entry", {}).get("level") == "error":
+                out.append(params["entry"].get("text", "")[:500])
+        return out
+
+    def screenshot(self, path: Path) -> None:
+        data = self.call("Page.captureScreenshot", {"format": "png"}, page=True)["data"]
+        path.write_bytes(base64.b64decode(data))
+
+    def close(self) -> None:
+        with contextlib.suppress(OSError, EOFError, TimeoutError, RuntimeError):
+            self.call("Browser.close", timeout=10)
+        try:
+            self.proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+        os.close(self._w)
+        os.close(self._r)
+
+
+def probe(page: Path, workdir: Path, window: tuple[int, int], shots: dict[str, Path] | None = None
+          ) -> tuple[dict, list[str]]:  # fmt: skip
+    """Open a probed copy of `page` in a `window`-sized viewport (a phone when narrower than
+    600 px) and return what the probe recorded and the errors the page logged; then, with
+    `shots`, screenshot the real page (top, and scrolled to each anchor of `shots`)."""
+    workdir.mkdir(parents=True, exist_ok=True)
+    text = page.read_text(encoding="utf-8")
+    assert "<head>" in text and "</body>" in text
+    base = f'<base href="{page.parent.as_uri()}/">'
+    text = text.replace("<head>", "<head>\n" + base, 1).replace("</body>", PROBE + "</body>", 1)
+    copy = workdir / f"probe-{page.name}"
+    copy.write_text(text, encoding="utf-8")
+    phone = window[0] < 600
+    browser = DevTools(workdir / "profile")
+    try:
+        for domain in ("Page", "Runtime", "Log"):
+            browser.call(f"{domain}.enable", page=True)
+        browser.call("Emulation.setDeviceMetricsOverride", {
+            "width": window[0], "height": window[1], "deviceScaleFactor": 2 if phone else 1,
+            "mobile": phone}, page=True)  # fmt: skip
+        browser.open(copy.as_uri())
+        deadline = time.monotonic() + 90
+        while not browser.evaluate("document.documentElement.getAttribute('data-probe-done')"):
+            assert time.monotonic() < deadline, "the probe did not finish"
+            time.sleep(0.2)
+        found = {}
+        for name in ("widths", "exports", "selectors", "error"):
+            value = browser.evaluate(f"document.documentElement.getAttribute('data-probe-{name}')")
+            if value is not None:
+                found[name] = json.loads(value)
+        assert "error" not in found, found["error"]
+        errors = browser.errors()
+        for anchor, path in (shots or {}).items():
+            browser.open(page.as_uri())
+            if anchor != "top":
+                browser.evaluate(f"document.getElementById({json.dumps(anchor)}).scrollIntoView()")
+            time.sleep(1.0)  # figures fitted to their boxes after load
+            browser.screenshot(path)
+        return found, errors
+    finally:
+        browser.close()
+
+
+# --------------------------------------------------------------------------- fixtures
+
+
 @pytest.fixture(scope="module")
 def site(pipeline) -> tuple[Path, str]:
     demo, settings, _, _ = pipeline
     return settings.site, demo.departments[0]
 
 
-@pytest.mark.parametrize("page_kind", ["index", "region", "departement"])
-def test_page_draws_every_chart_without_console_error(site, page_kind, tmp_path, artifacts):
+def page_of(site: tuple[Path, str], kind: str) -> Path:
     root, department = site
-    pages = {"index": root / "index.html", "region": root / "region-44.html",
-             "departement": root / f"departement-{department}.html"}
-    page = pages[page_kind]
+    return {"index": root / "index.html", "region": root / "region-44.html",
+            "departement": root / f"departement-{department}.html"}[kind]
+
+
+@pytest.fixture(scope="module")
+def probed(site, tmp_path_factory, artifacts):
+    """The probe's findings per (page kind, window), each page opened once; the phone runs
+    leave screenshots (top of the page, and its charts) in test-artifacts/."""
+
+    @cache
+    def run(kind: str, window: tuple[int, int]) -> tuple[dict, list[str]]:
+        work = tmp_path_factory.mktemp(f"probe-{kind}-{window[0]}")
+        shots = None
+        if window == PHONE:
+            shots = {"top": artifacts / f"site-{kind}-phone.png",
+                     "s-public": artifacts / f"site-{kind}-phone-charts.png"}
+        return probe(page_of(site, kind), work, window, shots)
+
+    return run
+
+
+# --------------------------------------------------------------------------- tests
+
+
+@pytest.mark.parametrize("page_kind", KINDS)
+def test_page_draws_every_chart_without_console_error(site, page_kind, tmp_path, artifacts):
+    page = page_of(site, page_kind)
     dom, log = render(page, tmp_path / "profile", artifacts / f"site-{page_kind}.png")
-    console = [line for line in log.splitlines() if "CONSOLE" in line]
-    errors = [line for line in console if "rror" in line or "Uncaught" in line]
+    errors = console_errors(log)
     assert not errors, errors
     divs = plot_divs(dom)
     if page_kind != "index":
@@ -62,3 +356,92 @@ def test_page_draws_every_chart_without_console_error(site, page_kind, tmp_path,
         assert 'class="main-svg"' in div or "class='main-svg'" in div, div[:300]
     assert 'lang="fr"' in dom
 
+
+@pytest.mark.parametrize("page_kind", KINDS)
+def test_selectors_change_what_is_drawn(probed, page_kind):
+    """A click on the dropdown then on its second entry shows that entry's traces (and only
+    them) and changes the drawing, in every chart that has a selector."""
+    found, errors = probed(page_kind, DESKTOP)
+    assert not errors, errors
+    assert not found["widths"]["titles"], found["widths"]["titles"]
+    charts = {r["id"]: r for r in found["selectors"]}
+    # the charts of the page that carry a campaign or scheme selector
+    expected = {"participations", "ages", "financeurs"} if page_kind != "index" else {"participations"}
+    assert expected <= set(charts), sorted(charts)
+    for chart_id, r in charts.items():
+        assert r["header"] and r["entries"] == len(r["labels"]) >= 2, (chart_id, r)
+        assert r["events"] == 1, chart_id
+        target = [i for i, shown in enumerate(r["target"]) if shown]
+        assert r["before"]["active"] == 0 and r["after"]["active"] == 1, chart_id
+        assert r["after"]["visible"] == target != r["before"]["visible"], chart_id
+        assert r["after"]["drawn"] != r["before"]["drawn"], f"{chart_id}: drawing unchanged"
+    labels = charts["participations"]["labels"]
+    assert labels[0] == "Tous dispositifs" and "Quartiers d'été" in labels
+    if "ages" in charts:
+        assert all(re.match(r"^20\d\d – ", label) for label in charts["ages"]["labels"])
+
+
+@pytest.mark.parametrize("page_kind", KINDS)
+def test_every_export_link_resolves_to_a_file(site, probed, page_kind):
+    found, _ = probed(page_kind, DESKTOP)
+    links = found["exports"]
+    assert links, "no export link"
+    hrefs = [link["href"] for link in links]
+    stems = {h.rsplit(".", 1)[0] for h in hrefs}
+    assert sorted(hrefs) == sorted([s + ".csv" for s in stems] + [s + ".xlsx" for s in stems])
+    for link in links:
+        assert not link.get("error"), link
+        assert link["bytes"] > 0 and link["download"], link
+        path = Path(unquote(urlparse(link["url"]).path))
+        assert path.is_file() and path.stat().st_size == link["bytes"], link
+        assert path.parent == page_of(site, page_kind).parent / "exports"
+        if link["href"].endswith(".csv"):
+            assert link["head"] == [0xEF, 0xBB, 0xBF], link  # UTF-8 BOM for Excel
+        else:
+            assert link["head"][:2] == [0x50, 0x4B], link  # an XLSX is a zip
+
+
+@pytest.mark.parametrize("page_kind", KINDS)
+def test_phone_width_has_no_horizontal_overflow(probed, page_kind, artifacts):
+    found, errors = probed(page_kind, PHONE)
+    w = found["widths"]
+    assert w["innerWidth"] == PHONE[0], w  # a phone's viewport, not zoomed out to fit
+    assert w["scrollWidth"] <= w["innerWidth"], w
+    assert w["bodyScrollWidth"] <= w["innerWidth"] and w["mainScrollWidth"] <= w["mainClientWidth"], w
+    assert not w["offenders"], w["offenders"]
+    assert not w["titles"], w["titles"]  # long chart titles wrap instead
+    assert not errors, errors
+    assert (artifacts / f"site-{page_kind}-phone.png").stat().st_size > 10_000
+    assert (artifacts / f"site-{page_kind}-phone-charts.png").stat().st_size > 10_000
+    # the selectors work on a phone too
+    assert all(r["after"]["active"] == 1 for r in found["selectors"])
+
+
+def test_demo_pages_within_weight_budget(site, artifacts):
+    root, _ = site
+    weights = {p.name: p.stat().st_size for p in sorted(root.glob("*.html"))}
+    (artifacts / "site-page-weights.json").write_text(json.dumps(weights, indent=1), encoding="utf-8")
+    assert "index.html" in weights and len(weights) > 2
+    for name, size in weights.items():
+        budget = 300_000 if name.startswith("departement-") else 400_000
+        assert size < budget, (name, size)
+
+
+def test_rebuilding_the_demo_site_renders_nothing_and_is_much_faster(pipeline, artifacts):
+    """The pipeline built the site once (its duration is in the asset's metadata); the same
+    build again, from the same snapshot, renders no page and takes a fraction of the time."""
+    import dagster as dg
+
+    from dashboards.site import build_site
+
+    _, settings, instance, _ = pipeline
+    event = instance.get_latest_materialization_event(dg.AssetKey("dashboards_site"))
+    first = event.asset_materialization.metadata["durée (s)"].value
+    again = build_site(settings.snapshot, settings.site, referential_label=settings.referential_label,
+                       boundaries_file=settings.boundaries_file,
+                       regions_boundaries_file=settings.region_boundaries_file)  # fmt: skip
+    times = {"pages": len(again.pages), "first_build_s": round(first, 2),
+             "second_build_s": round(again.seconds, 2)}  # fmt: skip
+    (artifacts / "site-build-times.json").write_text(json.dumps(times, indent=1), encoding="utf-8")
+    assert again.rendered == [] and again.written == []
+    assert again.seconds < first / 3, times

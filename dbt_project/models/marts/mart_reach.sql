@@ -182,5 +182,8 @@ select
     {{ safe_divide('estimated_young_qpv_participations', 'young_population') }} as coverage_rate,
     cast(girls_sex_known as bigint) as girls_sex_known,
     cast(boys_sex_known as bigint) as boys_sex_known,
-    cast(estimated_young_qpv_participations as double) as estimated_young_qpv_participations
+    cast(estimated_young_qpv_participations as double) as estimated_young_qpv_participations,
+    {{ safe_divide('qpv_resident_participations', 'participations') }} as qpv_resident_share,
+    {{ safe_divide('actions', 'qpv_total') }} as actions_per_qpv,
+    {{ safe_divide('sessions', 'qpv_total') }} as sessions_per_qpv
 from combined
