@@ -24,7 +24,6 @@ from orchestration.settings import PROJECT_ROOT, Settings, load_settings
 from returns.inbox import index_by_hash
 
 
-
 def instance_for(settings: Settings) -> dg.DagsterInstance:
     """The project's own Dagster instance (never the user's global one)."""
     home = Path(os.environ.setdefault("DAGSTER_HOME", str(settings.data_dir / ".dagster_home")))
