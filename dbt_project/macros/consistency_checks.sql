@@ -43,19 +43,10 @@
         select * from {{ ref('dim_territories') }}
     ),
 
+    -- Départements whose communes and EPCI disagree (an EPCI across two départements): both
+    -- sides are left out of the département = sum of its EPCI check.
     split_departments as (
-        select communes.department_code
-        from territories as communes
-        inner join territories as epcis
-            on
-                communes.parent_level = epcis.territory_level
-                and communes.parent_code = epcis.territory_code
-        where
-            communes.territory_level = 'commune'
-            and epcis.territory_level = 'epci'
-            and communes.department_code != epcis.department_code
-        union
-        select epcis.department_code
+        select distinct unnest([communes.department_code, epcis.department_code]) as department_code
         from territories as communes
         inner join territories as epcis
             on
