@@ -129,9 +129,10 @@ def participations_by_year(df: pl.DataFrame) -> go.Figure:
         part = df.filter(pl.col("scheme") == scheme).sort("campaign_year")
         x = [str(y) for y in part["campaign_year"].to_list()]
         members = []
-        for col, name, opacity in (
-            ("young_participations", YOUNG_LABEL, 1.0),
-            ("participations", ALL_AGES_LABEL, 0.45),
+        # All ages: lighter and hatched, so the legend tells them apart without colour.
+        for col, name, opacity, pattern in (
+            ("young_participations", YOUNG_LABEL, 1.0, ""),
+            ("participations", ALL_AGES_LABEL, 0.55, "/"),
         ):
             secrets = _secret(part, col)
             values = part[col].to_list()
@@ -140,7 +141,8 @@ def participations_by_year(df: pl.DataFrame) -> go.Figure:
                 x=x,
                 y=values,
                 name=name,
-                marker={"color": SCHEME_COLOURS.get(scheme, OKABE_ITO[0]), "opacity": opacity},
+                marker={"color": SCHEME_COLOURS.get(scheme, OKABE_ITO[0]), "opacity": opacity,
+                        "pattern": {"shape": pattern}},
                 hovertemplate=f"{name}<br>%{{x}} : %{{y:,d}}<extra></extra>",
                 legendgroup=name,
             )
@@ -190,7 +192,7 @@ def age_profile(df: pl.DataFrame) -> go.Figure:
             labels.append(f"{year} – {fmt.scheme_label(scheme)}")
             groups.append(members)
     _dropdown(fig, labels, groups)
-    fig.update_xaxes(type="category")
+    fig.update_xaxes(type="category", automargin=True)  # band labels stay whole on a phone
     fig.update_yaxes(title="Participations", tickformat=",d")
     return fig
 
