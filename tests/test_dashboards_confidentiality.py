@@ -15,6 +15,7 @@ from dashboards.confidentiality import (
     protect_site,
     reach_key,
 )
+from tests.derivable import determined
 
 
 def test_is_small_bounds():
@@ -97,15 +98,7 @@ def _determined(groups: list[Group], values: dict, hidden: set) -> set:
             if p in col:
                 row[col[p]] -= 1
         rows.append(row)
-    a = np.array(rows)
-    rank = np.linalg.matrix_rank(a)
-    out = set()
-    for c, j in col.items():
-        e = np.zeros((1, len(unknown)))
-        e[0, j] = 1
-        if np.linalg.matrix_rank(np.vstack([a, e])) == rank:
-            out.add(c)
-    return out
+    return determined(np.array(rows), unknown)
 
 
 def _table(cells: list[list[int]]) -> tuple[dict, list[Group]]:

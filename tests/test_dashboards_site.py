@@ -22,6 +22,7 @@ import plotly.offline
 import pytest
 
 from dashboards.site import SiteResult, build_site
+from tests.derivable import determined
 
 REFERENTIAL = "référentiel QPV fictif (démo)"
 GEO = Path(__file__).resolve().parents[2] / "shared" / "reference" / "geo"
@@ -620,14 +621,7 @@ def _determined(equations: list[dict], values: dict) -> set:
         for c, coef in eq.items():
             if c in col:
                 a[i, col[c]] = coef
-    rank = np.linalg.matrix_rank(a)
-    out = set()
-    for c, j in col.items():
-        e = np.zeros((1, len(unknown)))
-        e[0, j] = 1
-        if np.linalg.matrix_rank(np.vstack([a, e])) == rank:
-            out.add(c)
-    return out
+    return determined(a, unknown)
 
 
 def _published_cells(out: Path) -> tuple[dict, list[dict]]:
