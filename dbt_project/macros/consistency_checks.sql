@@ -14,6 +14,23 @@
     )
 {%- endmacro %}
 
+{#-
+    The ratios of a row that are not recomputed from that row's sums: `ratios` is a list of
+    [ratio, numerator, denominator] expressions; the result names each differing ratio with
+    its value ('' when all agree).
+-#}
+{% macro ratio_mismatches(ratios) -%}
+    concat_ws(
+        ' ; ',
+        {%- for ratio, numerator, denominator in ratios %}
+            case
+                when {{ ratio_differs(ratio, numerator, denominator) }}
+                    then '{{ ratio.split('.')[-1] }} ' || coalesce(cast({{ ratio }} as varchar), 'NULL')
+            end{{ "," if not loop.last }}
+        {%- endfor %}
+    )
+{%- endmacro %}
+
 {#- True when a ratio column is not numerator ÷ denominator of its own row (NULL when the
     denominator is 0 or NULL). -#}
 {% macro ratio_differs(ratio, numerator, denominator) -%}

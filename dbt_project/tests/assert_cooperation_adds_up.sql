@@ -29,63 +29,14 @@ ratios as (
         cooperation.territory_code,
         cooperation.campaign_year,
         cooperation.scheme,
-        concat_ws(
-            ' ; ',
-            case
-                when
-                    {{ ratio_differs(
-                        'cooperation.partners_per_action',
-                        'cooperation.partnership_links',
-                        'cooperation.actions',
-                    ) }}
-                    then 'partners_per_action'
-            end,
-            case
-                when
-                    {{ ratio_differs(
-                        'cooperation.share_actions_2plus_partners',
-                        'cooperation.actions_2plus_partners',
-                        'cooperation.actions',
-                    ) }}
-                    then 'share_actions_2plus_partners'
-            end,
-            case
-                when
-                    {{ ratio_differs(
-                        'cooperation.share_actions_4plus_partners',
-                        'cooperation.actions_4plus_partners',
-                        'cooperation.actions',
-                    ) }}
-                    then 'share_actions_4plus_partners'
-            end,
-            case
-                when
-                    {{ ratio_differs(
-                        'cooperation.cofunded_share',
-                        'cooperation.cofunded_actions',
-                        'cooperation.funded_actions',
-                    ) }}
-                    then 'cofunded_share'
-            end,
-            case
-                when
-                    {{ ratio_differs(
-                        'cooperation.leverage',
-                        'funding.granted_other',
-                        'funding.granted_state_pv',
-                    ) }}
-                    then 'leverage'
-            end,
-            case
-                when
-                    {{ ratio_differs(
-                        'cooperation.network_density',
-                        'cooperation.network_links',
-                        'cooperation.organisations * (cooperation.organisations - 1) / 2',
-                    ) }}
-                    then 'network_density'
-            end
-        ) as mismatches
+        {{ ratio_mismatches([
+            ['cooperation.partners_per_action', 'cooperation.partnership_links', 'cooperation.actions'],
+            ['cooperation.share_actions_2plus_partners', 'cooperation.actions_2plus_partners', 'cooperation.actions'],
+            ['cooperation.share_actions_4plus_partners', 'cooperation.actions_4plus_partners', 'cooperation.actions'],
+            ['cooperation.cofunded_share', 'cooperation.cofunded_actions', 'cooperation.funded_actions'],
+            ['cooperation.leverage', 'funding.granted_other', 'funding.granted_state_pv'],
+            ['cooperation.network_density', 'cooperation.network_links', 'cooperation.organisations * (cooperation.organisations - 1) / 2'],
+        ]) }} as mismatches
     from {{ ref('mart_cooperation') }} as cooperation
     left join {{ ref('mart_funding') }} as funding
         on

@@ -66,17 +66,10 @@ ratios as (
         territory_code,
         campaign_year,
         scheme,
-        concat_ws(
-            ' ; ',
-            case
-                when {{ ratio_differs('cost_per_participation', 'realised_cost', 'costed_participations') }}
-                    then 'cost_per_participation ' || coalesce(cast(cost_per_participation as varchar), '')
-            end,
-            case
-                when {{ ratio_differs('cost_per_young_participation', 'realised_cost', 'costed_young_participations') }}
-                    then 'cost_per_young_participation ' || coalesce(cast(cost_per_young_participation as varchar), '')
-            end
-        ) as mismatches
+        {{ ratio_mismatches([
+            ['cost_per_participation', 'realised_cost', 'costed_participations'],
+            ['cost_per_young_participation', 'realised_cost', 'costed_young_participations'],
+        ]) }} as mismatches
     from {{ ref('mart_funding') }}
 )
 

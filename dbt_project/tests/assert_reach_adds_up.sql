@@ -21,25 +21,12 @@ ratios as (
         territory_code,
         campaign_year,
         scheme,
-        concat_ws(
-            ' ; ',
-            case
-                when {{ ratio_differs('girls_share', 'girls_sex_known', 'girls_sex_known + boys_sex_known') }}
-                    then 'girls_share ' || coalesce(cast(girls_share as varchar), 'NULL')
-            end,
-            case
-                when {{ ratio_differs('coverage_rate', 'estimated_young_qpv_participations', 'young_population') }}
-                    then 'coverage_rate ' || coalesce(cast(coverage_rate as varchar), 'NULL')
-            end,
-            case
-                when {{ ratio_differs('qpv_resident_share', 'qpv_resident_participations', 'participations') }}
-                    then 'qpv_resident_share ' || coalesce(cast(qpv_resident_share as varchar), 'NULL')
-            end,
-            case
-                when {{ ratio_differs('actions_per_qpv', 'actions', 'qpv_total') }}
-                    then 'actions_per_qpv ' || coalesce(cast(actions_per_qpv as varchar), 'NULL')
-            end
-        ) as mismatches
+        {{ ratio_mismatches([
+            ['girls_share', 'girls_sex_known', 'girls_sex_known + boys_sex_known'],
+            ['coverage_rate', 'estimated_young_qpv_participations', 'young_population'],
+            ['qpv_resident_share', 'qpv_resident_participations', 'participations'],
+            ['actions_per_qpv', 'actions', 'qpv_total'],
+        ]) }} as mismatches
     from {{ ref('mart_reach') }}
 )
 
