@@ -44,7 +44,16 @@
     end
 {%- endmacro %}
 
-{#- Ratio that is NULL when the denominator is 0 or NULL. -#}
+{#- Ratio that is NULL when the denominator is 0 or NULL, rounded to 10 decimals: sums of
+    doubles run in parallel can differ in their last bit between two builds of the same data,
+    and a published figure or export must not flip with them. -#}
 {% macro safe_divide(numerator, denominator) -%}
-    (cast({{ numerator }} as double) / nullif(cast({{ denominator }} as double), 0))
+    round(cast({{ numerator }} as double) / nullif(cast({{ denominator }} as double), 0), 10)
+{%- endmacro %}
+
+{#- "Other funders", the one definition behind leverage and the co-funded share: every funder
+    except State credits (politique de la ville, programme 147, and other State lines) and the
+    porteur's own funds, which the funding section shows as lines of their own. -#}
+{% macro is_other_funder(funder) -%}
+    ({{ funder }} not in ('etat_politique_ville', 'etat_autre', 'fonds_propres'))
 {%- endmacro %}

@@ -6,8 +6,8 @@
 with funding_sums as (
     {{ hierarchy_mismatches(
         ref('mart_funding'),
-        ['grant_files', 'amount_requested', 'amount_granted', 'granted_state_pv', 'granted_other',
-         'realised_cost', 'participations', 'young_participations', 'costed_participations',
+        ['grant_files', 'amount_requested', 'amount_granted', 'granted_state_pv', 'granted_state_other',
+         'granted_own_funds', 'granted_other', 'realised_cost', 'participations', 'young_participations', 'costed_participations',
          'costed_young_participations'],
         all_territory_levels(),
     ) }}
@@ -49,6 +49,15 @@ funder_totals as (
             case
                 when {{ values_differ('funding.amount_granted', 'coalesce(funders_total.amount_granted, 0)') }}
                     then 'amount_granted ' || funding.amount_granted
+            end,
+            -- the four funder groups (State PV, other State, own funds, other funders) partition it
+            case
+                when {{ values_differ(
+                    'funding.amount_granted',
+                    'funding.granted_state_pv + funding.granted_state_other'
+                    ~ ' + funding.granted_own_funds + funding.granted_other'
+                ) }}
+                    then 'funder groups ' || funding.amount_granted
             end
         ) as mismatches
     from {{ ref('mart_funding') }} as funding

@@ -16,7 +16,7 @@ with funding as (
         bool_or(coalesce(amount_granted, 0) > 0) as is_funded,
         bool_or(
             coalesce(amount_granted, 0) > 0
-            and funder not in ('etat_politique_ville', 'etat_autre', 'fonds_propres')
+            and {{ is_other_funder('funder') }}
         ) as is_cofunded,
         -- the State line's département first, then the smallest code
         coalesce(

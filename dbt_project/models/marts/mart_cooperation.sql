@@ -40,7 +40,7 @@ funding_measures as (
         campaign_year,
         rollup_scheme as scheme,
         coalesce(sum(amount_granted) filter (where funder = 'etat_politique_ville'), 0) as granted_state_pv,
-        coalesce(sum(amount_granted) filter (where funder != 'etat_politique_ville'), 0) as granted_other
+        coalesce(sum(amount_granted) filter (where {{ is_other_funder('funder') }}), 0) as granted_other
     from ({{ territory_rollup('lines', levels=all_territory_levels()) }}) as rolled
     group by territory_level, territory_code, campaign_year, rollup_scheme
 ),

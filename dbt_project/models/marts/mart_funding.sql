@@ -18,7 +18,9 @@ funding_measures as (
         sum(amount_requested) as amount_requested,
         sum(amount_granted) as amount_granted,
         coalesce(sum(amount_granted) filter (where funder = 'etat_politique_ville'), 0) as granted_state_pv,
-        coalesce(sum(amount_granted) filter (where funder != 'etat_politique_ville'), 0) as granted_other
+        coalesce(sum(amount_granted) filter (where funder = 'etat_autre'), 0) as granted_state_other,
+        coalesce(sum(amount_granted) filter (where funder = 'fonds_propres'), 0) as granted_own_funds,
+        coalesce(sum(amount_granted) filter (where {{ is_other_funder('funder') }}), 0) as granted_other
     from ({{ territory_rollup('lines', levels=all_territory_levels()) }}) as rolled
     group by territory_level, territory_code, campaign_year, rollup_scheme
 ),
@@ -51,12 +53,14 @@ select
     cast(spine.campaign_year as integer) as campaign_year,
     cast(spine.scheme as varchar) as scheme,
     cast(coalesce(funding_measures.grant_files, 0) as bigint) as grant_files,
-    cast(coalesce(funding_measures.amount_requested, 0) as double) as amount_requested,
-    cast(coalesce(funding_measures.amount_granted, 0) as double) as amount_granted,
-    cast(coalesce(funding_measures.granted_state_pv, 0) as double) as granted_state_pv,
-    cast(coalesce(funding_measures.granted_other, 0) as double) as granted_other,
+    cast(round(coalesce(funding_measures.amount_requested, 0), 2) as double) as amount_requested,
+    cast(round(coalesce(funding_measures.amount_granted, 0), 2) as double) as amount_granted,
+    cast(round(coalesce(funding_measures.granted_state_pv, 0), 2) as double) as granted_state_pv,
+    cast(round(coalesce(funding_measures.granted_other, 0), 2) as double) as granted_other,
+    cast(round(coalesce(funding_measures.granted_state_other, 0), 2) as double) as granted_state_other,
+    cast(round(coalesce(funding_measures.granted_own_funds, 0), 2) as double) as granted_own_funds,
     cast(
-        case when action_measures.actions is null then 0 else action_measures.realised_cost end
+        case when action_measures.actions is null then 0 else round(action_measures.realised_cost, 2) end
         as double
     ) as realised_cost,
     cast(coalesce(action_measures.participations, 0) as bigint) as participations,

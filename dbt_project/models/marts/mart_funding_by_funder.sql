@@ -11,8 +11,8 @@ select
     cast(rolled.campaign_year as integer) as campaign_year,
     cast(rolled.rollup_scheme as varchar) as scheme,
     cast(rolled.funder as varchar) as funder,
-    cast(coalesce(sum(rolled.amount_requested), 0) as double) as amount_requested,
-    cast(coalesce(sum(rolled.amount_granted), 0) as double) as amount_granted
+    cast(round(coalesce(sum(rolled.amount_requested), 0), 2) as double) as amount_requested,
+    cast(round(coalesce(sum(rolled.amount_granted), 0), 2) as double) as amount_granted
 from ({{ territory_rollup('lines', levels=all_territory_levels()) }}) as rolled
 inner join {{ ref('int_territories') }} as territories
     on
