@@ -7,9 +7,10 @@ random stream is seeded from (seed, département code, purpose).
 
 from __future__ import annotations
 
+import os
 import random
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import polars as pl
@@ -51,13 +52,22 @@ ACTION_SCHEMA = {
     "realised_cost": pl.Float64, "comment": pl.String,
     "department_code": pl.String, "file_name": pl.String, "sheet": pl.String,
     "line": pl.Int32, "has_funding": pl.Boolean, "broken_rule": pl.String,
+    "superseded": pl.Boolean, "withdrawn": pl.Boolean,
 }  # fmt: skip
 PARTNER_SCHEMA = {
     "campaign_year": pl.Int32, "scheme": pl.String, "grant_file": pl.String,
     "partner_name": pl.String, "partner_siret": pl.String, "partner_category": pl.String,
     "role": pl.String, "porteur_siret": pl.String, "department_code": pl.String,
     "file_name": pl.String, "sheet": pl.String, "line": pl.Int32, "broken_rule": pl.String,
+    "superseded": pl.Boolean, "withdrawn": pl.Boolean,
 }  # fmt: skip
+# When files arrive (their modification time, read as received_at): the return in mid-October,
+# a CSV return's partner file three weeks later, a corrected return in late November, a
+# mistaken re-send on 1 December (then withdrawn by the data staff).
+RETURN_AT, PARTNERS_AT, CORRECTION_AT, MISTAKE_AT = (10, 15), (11, 5), (11, 20), (12, 1)
+CORRECTED_ACTIONS = 3  # actions of a département's corrected return
+MISTAKEN_ACTIONS = 5  # actions of the mistaken re-send
+WITHDRAWAL_REASON = "Envoyé par erreur : doublon du bilan avec des effectifs faux"
 
 
 @dataclass
@@ -70,6 +80,7 @@ class DepartmentJob:
     real_communes: list[tuple[str, str]] | None  # from the COG file, if given
     run_index: int  # position in the run: decides XLSX vs CSV years
     with_personal_data: bool  # this département carries the run's personal-data file
+    with_withdrawn_file: bool = False  # this département carries the run's mistaken re-send
 
 
 @dataclass
@@ -82,6 +93,7 @@ class DepartmentOutput:
     qpv_2024: list[Qpv]
     population: list[tuple[str, int, int]]
     personal_values: list[str] = field(default_factory=list)
+    withdrawn: dict[str, str] = field(default_factory=dict)  # file name -> reason
 
 
 class _Columns:
@@ -92,8 +104,16 @@ class _Columns:
         self.data: dict[str, list] = {c: [] for c in schema}
 
     def add(self, row: dict) -> None:
+        row = {"superseded": False, "withdrawn": False, **row}
         for c, values in self.data.items():
             values.append(row.get(c))
+
+    def update(self, column: str, value, where) -> None:
+        """Set `column` on every row for which `where(row)` holds."""
+        rows = [dict(zip(self.data, r, strict=True)) for r in zip(*self.data.values(), strict=True)]
+        for i, row in enumerate(rows):
+            if where(row):
+                self.data[column][i] = value
 
     def frame(self) -> pl.DataFrame:
         return pl.DataFrame(self.data, schema=self.schema)
@@ -118,6 +138,7 @@ def run_department(job: DepartmentJob) -> DepartmentOutput:
         qpv_2024=qpv24,
         population=population_rows(qpv15 + qpv24, random.Random(f"{seed}:{dep.code}:pop")),
     )
+    written: dict[int, tuple[list[dict], list[dict]]] = {}  # year -> (action, partner rows)
     for year in YEARS:
         qpvs = qpv15 if year <= 2023 else qpv24
         if not qpvs:
@@ -133,12 +154,117 @@ def run_department(job: DepartmentJob) -> DepartmentOutput:
             continue
         as_xlsx = (job.run_index + year) % 2 == 0
         personal = job.with_personal_data and not as_xlsx and not out.personal_values
-        out.files += _write_return(
+        files, written[year] = _write_return(
             job, year, returned, qpvs, as_xlsx, personal, breaker,
             actions_out, partners_out, out.personal_values,
         )  # fmt: skip
+        out.files += files
+    years = sorted(written)
+    if len(years) >= 2:
+        # Arrivals after the return: a corrected return (v2 of a few actions and of their
+        # partner lists) the year before last, and, in one département of the run, a mistaken
+        # re-send of the last year that the data staff withdraw.
+        out.files.append(_write_correction(job, years[-2], *written[years[-2]],
+                                           actions_out, partners_out))  # fmt: skip
+        if job.with_withdrawn_file:
+            path = _write_mistaken_resend(job, years[-1], written[years[-1]][0], actions_out)
+            out.files.append(path)
+            out.withdrawn[path.name] = WITHDRAWAL_REASON
     out.actions, out.partners = actions_out.frame(), partners_out.frame()
     return out
+
+
+def _stamp(path: Path, year: int, month_day: tuple[int, int]) -> None:
+    """Set the file's modification time, which the platform reads as its arrival."""
+    when = datetime(year, *month_day, 9, 0, tzinfo=UTC).timestamp()
+    os.utime(path, (when, when))
+
+
+def _correctable(rows: list[dict], partner_rows: list[dict]) -> list[dict]:
+    """Valid actions whose key is unique in the return and whose partners are all valid
+    (séjours excluded: their group size is fixed, nobody is forgotten)."""
+    keys = [(r["scheme"], r["grant_file"]) for r in rows]
+    broken_partner_keys = {(p["scheme"], p["grant_file"]) for p in partner_rows
+                           if p["broken_rule"] is not None}  # fmt: skip
+    with_partners = {(p["scheme"], p["grant_file"]) for p in partner_rows}
+    return [r for r, k in zip(rows, keys, strict=True)
+            if r["broken_rule"] is None and r["theme"] != "sejour" and keys.count(k) == 1
+            and k in with_partners
+            and k not in broken_partner_keys]  # fmt: skip
+
+
+def _write_correction(job, year, rows, partner_rows, actions_out, partners_out) -> Path:
+    """A porteur's corrected return: a few actions with more participants (12–17 year-olds
+    forgotten in v1), one partner dropped where there were two or more, an inhabitants'
+    collective added. v2 supersedes v1 in the indicators; v1 stays in the history."""
+    rng = random.Random(f"{job.seed}:{job.dep.code}:{year}:correction")
+    chosen = rng.sample(_correctable(rows, partner_rows),
+                        min(CORRECTED_ACTIONS, len(_correctable(rows, partner_rows))))
+    fixed_rows, fixed_partners = [], []
+    for old in chosen:
+        added = rng.randint(3, 12)
+        row = {k: old[k] for k in ACTION_SCHEMA if k in old} | {"broken_rule": None}
+        row.update(participants=old["participants"] + added,
+                   age_12_17=old["age_12_17"] + added,
+                   qpv_residents=old["qpv_residents"] + added,
+                   comment="Bilan corrigé : jeunes de 12-17 ans oubliés dans le premier envoi")
+        fixed_rows.append(row)
+        listed = [p for p in partner_rows
+                  if (p["scheme"], p["grant_file"]) == (old["scheme"], old["grant_file"])]
+        kept = listed[:-1] if len(listed) >= 2 else listed
+        fixed_partners += [{k: p[k] for k in PARTNER_SCHEMA if k in p} for p in kept]
+        fixed_partners.append({
+            "campaign_year": year, "scheme": old["scheme"], "grant_file": old["grant_file"],
+            "partner_name": f"Collectif des habitants {old['qpv_codes'].split(';')[0]}",
+            "partner_siret": None, "partner_category": "collectif_habitants",
+            "role": "co_construction", "porteur_siret": old["porteur_siret"], "broken_rule": None,
+        })  # fmt: skip
+    keys = {(r["scheme"], r["grant_file"]) for r in fixed_rows}
+    same_year = _in_year(year)
+    actions_out.update("superseded", True, lambda r: same_year(r)
+                       and (r["scheme"], r["grant_file"]) in keys and r["broken_rule"] is None)
+    partners_out.update("superseded", True, lambda r: same_year(r)
+                        and (r["scheme"], r["grant_file"]) in keys)  # fmt: skip
+    path = job.inbox / f"bilan_{job.dep.code}_{year}_correctif.xlsx"
+    style = FileStyle()
+    a_lines, p_lines = write_workbook(
+        path, [("actions", Table(ACTIVITY_FIELDS, fixed_rows, style)),
+               ("partenaires", Table(PARTNER_FIELDS, fixed_partners, style))],
+        created=datetime(year, *CORRECTION_AT, 9, 0))  # fmt: skip
+    _stamp(path, year, CORRECTION_AT)
+    for row, line in zip(fixed_rows, a_lines, strict=True):
+        actions_out.add(row | {"file_name": path.name, "sheet": "actions", "line": line,
+                               "department_code": job.dep.code})  # fmt: skip
+    for row, line in zip(fixed_partners, p_lines, strict=True):
+        partners_out.add(row | {"file_name": path.name, "sheet": "partenaires", "line": line,
+                                "department_code": job.dep.code})  # fmt: skip
+    return path
+
+
+def _in_year(year: int):
+    return lambda row: row["campaign_year"] == year
+
+
+def _write_mistaken_resend(job, year, rows, actions_out) -> Path:
+    """A file sent by mistake after the return: a few actions with every count doubled. Valid
+    and newer, so it would win; the demo withdraws it (`DemoResult.withdrawn`)."""
+    rng = random.Random(f"{job.seed}:{job.dep.code}:{year}:mistake")
+    valid = [r for r in rows if r["broken_rule"] is None
+             and sum((q["scheme"], q["grant_file"]) == (r["scheme"], r["grant_file"])
+                     for q in rows) == 1]  # fmt: skip
+    counts = ("sessions", "participants", "qpv_residents", "girls", "boys", *AGE_COLUMNS)
+    doubled = []
+    for old in rng.sample(valid, min(MISTAKEN_ACTIONS, len(valid))):
+        row = {k: old[k] for k in ACTION_SCHEMA if k in old} | {"broken_rule": None}
+        row.update({c: old[c] * 2 for c in counts if old[c] is not None})
+        doubled.append(row)
+    path = job.inbox / f"bilan_{job.dep.code}_{year}_envoi_errone.csv"
+    lines = write_csv(path, Table(ACTIVITY_FIELDS, doubled, FileStyle()), encoding="utf-8")
+    _stamp(path, year, MISTAKE_AT)
+    for row, line in zip(doubled, lines, strict=True):
+        actions_out.add(row | {"file_name": path.name, "sheet": None, "line": line,
+                               "department_code": job.dep.code, "withdrawn": True})  # fmt: skip
+    return path
 
 
 def _qpvs(job: DepartmentJob, rng: random.Random) -> tuple[list[Qpv], list[Qpv], list]:
@@ -232,8 +358,9 @@ def _styles(as_xlsx: bool, dep: Department, year: int, schemes: list[str],
 
 
 def _write_return(job, year, actions, qpvs, as_xlsx, personal, breaker, actions_out,
-                  partners_out, personal_values) -> list[Path]:  # fmt: skip
-    """Write one département-year activity return (XLSX or CSV pair); record the truth."""
+                  partners_out, personal_values) -> tuple[list[Path], tuple[list, list]]:  # fmt: skip
+    """Write one département-year activity return (XLSX or CSV pair); record the truth.
+    Returns the files and the rows written (action rows, partner rows)."""
     dep = job.dep
     style_rng = random.Random(f"{job.seed}:{dep.code}:{year}:style")
     broken_rng = random.Random(f"{job.seed}:{dep.code}:{year}:broken")
@@ -280,12 +407,16 @@ def _write_return(job, year, actions, qpvs, as_xlsx, personal, breaker, actions_
                                           created=datetime(year, 10, 1, 9, 0))  # fmt: skip
         written = [path]
         a_where, p_where = (path.name, "actions"), (path.name, "partenaires")
+        _stamp(path, year, RETURN_AT)
     else:
         a_path, p_path = job.inbox / f"{stem}_actions.csv", job.inbox / f"{stem}_partenaires.csv"
         a_lines = write_csv(a_path, a_table, encoding="cp1252")
         p_lines = write_csv(p_path, p_table, encoding="cp1252")
         written = [a_path, p_path]
         a_where, p_where = (a_path.name, None), (p_path.name, None)
+        # the partner list follows the actions: the marts join them by key, not by file
+        _stamp(a_path, year, RETURN_AT)
+        _stamp(p_path, year, PARTNERS_AT)
 
     for row, line in zip(rows, a_lines, strict=True):
         row.update(department_code=dep.code, file_name=a_where[0], sheet=a_where[1], line=line)
@@ -293,4 +424,4 @@ def _write_return(job, year, actions, qpvs, as_xlsx, personal, breaker, actions_
     for row, line in zip(partner_rows, p_lines, strict=True):
         row.update(department_code=dep.code, file_name=p_where[0], sheet=p_where[1], line=line)
         partners_out.add(row)
-    return written
+    return written, (rows, partner_rows)

@@ -16,6 +16,13 @@ Writes, under `out_dir`:
     a blank line, an extra column, a trailing "TOTAL" row (not an action: to be skipped).
   Plus `financements_<year>.csv`, the grants export for every département of the run: UTF-8
   (with a BOM on even years), `;`, LF, decimal comma with cents, canonical headers.
+  Arrivals over time (file modification times, read as received_at): returns mid-October,
+  a CSV return's partner file on 5 November (after its actions: the marts join partners by
+  key), `bilan_<dep>_<year>_correctif.xlsx` on 20 November the year before the last (v2 of
+  three actions and of their partner lists, superseding v1), and in the run's first
+  département `bilan_<dep>_<year>_envoi_errone.csv` on 1 December of the last year: a
+  mistaken re-send with doubled counts, to be withdrawn (`DemoResult.withdrawn`), which
+  `quartiers demo` does. The funding exports arrive on 20 December.
   About 1 % of action rows break exactly one rule (`breakage.BROKEN_ACTION_RULES`), a few
   partner rows too (`breakage.BROKEN_PARTNER_RULES`). The first CSV return of the run also
   carries participants' personal data (`writers.PERSONAL_COLUMNS`, fake values) that the
@@ -34,8 +41,8 @@ Writes, under `out_dir`:
 
 Same seed and arguments give byte-identical files. A département's content depends only on
 the seed and its code (and on the given QPV file): not on the other régions of the run,
-except for which département carries the personal-data file and whether a year is XLSX or
-CSV (alternating along the run).
+except for which département carries the personal-data file and the mistaken re-send, and
+whether a year is XLSX or CSV (alternating along the run).
 
 The returned `DemoResult` holds the truth: every row written, with warehouse column names
 (docs/warehouse.md) and normalised values (upper-case codes, SIRETs without spaces), the
@@ -50,6 +57,7 @@ import os
 import re
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 
 import polars as pl
@@ -62,6 +70,7 @@ from demodata.writers import FUNDING_FIELDS, FileStyle, Table, write_csv
 
 _STALE = re.compile(r"^(bilan_.+\.(csv|xlsx)|financements_\d{4}\.csv)$")
 _KEY = ["campaign_year", "scheme", "grant_file"]
+FUNDING_AT = (12, 20)  # the grants system's export, at the end of the campaign's year
 _FUNDING_SCHEMA = {
     "campaign_year": pl.Int32, "scheme": pl.String, "grant_file": pl.String,
     "action_title": pl.String, "porteur_name": pl.String, "porteur_siret": pl.String,
@@ -80,7 +89,9 @@ class DemoResult:
     `actions` columns: raw.activity_rows' (campaign_year … comment) + department_code,
     file_name, sheet (None for a CSV), line (1-based, as a spreadsheet shows it),
     has_funding (a funding line exists for the row's year, scheme and grant file),
-    broken_rule (None = valid). `partners`: raw.partner_rows' + porteur_siret (of the action),
+    broken_rule (None = valid), superseded (a later corrected return replaces the row),
+    withdrawn (the row's file is to be withdrawn). Partners carry superseded and withdrawn
+    too. The rows in force are the valid ones neither superseded nor withdrawn. `partners`: raw.partner_rows' + porteur_siret (of the action),
     department_code, file_name, sheet, line, broken_rule. `funding`: raw.funding_rows' +
     file_name, line, has_activity_return (a *valid* activity row exists for the grant file).
     TOTAL rows and personal-data columns are not in the truth. A `grant_file_duplicate` row
@@ -98,11 +109,21 @@ class DemoResult:
     funding: pl.DataFrame
     personal_data_values: list[str]  # fake personal values that must never reach the warehouse
     departments: tuple[str, ...] = ()
+    withdrawn: dict[str, str] = field(default_factory=dict)  # file to withdraw -> reason
     official_qpv: bool = False
     files: list[Path] = field(default_factory=list)  # inbox files, in writing order
 
+    def actions_in_force(self) -> pl.DataFrame:
+        """Valid action rows neither superseded by a correction nor in a withdrawn file."""
+        return self.actions.filter(pl.col("broken_rule").is_null() & ~pl.col("superseded")
+                                   & ~pl.col("withdrawn"))  # fmt: skip
+
+    def partners_in_force(self) -> pl.DataFrame:
+        return self.partners.filter(pl.col("broken_rule").is_null() & ~pl.col("superseded")
+                                    & ~pl.col("withdrawn"))  # fmt: skip
+
     def summary(self) -> dict[str, int]:
-        valid = self.actions.filter(pl.col("broken_rule").is_null())
+        valid = self.actions_in_force()
         return {
             "departments": len(self.departments),
             "files": len(self.files),
@@ -166,6 +187,7 @@ def generate_demo(
             real_communes=communes.get(dep.code),
             run_index=i,
             with_personal_data=i == 0,
+            with_withdrawn_file=i == 0,
         )
         for i, dep in enumerate(departments)
     ]
@@ -184,6 +206,8 @@ def generate_demo(
         # The grants system exports UTF-8; some exports carry a BOM, some not.
         lines = write_csv(path, table, encoding="utf-8-sig" if year % 2 == 0 else "utf-8",
                           newline="\n")  # fmt: skip
+        when = datetime(year, *FUNDING_AT, 9, 0, tzinfo=UTC).timestamp()
+        os.utime(path, (when, when))  # received at the end of the campaign's year
         files.append(path)
         frame = pl.DataFrame(lines_of_year, schema={c: _FUNDING_SCHEMA[c] for c in columns},
                              orient="row")  # fmt: skip
@@ -223,6 +247,7 @@ def generate_demo(
         funding=funding,
         personal_data_values=sorted({v for o in outputs for v in o.personal_values}),
         departments=tuple(d.code for d in departments),
+        withdrawn={k: v for o in outputs for k, v in o.withdrawn.items()},
         official_qpv=official is not None,
         files=files,
     )

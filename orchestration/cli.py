@@ -136,10 +136,18 @@ def summary(settings: Settings) -> str:
     ])
 
 
-def run_all(settings: Settings) -> None:
+def retract(instance: dg.DagsterInstance, file: str, reason: str) -> None:
+    _run("retract_job", instance, run_config={"ops": {"retract_file": {"config": {
+        "file": file, "reason": reason}}}})
+
+
+def run_all(settings: Settings, withdraw: dict[str, str] | None = None) -> None:
+    """Ingest the inbox, withdraw the given files (name -> reason), build and publish."""
     instance = instance_for(settings)
     t0 = time.perf_counter()
     ingest(settings, instance)
+    for file, reason in (withdraw or {}).items():
+        retract(instance, file, reason)
     t1 = time.perf_counter()
     _run("build_job", instance)
     t2 = time.perf_counter()
@@ -177,10 +185,13 @@ def main(argv: list[str] | None = None) -> None:
         t = time.perf_counter()
         regions = tuple(ALL_REGIONS) if args.national else ("44",)
         official = settings.qpv_2024_file if settings.referential_is_official else None
-        generate_demo(settings.data_dir, seed=args.seed, regions=regions, qpv_2024_file=official)
+        demo = generate_demo(settings.data_dir, seed=args.seed, regions=regions,
+                             qpv_2024_file=official)
         print(f"Données de démonstration générées dans {settings.data_dir} "
               f"({time.perf_counter() - t:.1f} s)")
-        run_all(load_settings())
+        for name, reason in demo.withdrawn.items():
+            print(f"  Fichier envoyé par erreur, retiré après lecture : {name} ({reason})")
+        run_all(load_settings(), withdraw=demo.withdrawn)
     elif args.command == "ingest":
         os.environ["QUARTIERS_INBOX"] = str(args.folder.resolve())
         settings = load_settings()
@@ -199,8 +210,7 @@ def main(argv: list[str] | None = None) -> None:
     elif args.command == "retract":
         settings = load_settings()
         instance = instance_for(settings)
-        _run("retract_job", instance, run_config={"ops": {"retract_file": {"config": {
-            "file": args.file, "reason": args.reason}}}})
+        retract(instance, args.file, args.reason)
         _run("build_job", instance)
         print(f"Fichier {args.file} retiré ; indicateurs et publications reconstruits.")
     elif args.command == "template":

@@ -74,6 +74,8 @@ def pipeline(tmp_path_factory, shared_reference):
     settings = load_settings()
     instance = dg.DagsterInstance.ephemeral()
     keys = cli.ingest(settings, instance)
+    for name, reason in demo.withdrawn.items():
+        cli.retract(instance, name, reason)
     cli._run("build_job", instance)
     yield demo, settings, instance, keys
     for k, v in saved.items():

@@ -8,6 +8,8 @@ import duckdb
 import polars as pl
 import pytest
 
+from tests.truth import accepted_actions as accepted_truth
+
 # The generator's names for the rules it breaks → the contract's rule names.
 RULE_OF = {"siret_luhn": "siret_invalide", "age_bands_sum": "tranches_age_incoherentes",
            "sex_sum": "sexes_superieurs", "scheme_unknown": "code_inconnu",
@@ -16,10 +18,6 @@ RULE_OF = {"siret_luhn": "siret_invalide", "age_bands_sum": "tranches_age_incohe
 KEY = ["campaign_year", "scheme", "grant_file"]
 
 
-def accepted_truth(actions: pl.DataFrame) -> pl.DataFrame:
-    """Valid rows whose key is not shared with a broken duplicate (all copies are refused)."""
-    dup = actions.filter(pl.col("broken_rule") == "grant_file_duplicate").select(KEY)
-    return actions.filter(pl.col("broken_rule").is_null()).join(dup, on=KEY, how="anti")
 
 
 def test_young_participations_per_department_match_the_inputs(pipeline):

@@ -17,8 +17,10 @@ import pytest
 from tests.returns_files import (
     ACTIVITY_HEADERS,
     FUNDING_HEADERS,
+    PARTNER_HEADERS,
     action,
     funding,
+    partner,
     write_csv,
 )
 
@@ -88,6 +90,60 @@ def test_corrected_return_supersedes_and_withdrawal_leaves_a_trace(platform):
                     ).fetchall()
     con.close()
     assert trace == [("Envoyé par erreur",)]
+
+
+def _partners(settings):
+    con = duckdb.connect(str(settings.snapshot), read_only=True)
+    try:
+        return sorted(con.sql("SELECT action_id, partner_name, role FROM marts.fct_partnerships"
+                              ).fetchall())
+    finally:
+        con.close()
+
+
+@pytest.mark.slow
+def test_partners_arriving_later_join_their_action_by_key(platform):
+    from orchestration import cli
+
+    settings, instance = platform, dg.DagsterInstance.ephemeral()
+    _arrive(settings, "bilan_actions.csv", ACTIVITY_HEADERS,
+            [action(numero_dossier="A"), action(numero_dossier="B")], age_s=7200)
+    cli.ingest(settings, instance)
+    cli._run("build_job", instance)
+    assert _partners(settings) == []
+
+    # A later run brings the partner file: its rows join the actions received before; a row
+    # for an action received nowhere stays in quarantine with its reason.
+    _arrive(settings, "bilan_partenaires.csv", PARTNER_HEADERS, [
+        partner(numero_dossier="A"),
+        partner(numero_dossier="A", partenaire_nom="CAF 54", partenaire_categorie="caf",
+                role="cofinancement"),
+        partner(numero_dossier="B", partenaire_nom="Conseil citoyen du Haut-du-Lièvre",
+                partenaire_categorie="conseil_citoyen", role="co_construction"),
+        partner(numero_dossier="Z"),
+    ], age_s=3600)
+    cli.ingest(settings, instance)
+    cli._run("build_job", instance)
+    assert _partners(settings) == [
+        ("2024|QE|A", "CAF 54", "cofinancement"),
+        ("2024|QE|A", "Ville de Nancy", "mise_a_disposition"),
+        ("2024|QE|B", "Conseil citoyen du Haut-du-Lièvre", "co_construction"),
+    ]
+    con = duckdb.connect(str(settings.snapshot), read_only=True)
+    orphan = con.sql("SELECT rule, value FROM raw.quarantine "
+                     "WHERE file_name = 'bilan_partenaires.csv'").fetchall()
+    con.close()
+    assert orphan == [("action_inconnue", "Z")]
+
+    # A newer partner list of A replaces the older one; B keeps its list.
+    _arrive(settings, "bilan_partenaires_v2.csv", PARTNER_HEADERS,
+            [partner(numero_dossier="A", role="animation")], age_s=60)
+    cli.ingest(settings, instance)
+    cli._run("build_job", instance)
+    assert _partners(settings) == [
+        ("2024|QE|A", "Ville de Nancy", "animation"),
+        ("2024|QE|B", "Conseil citoyen du Haut-du-Lièvre", "co_construction"),
+    ]
 
 
 def test_killed_mid_batch_leaves_no_trace_then_completes(platform):
