@@ -5,7 +5,6 @@ from __future__ import annotations
 import csv
 import io
 import re
-import time
 from datetime import date
 from pathlib import Path
 
@@ -52,10 +51,7 @@ def canonical(header: str) -> str:
 
 @pytest.fixture(scope="module")
 def grand_est(tmp_path_factory) -> DemoResult:
-    started = time.perf_counter()
-    res = generate_demo(tmp_path_factory.mktemp("ge"), seed=2020, regions=("44",))
-    res.elapsed = time.perf_counter() - started  # for the speed test
-    return res
+    return generate_demo(tmp_path_factory.mktemp("ge"), seed=2020, regions=("44",))
 
 
 @pytest.fixture(scope="module")
@@ -490,16 +486,10 @@ def test_national_scale_covers_every_department(tmp_path):
 
 
 @pytest.mark.slow
-def test_national_scale_in_well_under_a_minute(tmp_path):
-    started = time.perf_counter()
-    res = generate_demo(tmp_path, regions=ALL_REGIONS)
-    elapsed = time.perf_counter() - started
+def test_national_scale(tmp_path):
+    res = generate_demo(tmp_path, regions=ALL_REGIONS)  # its speed is measured by `make bench`
     assert res.actions.height > 150_000
-    assert elapsed < 90  # generous: shared CI machines; about 25 s on two cores
-
-
-def test_grand_est_generates_in_a_few_seconds(grand_est):
-    assert grand_est.elapsed < 20  # about 3 s unloaded; margin for busy machines
+    assert set(res.departments) == {d.code for d in departments_of(ALL_REGIONS)}
 
 
 def test_dates_are_mostly_summer(valid):
