@@ -125,6 +125,11 @@ def located_actions(actions: pl.DataFrame, p: Places, regions: dict[str, str]) -
         action_id=pl.format("{}|{}|{}", *KEY),
         main_qpv_code=pl.col("qpv_codes").str.split(";").list.first().str.strip_chars(),
         young=pl.sum_horizontal(*[pl.col(c).fill_null(0) for c in YOUNG]),
+    ).with_columns(
+        # young participations of QPV residents, estimated per action (6 decimals, exact sums)
+        estimated=pl.when(pl.col("participants") > 0)
+        .then(pl.col("young") * pl.col("qpv_residents") / pl.col("participants"))
+        .otherwise(0.0).round(6, mode="half_away_from_zero"),
     ).join(p.qpv.select("qpv_code", "department_code", "main_commune", "communes"),
            left_on="main_qpv_code", right_on="qpv_code", how="left", suffix="_qpv")
     assert a["department_code_qpv"].null_count() == 0, "accepted action with unknown main QPV"
@@ -176,8 +181,6 @@ def campaign_qpv(p: Places, years: list[int], regions: dict[str, str]) -> pl.Dat
 
 def reach(actions: pl.DataFrame, cqpv: pl.DataFrame, population: pl.DataFrame) -> pl.DataFrame:
     a = actions.with_columns(
-        estimated=pl.when(pl.col("participants") > 0)
-        .then(pl.col("young") * pl.col("qpv_residents") / pl.col("participants")).otherwise(0.0),
         sex_known=pl.col("girls").is_not_null() & pl.col("boys").is_not_null(),
     )
     measures = explode_cells(a).group_by(CELL).agg(
@@ -189,7 +192,7 @@ def reach(actions: pl.DataFrame, cqpv: pl.DataFrame, population: pl.DataFrame) -
         boys=pl.when(pl.col("boys").is_not_null().any()).then(pl.col("boys").sum()),
         girls_sex_known=pl.col("girls").filter(pl.col("sex_known")).sum(),
         boys_sex_known=pl.col("boys").filter(pl.col("sex_known")).sum(),
-        estimated_young_qpv_participations=pl.col("estimated").sum(),
+        estimated_young_qpv_participations=pl.col("estimated").sum(),  # see located_actions
         **{c: pl.col(c).sum() for c in AGES},
     )
     q = cqpv.join(population, on="qpv_code", how="left")
@@ -226,10 +229,7 @@ def per_qpv(actions: pl.DataFrame, population: pl.DataFrame) -> pl.DataFrame:
                          qpv_code=pl.col("qpv_codes").str.split(";")).explode("qpv_code") \
         .with_columns(pl.col("qpv_code").str.strip_chars().str.to_uppercase()) \
         .group_by("qpv_code", "campaign_year", "scheme").agg(actions=pl.col("action_id").n_unique())
-    main = both.with_columns(
-        estimated=pl.when(pl.col("participants") > 0)
-        .then(pl.col("young") * pl.col("qpv_residents") / pl.col("participants")).otherwise(0.0)
-    ).group_by(qpv_code="main_qpv_code", campaign_year="campaign_year", scheme="scheme").agg(
+    main = both.group_by(qpv_code="main_qpv_code", campaign_year="campaign_year", scheme="scheme").agg(
         sessions=pl.col("sessions").sum(), participations=pl.col("participants").sum(),
         young_participations=pl.col("young").sum(), estimated=pl.col("estimated").sum())
     out = citing.join(main, on=["qpv_code", "campaign_year", "scheme"], how="full",

@@ -57,3 +57,9 @@
 {% macro is_other_funder(funder) -%}
     ({{ funder }} not in ('etat_politique_ville', 'etat_autre', 'fonds_propres'))
 {%- endmacro %}
+
+{#- Euros as exact decimals for sums: a sum of doubles depends on the order DuckDB's threads
+    add them up, and two builds of the same data must give the same bytes. -#}
+{% macro money(column) -%}
+    cast({{ column }} as decimal(18, 2))
+{%- endmacro %}

@@ -57,3 +57,9 @@
 {% macro unplaced_code(department_code) -%}
     ({{ department_code }} || '_ND')
 {%- endmacro %}
+
+{#- Join condition of two relations on the same cell (territory × campaign × scheme):
+    `on {{ same_cell('spine', 'measures') }}`. `keys` narrows or widens the cell. -#}
+{% macro same_cell(left, right, keys=['territory_level', 'territory_code', 'campaign_year', 'scheme']) -%}
+    {%- for key in keys %}{{ left }}.{{ key }} = {{ right }}.{{ key }}{{ ' and ' if not loop.last }}{% endfor -%}
+{%- endmacro %}

@@ -39,11 +39,7 @@ ratios as (
         ]) }} as mismatches
     from {{ ref('mart_cooperation') }} as cooperation
     left join {{ ref('mart_funding') }} as funding
-        on
-            cooperation.territory_level = funding.territory_level
-            and cooperation.territory_code = funding.territory_code
-            and cooperation.campaign_year = funding.campaign_year
-            and cooperation.scheme = funding.scheme
+        on {{ same_cell('cooperation', 'funding') }}
 )
 
 select

@@ -62,11 +62,7 @@ funder_totals as (
         ) as mismatches
     from {{ ref('mart_funding') }} as funding
     left join funders_total
-        on
-            funding.territory_level = funders_total.territory_level
-            and funding.territory_code = funders_total.territory_code
-            and funding.campaign_year = funders_total.campaign_year
-            and funding.scheme = funders_total.scheme
+        on {{ same_cell('funding', 'funders_total') }}
 ),
 
 ratios as (

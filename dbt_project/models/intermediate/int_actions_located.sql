@@ -2,9 +2,9 @@
 -- the code); failing that, the département of code_commune (first 3 characters overseas,
 -- else the first 2, Corsica 2A/2B included). Région from the COG seed.
 -- Below the département, the action is attached to ONE commune (so that nothing is counted
--- twice) and to that commune's EPCI (int_communes):
+-- twice) and to that commune's EPCI (int_communes_placed):
 --   1. code_commune of the return, when it is one of the main QPV's communes in the referential;
---   2. else the main QPV's attached commune (int_qpv: its main commune), when the referential
+--   2. else the main QPV's attached commune (int_qpv_placed: its main commune), when the referential
 --      knows the QPV;
 --   3. else (main QPV absent from the referential, or no QPV) code_commune of the return, when
 --      it lies in the action's département;
@@ -16,7 +16,7 @@ with main_qpv as (
     select
         action_id,
         qpv_code as main_qpv_code
-    from {{ ref('int_actions_qpv') }}
+    from {{ ref('int_actions_qpv_unnested') }}
     where qpv_position = 1
 ),
 
@@ -24,7 +24,7 @@ qpv_counts as (
     select
         action_id,
         count(*) as qpv_count
-    from {{ ref('int_actions_qpv') }}
+    from {{ ref('int_actions_qpv_unnested') }}
     group by action_id
 ),
 
@@ -42,12 +42,12 @@ located as (
         qpv.placement as qpv_placement,
         qpv.commune_codes as qpv_commune_codes,
         qpv.attached_commune_code as qpv_commune_code
-    from {{ ref('int_actions_latest') }} as actions
+    from {{ ref('int_actions_versioned') }} as actions
     left join main_qpv
         on actions.action_id = main_qpv.action_id
     left join qpv_counts
         on actions.action_id = qpv_counts.action_id
-    left join {{ ref('int_qpv') }} as qpv
+    left join {{ ref('int_qpv_placed') }} as qpv
         on main_qpv.main_qpv_code = qpv.qpv_code
 ),
 
@@ -74,7 +74,7 @@ attached as (
             {{ department_from_commune_code('candidates.candidate_commune_code') }}
         ) as candidate_department_code
     from candidates
-    left join {{ ref('int_communes') }} as communes
+    left join {{ ref('int_communes_placed') }} as communes
         on candidates.candidate_commune_code = communes.commune_code
 )
 

@@ -10,4 +10,4 @@ select
     cast(region_code as varchar) as region_code,
     cast(is_official as boolean) as is_official,
     cast(placement as varchar) as placement
-from {{ ref('int_qpv') }}
+from {{ ref('int_qpv_placed') }}

@@ -6,4 +6,4 @@ select
     cast(parent_code as varchar) as parent_code,
     cast(region_code as varchar) as region_code,
     cast(department_code as varchar) as department_code
-from {{ ref('int_territories') }}
+from {{ ref('int_territories_unioned') }}

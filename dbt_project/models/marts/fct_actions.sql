@@ -2,7 +2,7 @@ with partner_counts as (
     select
         action_id,
         count(*) as partner_count
-    from {{ ref('int_partners_latest') }}
+    from {{ ref('int_partners_versioned') }}
     group by action_id
 )
 
@@ -30,6 +30,17 @@ select
         as integer
     ) as young_participations,
     cast(actions.qpv_residents as integer) as qpv_residents,
+    -- young participations of QPV residents, estimated as young × residents ÷ participants;
+    -- an exact decimal so that its sums do not depend on the order they are added in
+    cast(
+        case
+            when actions.participants > 0
+                then
+                    (coalesce(actions.age_6_11, 0) + coalesce(actions.age_12_17, 0) + coalesce(actions.age_18_25, 0))
+                    * cast(actions.qpv_residents as double) / actions.participants
+            else 0
+        end as decimal(18, 6)
+    ) as estimated_young_qpv_participations,
     cast(actions.girls as integer) as girls,
     cast(actions.boys as integer) as boys,
     cast(actions.age_0_5 as integer) as age_0_5,
@@ -46,10 +57,10 @@ select
     cast(actions.versions_received as integer) as versions_received,
     cast(located.attached_commune_code as varchar) as attached_commune_code,
     cast(located.attached_epci_siren as varchar) as attached_epci_siren
-from {{ ref('int_actions_latest') }} as actions
+from {{ ref('int_actions_versioned') }} as actions
 inner join {{ ref('int_actions_located') }} as located
     on actions.action_id = located.action_id
 left join partner_counts
     on actions.action_id = partner_counts.action_id
-left join {{ ref('int_grant_files') }} as grant_files
+left join {{ ref('int_grant_files_joined') }} as grant_files
     on actions.action_id = grant_files.action_id

@@ -11,6 +11,6 @@ select
     cast(grant_files.has_return as boolean) as has_activity_return,
     cast(grant_files.attached_commune_code as varchar) as attached_commune_code,
     cast(grant_files.attached_epci_siren as varchar) as attached_epci_siren
-from {{ ref('int_funding_latest') }} as lines
-inner join {{ ref('int_grant_files') }} as grant_files
+from {{ ref('int_funding_lines_versioned') }} as lines
+inner join {{ ref('int_grant_files_joined') }} as grant_files
     on lines.action_id = grant_files.action_id

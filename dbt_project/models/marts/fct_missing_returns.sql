@@ -7,5 +7,5 @@ select
     cast(department_code as varchar) as department_code,
     cast(porteur_name as varchar) as porteur_name,
     cast(amount_granted as double) as amount_granted
-from {{ ref('int_grant_files') }}
+from {{ ref('int_grant_files_joined') }}
 where is_funded and not has_return

@@ -11,6 +11,6 @@ select
     cast(partners.role as varchar) as role,
     cast(located.attached_commune_code as varchar) as attached_commune_code,
     cast(located.attached_epci_siren as varchar) as attached_epci_siren
-from {{ ref('int_partners_latest') }} as partners
+from {{ ref('int_partners_versioned') }} as partners
 inner join {{ ref('int_actions_located') }} as located
     on partners.action_id = located.action_id

@@ -1,7 +1,7 @@
 -- Cooperative partnerships per territory × campaign year × scheme (see _marts__models.yml).
 
 with spine as (
-    select * from {{ ref('int_territory_campaigns') }}
+    select * from {{ ref('int_territory_campaigns_crossed') }}
 ),
 
 actions as (
@@ -9,7 +9,7 @@ actions as (
         fct_actions.*,
         coalesce(grant_files.is_cofunded, false) as is_cofunded
     from {{ ref('fct_actions') }} as fct_actions
-    left join {{ ref('int_grant_files') }} as grant_files
+    left join {{ ref('int_grant_files_joined') }} as grant_files
         on fct_actions.action_id = grant_files.action_id
 ),
 
@@ -30,7 +30,11 @@ action_measures as (
 ),
 
 lines as (
-    select * from {{ ref('fct_funding_lines') }}
+    select
+        *,
+        {{ money('amount_requested') }} as requested,
+        {{ money('amount_granted') }} as granted
+    from {{ ref('fct_funding_lines') }}
 ),
 
 funding_measures as (
@@ -39,14 +43,14 @@ funding_measures as (
         territory_code,
         campaign_year,
         rollup_scheme as scheme,
-        coalesce(sum(amount_granted) filter (where funder = 'etat_politique_ville'), 0) as granted_state_pv,
-        coalesce(sum(amount_granted) filter (where {{ is_other_funder('funder') }}), 0) as granted_other
+        coalesce(sum(granted) filter (where funder = 'etat_politique_ville'), 0) as granted_state_pv,
+        coalesce(sum(granted) filter (where {{ is_other_funder('funder') }}), 0) as granted_other
     from ({{ territory_rollup('lines', levels=all_territory_levels()) }}) as rolled
     group by territory_level, territory_code, campaign_year, rollup_scheme
 ),
 
 members as (
-    select * from {{ ref('int_action_organisations') }}
+    select * from {{ ref('int_action_organisations_unioned') }}
 ),
 
 node_measures as (
@@ -61,7 +65,7 @@ node_measures as (
 ),
 
 pairs as (
-    select * from {{ ref('int_action_organisation_pairs') }}
+    select * from {{ ref('int_action_organisations_paired') }}
 ),
 
 link_measures as (
@@ -149,35 +153,15 @@ combined as (
         coalesce(renewal_measures.renewed_partnerships, 0) as renewed_partnerships
     from spine
     left join action_measures
-        on
-            spine.territory_level = action_measures.territory_level
-            and spine.territory_code = action_measures.territory_code
-            and spine.campaign_year = action_measures.campaign_year
-            and spine.scheme = action_measures.scheme
+        on {{ same_cell('spine', 'action_measures') }}
     left join funding_measures
-        on
-            spine.territory_level = funding_measures.territory_level
-            and spine.territory_code = funding_measures.territory_code
-            and spine.campaign_year = funding_measures.campaign_year
-            and spine.scheme = funding_measures.scheme
+        on {{ same_cell('spine', 'funding_measures') }}
     left join node_measures
-        on
-            spine.territory_level = node_measures.territory_level
-            and spine.territory_code = node_measures.territory_code
-            and spine.campaign_year = node_measures.campaign_year
-            and spine.scheme = node_measures.scheme
+        on {{ same_cell('spine', 'node_measures') }}
     left join link_measures
-        on
-            spine.territory_level = link_measures.territory_level
-            and spine.territory_code = link_measures.territory_code
-            and spine.campaign_year = link_measures.campaign_year
-            and spine.scheme = link_measures.scheme
+        on {{ same_cell('spine', 'link_measures') }}
     left join renewal_measures
-        on
-            spine.territory_level = renewal_measures.territory_level
-            and spine.territory_code = renewal_measures.territory_code
-            and spine.campaign_year = renewal_measures.campaign_year
-            and spine.scheme = renewal_measures.scheme
+        on {{ same_cell('spine', 'renewal_measures') }}
     left join campaigns_with_actions as previous_campaign
         on
             spine.campaign_year - 1 = previous_campaign.campaign_year

@@ -33,7 +33,7 @@ current_actions as (
     select
         file_hash,
         count(*) as actions_current
-    from {{ ref('int_actions_latest') }}
+    from {{ ref('int_actions_versioned') }}
     group by file_hash
 ),
 

@@ -1,11 +1,15 @@
 -- Funding per territory × campaign year × scheme (see _marts__models.yml).
 
 with spine as (
-    select * from {{ ref('int_territory_campaigns') }}
+    select * from {{ ref('int_territory_campaigns_crossed') }}
 ),
 
 lines as (
-    select * from {{ ref('fct_funding_lines') }}
+    select
+        *,
+        {{ money('amount_requested') }} as requested,
+        {{ money('amount_granted') }} as granted
+    from {{ ref('fct_funding_lines') }}
 ),
 
 funding_measures as (
@@ -15,12 +19,12 @@ funding_measures as (
         campaign_year,
         rollup_scheme as scheme,
         count(distinct action_id) as grant_files,
-        sum(amount_requested) as amount_requested,
-        sum(amount_granted) as amount_granted,
-        coalesce(sum(amount_granted) filter (where funder = 'etat_politique_ville'), 0) as granted_state_pv,
-        coalesce(sum(amount_granted) filter (where funder = 'etat_autre'), 0) as granted_state_other,
-        coalesce(sum(amount_granted) filter (where funder = 'fonds_propres'), 0) as granted_own_funds,
-        coalesce(sum(amount_granted) filter (where {{ is_other_funder('funder') }}), 0) as granted_other
+        sum(requested) as amount_requested,
+        sum(granted) as amount_granted,
+        coalesce(sum(granted) filter (where funder = 'etat_politique_ville'), 0) as granted_state_pv,
+        coalesce(sum(granted) filter (where funder = 'etat_autre'), 0) as granted_state_other,
+        coalesce(sum(granted) filter (where funder = 'fonds_propres'), 0) as granted_own_funds,
+        coalesce(sum(granted) filter (where {{ is_other_funder('funder') }}), 0) as granted_other
     from ({{ territory_rollup('lines', levels=all_territory_levels()) }}) as rolled
     group by territory_level, territory_code, campaign_year, rollup_scheme
 ),
@@ -36,10 +40,10 @@ action_measures as (
         campaign_year,
         rollup_scheme as scheme,
         count(*) as actions,
-        sum(realised_cost) as realised_cost,
+        sum({{ money('realised_cost') }}) as realised_cost,
         sum(participants) as participations,
         sum(young_participations) as young_participations,
-        sum(realised_cost) filter (where realised_cost is not null) as costed_realised_cost,
+        sum({{ money('realised_cost') }}) filter (where realised_cost is not null) as costed_realised_cost,
         sum(participants) filter (where realised_cost is not null) as costed_participations,
         sum(young_participations) filter (where realised_cost is not null) as costed_young_participations
     from ({{ territory_rollup('actions', levels=all_territory_levels()) }}) as rolled
@@ -53,14 +57,14 @@ select
     cast(spine.campaign_year as integer) as campaign_year,
     cast(spine.scheme as varchar) as scheme,
     cast(coalesce(funding_measures.grant_files, 0) as bigint) as grant_files,
-    cast(round(coalesce(funding_measures.amount_requested, 0), 2) as double) as amount_requested,
-    cast(round(coalesce(funding_measures.amount_granted, 0), 2) as double) as amount_granted,
-    cast(round(coalesce(funding_measures.granted_state_pv, 0), 2) as double) as granted_state_pv,
-    cast(round(coalesce(funding_measures.granted_other, 0), 2) as double) as granted_other,
-    cast(round(coalesce(funding_measures.granted_state_other, 0), 2) as double) as granted_state_other,
-    cast(round(coalesce(funding_measures.granted_own_funds, 0), 2) as double) as granted_own_funds,
+    cast(coalesce(funding_measures.amount_requested, 0) as double) as amount_requested,
+    cast(coalesce(funding_measures.amount_granted, 0) as double) as amount_granted,
+    cast(coalesce(funding_measures.granted_state_pv, 0) as double) as granted_state_pv,
+    cast(coalesce(funding_measures.granted_other, 0) as double) as granted_other,
+    cast(coalesce(funding_measures.granted_state_other, 0) as double) as granted_state_other,
+    cast(coalesce(funding_measures.granted_own_funds, 0) as double) as granted_own_funds,
     cast(
-        case when action_measures.actions is null then 0 else round(action_measures.realised_cost, 2) end
+        case when action_measures.actions is null then 0 else action_measures.realised_cost end
         as double
     ) as realised_cost,
     cast(coalesce(action_measures.participations, 0) as bigint) as participations,
@@ -73,14 +77,6 @@ select
     cast(coalesce(action_measures.costed_young_participations, 0) as bigint) as costed_young_participations
 from spine
 left join funding_measures
-    on
-        spine.territory_level = funding_measures.territory_level
-        and spine.territory_code = funding_measures.territory_code
-        and spine.campaign_year = funding_measures.campaign_year
-        and spine.scheme = funding_measures.scheme
+    on {{ same_cell('spine', 'funding_measures') }}
 left join action_measures
-    on
-        spine.territory_level = action_measures.territory_level
-        and spine.territory_code = action_measures.territory_code
-        and spine.campaign_year = action_measures.campaign_year
-        and spine.scheme = action_measures.scheme
+    on {{ same_cell('spine', 'action_measures') }}

@@ -11,10 +11,10 @@ select
     cast(rolled.campaign_year as integer) as campaign_year,
     cast(rolled.rollup_scheme as varchar) as scheme,
     cast(rolled.funder as varchar) as funder,
-    cast(round(coalesce(sum(rolled.amount_requested), 0), 2) as double) as amount_requested,
-    cast(round(coalesce(sum(rolled.amount_granted), 0), 2) as double) as amount_granted
+    cast(coalesce(sum({{ money('rolled.amount_requested') }}), 0) as double) as amount_requested,
+    cast(coalesce(sum({{ money('rolled.amount_granted') }}), 0) as double) as amount_granted
 from ({{ territory_rollup('lines', levels=all_territory_levels()) }}) as rolled
-inner join {{ ref('int_territories') }} as territories
+inner join {{ ref('int_territories_unioned') }} as territories
     on
         rolled.territory_level = territories.territory_level
         and rolled.territory_code = territories.territory_code

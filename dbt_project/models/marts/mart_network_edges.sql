@@ -2,7 +2,7 @@
 -- together: two organisations are linked when they work on the same action.
 
 with pairs as (
-    select * from {{ ref('int_action_organisation_pairs') }}
+    select * from {{ ref('int_action_organisations_paired') }}
 )
 
 select
@@ -15,7 +15,7 @@ select
     cast(rolled.org_b as varchar) as org_b,
     cast(count(distinct rolled.action_id) as bigint) as shared_actions
 from ({{ territory_rollup('pairs', levels=['region', 'departement'], schemes='all') }}) as rolled
-inner join {{ ref('int_territories') }} as territories
+inner join {{ ref('int_territories_unioned') }} as territories
     on
         rolled.territory_level = territories.territory_level
         and rolled.territory_code = territories.territory_code

@@ -1,8 +1,10 @@
 -- Nodes of the cooperation network per département and région × campaign year, all schemes
 -- together: every porteur and partner of an action of the territory.
 
+{%- set node_key = ['territory_level', 'territory_code', 'campaign_year', 'scheme', 'org_id'] %}
+
 with members as (
-    select * from {{ ref('int_action_organisations') }}
+    select * from {{ ref('int_action_organisations_unioned') }}
 ),
 
 nodes as (
@@ -59,16 +61,11 @@ select
     cast(coalesce(degrees.degree, 0) as bigint) as degree,
     cast(nodes.actions as bigint) as actions
 from nodes
-inner join {{ ref('int_territories') }} as territories
+inner join {{ ref('int_territories_unioned') }} as territories
     on
         nodes.territory_level = territories.territory_level
         and nodes.territory_code = territories.territory_code
-left join {{ ref('int_organisations') }} as organisations
+left join {{ ref('int_organisations_deduplicated') }} as organisations
     on nodes.org_id = organisations.org_id
 left join degrees
-    on
-        nodes.territory_level = degrees.territory_level
-        and nodes.territory_code = degrees.territory_code
-        and nodes.campaign_year = degrees.campaign_year
-        and nodes.scheme = degrees.scheme
-        and nodes.org_id = degrees.org_id
+    on {{ same_cell('nodes', 'degrees', keys=node_key) }}

@@ -44,7 +44,7 @@ select
     cast(count(*) as bigint) as links,
     cast(count(distinct rolled.action_id) as bigint) as actions
 from ({{ territory_rollup('by_value', levels=all_territory_levels()) }}) as rolled
-inner join {{ ref('int_territories') }} as territories
+inner join {{ ref('int_territories_unioned') }} as territories
     on
         rolled.territory_level = territories.territory_level
         and rolled.territory_code = territories.territory_code

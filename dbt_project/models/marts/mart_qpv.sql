@@ -6,11 +6,11 @@
 -- over QPV does not double count.
 
 with campaigns as (
-    select * from {{ ref('int_campaign_schemes') }}
+    select * from {{ ref('int_campaign_schemes_listed') }}
 ),
 
 qpv as (
-    select * from {{ ref('int_qpv') }}
+    select * from {{ ref('int_qpv_placed') }}
 ),
 
 cited as (
@@ -19,7 +19,7 @@ cited as (
         cited.campaign_year,
         case when scheme_keys.is_all then 'ALL' else cited.scheme end as scheme,
         cited.qpv_code
-    from {{ ref('int_actions_qpv') }} as cited
+    from {{ ref('int_actions_qpv_unnested') }} as cited
     cross join (values (false), (true)) as scheme_keys (is_all)
 ),
 
@@ -66,13 +66,7 @@ main_actions as (
         sum(actions.sessions) as sessions,
         sum(actions.participants) as participations,
         sum(actions.young_participations) as young_participations,
-        sum(
-            case
-                when actions.participants > 0
-                    then cast(actions.young_participations as double) * actions.qpv_residents / actions.participants
-                else 0
-            end
-        ) as estimated_young_qpv_participations
+        sum(actions.estimated_young_qpv_participations) as estimated_young_qpv_participations
     from {{ ref('fct_actions') }} as actions
     cross join (values (false), (true)) as scheme_keys (is_all)
     where actions.main_qpv_code is not null

@@ -1,18 +1,12 @@
 -- Reach among young people, per territory × campaign year × scheme (see _marts__models.yml).
 
 with spine as (
-    select * from {{ ref('int_territory_campaigns') }}
+    select * from {{ ref('int_territory_campaigns_crossed') }}
 ),
 
 actions as (
     select
         *,
-        -- estimated young participations of QPV residents: young × residents ÷ participants
-        case
-            when participants > 0
-                then cast(young_participations as double) * qpv_residents / participants
-            else 0
-        end as estimated_young_qpv_participations,
         girls is not null and boys is not null as sex_known
     from {{ ref('fct_actions') }}
 ),
@@ -44,7 +38,7 @@ action_measures as (
 ),
 
 campaign_years as (
-    select distinct campaign_year from {{ ref('int_campaign_schemes') }}
+    select distinct campaign_year from {{ ref('int_campaign_schemes_listed') }}
 ),
 
 -- every QPV of the generation in force for the campaign in its département
@@ -60,7 +54,7 @@ campaign_qpv as (
         qpv.attached_commune_code,
         qpv.attached_epci_siren
     from campaign_years
-    inner join {{ ref('int_qpv') }} as qpv
+    inner join {{ ref('int_qpv_placed') }} as qpv
         on qpv.generation = {{ campaign_generation('campaign_years.campaign_year', 'qpv.department_code') }}
 ),
 
@@ -88,7 +82,7 @@ cited_qpv as (
         campaign_qpv.region_code,
         campaign_qpv.attached_commune_code,
         campaign_qpv.attached_epci_siren
-    from {{ ref('int_actions_qpv') }} as cited
+    from {{ ref('int_actions_qpv_unnested') }} as cited
     inner join campaign_qpv
         on
             cited.qpv_code = campaign_qpv.qpv_code
@@ -137,22 +131,11 @@ combined as (
         qpv_measures.young_population
     from spine
     left join action_measures
-        on
-            spine.territory_level = action_measures.territory_level
-            and spine.territory_code = action_measures.territory_code
-            and spine.campaign_year = action_measures.campaign_year
-            and spine.scheme = action_measures.scheme
+        on {{ same_cell('spine', 'action_measures') }}
     left join qpv_measures
-        on
-            spine.territory_level = qpv_measures.territory_level
-            and spine.territory_code = qpv_measures.territory_code
-            and spine.campaign_year = qpv_measures.campaign_year
+        on {{ same_cell('spine', 'qpv_measures', keys=['territory_level', 'territory_code', 'campaign_year']) }}
     left join cited_measures
-        on
-            spine.territory_level = cited_measures.territory_level
-            and spine.territory_code = cited_measures.territory_code
-            and spine.campaign_year = cited_measures.campaign_year
-            and spine.scheme = cited_measures.scheme
+        on {{ same_cell('spine', 'cited_measures') }}
 )
 
 select

@@ -1,15 +1,15 @@
 -- Expected returns (funded grant files) vs received activity returns, per territory ×
--- campaign year × scheme. Each grant file sits in one territory (see int_grant_files).
+-- campaign year × scheme. Each grant file sits in one territory (see int_grant_files_joined).
 -- France, régions and départements only: a funded file without return cannot be placed below
 -- its département, so a completeness rate per EPCI or commune would be meaningless.
 
 with spine as (
-    select * from {{ ref('int_territory_campaigns') }}
+    select * from {{ ref('int_territory_campaigns_crossed') }}
     where territory_level in ('france', 'region', 'departement')
 ),
 
 grant_files as (
-    select * from {{ ref('int_grant_files') }}
+    select * from {{ ref('int_grant_files_joined') }}
 ),
 
 measures as (
@@ -40,8 +40,4 @@ select
         as completeness_rate
 from spine
 left join measures
-    on
-        spine.territory_level = measures.territory_level
-        and spine.territory_code = measures.territory_code
-        and spine.campaign_year = measures.campaign_year
-        and spine.scheme = measures.scheme
+    on {{ same_cell('spine', 'measures') }}

@@ -24,7 +24,7 @@ with funding as (
             min(department_code)
         ) as funding_department_code,
         arg_min(porteur_name, funder) as funding_porteur_name
-    from {{ ref('int_funding_latest') }}
+    from {{ ref('int_funding_lines_versioned') }}
     group by action_id, campaign_year, scheme, grant_file
 ),
 
@@ -39,7 +39,7 @@ returns as (
         located.region_code,
         located.attached_commune_code,
         located.attached_epci_siren
-    from {{ ref('int_actions_latest') }} as actions
+    from {{ ref('int_actions_versioned') }} as actions
     inner join {{ ref('int_actions_located') }} as located
         on actions.action_id = located.action_id
 ),

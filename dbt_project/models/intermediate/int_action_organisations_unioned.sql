@@ -6,7 +6,7 @@ with members as (
         action_id,
         porteur_org_id as org_id,
         'porteur' as org_side
-    from {{ ref('int_actions_latest') }}
+    from {{ ref('int_actions_versioned') }}
 
     union all
 
@@ -14,7 +14,7 @@ with members as (
         action_id,
         partner_org_id as org_id,
         'partenaire' as org_side
-    from {{ ref('int_partners_latest') }}
+    from {{ ref('int_partners_versioned') }}
 )
 
 select
@@ -28,7 +28,7 @@ select
     members.org_id,
     members.org_side
 from members
-inner join {{ ref('int_actions_latest') }} as actions
+inner join {{ ref('int_actions_versioned') }} as actions
     on members.action_id = actions.action_id
 inner join {{ ref('int_actions_located') }} as located
     on members.action_id = located.action_id

@@ -1,5 +1,5 @@
 -- Territories: France, the régions and départements present in the QPV referential, the
--- returns or the funding export; the EPCI and communes of the referential (int_communes: a
+-- returns or the funding export; the EPCI and communes of the referential (int_communes_placed: a
 -- commune's EPCI is that of its most recent generation's row) plus the communes actions are
 -- attached to that the referential does not know; and, per département, the "non déterminé"
 -- buckets ('<dep>_ND') at the EPCI and commune levels when something of the département
@@ -27,13 +27,13 @@ referential_departments as (
 ),
 
 department_codes as (
-    select department_code from {{ ref('int_qpv') }}
+    select department_code from {{ ref('int_qpv_placed') }}
     union
     select department_code from {{ ref('int_actions_located') }}
     union
-    select department_code from {{ ref('int_grant_files') }}
+    select department_code from {{ ref('int_grant_files_joined') }}
     union
-    select department_code from {{ ref('int_communes') }}
+    select department_code from {{ ref('int_communes_placed') }}
 ),
 
 departments as (
@@ -70,7 +70,7 @@ regions as (
 ),
 
 communes_referential as (
-    select * from {{ ref('int_communes') }}
+    select * from {{ ref('int_communes_placed') }}
 ),
 
 epcis as (
@@ -124,13 +124,13 @@ attachments as (
         department_code,
         attached_commune_code,
         attached_epci_siren
-    from {{ ref('int_grant_files') }}
+    from {{ ref('int_grant_files_joined') }}
     union all
     select
         department_code,
         attached_commune_code,
         attached_epci_siren
-    from {{ ref('int_qpv') }}
+    from {{ ref('int_qpv_placed') }}
 ),
 
 buckets as (

@@ -72,7 +72,7 @@ partner_rows as (
             and partners.scheme = newest_lists.scheme
             and partners.grant_file = newest_lists.grant_file
             and partners.file_hash = newest_lists.file_hash
-    inner join {{ ref('int_actions_latest') }} as actions
+    inner join {{ ref('int_actions_versioned') }} as actions
         on
             partners.campaign_year = actions.campaign_year
             and partners.scheme = actions.scheme

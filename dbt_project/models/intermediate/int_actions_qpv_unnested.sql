@@ -8,7 +8,7 @@ with exploded as (
         scheme,
         unnest(string_split(qpv_codes, ';')) as raw_code,
         unnest(generate_series(1, len(string_split(qpv_codes, ';')))) as raw_position
-    from {{ ref('int_actions_latest') }}
+    from {{ ref('int_actions_versioned') }}
     where qpv_codes is not null
 ),
 

@@ -9,5 +9,5 @@ select
     territories.territory_name,
     campaigns.campaign_year,
     campaigns.scheme
-from {{ ref('int_territories') }} as territories
-cross join {{ ref('int_campaign_schemes') }} as campaigns
+from {{ ref('int_territories_unioned') }} as territories
+cross join {{ ref('int_campaign_schemes_listed') }} as campaigns

@@ -4,8 +4,8 @@
 -- from the referential is still placed in its département, read from the code itself
 -- (placement = 'departement_seul').
 -- Below the département (EPCI and commune levels), a QPV is attached to its main commune, when
--- int_communes places that commune in the QPV's département, and to that commune's EPCI
--- (int_communes: the most recent generation's); a 'departement_seul' QPV is attached to
+-- int_communes_placed places that commune in the QPV's département, and to that commune's EPCI
+-- (int_communes_placed: the most recent generation's); a 'departement_seul' QPV is attached to
 -- neither (the département's "non déterminé" bucket of the marts).
 
 with referential_rows as (
@@ -69,7 +69,7 @@ from_referential as (
 
 cited_only as (
     select distinct cited.qpv_code
-    from {{ ref('int_actions_qpv') }} as cited
+    from {{ ref('int_actions_qpv_unnested') }} as cited
     left join first_rows
         on cited.qpv_code = first_rows.qpv_code
     where first_rows.qpv_code is null
@@ -129,7 +129,7 @@ select
 from all_qpv
 left join {{ ref('ref_departments') }} as departments
     on all_qpv.department_code = departments.department_code
-left join {{ ref('int_communes') }} as communes
+left join {{ ref('int_communes_placed') }} as communes
     on
         all_qpv.main_commune_code = communes.commune_code
         and all_qpv.department_code = communes.department_code

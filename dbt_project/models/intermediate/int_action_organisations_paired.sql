@@ -11,8 +11,8 @@ select
     a.attached_epci_siren,
     a.org_id as org_a,
     b.org_id as org_b
-from {{ ref('int_action_organisations') }} as a
-inner join {{ ref('int_action_organisations') }} as b
+from {{ ref('int_action_organisations_unioned') }} as a
+inner join {{ ref('int_action_organisations_unioned') }} as b
     on
         a.action_id = b.action_id
         and a.org_id < b.org_id

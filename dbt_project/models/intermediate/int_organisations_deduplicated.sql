@@ -14,7 +14,7 @@ with appearances as (
         campaign_year,
         received_at,
         action_id
-    from {{ ref('int_actions_latest') }}
+    from {{ ref('int_actions_versioned') }}
 
     union all
 
@@ -27,8 +27,8 @@ with appearances as (
         partners.campaign_year,
         actions.received_at,
         partners.action_id
-    from {{ ref('int_partners_latest') }} as partners
-    inner join {{ ref('int_actions_latest') }} as actions
+    from {{ ref('int_partners_versioned') }} as partners
+    inner join {{ ref('int_actions_versioned') }} as actions
         on partners.action_id = actions.action_id
 ),
 

@@ -5,7 +5,7 @@ with pairs as (
     select distinct
         campaign_year,
         scheme
-    from {{ ref('int_grant_files') }}
+    from {{ ref('int_grant_files_joined') }}
 )
 
 select
