@@ -3,7 +3,7 @@
 
 import dagster as dg
 
-from assets import ingestion, reference, templates
+from assets import ingestion, reference, reminders, templates
 from assets.publication import build_publication_assets
 from assets.retraction import retract_job
 from orchestration.dbt_assets import dbt_resource, mart_keys, quartiers_dbt
@@ -13,7 +13,7 @@ from orchestration.sensors import build_after_ingest, inbox_sensor
 
 defs = dg.Definitions(
     assets=[
-        *dg.load_assets_from_modules([reference, ingestion, templates]),
+        *dg.load_assets_from_modules([reference, ingestion, templates, reminders]),
         quartiers_dbt,
         *build_publication_assets(mart_keys()),
     ],

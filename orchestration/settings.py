@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+
+from returns.reminders import parse_due_dates
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -33,6 +35,8 @@ class Settings:
     referential_is_official: bool
     max_file_bytes: int
     max_rows: int
+    reminders: Path = Path("data/reminders")
+    return_due_dates: dict = field(default_factory=dict)  # campaign year -> date
 
     @property
     def referential_label(self) -> str:
@@ -73,4 +77,6 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         referential_is_official=official is not None,
         max_file_bytes=int(float(env.get("QUARTIERS_MAX_FILE_MB", "50")) * 1024 * 1024),
         max_rows=int(env.get("QUARTIERS_MAX_ROWS", "200000")),
+        reminders=_path(env, "QUARTIERS_REMINDERS", data / "reminders"),
+        return_due_dates=parse_due_dates(env.get("QUARTIERS_RETURN_DUE_DATES")),
     )
