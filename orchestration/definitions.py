@@ -6,6 +6,7 @@ import dagster as dg
 from assets import ingestion, reference, reminders, templates
 from assets.publication import build_publication_assets
 from assets.retraction import retract_job
+from orchestration.alerts import failed_check_alert, run_failure_alert
 from orchestration.dbt_assets import dbt_resource, mart_keys, quartiers_dbt
 from orchestration.jobs import build_job, ingest_job, reference_job, templates_job
 from orchestration.resources import PlatformSettings, Warehouse
@@ -19,6 +20,6 @@ defs = dg.Definitions(
     ],
     asset_checks=[ingestion.row_conservation],
     jobs=[reference_job, ingest_job, build_job, retract_job, templates_job],
-    sensors=[inbox_sensor, build_after_ingest],
+    sensors=[inbox_sensor, build_after_ingest, run_failure_alert, failed_check_alert],
     resources={"settings": PlatformSettings(), "warehouse": Warehouse(), "dbt": dbt_resource()},
 )

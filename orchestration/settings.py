@@ -37,6 +37,8 @@ class Settings:
     max_rows: int
     reminders: Path = Path("data/reminders")
     return_due_dates: dict = field(default_factory=dict)  # campaign year -> date
+    alerts_log: Path = Path("data/alerts.log")
+    smtp: dict = field(default_factory=dict)  # host, port, sender, recipients (empty: no mail)
 
     @property
     def referential_label(self) -> str:
@@ -79,4 +81,18 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         max_rows=int(env.get("QUARTIERS_MAX_ROWS", "200000")),
         reminders=_path(env, "QUARTIERS_REMINDERS", data / "reminders"),
         return_due_dates=parse_due_dates(env.get("QUARTIERS_RETURN_DUE_DATES")),
+        alerts_log=_path(env, "QUARTIERS_ALERTS_LOG", data / "alerts.log"),
+        smtp=_smtp(env),
     )
+
+
+def _smtp(env: Mapping[str, str]) -> dict:
+    """Mail for alerts, only when a server and recipients are configured."""
+    host, to = env.get("QUARTIERS_SMTP_HOST"), env.get("QUARTIERS_ALERT_TO")
+    if not host or not to:
+        return {}
+    return {"host": host, "port": int(env.get("QUARTIERS_SMTP_PORT", "25")),
+            "sender": env.get("QUARTIERS_ALERT_FROM", "quartiers@localhost"),
+            "recipients": [a.strip() for a in to.split(",") if a.strip()],
+            "user": env.get("QUARTIERS_SMTP_USER"), "password": env.get("QUARTIERS_SMTP_PASSWORD"),
+            "starttls": env.get("QUARTIERS_SMTP_STARTTLS", "") in ("1", "true", "yes")}
