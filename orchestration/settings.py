@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from returns.calendar import parse_months
 from returns.reminders import parse_due_dates
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -39,6 +40,9 @@ class Settings:
     return_due_dates: dict = field(default_factory=dict)  # campaign year -> date
     alerts_log: Path = Path("data/alerts.log")
     smtp: dict = field(default_factory=dict)  # host, port, sender, recipients (empty: no mail)
+    season_months: frozenset = frozenset(range(6, 12))  # months with a daily check and rebuild
+    off_season_weekday: int = 1  # the weekly run's day outside the season (ISO, 1 = Monday)
+    quiet_days_alert: int = 14  # a campaign in season with nothing received for longer: check fails
 
     @property
     def referential_label(self) -> str:
@@ -83,6 +87,9 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         return_due_dates=parse_due_dates(env.get("QUARTIERS_RETURN_DUE_DATES")),
         alerts_log=_path(env, "QUARTIERS_ALERTS_LOG", data / "alerts.log"),
         smtp=_smtp(env),
+        season_months=parse_months(env.get("QUARTIERS_SEASON_MONTHS")),
+        off_season_weekday=int(env.get("QUARTIERS_OFF_SEASON_WEEKDAY", "1")),
+        quiet_days_alert=int(env.get("QUARTIERS_QUIET_DAYS", "14")),
     )
 
 
