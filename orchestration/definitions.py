@@ -9,7 +9,7 @@ from assets.retraction import retract_job
 from orchestration.dbt_assets import dbt_resource, mart_keys, quartiers_dbt
 from orchestration.jobs import build_job, ingest_job, reference_job, templates_job
 from orchestration.resources import PlatformSettings, Warehouse
-from orchestration.sensors import build_after_ingest, inbox_sensor
+from orchestration.sensors import build_after_ingest, inbox_sensor, recover_dead_runs
 
 defs = dg.Definitions(
     assets=[
@@ -19,6 +19,6 @@ defs = dg.Definitions(
     ],
     asset_checks=[ingestion.row_conservation],
     jobs=[reference_job, ingest_job, build_job, retract_job, templates_job],
-    sensors=[inbox_sensor, build_after_ingest],
+    sensors=[inbox_sensor, build_after_ingest, recover_dead_runs],
     resources={"settings": PlatformSettings(), "warehouse": Warehouse(), "dbt": dbt_resource()},
 )

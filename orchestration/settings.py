@@ -33,6 +33,7 @@ class Settings:
     referential_is_official: bool
     max_file_bytes: int
     max_rows: int
+    wait_minutes: float  # how long a command waits for a warehouse held by another run
 
     @property
     def referential_label(self) -> str:
@@ -73,4 +74,5 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         referential_is_official=official is not None,
         max_file_bytes=int(float(env.get("QUARTIERS_MAX_FILE_MB", "50")) * 1024 * 1024),
         max_rows=int(env.get("QUARTIERS_MAX_ROWS", "200000")),
+        wait_minutes=float(env.get("QUARTIERS_WAIT_MINUTES", "30")),
     )
