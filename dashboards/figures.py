@@ -593,7 +593,7 @@ def choropleth(
         fig.add_scatter(
             x=xs[:-1], y=ys[:-1], mode="lines", fill="toself", fillcolor=colour,
             line={"color": "white", "width": 1}, hoveron="fills",
-            text=plain(f"{names[i]} ({codes[i]}) : {text}"), hoverinfo="text",
+            text=f"{plain(names[i])} ({plain(codes[i])}) : {text}", hoverinfo="text",
             name=plain(f"{names[i]} ({codes[i]})"), showlegend=False,
         )  # fmt: skip
         # the code of the territory at the middle of its largest ring
