@@ -5,16 +5,27 @@ QUARTIERS_WAIT_MINUTES, and stops on SIGTERM."""
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import subprocess
 import sys
+import textwrap
 import uuid
 from pathlib import Path
 
 import dagster as dg
+import duckdb
 import pytest
 
-from orchestration.runs import PID_TAG, WarehouseBusy, process_tags, recover, wait_for_pool
+from demodata.generator import generate_demo
+from orchestration.runs import (
+    PID_TAG,
+    WarehouseBusy,
+    holders,
+    process_tags,
+    recover,
+    wait_for_pool,
+)
 
 POOL = "warehouse"
 BIN = Path(sys.executable).parent
@@ -93,3 +104,105 @@ def test_the_waiting_command_stops_on_sigterm(tmp_path):
     out, err = command.communicate(timeout=60)
     assert command.returncode not in (0, None)
     assert "Arrêt demandé" in err
+
+
+# --------------------------------------------------------------------------- killed runs
+
+# `quartiers run` that stops inside a step (when the step emits `event`) and says so on its
+# standard output, to be killed there.
+VICTIM = textwrap.dedent("""
+    import os, sys, threading
+    import dagster as dg
+    from orchestration import cli
+    step, event_type, only = sys.argv[1], sys.argv[2], sys.argv[3:]
+    original = dg.DagsterInstance.handle_new_event
+    def handle(self, event, *args, **kwargs):
+        original(self, event, *args, **kwargs)
+        d = event.dagster_event
+        if d is not None and d.step_key == step and d.event_type_value == event_type:
+            print("KILL", os.getpid(), flush=True)
+            threading.Event().wait()
+    dg.DagsterInstance.handle_new_event = handle
+    if only:  # build_job reduced to these assets: dbt's marts were built by an earlier run
+        defs = cli._defs()
+        class Reduced:
+            def resolve_job_def(self, name):
+                job = defs.resolve_job_def(name)
+                keys = {dg.AssetKey(k) for k in only}
+                return job.get_subset(asset_selection=keys) if name == "build_job" else job
+        cli._defs = Reduced
+    cli.main(["run"])
+""")
+# The warehouse-pool steps of a run, killed in turn: at the start of ingestion, in the
+# middle of dbt (its first model built, dbt's process still running), at the start of the
+# snapshot and of the site (those two in runs without dbt, to keep the test short).
+PUBLICATION = ["analysts_snapshot", "dashboards_site"]
+KILLS = [("ingest_returns", "STEP_START", []), ("quartiers_dbt", "ASSET_MATERIALIZATION", []),
+         ("analysts_snapshot", "STEP_START", PUBLICATION),
+         ("dashboards_site", "STEP_START", PUBLICATION)]
+
+
+def _env(data: Path) -> dict[str, str]:
+    env = {**os.environ, "QUARTIERS_DATA_DIR": str(data), "DAGSTER_HOME": str(data / "home"),
+           "QUARTIERS_WAIT_MINUTES": "5", "PATH": f"{BIN}:{os.environ.get('PATH', '')}"}
+    for name in ("QUARTIERS_WAREHOUSE", "QUARTIERS_QPV_2024_FILE", "QUARTIERS_SITE",
+                 "QUARTIERS_SNAPSHOT", "QUARTIERS_INBOX"):
+        env.pop(name, None)
+    return env
+
+
+def _marts(snapshot: Path) -> dict[str, list]:
+    con = duckdb.connect(str(snapshot), read_only=True)
+    try:
+        tables = [t for (t,) in con.sql("SELECT table_name FROM information_schema.tables "
+                                         "WHERE table_schema = 'marts' ORDER BY 1").fetchall()]
+        # when a file was read, and where its report went (the data folders differ), aside
+        other = {"mart_file_status": " EXCLUDE (ingested_at, report_path)"}
+        rows = {t: con.sql(f'SELECT *{other.get(t, "")} FROM marts."{t}" ORDER BY ALL').fetchall()
+                for t in tables}
+    finally:
+        con.close()
+    # DuckDB's parallel sums may differ in the last bit of a float (rounding is dbt's)
+    return {t: [tuple(round(v, 9) if isinstance(v, float) else v for v in r) for r in rs]
+            for t, rs in rows.items()}
+
+
+def _published(site: Path) -> dict[str, bytes]:
+    """Pages, exports and plotly.js; not `.build/`, the builder's digests of its inputs (the
+    floats whose last bit differs change them)."""
+    return {p.relative_to(site).as_posix(): p.read_bytes()
+            for p in sorted(site.rglob("*")) if p.is_file() and ".build" not in p.parts}
+
+
+def test_a_run_killed_at_any_step_never_blocks_the_next(tmp_path):
+    root = Path(__file__).resolve().parent.parent
+    clean, killed = tmp_path / "clean", tmp_path / "killed"
+    generate_demo(clean, seed=11, scale=0.1, regions=("94",))  # Corse: two départements
+    for part in ("inbox", "reference"):  # same files, same dates of receipt
+        shutil.copytree(clean / part, killed / part)
+    reference = subprocess.Popen([str(BIN / "quartiers"), "run"], env=_env(clean), cwd=root,
+                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    for step, event, only in KILLS:
+        with (tmp_path / f"{step}.log").open("w") as log:
+            victim = subprocess.Popen([sys.executable, "-c", VICTIM, step, event, *only],
+                                      env=_env(killed), cwd=root, text=True,
+                                      stdout=subprocess.PIPE, stderr=log)
+            line = next((x for x in victim.stdout if x.startswith("KILL")), "")
+            assert line, (tmp_path / f"{step}.log").read_text()[-3000:]
+            victim.send_signal(signal.SIGKILL)
+            victim.wait(timeout=60)
+        with dg.DagsterInstance.from_config(str(killed / "home")) as instance:
+            (held,) = holders(instance, POOL)  # the dead run still holds the warehouse
+            assert held.step_key == step and held.process.pid == int(line.split()[1])
+    last = subprocess.run([str(BIN / "quartiers"), "run"], env=_env(killed), cwd=root,
+                          capture_output=True, text=True, timeout=900)
+    (tmp_path / "last.log").write_text(last.stderr)
+    assert last.returncode == 0, last.stderr[-3000:]
+    assert "disparu, marqué en échec ; l'entrepôt est libéré." in last.stderr
+    assert reference.wait(timeout=900) == 0
+    publication = Path("publication")
+    assert _marts(killed / publication / "quartiers.duckdb") == _marts(
+        clean / publication / "quartiers.duckdb")
+    assert _published(killed / publication / "site") == _published(clean / publication / "site")
+    assert sorted(p.name for p in (killed / publication).iterdir()) == ["quartiers.duckdb",
+                                                                         "site"]
