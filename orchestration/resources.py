@@ -24,13 +24,18 @@ LOCK_WAIT_SECONDS = 120
 def connect_when_free(path: str, wait_seconds: float = LOCK_WAIT_SECONDS) -> duckdb.DuckDBPyConnection:
     """Open the file read-write, waiting (bounded) for a lock left by a dying process: a
     `dbt build` whose parent run was killed goes on until it notices, holding the file."""
-    deadline = time.monotonic() + wait_seconds
+    deadline, told = time.monotonic() + wait_seconds, False
     while True:
         try:
             return duckdb.connect(path)
         except duckdb.IOException as error:
             if "lock" not in str(error).lower() or time.monotonic() > deadline:
                 raise
+            if not told:
+                dg.get_dagster_logger().warning(
+                    f"Entrepôt verrouillé par un autre processus ({error}) : attente de sa "
+                    f"fin, au plus {wait_seconds:g} s.")
+                told = True
             time.sleep(0.5)
 
 
