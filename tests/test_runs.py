@@ -206,3 +206,60 @@ def test_a_run_killed_at_any_step_never_blocks_the_next(tmp_path):
     assert _published(killed / publication / "site") == _published(clean / publication / "site")
     assert sorted(p.name for p in (killed / publication).iterdir()) == ["quartiers.duckdb",
                                                                          "site"]
+
+
+def test_the_sensor_frees_what_a_dead_run_holds(tmp_path):
+    from orchestration.sensors import recover_dead_runs
+
+    with dg.instance_for_test(temp_dir=str(_instance_home(tmp_path / "home"))) as instance:
+        dead = _holding_run(instance, {PID_TAG: str(_dead_pid())})
+        result = recover_dead_runs(dg.build_sensor_context(instance=instance))
+        assert dead[:8] in result.skip_message
+        assert instance.get_run_by_id(dead).status == dg.DagsterRunStatus.FAILURE
+        assert not holders(instance, POOL)
+
+
+# A step of ours blocked by Dagster on the pool (a run of the UI took the slot after our
+# wait): the guard ends it after the allowed wait, or on SIGTERM, which Dagster alone would
+# hold until a step boundary that a blocked step never reaches.
+GUARDED = textwrap.dedent("""
+    import sys, uuid
+    import dagster as dg
+    from orchestration.runs import BlockedRunGuard
+    @dg.op(pool="warehouse")
+    def write():
+        pass
+    @dg.job(executor_def=dg.in_process_executor)
+    def job():
+        write()
+    instance, run_id = dg.DagsterInstance.get(), str(uuid.uuid4())
+    with BlockedRunGuard(instance, run_id, "warehouse", minutes=float(sys.argv[1]), poll=0.2):
+        job.execute_in_process(instance=instance, run_id=run_id)
+    print("the step ran")
+""")
+
+
+@pytest.mark.parametrize("minutes, stop, code, said", [
+    ("0", False, 1, "Abandon après 0 min d'attente. L'entrepôt est occupé par le run"),
+    ("30", True, 143, "Arrêt demandé pendant l'attente de l'entrepôt"),
+])
+def test_a_step_blocked_on_the_pool_ends_after_the_wait_or_on_sigterm(tmp_path, minutes, stop,
+                                                                      code, said):
+    home = _instance_home(tmp_path / "home")
+    with dg.instance_for_test(temp_dir=str(home)) as instance:
+        holder = _holding_run(instance, process_tags())
+    command = subprocess.Popen([sys.executable, "-c", GUARDED, minutes],
+                               env={**os.environ, "DAGSTER_HOME": str(home)}, text=True,
+                               cwd=Path(__file__).resolve().parent.parent,
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    if stop:
+        next(line for line in command.stdout if "Attente de sa fin" in line)
+        command.send_signal(signal.SIGTERM)
+    out, err = command.communicate(timeout=120)
+    assert command.returncode == code, err[-3000:]
+    assert said in out and "the step ran" not in out
+    with dg.DagsterInstance.from_config(str(home)) as instance:
+        (ours,) = [r for r in instance.get_runs() if r.run_id != holder]
+        assert ours.status == dg.DagsterRunStatus.FAILURE
+        info = instance.event_log_storage.get_concurrency_info(POOL)
+        assert {p.run_id for p in info.pending_steps} <= {holder}
