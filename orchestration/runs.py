@@ -284,5 +284,6 @@ class BlockedRunGuard:
                 told = [h.run_id for h in busy]
                 self.say(f"{_busy_message(busy)} Attente de sa fin (au plus {self.minutes:g} "
                          "min, QUARTIERS_WAIT_MINUTES)…")
-            if time.monotonic() - since >= self.minutes * 60:
+            # unheld, the slot is ours at Dagster's next claim: only a holder is waited out
+            if busy and time.monotonic() - since >= self.minutes * 60:
                 self._abort(_give_up_message(busy, self.minutes), 1)
