@@ -29,9 +29,10 @@ $(MANIFEST): $(VENV)/.installed $(DBT_SOURCES)
 	$(BIN)/dagster-dbt project prepare-and-package --file orchestration/dbt_project.py
 	touch $@
 
+# Refreshed when the project's file is newer (an old copy would keep run monitoring off).
 instance:
 	@mkdir -p $(DAGSTER_HOME)
-	@test -f $(DAGSTER_HOME)/dagster.yaml || cp orchestration/dagster.yaml $(DAGSTER_HOME)/dagster.yaml
+	@test $(DAGSTER_HOME)/dagster.yaml -nt orchestration/dagster.yaml || cp orchestration/dagster.yaml $(DAGSTER_HOME)/dagster.yaml
 
 demo: setup manifest instance
 	$(BIN)/quartiers demo

@@ -27,7 +27,10 @@ def build_publication_assets(mart_keys: Sequence[dg.AssetKey]) -> list[dg.Assets
             **{k: dg.MetadataValue.int(v) for k, v in counts.items() if k.startswith("marts.")},
         })
 
+    # One publisher at a time, as for the warehouse: the site is staged beside its folder
+    # and swapped in whole.
     @dg.asset(deps=[analysts_snapshot], group_name="publication", kinds={"plotly", "html"},
+              pool=WAREHOUSE_POOL,
               description="Site statique des tableaux de bord des délégués du préfet : un index "
                           "et une page par région et par département, hors ligne.")
     def dashboards_site(settings: PlatformSettings) -> dg.MaterializeResult:

@@ -7,10 +7,16 @@ figure then shows « < 11 » instead of a bar and never carries the value. Years
 actions count a person once per action.
 
 Selectors are plotly `updatemenus` dropdowns (they work offline, inside plotly.js).
+
+Plotly.js renders a subset of HTML in every text it draws (titles, legends, axis labels,
+hover text, buttons): `<a href>` becomes a live link, `<span style>` styles it. Every text
+from the data (names, labels of codes) goes through `plain` first; plotly.js decodes the
+entities back for display, after it has looked for tags.
 """
 
 from __future__ import annotations
 
+import html
 import math
 from collections.abc import Sequence
 
@@ -39,6 +45,11 @@ ALL_AGES_LABEL = "Participations, tous âges"
 # --------------------------------------------------------------------------- helpers
 
 
+def plain(text: object) -> str:
+    """A text shown as typed: no tag of it is rendered by plotly.js."""
+    return html.escape(str(text), quote=False)
+
+
 def _secret(df: pl.DataFrame, col: str) -> list[bool]:
     name = f"{col}_secret"
     if name in df.columns:
@@ -47,7 +58,8 @@ def _secret(df: pl.DataFrame, col: str) -> list[bool]:
 
 
 def _base(title: str, height: int = HEIGHT) -> go.Figure:
-    return go.Figure(layout={"template": template(), "title": {"text": title}, "height": height})
+    return go.Figure(layout={"template": template(), "title": {"text": plain(title)},
+                             "height": height})
 
 
 def _dropdown(fig: go.Figure, labels: list[str], groups: list[list[int]], active: int = 0) -> None:
@@ -60,7 +72,8 @@ def _dropdown(fig: go.Figure, labels: list[str], groups: list[list[int]], active
     buttons = []
     for label, members in zip(labels, groups, strict=True):
         visible = [i in members for i in range(n)]
-        buttons.append({"label": label, "method": "restyle", "args": [{"visible": visible}]})
+        buttons.append({"label": plain(label), "method": "restyle",
+                        "args": [{"visible": visible}]})
     fig.update_layout(
         margin={"t": 100},
         updatemenus=[
@@ -105,7 +118,7 @@ def _schemes(df: pl.DataFrame) -> list[str]:
 
 def empty_figure(title: str, message: str) -> go.Figure:
     fig = _base(title, height=200)
-    fig.add_annotation(text=message, showarrow=False, x=0.5, y=0.5, xref="paper", yref="paper")
+    fig.add_annotation(text=plain(message), showarrow=False, x=0.5, y=0.5, xref="paper", yref="paper")
     fig.update_xaxes(visible=False)
     fig.update_yaxes(visible=False)
     return fig
@@ -173,7 +186,7 @@ def age_profile(df: pl.DataFrame) -> go.Figure:
             order = {b: i for i, b in enumerate(fmt.AGE_BANDS)}
             part = part.sort(pl.col("band").replace_strict(order, default=99))
             bands = part["band"].to_list()
-            x = [fmt.label("age", b) for b in bands]
+            x = [plain(fmt.label("age", b)) for b in bands]
             values = part["participations"].to_list()
             secrets = _secret(part, "participations")
             colours = [OKABE_ITO[0] if b in fmt.YOUNG_BANDS else GREY for b in bands]
@@ -181,7 +194,7 @@ def age_profile(df: pl.DataFrame) -> go.Figure:
             fig.add_bar(
                 x=x,
                 y=values,
-                name=f"{year} – {fmt.scheme_label(scheme)}",
+                name=plain(f"{year} – {fmt.scheme_label(scheme)}"),
                 marker={"color": colours},
                 hovertemplate="%{x} : %{y:,d} participations<extra></extra>",
                 showlegend=False,
@@ -218,10 +231,11 @@ def girls_share(df: pl.DataFrame) -> go.Figure:
             x=[str(y) for y in part["campaign_year"].to_list()],
             y=[None if v is None else round(v * 100, 2) for v in shares],
             mode="lines+markers",
-            name=fmt.scheme_label(scheme),
+            name=plain(fmt.scheme_label(scheme)),
             line={"color": SCHEME_COLOURS.get(scheme, GREY), "width": 3 if scheme == "ALL" else 2},
             customdata=texts,
-            hovertemplate=f"{fmt.scheme_label(scheme)}<br>%{{x}} : %{{customdata}}<extra></extra>",
+            hovertemplate=f"{plain(fmt.scheme_label(scheme))}<br>%{{x}} : %{{customdata}}"
+                          "<extra></extra>",
         )
     fig.add_hline(y=50, line_dash="dot", line_color=GREY, annotation_text="parité")
     fig.update_xaxes(type="category")
@@ -283,7 +297,7 @@ def funding_by_funder(df: pl.DataFrame) -> go.Figure:
         values = part["amount_granted"].to_list()
         groups.append([len(fig.data)])
         fig.add_bar(
-            y=[fmt.label("funder", f) for f in part["funder"].to_list()],
+            y=[plain(fmt.label("funder", f)) for f in part["funder"].to_list()],
             x=values,
             orientation="h",
             name=str(year),
@@ -330,7 +344,7 @@ def partners_per_action(df: pl.DataFrame) -> go.Figure:
         fig.add_bar(
             x=[str(y) for y in part["campaign_year"].to_list()],
             y=part["partners_per_action"].to_list(),
-            name=fmt.scheme_label(scheme),
+            name=plain(fmt.scheme_label(scheme)),
             marker={"color": SCHEME_COLOURS.get(scheme, OKABE_ITO[0])},
             customdata=texts,
             hovertemplate="%{x}<br>%{customdata}<extra></extra>",
@@ -360,7 +374,7 @@ def partner_mix(df: pl.DataFrame, dimension: str) -> go.Figure:
         part = df.filter(pl.col("campaign_year") == year).sort("links", nulls_last=False)
         groups.append([len(fig.data)])
         fig.add_bar(
-            y=[fmt.label(kind, v) for v in part["value"].to_list()],
+            y=[plain(fmt.label(kind, v)) for v in part["value"].to_list()],
             x=part["links"].to_list(),
             orientation="h",
             marker={"color": OKABE_ITO[2] if dimension == "categorie" else OKABE_ITO[4]},
@@ -500,8 +514,8 @@ def cooperation_network(
             x=[float(pos[index[r["org_id"]], 0]) for r in rows],
             y=[float(pos[index[r["org_id"]], 1]) for r in rows],
             mode="markers+text",
-            name=fmt.organisation_category_label(category),
-            text=[r["org_name"] if r["org_id"] in top_ids else "" for r in rows],
+            name=plain(fmt.organisation_category_label(category)),
+            text=[plain(r["org_name"]) if r["org_id"] in top_ids else "" for r in rows],
             textposition="top center",
             textfont={"size": 11},
             marker={
@@ -510,7 +524,8 @@ def cooperation_network(
                 "line": {"color": "white", "width": 1},
             },
             customdata=[
-                f"{r['org_name']}<br>{fmt.organisation_category_label(r['org_category'])}<br>"
+                f"{plain(r['org_name'])}<br>"
+                f"{plain(fmt.organisation_category_label(r['org_category']))}<br>"
                 f"{fmt.integer(r['degree'])} organisations reliées, "
                 f"{fmt.integer(r['actions'])} actions"
                 for r in rows
@@ -578,15 +593,15 @@ def choropleth(
         fig.add_scatter(
             x=xs[:-1], y=ys[:-1], mode="lines", fill="toself", fillcolor=colour,
             line={"color": "white", "width": 1}, hoveron="fills",
-            text=f"{names[i]} ({codes[i]}) : {text}", hoverinfo="text",
-            name=f"{names[i]} ({codes[i]})", showlegend=False,
+            text=f"{plain(names[i])} ({plain(codes[i])}) : {text}", hoverinfo="text",
+            name=plain(f"{names[i]} ({codes[i]})"), showlegend=False,
         )  # fmt: skip
         # the code of the territory at the middle of its largest ring
         big = max(rings, key=len)
         fig.add_scatter(
             x=[round((min(p[0] for p in big) + max(p[0] for p in big)) / 2 * kx, 3)],
             y=[round((min(p[1] for p in big) + max(p[1] for p in big)) / 2, 3)],
-            mode="text", text=[codes[i]], hoverinfo="skip", showlegend=False,
+            mode="text", text=[plain(codes[i])], hoverinfo="skip", showlegend=False,
             textfont={"size": 11, "color": TEXT if not published or (values[i] - low) / span < 0.6 else "white"},
         )  # fmt: skip
     if shown:  # colour scale legend
@@ -612,7 +627,7 @@ def ranking(df: pl.DataFrame, *, title: str, value_label: str = YOUNG_LABEL) -> 
     df = df.sort("value", nulls_last=False)
     values = df["value"].to_list()
     secrets = _secret(df, "value")
-    y = [f"{n} ({c})" for n, c in zip(df["name"].to_list(), df["code"].to_list(), strict=True)]
+    y = [plain(f"{n} ({c})") for n, c in zip(df["name"].to_list(), df["code"].to_list(), strict=True)]
     fig = _base(title, height=max(260, 60 + 26 * df.height))
     fig.add_bar(
         y=y,

@@ -6,6 +6,11 @@ count of people for the whole site in one pass, then writes `index.html` (France
 a QPV or a return/funding line, their tables as CSV/XLSX under `exports/`, and plotly.js
 once as `plotly.min.js`.
 
+Whole: the site is built in a sibling folder (`.<site>.new`, holding the previous site as
+hard links, so unchanged files cost nothing and every write is a new file) and put in place
+in one step, like the snapshot: a build that crashes leaves the previous site untouched, a
+reader never sees old and new pages side by side.
+
 Incremental: a page is rendered from its own slice of the published (protected) frames
 only (`_slice`); the slice's digest, with the builder's version, the referential label,
 the data date and the boundaries, is kept in `.build/state.json`. A page whose digest and
@@ -16,12 +21,15 @@ digest of the frames they come from, and reused while those frames do not change
 
 from __future__ import annotations
 
+import ctypes
 import dataclasses
 import hashlib
 import importlib.metadata
 import json
 import os
 import re
+import shutil
+import sys
 import time
 from collections import defaultdict
 from collections.abc import Iterable
@@ -597,6 +605,55 @@ def _remove_stale(out_dir: Path, pages_kept: set[str], exports_kept: set[str]) -
                 p.unlink()
 
 
+def _link_or_copy(src: str, dst: str) -> None:
+    try:
+        os.link(src, dst)
+    except OSError:  # a file system without hard links
+        shutil.copy2(src, dst)
+
+
+def _stage(site: Path) -> Path:
+    """A sibling folder holding the current site as hard links, to build the next one in.
+    Every write replaces a file (`_write_if_changed`, unlink), never writes through a link,
+    so the published site is never touched."""
+    site = site.absolute()
+    stage, old = site.with_name(f".{site.name}.new"), site.with_name(f".{site.name}.old")
+    shutil.rmtree(stage, ignore_errors=True)  # left by a build that crashed
+    if not site.exists() and old.exists():  # crashed between the two renames of `_swap`
+        os.rename(old, site)
+    if site.is_dir():
+        shutil.copytree(site, stage, symlinks=True, copy_function=_link_or_copy)
+    else:
+        stage.mkdir(parents=True)
+    return stage
+
+
+def _exchange(a: Path, b: Path) -> bool:
+    """Swap two folders in one step (Linux renameat2 RENAME_EXCHANGE); False if unsupported."""
+    if not sys.platform.startswith("linux"):
+        return False
+    try:
+        renameat2 = ctypes.CDLL(None, use_errno=True).renameat2
+    except (OSError, AttributeError):
+        return False
+    at_fdcwd, rename_exchange = -100, 2
+    return renameat2(at_fdcwd, os.fsencode(a), at_fdcwd, os.fsencode(b), rename_exchange) == 0
+
+
+def _swap(stage: Path, site: Path) -> None:
+    """Put the staged site in place of the published one, whole."""
+    site = site.absolute()
+    if site.exists() and _exchange(stage, site):
+        shutil.rmtree(stage)  # now the previous site
+        return
+    old = site.with_name(f".{site.name}.old")
+    shutil.rmtree(old, ignore_errors=True)
+    if site.exists():
+        os.rename(site, old)
+    os.rename(stage, site)
+    shutil.rmtree(old, ignore_errors=True)
+
+
 def build_site(
     db_path: Path,
     out_dir: Path,
@@ -606,14 +663,16 @@ def build_site(
     boundaries_file: Path | None = None,
     regions_boundaries_file: Path | None = None,
 ) -> SiteResult:
-    """Build (or update) the static site in `out_dir` from the marts of `db_path`."""
+    """Build (or update) the static site in `out_dir` from the marts of `db_path`; the new
+    site replaces the previous one whole, once complete."""
     start = time.perf_counter()
     con = duckdb.connect(str(db_path), read_only=True)
     try:
         marts = load_marts(con)
     finally:
         con.close()
-    out_dir = Path(out_dir)
+    site = Path(out_dir)
+    out_dir = _stage(site)
     protection = _protect(marts, out_dir)
     ctx = Context(
         pub=tables.publish(marts, protection),
@@ -667,10 +726,15 @@ def build_site(
     state_text = json.dumps({"format": STATE_FORMAT, "pages": state}, indent=1, sort_keys=True)
     (out_dir / STATE_DIR).mkdir(parents=True, exist_ok=True)
     _write_if_changed(out_dir / STATE_FILE, state_text.encode("utf-8"))
+    _swap(out_dir, site)
+
+    def published(paths: list[Path]) -> list[Path]:
+        return [site / p.relative_to(out_dir) for p in paths]
+
     return SiteResult(
-        index=out_dir / "index.html",
-        pages=page_paths,
-        written=written,
+        index=site / "index.html",
+        pages=published(page_paths),
+        written=published(written),
         seconds=time.perf_counter() - start,
-        rendered=rendered,
+        rendered=published(rendered),
     )

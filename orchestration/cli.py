@@ -12,13 +12,18 @@ import argparse
 import json
 import os
 import shutil
+import signal
 import sys
+import threading
 import time
+import uuid
 from pathlib import Path
 
 import dagster as dg
 import duckdb
 
+from assets.reference import WAREHOUSE_POOL
+from orchestration.runs import BlockedRunGuard, WarehouseBusy, process_tags, wait_for_pool
 from orchestration.sensors import RANGE_END, RANGE_START
 from orchestration.settings import PROJECT_ROOT, Settings, load_settings
 from returns.inbox import index_by_hash
@@ -28,8 +33,10 @@ def instance_for(settings: Settings) -> dg.DagsterInstance:
     """The project's own Dagster instance (never the user's global one)."""
     home = Path(os.environ.setdefault("DAGSTER_HOME", str(settings.data_dir / ".dagster_home")))
     home.mkdir(parents=True, exist_ok=True)
-    if not (home / "dagster.yaml").exists():
-        shutil.copy(PROJECT_ROOT / "orchestration" / "dagster.yaml", home / "dagster.yaml")
+    source, copy = PROJECT_ROOT / "orchestration" / "dagster.yaml", home / "dagster.yaml"
+    # Refreshed when the project's file is newer: an old copy would keep run monitoring off.
+    if not copy.exists() or copy.stat().st_mtime < source.stat().st_mtime:
+        shutil.copy(source, copy)
     return dg.DagsterInstance.get()
 
 
@@ -39,14 +46,40 @@ def _defs() -> dg.Definitions:
     return defs
 
 
+def _stop_on_sigterm() -> None:
+    """SIGTERM ends the command (Dagster maps it to SIGINT during an execution and leaves it
+    so afterwards: set again before each wait)."""
+    def stop(signum, frame):
+        raise SystemExit(f"Arrêt demandé (signal {signum}).")
+
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGTERM, stop)
+
+
 def _run(job_name: str, instance: dg.DagsterInstance, tags: dict[str, str] | None = None,
          run_config: dict | None = None) -> None:
-    result = _defs().resolve_job_def(job_name).execute_in_process(
-        instance=instance, tags=tags or {}, run_config=run_config, raise_on_error=False)
+    """Execute a job in this process, once no live run holds the warehouse. A run whose
+    process died is marked failed and its slots freed first; a live one is waited for, at
+    most QUARTIERS_WAIT_MINUTES, with a message saying which run it is and since when."""
+    minutes = load_settings().wait_minutes
+    _stop_on_sigterm()
+    try:
+        wait_for_pool(instance, WAREHOUSE_POOL, minutes=minutes, say=_say)
+    except WarehouseBusy as busy:
+        raise SystemExit(str(busy)) from None
+    run_id = str(uuid.uuid4())
+    with BlockedRunGuard(instance, run_id, WAREHOUSE_POOL, minutes=minutes, say=_say):
+        result = _defs().resolve_job_def(job_name).execute_in_process(
+            instance=instance, run_id=run_id, tags={**process_tags(), **(tags or {})},
+            run_config=run_config, raise_on_error=False)
     if not result.success:
         failed = [e.step_key for e in result.all_events if e.is_step_failure]
         raise SystemExit(f"Échec du job {job_name} (étapes : {', '.join(failed)}). "
                          "Voir les journaux ci-dessus ou l'interface Dagster.")
+
+
+def _say(text: str) -> None:
+    print(text, file=sys.stderr, flush=True)
 
 
 def ingest(settings: Settings, instance: dg.DagsterInstance) -> list[str]:
@@ -176,7 +209,14 @@ def main(argv: list[str] | None = None) -> None:
     sub.add_parser("run", help="read the inbox, build and publish")
     sub.add_parser("summary", help="print what the published snapshot holds")
     args = parser.parse_args(argv)
+    _stop_on_sigterm()
+    try:
+        _dispatch(args)
+    except KeyboardInterrupt:  # SIGINT, or SIGTERM as Dagster maps it after an execution
+        raise SystemExit("Arrêt demandé.") from None
 
+
+def _dispatch(args: argparse.Namespace) -> None:
     if args.command == "demo":
         from demodata.generator import generate_demo
         from demodata.territories import ALL_REGIONS

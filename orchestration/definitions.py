@@ -11,7 +11,7 @@ from orchestration.dbt_assets import dbt_resource, mart_keys, quartiers_dbt
 from orchestration.jobs import build_job, ingest_job, reference_job, templates_job
 from orchestration.resources import PlatformSettings, Warehouse
 from orchestration.schedules import inbox_check, season_rebuild
-from orchestration.sensors import build_after_ingest, inbox_sensor
+from orchestration.sensors import build_after_ingest, inbox_sensor, recover_dead_runs
 
 defs = dg.Definitions(
     assets=[
@@ -22,6 +22,7 @@ defs = dg.Definitions(
     asset_checks=[ingestion.row_conservation],
     jobs=[reference_job, ingest_job, build_job, retract_job, templates_job],
     schedules=[inbox_check, season_rebuild],
-    sensors=[inbox_sensor, build_after_ingest, run_failure_alert, failed_check_alert],
+    sensors=[inbox_sensor, build_after_ingest, recover_dead_runs, run_failure_alert,
+             failed_check_alert],
     resources={"settings": PlatformSettings(), "warehouse": Warehouse(), "dbt": dbt_resource()},
 )

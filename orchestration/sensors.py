@@ -5,7 +5,9 @@ triggers the build."""
 import dagster as dg
 
 from assets.ingestion import inbox_partitions
+from assets.reference import WAREHOUSE_POOL
 from orchestration.jobs import build_job, ingest_job
+from orchestration.runs import recover
 from orchestration.settings import load_settings
 from returns.inbox import index_by_hash
 
@@ -42,3 +44,13 @@ def inbox_sensor(context: dg.SensorEvaluationContext) -> dg.SensorResult:
                                   "indicateurs et republie.")
 def build_after_ingest(context: dg.RunStatusSensorContext):
     return dg.RunRequest(run_key=f"build-after:{context.dagster_run.run_id}")
+
+
+@dg.sensor(minimum_interval_seconds=30, default_status=dg.DefaultSensorStatus.RUNNING,
+           description="Libère l'entrepôt tenu par un run dont le processus a disparu (arrêt "
+                       "brutal) : le run est marqué en échec et sa place dans le pool libérée.")
+def recover_dead_runs(context: dg.SensorEvaluationContext) -> dg.SkipReason:
+    done = recover(context.instance, WAREHOUSE_POOL)
+    for line in done:
+        context.log.warning(line)
+    return dg.SkipReason(" ".join(done) or "Aucun run interrompu.")

@@ -36,6 +36,7 @@ class Settings:
     referential_is_official: bool
     max_file_bytes: int
     max_rows: int
+    wait_minutes: float  # how long a command waits for a warehouse held by another run
     reminders: Path = Path("data/reminders")
     return_due_dates: dict = field(default_factory=dict)  # campaign year -> date
     alerts_log: Path = Path("data/alerts.log")
@@ -83,6 +84,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         referential_is_official=official is not None,
         max_file_bytes=int(float(env.get("QUARTIERS_MAX_FILE_MB", "50")) * 1024 * 1024),
         max_rows=int(env.get("QUARTIERS_MAX_ROWS", "200000")),
+        wait_minutes=float(env.get("QUARTIERS_WAIT_MINUTES", "30")),
         reminders=_path(env, "QUARTIERS_REMINDERS", data / "reminders"),
         return_due_dates=parse_due_dates(env.get("QUARTIERS_RETURN_DUE_DATES")),
         alerts_log=_path(env, "QUARTIERS_ALERTS_LOG", data / "alerts.log"),

@@ -43,3 +43,21 @@ def test_publication_while_an_analyst_reads(tmp_path):
     assert analyst.returncode == 0
     assert not list(snapshot.parent.glob(".*.tmp"))
     con.close()
+
+
+def test_publication_into_a_folder_whose_name_has_a_quote(tmp_path):
+    """The path is passed to DuckDB as a parameter: "Quartiers d'été" is a valid data folder,
+    and so is a table whose name holds a quote."""
+    folder = tmp_path / "Quartiers d'été"
+    folder.mkdir()
+    con = duckdb.connect(str(folder / "w.duckdb"))
+    con.execute('CREATE SCHEMA marts; CREATE TABLE marts."l\'été ""chaud""" AS SELECT 1 AS x')
+    target = folder / "publication" / "quartiers.duckdb"
+    target.parent.mkdir()
+    (target.parent / ".quartiers.duckdb.tmp.wal").write_bytes(b"left by a killed run")
+    assert publish_snapshot(con, target) == {'marts.l\'été "chaud"': 1}
+    con.close()
+    check = duckdb.connect(str(target), read_only=True)
+    assert check.sql('SELECT x FROM marts."l\'été ""chaud"""').fetchall() == [(1,)]
+    check.close()
+    assert sorted(p.name for p in target.parent.iterdir()) == ["quartiers.duckdb"]
