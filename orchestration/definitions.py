@@ -4,6 +4,12 @@
 import dagster as dg
 
 from assets import ingestion, reference, reminders, templates
+from assets.freshness import (
+    campaign_receiving,
+    freshness_checks,
+    freshness_job,
+    snapshot_up_to_date,
+)
 from assets.publication import build_publication_assets
 from assets.retraction import retract_job
 from orchestration.alerts import failed_check_alert, run_failure_alert
@@ -19,9 +25,9 @@ defs = dg.Definitions(
         quartiers_dbt,
         *build_publication_assets(mart_keys()),
     ],
-    asset_checks=[ingestion.row_conservation],
-    jobs=[reference_job, ingest_job, build_job, retract_job, templates_job],
-    schedules=[inbox_check, season_rebuild],
+    asset_checks=[ingestion.row_conservation, campaign_receiving, snapshot_up_to_date],
+    jobs=[reference_job, ingest_job, build_job, retract_job, templates_job, freshness_job],
+    schedules=[inbox_check, season_rebuild, freshness_checks],
     sensors=[inbox_sensor, build_after_ingest, recover_dead_runs, run_failure_alert,
              failed_check_alert],
     resources={"settings": PlatformSettings(), "warehouse": Warehouse(), "dbt": dbt_resource()},
