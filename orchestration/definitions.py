@@ -4,6 +4,7 @@
 import dagster as dg
 
 from assets import ingestion, reference, reminders, templates
+from assets.documentation import build_documentation_asset
 from assets.freshness import (
     campaign_receiving,
     freshness_checks,
@@ -24,6 +25,7 @@ defs = dg.Definitions(
         *dg.load_assets_from_modules([reference, ingestion, templates, reminders]),
         quartiers_dbt,
         *build_publication_assets(mart_keys()),
+        build_documentation_asset(mart_keys()),
     ],
     asset_checks=[ingestion.row_conservation, campaign_receiving, snapshot_up_to_date],
     jobs=[reference_job, ingest_job, build_job, retract_job, templates_job, freshness_job],

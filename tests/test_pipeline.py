@@ -164,3 +164,11 @@ def test_sexes_funders_and_completeness_match_the_inputs(pipeline):
         assert by_funder[funder] == pytest.approx(amount, abs=0.01), funder
     funded = demo.funding.filter(pl.col("amount_granted") > 0).select(KEY).unique()
     assert missing == funded.join(actions.select(KEY).unique(), on=KEY, how="anti").height
+
+
+def test_analysts_documentation_is_published_offline(pipeline):
+    _, settings, _, _ = pipeline
+    page = settings.site.parent / "documentation" / "index.html"
+    html = page.read_text(encoding="utf-8")
+    assert "mart_reach" in html and "Participations de jeunes" in html
+    assert 'src="http' not in html and "cdn." not in html  # nothing fetched from outside

@@ -1,0 +1,57 @@
+"""The analysts' documentation: dbt's docs site (every mart and column described in French),
+generated as one static page that works offline, published beside the dashboards."""
+
+import hashlib
+import os
+import shutil
+from collections.abc import Sequence
+from pathlib import Path
+
+import dagster as dg
+from dagster_dbt import DbtCliResource
+
+from assets.reference import WAREHOUSE_POOL
+from orchestration.resources import PlatformSettings
+
+_STAMP = ".manifest.sha256"
+
+
+def build_documentation_asset(mart_keys: Sequence[dg.AssetKey]) -> dg.AssetsDefinition:
+    @dg.asset(deps=list(mart_keys), group_name="publication", pool=WAREHOUSE_POOL,
+              kinds={"dbt", "html"},
+              description="Documentation des analystes : le site de documentation dbt (tables, "
+                          "colonnes, définitions, lignage), une page hors ligne publiée à côté "
+                          "des tableaux de bord. Régénérée quand le projet dbt change.")
+    def analysts_documentation(settings: PlatformSettings,
+                               dbt: DbtCliResource) -> dg.MaterializeResult:
+        s = settings.get()
+        out = s.site.parent / "documentation"
+        manifest = Path(dbt.project_dir) / "target" / "manifest.json"
+        digest = hashlib.sha256(manifest.read_bytes()).hexdigest() if manifest.exists() else ""
+        stamp = out / _STAMP
+        if (out / "index.html").exists() and stamp.exists() and stamp.read_text() == digest:
+            return dg.MaterializeResult(metadata={
+                "index": dg.MetadataValue.path(str(out / "index.html")),
+                "régénérée": False})
+        # the catalog queries the live warehouse: the same path the Python assets use
+        os.environ["QUARTIERS_WAREHOUSE"] = str(s.warehouse)
+        invocation = dbt.cli(["docs", "generate", "--static"], raise_on_error=True).wait()
+        page = Path(invocation.target_path) / "static_index.html"
+        tmp = out.with_name(f".{out.name}.new")
+        shutil.rmtree(tmp, ignore_errors=True)
+        tmp.mkdir(parents=True)
+        shutil.copyfile(page, tmp / "index.html")
+        (tmp / _STAMP).write_text(digest)
+        old = out.with_name(f".{out.name}.old")
+        shutil.rmtree(old, ignore_errors=True)
+        if out.exists():
+            out.rename(old)
+        tmp.rename(out)
+        shutil.rmtree(old, ignore_errors=True)
+        shutil.rmtree(invocation.target_path, ignore_errors=True)
+        return dg.MaterializeResult(metadata={
+            "index": dg.MetadataValue.path(str(out / "index.html")),
+            "régénérée": True,
+            "taille (Mo)": round((out / "index.html").stat().st_size / 1e6, 1)})
+
+    return analysts_documentation
