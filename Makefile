@@ -11,7 +11,7 @@ export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 DBT_SOURCES := $(shell find dbt_project/models dbt_project/macros dbt_project/seeds dbt_project/tests -type f 2>/dev/null) dbt_project/dbt_project.yml dbt_project/profiles.yml
 MANIFEST := dbt_project/target/manifest.json
 
-.PHONY: setup manifest demo demo-national ui test lint bench browser clean instance
+.PHONY: setup manifest demo demo-national ui test lint bench browser clean instance duckdb1
 
 setup: $(VENV)/.installed
 
@@ -22,6 +22,14 @@ $(UV):
 $(VENV)/.installed: pyproject.toml uv.lock | $(UV)
 	$(UV) sync --frozen --python $(PYTHON)
 	touch $@
+
+# A DuckDB 1.x client in a throwaway environment, as analysts' tools embed: the tests open the
+# snapshot with it (it cannot live in the project's venv beside DuckDB 2).
+DUCKDB1 := .tools/duckdb1/bin/python
+duckdb1: $(DUCKDB1)
+$(DUCKDB1): | $(UV)
+	$(UV) venv --quiet --python $(PYTHON) .tools/duckdb1
+	$(UV) pip install --quiet --python $(DUCKDB1) duckdb==1.2.2
 
 # The dbt manifest, prepared explicitly (never at import).
 manifest: $(MANIFEST)
@@ -53,7 +61,7 @@ browser:
 	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
 	  else echo "chromium missing: sudo apt-get install chromium"; exit 1; fi; }
 
-test: setup manifest lint browser
+test: setup manifest lint browser duckdb1
 	$(BIN)/pytest
 
 bench: setup manifest

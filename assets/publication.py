@@ -6,7 +6,7 @@ from collections.abc import Sequence
 import dagster as dg
 
 from assets.reference import WAREHOUSE_POOL
-from assets.snapshot import publish_snapshot
+from assets.snapshot import publish_parquet, publish_snapshot
 from dashboards.site import build_site
 from orchestration.resources import PlatformSettings, Warehouse
 
@@ -14,14 +14,20 @@ from orchestration.resources import PlatformSettings, Warehouse
 def build_publication_assets(mart_keys: Sequence[dg.AssetKey]) -> list[dg.AssetsDefinition]:
     @dg.asset(deps=list(mart_keys), group_name="publication", pool=WAREHOUSE_POOL,
               kinds={"duckdb"},
-              description="Copie en lecture seule de l'entrepôt pour les analystes, remplacée "
+              description="Copie en lecture seule de l'entrepôt pour les analystes (lisible par "
+                          "DuckDB ≥ 1.2), et chaque mart en Parquet par campagne ; remplacées "
                           "atomiquement après chaque construction réussie.")
     def analysts_snapshot(settings: PlatformSettings, warehouse: Warehouse) -> dg.MaterializeResult:
-        target = settings.get().snapshot
+        s = settings.get()
+        target = s.snapshot
         with warehouse.connect() as con:
-            counts = publish_snapshot(con, target)
+            counts = publish_snapshot(con, target, s.snapshot_storage_version)
+            parquet = publish_parquet(con, target.parent / "parquet")
         return dg.MaterializeResult(metadata={
             "chemin": dg.MetadataValue.path(str(target)),
+            "format DuckDB": s.snapshot_storage_version,
+            "Parquet (un dossier par mart)": dg.MetadataValue.path(str(target.parent / "parquet")),
+            "marts en Parquet": dg.MetadataValue.int(len(parquet)),
             "tables": dg.MetadataValue.int(len(counts)),
             "taille (Mo)": round(target.stat().st_size / 1e6, 1),
             **{k: dg.MetadataValue.int(v) for k, v in counts.items() if k.startswith("marts.")},

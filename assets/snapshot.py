@@ -8,11 +8,17 @@ the file it opened; the next connection sees the new one.
 from __future__ import annotations
 
 import os
+import re
+import shutil
 from pathlib import Path
 
 import duckdb
 
 PUBLISHED_SCHEMAS = ("marts", "reference", "raw")
+# Most analysts' tools (R, DBeaver, older Python environments) embed DuckDB 1.x, which cannot
+# read DuckDB 2.0's own storage format: the snapshot is written in an older one by default.
+DEFAULT_STORAGE_VERSION = "v1.2.0"
+_STORAGE_VERSION = re.compile(r"^(v\d+\.\d+\.\d+|latest)$")
 
 
 def ident(name: str) -> str:
@@ -20,9 +26,12 @@ def ident(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
-def publish_snapshot(con: duckdb.DuckDBPyConnection, target: Path) -> dict[str, int]:
+def publish_snapshot(con: duckdb.DuckDBPyConnection, target: Path,
+                     storage_version: str = DEFAULT_STORAGE_VERSION) -> dict[str, int]:
     """Copy every table of the published schemas (views are not copied: they would point to
-    the live file). Returns rows per table."""
+    the live file), in the given DuckDB storage format. Returns rows per table."""
+    if not _STORAGE_VERSION.match(storage_version):
+        raise ValueError(f"version de stockage DuckDB invalide : {storage_version!r}")
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = target.with_name(f".{target.name}.tmp")
     for leftover in (tmp, tmp.with_name(tmp.name + ".wal")):  # of a run killed mid-copy
@@ -35,7 +44,8 @@ def publish_snapshot(con: duckdb.DuckDBPyConnection, target: Path) -> dict[str, 
     counts: dict[str, int] = {}
     # The path is a parameter, never text in the SQL: a data folder may hold a quote
     # ("Quartiers d'été").
-    con.execute("ATTACH $1 AS snapshot_pub", [str(tmp)])
+    # (the storage version, checked above, is an option keyword's value, not data)
+    con.execute(f"ATTACH $1 AS snapshot_pub (STORAGE_VERSION '{storage_version}')", [str(tmp)])
     try:
         for schema, table in tables:
             source, copy = f"{ident(schema)}.{ident(table)}", f"snapshot_pub.{ident(schema)}"
@@ -49,3 +59,32 @@ def publish_snapshot(con: duckdb.DuckDBPyConnection, target: Path) -> dict[str, 
         os.fsync(fh.fileno())
     os.replace(tmp, target)
     return counts
+
+
+def publish_parquet(con: duckdb.DuckDBPyConnection, out_dir: Path) -> dict[str, int]:
+    """Every mart as Parquet, readable by any engine: `<mart>/campaign_year=<year>/*.parquet`
+    when the mart has campaigns, `<mart>.parquet` otherwise. Built beside `out_dir` and
+    swapped in whole. Returns rows per mart."""
+    tmp = out_dir.with_name(f".{out_dir.name}.new")
+    shutil.rmtree(tmp, ignore_errors=True)
+    tmp.mkdir(parents=True)
+    marts = [t for (t,) in con.execute(
+        "SELECT table_name FROM information_schema.tables WHERE table_schema = 'marts' "
+        "AND table_type = 'BASE TABLE' AND table_catalog = current_database() "
+        "ORDER BY 1").fetchall()]
+    counts = {}
+    for mart in marts:
+        frame = con.sql(f"SELECT * FROM marts.{ident(mart)}").pl()
+        if "campaign_year" in frame.columns and frame.height:
+            frame.write_parquet(tmp / mart, partition_by="campaign_year")
+        else:
+            frame.write_parquet(tmp / f"{mart}.parquet")
+        counts[mart] = frame.height
+    old = out_dir.with_name(f".{out_dir.name}.old")
+    shutil.rmtree(old, ignore_errors=True)
+    if out_dir.exists():
+        out_dir.rename(old)
+    tmp.rename(out_dir)
+    shutil.rmtree(old, ignore_errors=True)
+    return counts
+

@@ -43,6 +43,7 @@ class Settings:
     smtp: dict = field(default_factory=dict)  # host, port, sender, recipients (empty: no mail)
     season_months: frozenset = frozenset(range(6, 12))  # months with a daily check and rebuild
     off_season_weekday: int = 1  # the weekly run's day outside the season (ISO, 1 = Monday)
+    snapshot_storage_version: str = "v1.2.0"  # readable by DuckDB ≥ 1.2 (R, DBeaver…)
     quiet_days_alert: int = 14  # a campaign in season with nothing received for longer: check fails
 
     @property
@@ -92,6 +93,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         season_months=parse_months(env.get("QUARTIERS_SEASON_MONTHS")),
         off_season_weekday=int(env.get("QUARTIERS_OFF_SEASON_WEEKDAY", "1")),
         quiet_days_alert=int(env.get("QUARTIERS_QUIET_DAYS", "14")),
+        snapshot_storage_version=env.get("QUARTIERS_SNAPSHOT_STORAGE_VERSION", "v1.2.0"),
     )
 
 

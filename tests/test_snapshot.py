@@ -61,3 +61,36 @@ def test_publication_into_a_folder_whose_name_has_a_quote(tmp_path):
     assert check.sql('SELECT x FROM marts."l\'été ""chaud"""').fetchall() == [(1,)]
     check.close()
     assert sorted(p.name for p in target.parent.iterdir()) == ["quartiers.duckdb"]
+
+
+def test_the_snapshot_opens_in_a_duckdb_1_client_and_marts_exist_as_parquet(tmp_path):
+    """Analysts' tools embed DuckDB 1.x (`make duckdb1` installs 1.2.2 apart)."""
+    from pathlib import Path
+
+    import polars as pl
+
+    from assets.snapshot import publish_parquet
+
+    old_client = Path(__file__).resolve().parent.parent / ".tools" / "duckdb1" / "bin" / "python"
+    assert old_client.exists(), "run `make duckdb1` (part of `make test`)"
+    con = duckdb.connect(str(tmp_path / "w.duckdb"))
+    con.execute("CREATE SCHEMA marts; CREATE TABLE marts.mart_reach AS SELECT * FROM (VALUES "
+                "(2024, 'QE', 12::BIGINT, 0.25::DOUBLE, 1.5::DECIMAL(18, 6)), "
+                "(2025, 'QE', 7, NULL, 2)) t(campaign_year, scheme, actions, share, est)")
+    con.execute("CREATE TABLE marts.dim_qpv AS SELECT 'QN05401M' AS qpv_code")
+    snapshot = tmp_path / "pub" / "quartiers.duckdb"
+    publish_snapshot(con, snapshot)
+    counts = publish_parquet(con, tmp_path / "pub" / "parquet")
+    con.close()
+    read = subprocess.run(
+        [str(old_client), "-c", "import sys, duckdb; c = duckdb.connect(sys.argv[1], "
+         "read_only=True); print(duckdb.__version__, c.sql('SELECT sum(actions), sum(est) "
+         "FROM marts.mart_reach').fetchall()[0])", str(snapshot)],
+        capture_output=True, text=True, check=True)
+    assert read.stdout.split(maxsplit=1) == ["1.2.2", "(19, Decimal('3.500000'))\n"]
+    assert counts == {"dim_qpv": 1, "mart_reach": 2}
+    parts = sorted(p.name for p in (tmp_path / "pub" / "parquet" / "mart_reach").iterdir())
+    assert parts == ["campaign_year=2024", "campaign_year=2025"]
+    back = pl.read_parquet(tmp_path / "pub" / "parquet" / "mart_reach", hive_partitioning=True)
+    assert back["actions"].sum() == 19
+    assert pl.read_parquet(tmp_path / "pub" / "parquet" / "dim_qpv.parquet").height == 1
