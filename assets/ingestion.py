@@ -10,6 +10,7 @@ from assets.raw_tables import ensure_raw_schema, registered_hashes, write_batch
 from assets.reference import WAREHOUSE_POOL
 from orchestration.resources import PlatformSettings, Warehouse
 from returns.inbox import index_by_hash, received_at
+from returns.privacy import mask_text
 from returns.process import FileResult, process_batch
 from returns.readers import Limits
 from returns.report import write_report
@@ -91,6 +92,9 @@ def ingest_returns(context: dg.AssetExecutionContext, config: IngestConfig,
                    for r in results if r.rows_quarantined or r.refused}
         write_batch(con, results, {r.file_hash: received_at(r.path) for r in results}, reports)
     for r in results:
+        if r.error:  # refused after an unexpected error: the cause, for the data staff
+            context.log.warning(f"{r.name} ({r.file_hash[:12]}) refusé après une erreur "
+                                f"inattendue : {mask_text(r.error)}")
         meta = file_metadata(r)
         if r.file_hash in reports:
             meta["rapport de rejets"] = dg.MetadataValue.path(reports[r.file_hash])
@@ -114,7 +118,7 @@ def ingest_returns(context: dg.AssetExecutionContext, config: IngestConfig,
 def _markdown(results: list[FileResult]) -> str:
     lines = ["| fichier | statut | lues | acceptées | refusées |", "|---|---|---|---|---|"]
     for r in results:
-        lines.append(f"| {r.path.name} | {r.status} | {r.rows_read} | {r.rows_accepted} | "
+        lines.append(f"| {r.name} | {r.status} | {r.rows_read} | {r.rows_accepted} | "
                      f"{r.rows_quarantined} |")
     return "\n".join(lines)
 

@@ -73,9 +73,10 @@ def mask_text(text: str | None) -> str | None:
     return pl.select(mask_expr(pl.lit(text, pl.Utf8))).item()
 
 
-def mask_frame(frame: pl.DataFrame) -> pl.DataFrame:
-    """Every text column of a frame through the guard, before it is stored."""
-    texts = [c for c, t in frame.schema.items() if t == pl.Utf8]
+def mask_frame(frame: pl.DataFrame, keep: tuple[str, ...] = ("file_hash",)) -> pl.DataFrame:
+    """Every text column of a frame through the guard, before it is stored; `keep`: keys
+    that are not text (a hexadecimal hash may hold ten digits in a row)."""
+    texts = [c for c, t in frame.schema.items() if t == pl.Utf8 and c not in keep]
     return frame.with_columns(mask_expr(pl.col(c)) for c in texts) if texts else frame
 
 
