@@ -14,7 +14,7 @@ import polars as pl
 
 from returns.contract import RULES
 from returns.privacy import GuardReport, guard, mask_text
-from returns.readers import FileRefused, Limits, RawTable, read_file
+from returns.readers import FileRefused, Limits, RawTable, open_regular, read_file
 from returns.validate import (
     MAX_VIOLATIONS,
     VIOLATION_SCHEMA,
@@ -33,7 +33,7 @@ QUARANTINE_SCHEMA = {"sheet": pl.Utf8, "kind": pl.Utf8, **VIOLATION_SCHEMA}
 
 def file_hash(path: Path) -> str:
     h = hashlib.sha256()
-    with path.open("rb") as fh:
+    with open_regular(path) as fh:
         for chunk in iter(lambda: fh.read(1 << 20), b""):
             h.update(chunk)
     return h.hexdigest()

@@ -395,7 +395,7 @@ def read_xlsx(path: Path, limits: Limits) -> ReadResult:
     return ReadResult(tables, ignored)
 
 
-def _open_regular(path: Path) -> io.BufferedReader:
+def open_regular(path: Path) -> io.BufferedReader:
     """Open a regular file without following a symbolic link at its name."""
     fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
     return os.fdopen(fd, "rb")
@@ -404,7 +404,7 @@ def _open_regular(path: Path) -> io.BufferedReader:
 def read_file(path: Path, limits: Limits | None = None) -> ReadResult:
     """Read a return file whatever its name says; raise FileRefused when it cannot be read."""
     limits = limits or Limits()
-    with _open_regular(path) as fh:
+    with open_regular(path) as fh:
         size = os.fstat(fh.fileno()).st_size
         if size == 0:
             raise FileRefused("fichier_vide")

@@ -4,6 +4,7 @@ French reason, within bounded memory. Readers are fuzzed over random and mutated
 from __future__ import annotations
 
 import json
+import os
 import random
 import subprocess
 import sys
@@ -17,6 +18,7 @@ from hypothesis import strategies as st
 
 from returns import process as process_module
 from returns.contract import RULES
+from returns.inbox import duplicates, inbox_files, index_by_hash, scan, skipped_links
 from returns.process import process_batch, process_file
 from returns.readers import Limits
 from tests.returns_files import (
@@ -323,3 +325,31 @@ def test_peak_memory_stays_under_1_gb_for_files_at_the_limits(tmp_path):
         peaks[name] = got["peak_mb"]
     print("peak MB", peaks)
     assert max(peaks.values()) < 1024, peaks
+
+
+# --- The inbox ------------------------------------------------------------------------------
+
+def test_symbolic_links_in_the_inbox_are_never_followed(tmp_path):
+    inbox, outside = tmp_path / "inbox", tmp_path / "ailleurs"
+    inbox.mkdir()
+    outside.mkdir()
+    secret = write_csv(outside / "secret.csv", ACTIVITY_HEADERS, [action()])
+    real = good_csv(inbox / "bilan.csv")
+    (inbox / "lien.csv").symlink_to(secret)
+    (inbox / "dossier_lien").symlink_to(outside, target_is_directory=True)
+    (inbox / "casse.csv").symlink_to(tmp_path / "absent.csv")
+    assert inbox_files(inbox) == [real]
+    assert [p for p, _ in scan(inbox)] == [real]
+    assert list(index_by_hash(inbox).values()) == [real]
+    assert [p.name for p in skipped_links(inbox)] == ["casse.csv", "dossier_lien", "lien.csv"]
+    # Even asked directly, the reader does not open a file through a link.
+    r = process_file(inbox / "lien.csv")
+    assert r.refused is not None and r.tables == []
+
+
+def test_a_resent_file_is_the_later_of_two_identical_files(tmp_path):
+    first = good_csv(tmp_path / "z_premier.csv")
+    again = tmp_path / "a_renvoi.csv"
+    again.write_bytes(first.read_bytes())
+    os.utime(first, (1_700_000_000, 1_700_000_000))
+    assert duplicates(scan(tmp_path)) == {again: first}
