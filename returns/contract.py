@@ -288,6 +288,9 @@ RULES: dict[str, Rule] = {r.name: r for r in (
          "feuilles et mises en forme inutiles, ou découpez-le.", "file"),
     Rule("fichier_sans_ligne",
          "Le fichier ne contient que la ligne d'en-tête, aucune ligne de bilan.", "file"),
+    Rule("lecture_trop_longue",
+         "La lecture du fichier a pris trop de temps ({detail}) : découpez-le ou utilisez le "
+         "modèle de bilan.", "file"),
     Rule("trop_d_erreurs",
          "Le fichier compte trop d'erreurs ({detail}) : il ne suit sans doute pas le modèle "
          "(colonnes décalées ou inversées ?). Vérifiez les en-têtes puis renvoyez-le.", "file"),

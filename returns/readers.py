@@ -13,9 +13,11 @@ from __future__ import annotations
 
 import codecs
 import csv
+import dataclasses
 import io
 import os
 import re
+import time
 import zipfile
 import zlib
 from collections.abc import Iterator
@@ -43,6 +45,15 @@ class Limits:
     max_unzipped_bytes: int = 300 * 1024 * 1024
     max_zip_ratio: int = 100
     max_cells: int = 6_000_000
+    # Reading one file (not the engine's own parsing, which the bounds above keep short) is
+    # checked against this many seconds as rows stream; `deadline` is set per read.
+    max_seconds: float = 300.0
+    deadline: float | None = None
+
+
+def check_time(limits: Limits) -> None:
+    if limits.deadline is not None and time.monotonic() >= limits.deadline:
+        raise FileRefused("lecture_trop_longue", f"plus de {limits.max_seconds:.0f} s")
 
 
 class FileRefused(Exception):
@@ -111,6 +122,7 @@ def _to_table(head: list[list[object]], rest: Iterator[tuple[list[object] | tupl
               head_lines: list[int], sheet: str | None, limits: Limits) -> RawTable | None:
     """`head`: the first rows (with their lines), where the header is searched; `rest`: the
     following (cells, line) pairs, streamed. Only the header's columns are kept."""
+    check_time(limits)
     header = _find_header(head, limits)
     if header is None:
         return None
@@ -144,6 +156,7 @@ def _to_table(head: list[list[object]], rest: Iterator[tuple[list[object] | tupl
             out.append(_text(cells[i]) if i < width else None)
         if len(body_lines) % per_flush == 0:
             flush()
+            check_time(limits)
     flush()
 
     def column(i: int, name: str) -> pl.Series:
@@ -294,10 +307,11 @@ def _area_by_refs(piece: str) -> tuple[int, int] | None:
             max((_column_number(c) for c in letters), default=0))
 
 
-def _area_by_walk(stream: io.BufferedIOBase) -> int:
+def _area_by_walk(stream: io.BufferedIOBase, limits: Limits) -> int:
     """The same, placing rows and cells one by one as the Excel engine does (slower)."""
     max_row = max_col = row = col = 0
     for piece in _chunks(stream):
+        check_time(limits)
         for m in _CELL_OR_ROW.finditer(piece):
             ref = _REF.search(m.group(2))
             if m.group(1) == b"row":
@@ -315,11 +329,12 @@ def _area_by_walk(stream: io.BufferedIOBase) -> int:
     return max_row * max_col
 
 
-def _sheet_area(zf: zipfile.ZipFile, entry: zipfile.ZipInfo) -> int:
+def _sheet_area(zf: zipfile.ZipFile, entry: zipfile.ZipInfo, limits: Limits) -> int:
     """Cells of the rectangle a worksheet's cells span (the engine allocates all of it)."""
     max_row = max_col = 0
     with zf.open(entry) as stream:
         for piece in _chunks(stream):
+            check_time(limits)
             found = _area_by_refs(piece.decode("latin-1"))
             if found is None:
                 break
@@ -327,7 +342,7 @@ def _sheet_area(zf: zipfile.ZipFile, entry: zipfile.ZipInfo) -> int:
         else:
             return max_row * max_col
     with zf.open(entry) as stream:
-        return _area_by_walk(stream)
+        return _area_by_walk(stream, limits)
 
 
 def check_workbook(path: Path, limits: Limits) -> None:
@@ -351,7 +366,7 @@ def check_workbook(path: Path, limits: Limits) -> None:
             for e in entries:
                 # Every part is scanned, not only xl/worksheets/: the workbook's relations
                 # may place a sheet anywhere. Other parts hold no <c> or <row> tag.
-                area += _sheet_area(zf, e)
+                area += _sheet_area(zf, e, limits)
                 if area > limits.max_cells:
                         raise FileRefused("classeur_trop_volumineux",
                                           f"plus de {limits.max_cells} cellules à lire")
@@ -404,6 +419,7 @@ def open_regular(path: Path) -> io.BufferedReader:
 def read_file(path: Path, limits: Limits | None = None) -> ReadResult:
     """Read a return file whatever its name says; raise FileRefused when it cannot be read."""
     limits = limits or Limits()
+    limits = dataclasses.replace(limits, deadline=time.monotonic() + limits.max_seconds)
     with open_regular(path) as fh:
         size = os.fstat(fh.fileno()).st_size
         if size == 0:

@@ -180,6 +180,17 @@ def test_cells_without_references_are_placed_like_the_engine_does(tmp_path):
     assert refused.refused[0] == "classeur_trop_volumineux"
 
 
+@pytest.mark.parametrize("writer", ["csv", "xlsx"])
+def test_reading_is_bounded_in_time(tmp_path, writer):
+    rows = [action(numero_dossier=f"D{i}") for i in range(5)]
+    path = (write_csv(tmp_path / "b.csv", ACTIVITY_HEADERS, rows) if writer == "csv"
+            else write_xlsx(tmp_path / "b.xlsx", {"actions": (ACTIVITY_HEADERS, rows)}))
+    # No time at all: refused at the first check, whatever the machine's speed.
+    r = process_file(path, limits=Limits(max_seconds=0))
+    assert_french_reason(r, "lecture_trop_longue", tmp_path)
+    assert process_file(path, today=TODAY).rows_accepted == 5
+
+
 # --- Fuzzing: random bytes and mutated real returns give a result or a refusal ----------------
 
 def _check(result) -> None:
