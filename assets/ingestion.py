@@ -88,8 +88,15 @@ def ingest_returns(context: dg.AssetExecutionContext, config: IngestConfig,
             list(todo.values()), limits=Limits(s.max_file_bytes, s.max_rows),
             referential=referential, known_actions=known,
             digests={p: k for k, p in todo.items()})
-        reports = {r.file_hash: str(write_report(r, s.reports)[0])
-                   for r in results if r.rows_quarantined or r.refused}
+        reports = {}
+        for r in results:
+            if not (r.rows_quarantined or r.refused):
+                continue
+            try:
+                reports[r.file_hash] = str(write_report(r, s.reports)[0])
+            except Exception as exc:  # noqa: BLE001 - a report never stops the batch
+                context.log.warning(f"{r.name} : rapport de rejets non écrit "
+                                    f"({type(exc).__name__})")
         write_batch(con, results, {r.file_hash: received_at(r.path) for r in results}, reports)
     for r in results:
         if r.error:  # refused after an unexpected error: the cause, for the data staff
