@@ -97,20 +97,25 @@ def guard(table: RawTable, report: GuardReport) -> RawTable:
         else:
             report.kept_aside.append(name)
     data = table.data
+    hits, masks = {}, {}
     for f in table.kind.fields:
         if f.name not in data.columns:
             continue
         col = pl.col(f.name)
         if f.type in STRUCTURED:
             hit = contains_personal(col) | col.str.contains(WORDS)
-            masked = pl.when(hit).then(pl.lit(MASK_VALUE)).otherwise(col)
+            masks[f.name] = pl.when(hit).then(pl.lit(MASK_VALUE)).otherwise(col)
         else:
             hit = contains_personal(col)
-            masked = mask_expr(col)
-        count = int(data.select(hit.sum()).item() or 0)
-        if count:
-            report.masked[f.name] = report.masked.get(f.name, 0) + count
-            data = data.with_columns(masked.alias(f.name))
+            masks[f.name] = mask_expr(col)
+        hits[f.name] = hit.sum()
+    # Counted in one query; only the fields with a hit are rewritten.
+    counts = data.select(**hits).row(0, named=True) if hits else {}
+    found = {name: int(n) for name, n in counts.items() if n}
+    for name, n in found.items():
+        report.masked[name] = report.masked.get(name, 0) + n
+    if found:
+        data = data.with_columns(masks[name].alias(name) for name in found)
     # Extras never travel further: only their headers are recorded.
     return RawTable(table.kind, table.sheet, table.header_line, data, table.missing, {},
                     table.rows_ignored)

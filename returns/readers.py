@@ -119,11 +119,12 @@ def _find_header(head: list[list[object]], limits: Limits) -> HeaderMatch | None
 
 
 def _to_table(head: list[list[object]], rest: Iterator[tuple[list[object] | tuple, int]],
-              head_lines: list[int], sheet: str | None, limits: Limits) -> RawTable | None:
-    """`head`: the first rows (with their lines), where the header is searched; `rest`: the
-    following (cells, line) pairs, streamed. Only the header's columns are kept."""
+              head_lines: list[int], sheet: str | None, limits: Limits,
+              header: HeaderMatch | None = None) -> RawTable | None:
+    """`head`: the first rows (with their lines), where the header is searched unless given;
+    `rest`: the following (cells, line) pairs, streamed. Only the header's columns are kept."""
     check_time(limits)
-    header = _find_header(head, limits)
+    header = header or _find_header(head, limits)
     if header is None:
         return None
     keep = {**header.mapping, **header.extras}
@@ -236,7 +237,7 @@ def read_csv_bytes(raw: bytes, limits: Limits) -> ReadResult:
 
 def _read_csv(raw: bytes, codec: str, skip: int, limits: Limits) -> ReadResult:
     # The separator is the one under which a header row is recognised best.
-    best: tuple[int, str] | None = None
+    best: tuple[HeaderMatch, str] | None = None
     error: FileRefused | None = None
     for sep in (";", ",", "\t", "|"):
         try:
@@ -245,13 +246,14 @@ def _read_csv(raw: bytes, codec: str, skip: int, limits: Limits) -> ReadResult:
         except FileRefused as refused:  # under another separator the file may read well
             error = error or refused
             continue
-        if match and (best is None or match.score > best[0]):
-            best = (match.score, sep)
+        if match and (best is None or match.score > best[0].score):
+            best = (match, sep)
     if best is None:
         raise error or FileRefused("entete_introuvable", "aucune colonne du modèle trouvée")
     rows = _csv_rows(raw, codec, skip, best[1])
     first = _take(rows, HEADER_SCAN)
-    table = _to_table([c for c, _ in first], rows, [n for _, n in first], None, limits)
+    table = _to_table([c for c, _ in first], rows, [n for _, n in first], None, limits,
+                      header=best[0])
     if table is None:  # pragma: no cover - the header was found in the head already
         raise FileRefused("entete_introuvable", "aucune colonne du modèle trouvée")
     return ReadResult([table], [])
@@ -271,6 +273,7 @@ def _take(rows: Iterator, n: int) -> list:
 _CELL_OR_ROW = re.compile(rb"<(?:[\w.-]+:)?(c|row)\b([^>]*)>")
 _REF = re.compile(rb"""\br\s*=\s*["']([A-Za-z]{0,3})(\d*)["']""")
 _CELL_TAG = r"<(?:[\w.-]+:)?c\b"
+_ANY_CELL = re.compile(rb"<(?:[\w.-]+:)?c\b")
 
 
 def _column_number(letters: bytes | str) -> int:
@@ -331,6 +334,12 @@ def _area_by_walk(stream: io.BufferedIOBase, limits: Limits) -> int:
 
 def _sheet_area(zf: zipfile.ZipFile, entry: zipfile.ZipInfo, limits: Limits) -> int:
     """Cells of the rectangle a worksheet's cells span (the engine allocates all of it)."""
+    if entry.file_size <= 1 << 16:
+        with zf.open(entry) as stream:
+            small = stream.read()
+        if not _ANY_CELL.search(small):  # styles, themes, relations: no cell at all
+            return 0
+        return _area_by_walk(io.BytesIO(small), limits)  # a small sheet: quicker in Python
     max_row = max_col = 0
     with zf.open(entry) as stream:
         for piece in _chunks(stream):
