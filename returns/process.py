@@ -137,9 +137,11 @@ def _read(path: Path, limits: Limits, digest: str | None) -> tuple[FileResult, l
         result.refused = (refused.rule, refused.detail)
     except FileNotFoundError:
         result.refused = ("fichier_illisible", "le fichier a disparu de la boîte de dépôt")
+    except OSError:  # permissions, a link where a file was expected
+        result.refused = ("fichier_illisible", "le fichier n'a pas pu être ouvert")
     except Exception as exc:  # noqa: BLE001 - one file never stops the others
         result.fail(exc)
-    result.ignored_sheets, result.rows_ignored = [], 0
+    result.ignored_sheets, result.rows_ignored, result.guard = [], 0, GuardReport()
     return result, []
 
 
