@@ -45,7 +45,9 @@ def write_report(result: FileResult, out_dir: Path) -> tuple[Path, Path]:
     stem = f"{mask_text(result.path.stem)}.{result.file_hash[:8]}.rejets"
     xlsx, csv_path = out_dir / f"{stem}.xlsx", out_dir / f"{stem}.csv"
     rows = detail_rows(result)
-    wb = xlsxwriter.Workbook(str(xlsx), {"strings_to_formulas": False, "strings_to_urls": False})
+    # Rows are streamed to disk (constant memory): a report may list 400,000 refusals.
+    wb = xlsxwriter.Workbook(str(xlsx), {"strings_to_formulas": False, "strings_to_urls": False,
+                                         "constant_memory": True})
     bold = wb.add_format({"bold": True})
     summary = wb.add_worksheet("Synthèse")
     summary.set_column(0, 0, 38)
