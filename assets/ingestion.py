@@ -10,6 +10,7 @@ from assets.raw_tables import ensure_raw_schema, registered_hashes, write_batch
 from assets.reference import WAREHOUSE_POOL
 from orchestration.resources import PlatformSettings, Warehouse
 from returns.inbox import index_by_hash, received_at
+from returns.privacy import mask_text
 from returns.process import FileResult, process_batch
 from returns.readers import Limits
 from returns.report import write_report
@@ -87,10 +88,20 @@ def ingest_returns(context: dg.AssetExecutionContext, config: IngestConfig,
             list(todo.values()), limits=Limits(s.max_file_bytes, s.max_rows),
             referential=referential, known_actions=known,
             digests={p: k for k, p in todo.items()})
-        reports = {r.file_hash: str(write_report(r, s.reports)[0])
-                   for r in results if r.rows_quarantined or r.refused}
+        reports = {}
+        for r in results:
+            if not (r.rows_quarantined or r.refused):
+                continue
+            try:
+                reports[r.file_hash] = str(write_report(r, s.reports)[0])
+            except Exception as exc:  # noqa: BLE001 - a report never stops the batch
+                context.log.warning(f"{r.name} : rapport de rejets non écrit "
+                                    f"({type(exc).__name__})")
         write_batch(con, results, {r.file_hash: received_at(r.path) for r in results}, reports)
     for r in results:
+        if r.error:  # refused after an unexpected error: the cause, for the data staff
+            context.log.warning(f"{r.name} ({r.file_hash[:12]}) refusé après une erreur "
+                                f"inattendue : {mask_text(r.error)}")
         meta = file_metadata(r)
         if r.file_hash in reports:
             meta["rapport de rejets"] = dg.MetadataValue.path(reports[r.file_hash])
@@ -114,7 +125,7 @@ def ingest_returns(context: dg.AssetExecutionContext, config: IngestConfig,
 def _markdown(results: list[FileResult]) -> str:
     lines = ["| fichier | statut | lues | acceptées | refusées |", "|---|---|---|---|---|"]
     for r in results:
-        lines.append(f"| {r.path.name} | {r.status} | {r.rows_read} | {r.rows_accepted} | "
+        lines.append(f"| {r.name} | {r.status} | {r.rows_read} | {r.rows_accepted} | "
                      f"{r.rows_quarantined} |")
     return "\n".join(lines)
 

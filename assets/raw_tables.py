@@ -9,6 +9,7 @@ import duckdb
 import polars as pl
 
 from returns.contract import KINDS, FieldType
+from returns.privacy import mask_frame
 from returns.process import FileResult
 
 _SQL_TYPES: dict[FieldType, str] = {"int": "INTEGER", "year": "INTEGER", "decimal": "DOUBLE",
@@ -51,7 +52,8 @@ def registered_hashes(con: duckdb.DuckDBPyConnection) -> set[str]:
 def _insert(con: duckdb.DuckDBPyConnection, table: str, frame: pl.DataFrame) -> None:
     if frame.is_empty():
         return
-    con.register("_batch", frame.to_arrow())
+    # The personal-data guard once more on every text stored, whatever its way here.
+    con.register("_batch", mask_frame(frame).to_arrow())
     try:
         con.execute(f"INSERT INTO raw.{table} BY NAME SELECT * FROM _batch")
     finally:
@@ -76,7 +78,7 @@ def write_batch(con: duckdb.DuckDBPyConnection, results: list[FileResult],
             con.execute(f"DELETE FROM raw.{table} WHERE file_hash IN (SELECT unnest($1))",
                         [hashes])
         for r in results:
-            origin = {"file_hash": r.file_hash, "file_name": r.path.name,
+            origin = {"file_hash": r.file_hash, "file_name": r.name,
                       "received_at": received_at[r.file_hash], "ingested_at": now}
             for t in r.tables:
                 rows = t.accepted.with_columns(

@@ -9,6 +9,7 @@
 """
 
 import argparse
+import contextlib
 import json
 import os
 import shutil
@@ -26,7 +27,8 @@ from assets.reference import WAREHOUSE_POOL
 from orchestration.runs import BlockedRunGuard, WarehouseBusy, process_tags, wait_for_pool
 from orchestration.sensors import RANGE_END, RANGE_START
 from orchestration.settings import PROJECT_ROOT, Settings, load_settings
-from returns.inbox import index_by_hash
+from returns.inbox import duplicates, index_by_hash, scan, skipped_links
+from returns.privacy import mask_text
 
 
 def instance_for(settings: Settings) -> dg.DagsterInstance:
@@ -129,6 +131,71 @@ def file_records(settings: Settings, keys: list[str]) -> list[dict]:
         "dropped_columns": [c for c in (r["dropped_columns"] or "").split(";") if c],
         "extra_columns": [c for c in (r["extra_columns"] or "").split(";") if c],
     } for r in files.iter_rows(named=True)]
+
+
+ALREADY_RECEIVED = "already_received"  # same bytes as a file received before: not read again
+
+
+def registered_files(settings: Settings) -> dict[str, str]:
+    """Hash → stored name of the files the warehouse already holds (none before a first run)."""
+    if not settings.warehouse.exists():
+        return {}
+    con = duckdb.connect(str(settings.warehouse), read_only=True)
+    try:
+        exists = con.execute("SELECT count(*) FROM information_schema.tables "
+                             "WHERE table_schema = 'raw' AND table_name = 'files'").fetchall()
+        if not exists[0][0]:
+            return {}
+        return dict(con.execute("SELECT file_hash, file_name FROM raw.files").fetchall())
+    finally:
+        con.close()
+
+
+def already_received(name: str, digest: str, duplicate_of: str) -> dict:
+    """The record of a file whose bytes were received before (under this or another name)."""
+    return {"file": name, "file_hash": digest, "kind": None, "status": ALREADY_RECEIVED,
+            "duplicate_of": duplicate_of, "rows_read": 0, "accepted": 0, "quarantined": 0,
+            "reasons_by_rule": {}, "dropped_columns": [], "extra_columns": []}
+
+
+def folder_records(settings: Settings, instance: dg.DagsterInstance,
+                   build: bool = False) -> list[dict]:
+    """Read a folder: one record per file in it, a re-sent file included (status
+    already_received, with the name of the file it duplicates)."""
+    before = registered_files(settings)
+    scanned = scan(settings.inbox)
+    keys = ingest(settings, instance)
+    if build:
+        _run("build_job", instance)
+    records = {r["file_hash"]: r | {"duplicate_of": None}
+               for r in (file_records(settings, keys) if keys else [])}
+    out, copies = [], duplicates(scanned)
+    for path, digest in scanned:
+        first = copies.get(path)
+        if first is not None:
+            out.append(already_received(mask_text(path.name), digest, mask_text(first.name)))
+        elif digest in before:
+            out.append(already_received(mask_text(path.name), digest, before[digest]))
+        elif digest in records:
+            out.append(records[digest])
+    return out
+
+
+@contextlib.contextmanager
+def stdout_to_stderr():
+    """Everything written to stdout meanwhile, by Python or by child processes (dbt), goes
+    to stderr: stdout stays for the JSON records."""
+    sys.stdout.flush()
+    saved = os.dup(1)
+    os.dup2(2, 1)
+    try:
+        with contextlib.redirect_stdout(sys.stderr):
+            yield
+    finally:
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os.dup2(saved, 1)
+        os.close(saved)
 
 
 def _fr(n: float, digits: int = 0) -> str:
@@ -236,15 +303,19 @@ def _dispatch(args: argparse.Namespace) -> None:
         os.environ["QUARTIERS_INBOX"] = str(args.folder.resolve())
         settings = load_settings()
         instance = instance_for(settings)
-        keys = ingest(settings, instance)
-        if args.build:
-            _run("build_job", instance)
-        records = file_records(settings, keys) if keys else []
+        with stdout_to_stderr() if args.json else contextlib.nullcontext():
+            records = folder_records(settings, instance, build=args.build)
+        for link in skipped_links(settings.inbox):
+            print(f"Ignoré (lien symbolique ou fichier spécial, jamais lu) : "
+                  f"{mask_text(link.name)}", file=sys.stderr)
         if args.json:
             for record in records:
                 print(json.dumps(record, ensure_ascii=False))
         else:
             for r in records:
+                if r["status"] == ALREADY_RECEIVED:
+                    print(f"{r['file']}: déjà reçu (mêmes octets que {r['duplicate_of']})")
+                    continue
                 print(f"{r['file']}: {r['status']} — {r['accepted']} acceptées, "
                       f"{r['quarantined']} refusées sur {r['rows_read']}")
     elif args.command == "retract":

@@ -277,6 +277,26 @@ RULES: dict[str, Rule] = {r.name: r for r in (
     Rule("entete_introuvable",
          "Aucune ligne d'en-tête reconnue ({detail}) : utilisez le modèle de bilan.", "file"),
     Rule("trop_de_lignes", "Trop de lignes ({detail}) : découpez le fichier.", "file"),
+    Rule("trop_de_colonnes",
+         "La ligne d'en-tête a trop de colonnes ({detail}) : utilisez le modèle de bilan.",
+         "file"),
+    Rule("cellule_trop_longue",
+         "Une cellule est trop longue ({detail}) : un guillemet est sans doute resté ouvert.",
+         "file"),
+    Rule("classeur_trop_volumineux",
+         "Le classeur est trop volumineux une fois décompressé ({detail}) : supprimez les "
+         "feuilles et mises en forme inutiles, ou découpez-le.", "file"),
+    Rule("fichier_sans_ligne",
+         "Le fichier ne contient que la ligne d'en-tête, aucune ligne de bilan.", "file"),
+    Rule("lecture_trop_longue",
+         "La lecture du fichier a pris trop de temps ({detail}) : découpez-le ou utilisez le "
+         "modèle de bilan.", "file"),
+    Rule("trop_d_erreurs",
+         "Le fichier compte trop d'erreurs ({detail}) : il ne suit sans doute pas le modèle "
+         "(colonnes décalées ou inversées ?). Vérifiez les en-têtes puis renvoyez-le.", "file"),
+    Rule("erreur_de_traitement",
+         "Le fichier n'a pas pu être traité ({detail}) : il est mis de côté et l'équipe "
+         "données est prévenue.", "file"),
     # Value level
     Rule("colonne_obligatoire_absente",
          "La colonne « {field} » est absente du fichier alors qu'elle est obligatoire."),

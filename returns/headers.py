@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 
 from returns.contract import KINDS, Kind
 
@@ -22,7 +22,7 @@ def strip_accents(text: str) -> str:
     return "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
 
 
-@cache
+@lru_cache(maxsize=8192)  # bounded: headers come from files
 def normalise(header: str) -> str:
     """'N° de dossier ' → 'numero_dossier'; 'Nombre de filles' → 'nb_filles'."""
     text = strip_accents(str(header)).lower().replace("°", " ").replace("€", " ")

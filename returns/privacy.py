@@ -1,9 +1,15 @@
 """Personal-data guard: nothing about participants is ever written.
 
 Columns outside the contract are dropped when their header names personal data or when
-their content looks like it (e-mails, phone numbers, birth dates); inside free-text contract
-fields, e-mails and phone numbers are masked. Runs before validation, so neither accepted
-rows nor the quarantine can hold such values.
+their content looks like it (e-mails, phone numbers, birth dates). Inside every contract
+field, e-mails and phone numbers are masked; a value of a structured field (a count, an
+amount, a date, a code of a commune, a QPV, a département, a SIRET) that holds words, an
+e-mail or a phone number cannot be valid, and is masked whole, so that a list of names typed
+as a QPV code is not echoed back. Runs before validation, so neither accepted rows nor the
+quarantine nor its reasons can hold such values.
+
+`mask_text` / `mask_frame` are the same guard for every other text written anywhere (file,
+sheet and column names, reasons, reports), applied once more where data is stored.
 """
 
 from __future__ import annotations
@@ -12,15 +18,22 @@ from dataclasses import dataclass, field
 
 import polars as pl
 
-from returns.contract import PERSONAL_HEADER_TOKENS
+from returns.contract import PERSONAL_HEADER_TOKENS, FieldType
 from returns.headers import normalise
 from returns.readers import RawTable
 
-EMAIL = r"[\w.+-]+@[\w-]+(\.[\w-]+)+"
-PHONE = r"(\+33\s?|0)[1-9]([\s.\-]?\d{2}){4}"
+EMAIL = r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+"
+# French numbers: 06 12 34 56 78, 06.12.34.56.78, 0612345678, +33 6 12 34 56 78,
+# +33 (0)6 12 34 56 78, 0033 6 12 34 56 78. Not inside a longer run of digits (a SIRET).
+_PHONE_CORE = r"(?:(?:\+|00)\s?33\s?(?:\(0\)\s?)?|0)[1-9](?:[\s.\-]?\d{2}){4}"
+PHONE = rf"(?:^|\D){_PHONE_CORE}(?:\D|$)"
+_PHONE_GROUPS = rf"(^|\D){_PHONE_CORE}(\D|$)"
 BIRTH_DATE = r"^(0?[1-9]|[12]\d|3[01])[/.\-](0?[1-9]|1[0-2])[/.\-](19\d{2}|20[01]\d)$"
+WORDS = r"[^\W\d_]{2,}[\s,;/&+.\-]+[^\W\d_]{2,}"  # two words: "Kévin Martin; Léa Dupont"
 MASK = "[donnée personnelle masquée]"
-FREE_TEXT = ("action_title", "comment")
+MASK_VALUE = "[masqué]"  # a structured value masked whole; one token, survives normalisation
+STRUCTURED: tuple[FieldType, ...] = ("int", "decimal", "date", "year", "siret", "qpv_codes",
+                                     "commune", "department")
 _BARE_NAMES = {"nom", "prenom", "nom_prenom", "prenom_nom", "identite", "age_naissance"}
 
 
@@ -39,6 +52,34 @@ def is_personal_header(header: str) -> bool:
     return any(f"_{token}_" in padded for token in PERSONAL_HEADER_TOKENS)
 
 
+def contains_personal(e: pl.Expr) -> pl.Expr:
+    return e.str.contains(EMAIL) | e.str.contains(PHONE)
+
+
+def mask_expr(e: pl.Expr) -> pl.Expr:
+    """E-mails and phone numbers inside a text replaced by MASK. Twice for phones: the
+    character after one number is consumed by the match, so a number right after it is left
+    to the second pass (no look-around in polars' regex engine)."""
+    masked = e.str.replace_all(EMAIL, MASK)
+    for _ in range(2):
+        masked = masked.str.replace_all(_PHONE_GROUPS, f"${{1}}{MASK}${{2}}")
+    return masked
+
+
+def mask_text(text: str | None) -> str | None:
+    """The guard for one text (a file, sheet or column name, a reason)."""
+    if text is None:
+        return None
+    return pl.select(mask_expr(pl.lit(text, pl.Utf8))).item()
+
+
+def mask_frame(frame: pl.DataFrame, keep: tuple[str, ...] = ("file_hash",)) -> pl.DataFrame:
+    """Every text column of a frame through the guard, before it is stored; `keep`: keys
+    that are not text (a hexadecimal hash may hold ten digits in a row)."""
+    texts = [c for c, t in frame.schema.items() if t == pl.Utf8 and c not in keep]
+    return frame.with_columns(mask_expr(pl.col(c)) for c in texts) if texts else frame
+
+
 def looks_personal(values: pl.Series, threshold: float = 0.3) -> bool:
     s = values.drop_nulls().str.strip_chars()
     s = s.filter(s != "")
@@ -50,20 +91,31 @@ def looks_personal(values: pl.Series, threshold: float = 0.3) -> bool:
 
 def guard(table: RawTable, report: GuardReport) -> RawTable:
     for header, values in table.extras.items():
+        name = mask_text(header)
         if is_personal_header(header) or looks_personal(values):
-            report.dropped.append(header)
+            report.dropped.append(name)
         else:
-            report.kept_aside.append(header)
+            report.kept_aside.append(name)
     data = table.data
-    for name in FREE_TEXT:
-        if name not in data.columns:
+    hits, masks = {}, {}
+    for f in table.kind.fields:
+        if f.name not in data.columns:
             continue
-        col = pl.col(name)
-        hit = col.str.contains(EMAIL) | col.str.contains(PHONE)
-        count = int(data.select(hit.sum()).item() or 0)
-        if count:
-            report.masked[name] = report.masked.get(name, 0) + count
-            data = data.with_columns(col.str.replace_all(EMAIL, MASK).str.replace_all(PHONE, MASK))
+        col = pl.col(f.name)
+        if f.type in STRUCTURED:
+            hit = contains_personal(col) | col.str.contains(WORDS)
+            masks[f.name] = pl.when(hit).then(pl.lit(MASK_VALUE)).otherwise(col)
+        else:
+            hit = contains_personal(col)
+            masks[f.name] = mask_expr(col)
+        hits[f.name] = hit.sum()
+    # Counted in one query; only the fields with a hit are rewritten.
+    counts = data.select(**hits).row(0, named=True) if hits else {}
+    found = {name: int(n) for name, n in counts.items() if n}
+    for name, n in found.items():
+        report.masked[name] = report.masked.get(name, 0) + n
+    if found:
+        data = data.with_columns(masks[name].alias(name) for name in found)
     # Extras never travel further: only their headers are recorded.
     return RawTable(table.kind, table.sheet, table.header_line, data, table.missing, {},
                     table.rows_ignored)

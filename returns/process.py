@@ -13,9 +13,10 @@ from pathlib import Path
 import polars as pl
 
 from returns.contract import RULES
-from returns.privacy import GuardReport, guard
-from returns.readers import FileRefused, Limits, RawTable, read_file
+from returns.privacy import GuardReport, guard, mask_text
+from returns.readers import FileRefused, Limits, RawTable, open_regular, read_file
 from returns.validate import (
+    MAX_VIOLATIONS,
     VIOLATION_SCHEMA,
     Referential,
     Validated,
@@ -25,12 +26,14 @@ from returns.validate import (
 )
 
 DEFAULT_LIMITS = Limits()
+_FAILURE_DETAIL = {MemoryError: "le fichier demande trop de mémoire",
+                   RecursionError: "structure du fichier trop imbriquée"}
 QUARANTINE_SCHEMA = {"sheet": pl.Utf8, "kind": pl.Utf8, **VIOLATION_SCHEMA}
 
 
 def file_hash(path: Path) -> str:
     h = hashlib.sha256()
-    with path.open("rb") as fh:
+    with open_regular(path) as fh:
         for chunk in iter(lambda: fh.read(1 << 20), b""):
             h.update(chunk)
     return h.hexdigest()
@@ -46,6 +49,20 @@ class FileResult:
     guard: GuardReport = field(default_factory=GuardReport)
     ignored_sheets: list[str] = field(default_factory=list)
     rows_ignored: int = 0
+    # What went wrong when reading or checking raised unexpectedly: for the data staff's
+    # logs only (exception type and message), never stored nor sent to the porteur.
+    error: str | None = None
+
+    @property
+    def name(self) -> str:
+        """The file's name as it may be stored and shown (through the personal-data guard)."""
+        return mask_text(self.path.name) or ""
+
+    def fail(self, exc: BaseException) -> None:
+        """Refuse the whole file after an unexpected error while reading or checking it."""
+        self.tables = []
+        self.refused = ("erreur_de_traitement", _FAILURE_DETAIL.get(type(exc), "erreur inattendue"))
+        self.error = f"{type(exc).__name__}: {exc}"[:2000]
 
     @property
     def kinds(self) -> list[str]:
@@ -89,33 +106,63 @@ class FileResult:
 
     def summary(self) -> dict:
         return {
-            "file": self.path.name, "file_hash": self.file_hash, "kinds": self.kinds,
+            "file": self.name, "file_hash": self.file_hash, "kinds": self.kinds,
             "status": self.status, "rows_read": self.rows_read,
             "rows_accepted": self.rows_accepted, "rows_quarantined": self.rows_quarantined,
             "rows_ignored": self.rows_ignored, "reasons_by_rule": self.reasons_by_rule(),
             "dropped_columns": self.guard.dropped, "extra_columns": self.guard.kept_aside,
-            "masked_values": self.guard.masked, "ignored_sheets": self.ignored_sheets,
+            "masked_values": self.guard.masked,
+            "ignored_sheets": [mask_text(s) for s in self.ignored_sheets],
         }
 
 
 def _read(path: Path, limits: Limits, digest: str | None) -> tuple[FileResult, list[RawTable]]:
-    """Read and guard one file; its tables wait for validation with the rest of the batch."""
-    result = FileResult(path, digest or file_hash(path), path.stat().st_size)
+    """Read and guard one file; its tables wait for validation with the rest of the batch.
+    Whatever happens here refuses this file alone: the batch goes on."""
+    try:
+        size = path.lstat().st_size
+        digest = digest or file_hash(path)
+    except OSError:
+        size, digest = 0, digest or hashlib.sha256(str(path).encode()).hexdigest()
+    result = FileResult(path, digest, size)
     try:
         read = read_file(path, limits)
+        if all(t.data.height == 0 for t in read.tables):
+            # Headers and nothing under them: a reason for the porteur, not an empty success.
+            raise FileRefused("fichier_sans_ligne")
+        result.ignored_sheets = read.ignored_sheets
+        result.rows_ignored = sum(t.rows_ignored for t in read.tables)
+        return result, [guard(t, result.guard) for t in read.tables]
     except FileRefused as refused:
         result.refused = (refused.rule, refused.detail)
-        return result, []
-    result.ignored_sheets = read.ignored_sheets
-    result.rows_ignored = sum(t.rows_ignored for t in read.tables)
-    return result, [guard(t, result.guard) for t in read.tables]
+    except FileNotFoundError:
+        result.refused = ("fichier_illisible", "le fichier a disparu de la boîte de dépôt")
+    except OSError:  # permissions, a link where a file was expected
+        result.refused = ("fichier_illisible", "le fichier n'a pas pu être ouvert")
+    except Exception as exc:  # noqa: BLE001 - one file never stops the others
+        result.fail(exc)
+    result.ignored_sheets, result.rows_ignored, result.guard = [], 0, GuardReport()
+    return result, []
 
 
 def _validate(pending: list[tuple[FileResult, list[RawTable]]],
               referential: Referential | None, today: date | None) -> list[FileResult]:
-    validated = iter(validate_tables([t for _, ts in pending for t in ts], referential, today))
-    for result, tables in pending:
-        result.tables = [next(validated) for _ in tables]
+    try:
+        validated = iter(validate_tables([t for _, ts in pending for t in ts], referential,
+                                         today))
+        for result, tables in pending:
+            result.tables = [next(validated) for _ in tables]
+    except Exception:  # noqa: BLE001 - find the file(s) at fault, file by file
+        for result, tables in pending:
+            try:
+                result.tables = validate_tables(tables, referential, today)
+            except Exception as exc:  # noqa: BLE001
+                result.fail(exc)
+    for result, _ in pending:
+        too_many = sum(t.too_many_violations for t in result.tables)
+        if too_many:
+            result.tables = []
+            result.refused = ("trop_d_erreurs", f"plus de {MAX_VIOLATIONS} erreurs")
     return [result for result, _ in pending]
 
 
@@ -146,8 +193,11 @@ def process_batch(paths: list[Path], *, limits: Limits = DEFAULT_LIMITS,
     if known_actions is not None:
         known = pl.concat([known, known_actions.select(known.columns).cast(known.schema)])
     for r in results:
-        r.tables = [check_partner_actions(t, known) if t.kind.name == "partners" else t
-                    for t in r.tables]
+        try:
+            r.tables = [check_partner_actions(t, known) if t.kind.name == "partners" else t
+                        for t in r.tables]
+        except Exception as exc:  # noqa: BLE001
+            r.fail(exc)
     return results
 
 

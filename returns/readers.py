@@ -2,12 +2,25 @@
 
 Everything is read as text; typing is the validator's job, so that a bad value is reported
 as written. Line numbers are the ones a spreadsheet shows (1-based).
+
+The work a file can cause is bounded before it is parsed: bytes on disk, a workbook's size
+once decompressed and its cell area (read from the zip's central directory and a streaming
+scan of the sheets' cell references), a CSV cell's length, rows and columns. Only the
+columns the contract needs (and the headers of the others) are kept while rows stream.
 """
 
 from __future__ import annotations
 
+import codecs
 import csv
+import dataclasses
 import io
+import os
+import re
+import time
+import zipfile
+import zlib
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -15,13 +28,32 @@ import fastexcel
 import polars as pl
 
 from returns.contract import Kind
-from returns.headers import find_header
+from returns.headers import HeaderMatch, find_header
+
+HEADER_SCAN = 30  # rows searched for the header line (a title block may sit above it)
 
 
 @dataclass(frozen=True)
 class Limits:
     max_bytes: int = 50 * 1024 * 1024
     max_rows: int = 200_000
+    # An Excel cell holds at most 32,767 characters; a longer CSV cell is an unclosed quote.
+    max_cell_chars: int = 32_767
+    max_columns: int = 500
+    # A workbook once decompressed: total bytes, ratio per entry, cells of its sheets'
+    # rectangles (the Excel engine allocates the whole rectangle a sheet's cells span).
+    max_unzipped_bytes: int = 300 * 1024 * 1024
+    max_zip_ratio: int = 100
+    max_cells: int = 6_000_000
+    # Reading one file (not the engine's own parsing, which the bounds above keep short) is
+    # checked against this many seconds as rows stream; `deadline` is set per read.
+    max_seconds: float = 300.0
+    deadline: float | None = None
+
+
+def check_time(limits: Limits) -> None:
+    if limits.deadline is not None and time.monotonic() >= limits.deadline:
+        raise FileRefused("lecture_trop_longue", f"plus de {limits.max_seconds:.0f} s")
 
 
 class FileRefused(Exception):
@@ -53,117 +85,330 @@ class ReadResult:
     ignored_sheets: list[str]
 
 
-def _is_blank(cells: list[object]) -> bool:
+def _text(v: object) -> str | None:
+    if v is None:
+        return None
+    # NUL characters carry no text and some engines choke on them: dropped wherever they are.
+    return str(v).replace("\x00", "")
+
+
+def _header_text(v: object) -> str | None:
+    # No header of the contract is long: a long cell is not one, and is not cached as one.
+    text = _text(v)
+    return None if text is None or len(text) > 200 else text
+
+
+def _is_blank(cells: list[object] | tuple[object, ...]) -> bool:
     return all(c is None or str(c).strip() == "" for c in cells)
 
 
-def _is_total(cells: list[object]) -> bool:
+def _is_total(cells: list[object] | tuple[object, ...]) -> bool:
     """A trailing 'TOTAL' row: its first non-empty cell says so."""
     first = next((str(c).strip().lower() for c in cells if c is not None and str(c).strip()), "")
     return first.startswith(("total", "sous-total", "sous total"))
 
 
-def _to_table(rows: list[list[object]], lines: list[int], sheet: str | None,
-              limits: Limits) -> RawTable | None:
-    header = find_header(rows)
+def _find_header(head: list[list[object]], limits: Limits) -> HeaderMatch | None:
+    # Headers are searched among the first columns only, so a row of a million cells costs
+    # no more than a normal one; a recognised header wider than that is refused.
+    match = find_header([[_header_text(c) for c in row[:limits.max_columns]] for row in head])
+    if match is not None and any(
+            c is not None and str(c).strip() for c in head[match.row][limits.max_columns:]):
+        raise FileRefused("trop_de_colonnes", f"maximum {limits.max_columns}")
+    return match
+
+
+def _to_table(head: list[list[object]], rest: Iterator[tuple[list[object] | tuple, int]],
+              head_lines: list[int], sheet: str | None, limits: Limits,
+              header: HeaderMatch | None = None) -> RawTable | None:
+    """`head`: the first rows (with their lines), where the header is searched unless given;
+    `rest`: the following (cells, line) pairs, streamed. Only the header's columns are kept."""
+    check_time(limits)
+    header = header or _find_header(head, limits)
     if header is None:
         return None
-    body, body_lines, ignored = [], [], 0
-    for cells, line in zip(rows[header.row + 1:], lines[header.row + 1:], strict=True):
+    keep = {**header.mapping, **header.extras}
+    # Cells pile up in short Python lists moved into Arrow every few thousand rows: a
+    # Python string costs ~50 bytes, the same text in Arrow a few more than its length.
+    columns: dict[int, list[str | None]] = {i: [] for i in keep}
+    chunks: dict[int, list[pl.Series]] = {i: [] for i in keep}
+    body_lines: list[int] = []
+    ignored = 0
+    per_flush = max(1, 500_000 // max(len(keep), 1))  # rows of ~500k cells at most
+
+    def flush() -> None:
+        for i, cells in columns.items():
+            chunks[i].append(pl.Series(cells, dtype=pl.Utf8))
+            cells.clear()
+
+    def rows() -> Iterator[tuple[list[object] | tuple, int]]:
+        yield from zip(head[header.row + 1:], head_lines[header.row + 1:], strict=True)
+        yield from rest
+
+    for cells, line in rows():
         if _is_blank(cells) or _is_total(cells):
             ignored += 1
             continue
-        body.append(cells)
+        if len(body_lines) >= limits.max_rows:
+            raise FileRefused("trop_de_lignes", f"plus de {limits.max_rows} lignes")
         body_lines.append(line)
-    if len(body) > limits.max_rows:
-        raise FileRefused("trop_de_lignes", f"{len(body)} lignes, maximum {limits.max_rows}")
+        width = len(cells)
+        for i, out in columns.items():
+            out.append(_text(cells[i]) if i < width else None)
+        if len(body_lines) % per_flush == 0:
+            flush()
+            check_time(limits)
+    flush()
 
-    def column(i: int) -> list[str | None]:
-        out = []
-        for cells in body:
-            v = cells[i] if i < len(cells) else None
-            out.append(None if v is None else str(v))
-        return out
+    def column(i: int, name: str) -> pl.Series:
+        return pl.concat(chunks[i]).rename(name)
 
     data = pl.DataFrame(
-        {name: column(i) for i, name in header.mapping.items()}
-        | {"line": body_lines},
-        schema={**{name: pl.Utf8 for name in header.mapping.values()}, "line": pl.Int32},
-    )
-    extras = {name: pl.Series(name, column(i), dtype=pl.Utf8)
-              for i, name in header.extras.items()}
+        [column(i, name) for i, name in header.mapping.items()]
+        + [pl.Series("line", body_lines, dtype=pl.Int32)])
+    extras = {name: column(i, name) for i, name in header.extras.items()}
     missing = [f for f in header.kind.columns if f not in header.mapping.values()]
-    return RawTable(header.kind, sheet, lines[header.row], data, missing, extras, ignored)
+    return RawTable(header.kind, sheet, head_lines[header.row], data, missing, extras, ignored)
 
 
-def _decode(raw: bytes) -> str:
-    if raw.startswith(b"\xef\xbb\xbf"):
-        return raw[3:].decode("utf-8")
+# --- CSV -----------------------------------------------------------------------------------
+
+def _decodes(raw: bytes, codec: str, skip: int, chunk: int = 1 << 20) -> bool:
+    """Whether the bytes decode, checked by chunks (no decoded copy of the whole file)."""
+    decoder = codecs.getincrementaldecoder(codec)()
     try:
-        return raw.decode("utf-8")
+        for i in range(skip, len(raw), chunk):
+            decoder.decode(raw[i:i + chunk])
+        decoder.decode(b"", final=True)
     except UnicodeDecodeError:
-        pass
-    try:
-        return raw.decode("cp1252")
-    except UnicodeDecodeError:
-        return raw.decode("latin-1")
+        return False
+    return True
+
+
+def _encoding(raw: bytes) -> tuple[str, int]:
+    """(codec, bytes of BOM to skip): UTF-8 with or without BOM, else Windows-1252, else
+    Latin-1 (which decodes anything)."""
+    if raw.startswith(codecs.BOM_UTF8) and _decodes(raw, "utf-8", 3):
+        return "utf-8", 3
+    for codec in ("utf-8", "cp1252"):
+        if _decodes(raw, codec, 0):
+            return codec, 0
+    return "latin-1", 0
+
+
+_NOT_BLANK = re.compile(rb"\S")
 
 
 def _looks_binary(raw: bytes) -> bool:
-    head = raw[:8192]
-    return b"\x00" in head
+    return b"\x00" in raw[:8192]
+
+
+def _csv_rows(raw: bytes, codec: str, skip: int, sep: str) -> Iterator[tuple[list[str], int]]:
+    """(cells, first line of the record), decoding as it goes: no second copy of the file.
+    The caller sets the csv module's cell length limit."""
+    buffer = io.BytesIO(raw)
+    buffer.seek(skip)
+    reader = csv.reader(io.TextIOWrapper(buffer, encoding=codec, newline=""), delimiter=sep)
+    start = 1
+    try:
+        for cells in reader:
+            yield cells, start
+            start = reader.line_num + 1
+    except csv.Error as exc:
+        if "field larger" in str(exc):
+            raise FileRefused("cellule_trop_longue", f"ligne {start}, plus de "
+                              f"{csv.field_size_limit()} caractères") from None
+        raise FileRefused("fichier_illisible",
+                          f"texte CSV mal formé vers la ligne {start}") from None
 
 
 def read_csv_bytes(raw: bytes, limits: Limits) -> ReadResult:
     if _looks_binary(raw):
         raise FileRefused("fichier_illisible", "contenu binaire, pas un texte CSV")
-    text = _decode(raw)
-    if not text.strip():
+    codec, skip = _encoding(raw)
+    if not _NOT_BLANK.search(raw, skip):
         raise FileRefused("fichier_vide")
+    previous = csv.field_size_limit(limits.max_cell_chars)
+    try:
+        return _read_csv(raw, codec, skip, limits)
+    finally:
+        csv.field_size_limit(previous)
+
+
+def _read_csv(raw: bytes, codec: str, skip: int, limits: Limits) -> ReadResult:
     # The separator is the one under which a header row is recognised best.
-    head = "\n".join(text.splitlines()[:30])
-    best: tuple[int, str] | None = None
+    best: tuple[HeaderMatch, str] | None = None
+    error: FileRefused | None = None
     for sep in (";", ",", "\t", "|"):
-        rows = list(csv.reader(io.StringIO(head), delimiter=sep))
-        match = find_header(rows)
-        if match and (best is None or match.score > best[0]):
-            best = (match.score, sep)
+        try:
+            head = [c for c, _ in _take(_csv_rows(raw, codec, skip, sep), HEADER_SCAN)]
+            match = _find_header(head, limits)
+        except FileRefused as refused:  # under another separator the file may read well
+            error = error or refused
+            continue
+        if match and (best is None or match.score > best[0].score):
+            best = (match, sep)
     if best is None:
-        raise FileRefused("entete_introuvable", "aucune colonne du modèle trouvée")
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=best[1])
-    rows: list[list[object]] = []
-    lines: list[int] = []
-    start = 1
-    for cells in reader:
-        rows.append(cells)
-        lines.append(start)
-        start = reader.line_num + 1
-        if len(rows) > limits.max_rows + 50:
-            raise FileRefused("trop_de_lignes", f"plus de {limits.max_rows} lignes")
-    table = _to_table(rows, lines, None, limits)
+        raise error or FileRefused("entete_introuvable", "aucune colonne du modèle trouvée")
+    rows = _csv_rows(raw, codec, skip, best[1])
+    first = _take(rows, HEADER_SCAN)
+    table = _to_table([c for c, _ in first], rows, [n for _, n in first], None, limits,
+                      header=best[0])
     if table is None:  # pragma: no cover - the header was found in the head already
         raise FileRefused("entete_introuvable", "aucune colonne du modèle trouvée")
     return ReadResult([table], [])
 
 
+def _take(rows: Iterator, n: int) -> list:
+    out = []
+    for row in rows:
+        out.append(row)
+        if len(out) == n:
+            break
+    return out
+
+
+# --- XLSX ----------------------------------------------------------------------------------
+
+_CELL_OR_ROW = re.compile(rb"<(?:[\w.-]+:)?(c|row)\b([^>]*)>")
+_REF = re.compile(rb"""\br\s*=\s*["']([A-Za-z]{0,3})(\d*)["']""")
+_CELL_TAG = r"<(?:[\w.-]+:)?c\b"
+_ANY_CELL = re.compile(rb"<(?:[\w.-]+:)?c\b")
+
+
+def _column_number(letters: bytes | str) -> int:
+    n = 0
+    for ch in letters.upper():
+        n = n * 26 + (ch if isinstance(ch, int) else ord(ch)) - 64
+    return n
+
+
+def _chunks(stream: io.BufferedIOBase, size: int = 1 << 22) -> Iterator[bytes]:
+    """The XML in pieces cut before a '<', so that no tag is split between two pieces."""
+    tail = b""
+    while block := stream.read(size):
+        data = tail + block
+        cut = data.rfind(b"<")
+        cut = len(data) if cut <= 0 else cut
+        yield data[:cut]
+        tail = data[cut:]
+    if tail:
+        yield tail
+
+
+def _area_by_refs(piece: str) -> tuple[int, int] | None:
+    """(last row, last column) from the cell references of a piece of sheet XML, matched by
+    polars (compiled regex) rather than in a Python loop; None when some cell has no
+    reference, whose place then depends on its neighbours."""
+    text = pl.Series([piece])
+    refs = text.str.extract_all(r"""\sr\s*=\s*["'][A-Z]{1,3}\d+["']""").explode().drop_nulls()
+    if text.str.count_matches(_CELL_TAG).item() != refs.len():
+        return None
+    parts = refs.str.extract_groups(r"([A-Z]{1,3})(\d+)")
+    letters = parts.struct.field("1").unique().drop_nulls().to_list()
+    return (parts.struct.field("2").cast(pl.Int64).max() or 0,
+            max((_column_number(c) for c in letters), default=0))
+
+
+def _area_by_walk(stream: io.BufferedIOBase, limits: Limits) -> int:
+    """The same, placing rows and cells one by one as the Excel engine does (slower)."""
+    max_row = max_col = row = col = 0
+    for piece in _chunks(stream):
+        check_time(limits)
+        for m in _CELL_OR_ROW.finditer(piece):
+            ref = _REF.search(m.group(2))
+            if m.group(1) == b"row":
+                row = int(ref.group(2)) if ref and ref.group(2) else row + 1
+                col = 0
+            else:
+                if ref and ref.group(1):
+                    col = _column_number(ref.group(1))
+                    if ref.group(2):
+                        row = max(row, int(ref.group(2)))
+                else:
+                    col += 1
+                max_col = max(max_col, col)
+            max_row = max(max_row, row)
+    return max_row * max_col
+
+
+def _sheet_area(zf: zipfile.ZipFile, entry: zipfile.ZipInfo, limits: Limits) -> int:
+    """Cells of the rectangle a worksheet's cells span (the engine allocates all of it)."""
+    if entry.file_size <= 1 << 16:
+        with zf.open(entry) as stream:
+            small = stream.read()
+        if not _ANY_CELL.search(small):  # styles, themes, relations: no cell at all
+            return 0
+        return _area_by_walk(io.BytesIO(small), limits)  # a small sheet: quicker in Python
+    max_row = max_col = 0
+    with zf.open(entry) as stream:
+        for piece in _chunks(stream):
+            check_time(limits)
+            found = _area_by_refs(piece.decode("latin-1"))
+            if found is None:
+                break
+            max_row, max_col = max(max_row, found[0]), max(max_col, found[1])
+        else:
+            return max_row * max_col
+    with zf.open(entry) as stream:
+        return _area_by_walk(stream, limits)
+
+
+def check_workbook(path: Path, limits: Limits) -> None:
+    """Refuse a workbook whose decompressed size, compression ratio or sheet area would make
+    the Excel engine allocate more than the limits allow; nothing is parsed before."""
+    try:
+        with zipfile.ZipFile(path) as zf:
+            entries = zf.infolist()
+            total = sum(e.file_size for e in entries)
+            if total > limits.max_unzipped_bytes:
+                raise FileRefused("classeur_trop_volumineux",
+                                  f"{total / 1e6:.0f} Mo une fois décompressé, maximum "
+                                  f"{limits.max_unzipped_bytes / 1e6:.0f} Mo")
+            for e in entries:
+                # Small parts (styles, relations) compress well by nature.
+                if e.file_size > 1 << 20 and e.file_size > limits.max_zip_ratio * max(
+                        e.compress_size, 1):
+                    raise FileRefused("classeur_trop_volumineux",
+                                      f"contenu compressé plus de {limits.max_zip_ratio} fois")
+            area = 0
+            for e in entries:
+                # Every part is scanned, not only xl/worksheets/: the workbook's relations
+                # may place a sheet anywhere. Other parts hold no <c> or <row> tag.
+                area += _sheet_area(zf, e, limits)
+                if area > limits.max_cells:
+                        raise FileRefused("classeur_trop_volumineux",
+                                          f"plus de {limits.max_cells} cellules à lire")
+    except FileRefused:
+        raise
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError, ValueError,
+            NotImplementedError, RuntimeError, zlib.error):
+        raise FileRefused("fichier_illisible", "classeur Excel illisible ou tronqué") from None
+
+
+def _sheet_rows(frame: pl.DataFrame, start: int) -> Iterator[tuple[tuple, int]]:
+    for i, cells in enumerate(frame.iter_rows(), start=start):
+        yield cells, i
+
+
 def read_xlsx(path: Path, limits: Limits) -> ReadResult:
+    check_workbook(path, limits)
     try:
         reader = fastexcel.read_excel(path)
         names = reader.sheet_names
-    except Exception as exc:  # noqa: BLE001 - any parse error means an unreadable workbook
-        raise FileRefused("fichier_illisible", f"classeur Excel illisible ou tronqué ({exc})") from exc
+    except Exception:  # noqa: BLE001 - any parse error means an unreadable workbook
+        raise FileRefused("fichier_illisible", "classeur Excel illisible ou tronqué") from None
     tables, ignored = [], []
     for name in names:
         try:
-            sheet = reader.load_sheet(name, header_row=None, dtypes="string", skip_rows=0,
-                                      n_rows=limits.max_rows + 50)
-            frame = sheet.to_polars()
-        except Exception as exc:  # noqa: BLE001
-            raise FileRefused("fichier_illisible", f"feuille « {name} » illisible ({exc})") from exc
-        if frame.height > limits.max_rows + 40:
-            raise FileRefused("trop_de_lignes", f"feuille « {name} » : plus de {limits.max_rows} lignes")
-        rows = [list(r) for r in frame.iter_rows()]
-        table = _to_table(rows, list(range(1, len(rows) + 1)), name, limits)
+            frame = reader.load_sheet(name, header_row=None, dtypes="string", skip_rows=0,
+                                      n_rows=limits.max_rows + 50 + HEADER_SCAN).to_polars()
+        except Exception:  # noqa: BLE001
+            raise FileRefused("fichier_illisible", f"feuille « {name} » illisible") from None
+        head = [list(r) for r in frame.head(HEADER_SCAN).iter_rows()]
+        table = _to_table(head, _sheet_rows(frame.slice(HEADER_SCAN), HEADER_SCAN + 1),
+                          list(range(1, len(head) + 1)), name, limits)
+        del frame
         if table is None:
             ignored.append(name)
         else:
@@ -174,24 +419,33 @@ def read_xlsx(path: Path, limits: Limits) -> ReadResult:
     return ReadResult(tables, ignored)
 
 
+def open_regular(path: Path) -> io.BufferedReader:
+    """Open a regular file without following a symbolic link at its name."""
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
+    return os.fdopen(fd, "rb")
+
+
 def read_file(path: Path, limits: Limits | None = None) -> ReadResult:
     """Read a return file whatever its name says; raise FileRefused when it cannot be read."""
     limits = limits or Limits()
-    size = path.stat().st_size
-    if size == 0:
-        raise FileRefused("fichier_vide")
-    if size > limits.max_bytes:
-        raise FileRefused("fichier_trop_volumineux",
-                          f"{size / 1e6:.1f} Mo, maximum {limits.max_bytes / 1e6:.0f} Mo")
-    with path.open("rb") as fh:
+    limits = dataclasses.replace(limits, deadline=time.monotonic() + limits.max_seconds)
+    with open_regular(path) as fh:
+        size = os.fstat(fh.fileno()).st_size
+        if size == 0:
+            raise FileRefused("fichier_vide")
+        if size > limits.max_bytes:
+            raise FileRefused("fichier_trop_volumineux",
+                              f"{size / 1e6:.1f} Mo, maximum {limits.max_bytes / 1e6:.0f} Mo")
         magic = fh.read(8)
-    if magic.startswith(b"PK\x03\x04"):
-        return read_xlsx(path, limits)
-    if path.suffix.lower() in (".xlsx", ".xlsm"):
-        raise FileRefused("fichier_illisible",
-                          f"le fichier porte l'extension {path.suffix} mais n'est pas un classeur Excel")
-    if magic.startswith(b"\xd0\xcf\x11\xe0"):
-        raise FileRefused("format_non_pris_en_charge", "ancien format Excel .xls")
-    if magic.startswith(b"%PDF"):
-        raise FileRefused("format_non_pris_en_charge", "document PDF")
-    return read_csv_bytes(path.read_bytes(), limits)
+        if magic.startswith(b"PK\x03\x04"):
+            return read_xlsx(path, limits)
+        if path.suffix.lower() in (".xlsx", ".xlsm"):
+            raise FileRefused("fichier_illisible",
+                              f"le fichier porte l'extension {path.suffix} mais n'est pas un "
+                              "classeur Excel")
+        if magic.startswith(b"\xd0\xcf\x11\xe0"):
+            raise FileRefused("format_non_pris_en_charge", "ancien format Excel .xls")
+        if magic.startswith(b"%PDF"):
+            raise FileRefused("format_non_pris_en_charge", "document PDF")
+        raw = magic + fh.read(limits.max_bytes + 1 - len(magic))
+    return read_csv_bytes(raw, limits)

@@ -8,6 +8,7 @@ from pathlib import Path
 import xlsxwriter
 
 from returns.contract import KINDS_BY_NAME, RULES
+from returns.privacy import mask_frame, mask_text
 from returns.process import FileResult
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -32,7 +33,8 @@ def _header_of(kind: str | None, field: str | None) -> str:
 
 
 def detail_rows(result: FileResult) -> list[list[object]]:
-    q = result.quarantine().sort("sheet", "line", "rule", nulls_last=False)
+    # Values and reasons were guarded before validation; the guard again, as for the warehouse.
+    q = mask_frame(result.quarantine()).sort("sheet", "line", "rule", nulls_last=False)
     return [[r["sheet"] or "", r["line"] or "", _header_of(r["kind"], r["field"]),
              r["value"] or "", r["rule"], r["reason"]] for r in q.iter_rows(named=True)]
 
@@ -40,16 +42,18 @@ def detail_rows(result: FileResult) -> list[list[object]]:
 def write_report(result: FileResult, out_dir: Path) -> tuple[Path, Path]:
     """`<file>.rejets.xlsx` and `.rejets.csv` in out_dir; returns both paths."""
     out_dir.mkdir(parents=True, exist_ok=True)
-    stem = f"{result.path.stem}.{result.file_hash[:8]}.rejets"
+    stem = f"{mask_text(result.path.stem)}.{result.file_hash[:8]}.rejets"
     xlsx, csv_path = out_dir / f"{stem}.xlsx", out_dir / f"{stem}.csv"
     rows = detail_rows(result)
-    wb = xlsxwriter.Workbook(str(xlsx), {"strings_to_formulas": False, "strings_to_urls": False})
+    # Rows are streamed to disk (constant memory): a report may list 400,000 refusals.
+    wb = xlsxwriter.Workbook(str(xlsx), {"strings_to_formulas": False, "strings_to_urls": False,
+                                         "constant_memory": True})
     bold = wb.add_format({"bold": True})
     summary = wb.add_worksheet("Synthèse")
     summary.set_column(0, 0, 38)
     summary.set_column(1, 1, 90)
     lines = [
-        ("Fichier", result.path.name),
+        ("Fichier", result.name),
         ("Statut", {"accepted": "accepté", "partially_accepted": "accepté en partie",
                     "rejected": "refusé"}[result.status]),
         ("Lignes lues", result.rows_read),

@@ -17,6 +17,10 @@ from returns.contract import AGE_BANDS, CODE_LISTS, FIRST_CAMPAIGN, RULES, Field
 from returns.readers import RawTable
 
 ROW = ["_tid", "line"]  # a row of a batch: which table, which line
+# Beyond this many violations in one table the file does not follow the template (shifted
+# columns, another file's layout): it is refused whole, so a 200,000-row file whose every
+# cell breaks a rule does not become millions of quarantine rows (memory, warehouse, report).
+MAX_VIOLATIONS = 400_000
 VIOLATION_SCHEMA = {"line": pl.Int32, "rule": pl.Utf8, "field": pl.Utf8, "value": pl.Utf8,
                     "reason": pl.Utf8}
 
@@ -45,6 +49,7 @@ class Validated:
     violations: pl.DataFrame  # VIOLATION_SCHEMA
     rows_read: int
     keys: pl.DataFrame | None = None  # (year, scheme, grant file) of every row read, typed
+    too_many_violations: int = 0  # when over MAX_VIOLATIONS: how many; nothing else is kept
 
 
 def reason(rule: str, **parts: str | pl.Expr) -> pl.Expr:
@@ -241,7 +246,8 @@ def _duplicate_check(keys: list[str]) -> Check:
 
 
 def validate_tables(tables: list[RawTable], referential: Referential | None = None,
-                    today: date | None = None) -> list[Validated]:
+                    today: date | None = None,
+                    max_violations: int = MAX_VIOLATIONS) -> list[Validated]:
     """Validate tables, those of one kind together in one frame (`_tid` tells them apart):
     polars plans every check of a kind once for the whole batch, not once per file."""
     out: dict[int, Validated] = {}
@@ -252,7 +258,13 @@ def validate_tables(tables: list[RawTable], referential: Referential | None = No
             for i in ids]
         df = pl.concat(frames, how="diagonal_relaxed")
         missing = {f.name: [i for i in ids if f.name in tables[i].missing] for f in kind.fields}
-        accepted, violations, keys = _validate_frame(kind, df, missing, referential, today)
+        accepted, violations, keys, over = _validate_frame(kind, df, missing, referential, today,
+                                                           max_violations)
+        for i, n in over.items():
+            empty = tables[i].data.clear()
+            out[i] = Validated(kind, tables[i].sheet, empty, pl.DataFrame(schema=VIOLATION_SCHEMA),
+                               tables[i].data.height, None, too_many_violations=n)
+            ids.remove(i)
         for i in ids:
             own = pl.col("_tid") == i
             out[i] = Validated(kind, tables[i].sheet, accepted.filter(own).drop("_tid"),
@@ -267,10 +279,12 @@ def validate_table(table: RawTable, referential: Referential | None = None,
 
 
 def _validate_frame(kind: Kind, data: pl.DataFrame, missing: dict[str, list[int]],
-                    referential: Referential | None, today: date | None):
+                    referential: Referential | None, today: date | None,
+                    max_violations: int = MAX_VIOLATIONS):
     this_year = (today or date.today()).year
-    df = data.with_columns(
-        [norm.blank_to_null(pl.col(f.name)).alias(f"_raw_{f.name}") for f in kind.fields]
+    # Only the stripped text and the typed value are kept: the cells as read are not needed.
+    df = data.select(
+        *ROW, *[norm.blank_to_null(pl.col(f.name)).alias(f"_raw_{f.name}") for f in kind.fields]
     ).with_columns([_typed(f).alias(f.name) for f in kind.fields])
 
     checks: list[Check] = []
@@ -282,8 +296,21 @@ def _validate_frame(kind: Kind, data: pl.DataFrame, missing: dict[str, list[int]
     elif kind.name == "funding":
         checks.append(_duplicate_check(["campaign_year", "scheme", "grant_file", "funder"]))
 
-    # One lazy query for every check: polars plans them together (one collect, not one per rule).
+    # Counted first, without their reasons: a table with too many is refused, not detailed.
     lf = df.lazy()
+    # Only tables that could exceed the cap (rows × checks) are counted.
+    heights = df.group_by("_tid").len()
+    large = heights.filter(pl.col("len") * len(checks) > max_violations)["_tid"].to_list()
+    over: dict[int, int] = {}
+    if large:
+        counts = lf.filter(pl.col("_tid").is_in(large)).select(
+            "_tid", n=pl.sum_horizontal([c.flag.fill_null(False).cast(pl.UInt32) for c in checks])
+        ).group_by("_tid").agg(pl.col("n").sum()).filter(pl.col("n") > max_violations).collect()
+        over = dict(counts.iter_rows())
+    if over:
+        df = df.filter(~pl.col("_tid").is_in(list(over)))
+        lf = df.lazy()
+    # One lazy query for every check: polars plans them together (one collect, not one per rule).
     frames = [
         lf.filter(c.flag).select(
             *ROW, rule=pl.lit(c.rule), field=pl.lit(c.field, pl.Utf8),
@@ -300,7 +327,7 @@ def _validate_frame(kind: Kind, data: pl.DataFrame, missing: dict[str, list[int]
     accepted = df.join(violations.select(ROW).unique(), on=ROW, how="anti").select(
         [*ROW, *kind.columns])
     keys = df.select("_tid", "campaign_year", "scheme", "grant_file")
-    return accepted, violations, keys
+    return accepted, violations, keys, over
 
 
 def check_partner_actions(partners: Validated, known_actions: pl.DataFrame) -> Validated:

@@ -84,3 +84,65 @@ def write_xlsx(path: Path, sheets: dict[str, tuple[list[str], list[dict[str, obj
             ws.write_row(top + i, 0, [row.get(h, "") for h in headers])
     wb.close()
     return path
+
+
+_NS = "http://schemas.openxmlformats.org/"
+_PARTS = {
+    "[Content_Types].xml":
+        f'<Types xmlns="{_NS}package/2006/content-types">'
+        '<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.'
+        'relationships+xml"/><Default Extension="xml" ContentType="application/xml"/>'
+        '<Override PartName="/xl/workbook.xml" ContentType="application/vnd.openxmlformats-'
+        'officedocument.spreadsheetml.sheet.main+xml"/><Override PartName="/xl/worksheets/'
+        'sheet1.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.'
+        'worksheet+xml"/></Types>',
+    "_rels/.rels":
+        f'<Relationships xmlns="{_NS}package/2006/relationships"><Relationship Id="rId1" '
+        f'Type="{_NS}officeDocument/2006/relationships/officeDocument" '
+        'Target="xl/workbook.xml"/></Relationships>',
+    "xl/workbook.xml":
+        f'<workbook xmlns="{_NS}spreadsheetml/2006/main" xmlns:r="{_NS}officeDocument/2006/'
+        'relationships"><sheets><sheet name="actions" sheetId="1" r:id="rId1"/></sheets>'
+        '</workbook>',
+    "xl/_rels/workbook.xml.rels":
+        f'<Relationships xmlns="{_NS}package/2006/relationships"><Relationship Id="rId1" '
+        f'Type="{_NS}officeDocument/2006/relationships/worksheet" '
+        'Target="worksheets/sheet1.xml"/></Relationships>',
+}
+
+
+def column_letters(n: int) -> str:
+    """1 → A, 27 → AA."""
+    out = ""
+    while n:
+        n, r = divmod(n - 1, 26)
+        out = chr(65 + r) + out
+    return out
+
+
+def xml_row(line: int, values: list[object]) -> str:
+    """One <row> of inline strings, as a spreadsheet application writes it."""
+    cells = "".join(f'<c r="{column_letters(i)}{line}" t="inlineStr"><is><t>{v}</t></is></c>'
+                    for i, v in enumerate(values, start=1) if v is not None)
+    return f'<row r="{line}">{cells}</row>'
+
+
+def write_sheet_xml(path: Path, rows, compresslevel: int = 1) -> Path:
+    """A one-sheet workbook ("actions") whose sheet XML is streamed from `rows` (strings of
+    <row> elements): fast enough for the huge or malformed workbooks xlsxwriter will not
+    write, part by part as the format says."""
+    import zipfile
+
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED, compresslevel=compresslevel) as zf:
+        for name, xml in _PARTS.items():
+            zf.writestr(name, xml)
+        with zf.open("xl/worksheets/sheet1.xml", "w", force_zip64=True) as out:
+            out.write(f'<worksheet xmlns="{_NS}spreadsheetml/2006/main"><sheetData>'.encode())
+            batch: list[str] = []
+            for row in rows:
+                batch.append(row)
+                if len(batch) == 2000:
+                    out.write("".join(batch).encode())
+                    batch.clear()
+            out.write(("".join(batch) + "</sheetData></worksheet>").encode())
+    return path

@@ -5,9 +5,12 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
+
+import duckdb
 
 from tests.returns_files import ACTIVITY_HEADERS, SIRET_BAD, action, write_csv
 
@@ -39,3 +42,56 @@ def test_ingest_folder_prints_one_record_per_file(tmp_path, shared_reference):
     assert records["casse.xlsx"]["status"] == "rejected"
     assert records["casse.xlsx"]["kind"] is None and records["casse.xlsx"]["rows_read"] == 0
     assert records["casse.xlsx"]["reasons_by_rule"] == {"fichier_illisible": 1}
+
+
+def test_resent_files_are_listed_and_stdout_stays_json_with_build(tmp_path, shared_reference):
+    folder = tmp_path / "depot"
+    folder.mkdir()
+    write_csv(folder / "bilan.csv", ACTIVITY_HEADERS, [action(), action(numero_dossier="B")])
+    shutil.copy(folder / "bilan.csv", folder / "bilan (copie).csv")
+    write_csv(folder / "entete.csv", ACTIVITY_HEADERS, [])
+    outside = write_csv(tmp_path / "ailleurs.csv", ACTIVITY_HEADERS,
+                        [action(numero_dossier="HORS-BOITE")])
+    (folder / "lien.csv").symlink_to(outside)
+    env = _env(tmp_path, shared_reference)
+
+    out = _ingest(folder, env, "--build")
+    # Every line of stdout is a JSON record, whatever dbt and the publication print.
+    records = {r["file"]: r for r in map(json.loads, out.stdout.splitlines())}
+    assert set(records) == {"bilan.csv", "bilan (copie).csv", "entete.csv"}
+    copy = records["bilan (copie).csv"]
+    assert (copy["status"], copy["duplicate_of"]) == ("already_received", "bilan.csv")
+    assert copy["file_hash"] == records["bilan.csv"]["file_hash"]
+    assert records["bilan.csv"]["accepted"] == 2
+    assert records["entete.csv"]["reasons_by_rule"] == {"fichier_sans_ligne": 1}
+    assert "lien.csv" in out.stderr  # the data staff are told the link was not read
+    con = duckdb.connect(str(tmp_path / "data" / "warehouse.duckdb"), read_only=True)
+    grant_files = {g for (g,) in con.sql("SELECT grant_file FROM raw.activity_rows").fetchall()}
+    con.close()
+    assert grant_files == {"QE-2024-054-0001", "B"}  # nothing read through the link
+
+    # The same bytes sent again later, under another name: reported, not read again.
+    shutil.copy(folder / "bilan.csv", folder / "bilan_renvoi.csv")
+    again = {r["file"]: r for r in map(json.loads, _ingest(folder, env).stdout.splitlines())}
+    assert again["bilan_renvoi.csv"]["status"] == "already_received"
+    assert again["bilan_renvoi.csv"]["duplicate_of"] == "bilan.csv"
+    assert again["bilan.csv"]["status"] == "already_received"
+    assert again["entete.csv"]["duplicate_of"] == "entete.csv"
+
+
+def _env(tmp_path, shared_reference) -> dict[str, str]:
+    bin_dir = Path(sys.executable).parent
+    env = {**os.environ, "QUARTIERS_DATA_DIR": str(tmp_path / "data"),
+           "DAGSTER_HOME": str(tmp_path / "dagster"),
+           "QUARTIERS_QPV_2024_FILE": str(shared_reference / "qpv" / "qpv2024.csv"),
+           "PATH": f"{bin_dir}:{os.environ.get('PATH', '')}"}
+    env.pop("QUARTIERS_WAREHOUSE", None)
+    return env
+
+
+def _ingest(folder: Path, env: dict[str, str], *options: str) -> subprocess.CompletedProcess:
+    out = subprocess.run([str(Path(sys.executable).parent / "quartiers"), "ingest", str(folder),
+                          "--json", *options], env=env, capture_output=True, text=True,
+                         timeout=600)
+    assert out.returncode == 0, out.stderr[-3000:]
+    return out

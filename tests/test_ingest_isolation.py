@@ -1,0 +1,58 @@
+"""Through the ingestion job: a poison file is refused alone and recorded, the others land,
+and the next run does not read it again."""
+
+from __future__ import annotations
+
+import dagster as dg
+import duckdb
+
+from returns import process as process_module
+from tests.returns_files import ACTIVITY_HEADERS, action, write_csv
+from tests.test_privacy_guard import platform  # noqa: F401 - the same temporary platform
+
+
+def _files(settings):
+    con = duckdb.connect(str(settings.warehouse), read_only=True)
+    try:
+        files = {r[0]: r[1:] for r in con.sql(
+            "SELECT file_name, status, ingested_at FROM raw.files").fetchall()}
+        rules = dict(con.sql("SELECT file_name, rule FROM raw.quarantine").fetchall())
+        reasons = [r for (r,) in con.sql("SELECT reason FROM raw.quarantine").fetchall()]
+        actions = con.sql("SELECT count(*) FROM raw.activity_rows").fetchall()[0][0]
+    finally:
+        con.close()
+    return files, rules, reasons, actions
+
+
+def test_poison_files_are_recorded_alone_and_not_retried(platform, monkeypatch):  # noqa: F811
+    from orchestration import cli
+
+    settings = platform
+    write_csv(settings.inbox / "poison.csv", ACTIVITY_HEADERS,
+              [action(commentaire="x" * 5_000_000)])
+    write_csv(settings.inbox / "bon.csv", ACTIVITY_HEADERS, [action()])
+    write_csv(settings.inbox / "maudit.csv", ACTIVITY_HEADERS, [action(numero_dossier="M")])
+    real = process_module.read_file
+
+    def cursed(path, limits):
+        if path.name == "maudit.csv":
+            raise RuntimeError(f"unexpected failure reading {path}")
+        return real(path, limits)
+
+    monkeypatch.setattr(process_module, "read_file", cursed)
+    instance = dg.DagsterInstance.ephemeral()
+    cli.ingest(settings, instance)
+    files, rules, reasons, actions = _files(settings)
+    assert {k: v[0] for k, v in files.items()} == {
+        "poison.csv": "rejected", "bon.csv": "accepted", "maudit.csv": "rejected"}
+    assert rules == {"poison.csv": "cellule_trop_longue", "maudit.csv": "erreur_de_traitement"}
+    assert actions == 1
+    assert not any(str(settings.data_dir) in r or "unexpected" in r for r in reasons)
+
+    # The next run reads nothing again: the refused files are known by their bytes.
+    def never(path, limits):
+        raise AssertionError(f"{path.name} read again")
+
+    monkeypatch.setattr(process_module, "read_file", never)
+    cli.ingest(settings, instance)
+    assert _files(settings)[0] == files
