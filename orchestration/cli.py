@@ -58,6 +58,65 @@ def _stop_on_sigterm() -> None:
         signal.signal(signal.SIGTERM, stop)
 
 
+# What each job is called on the console; by default its Dagster and dbt output goes to the
+# log file under the data folder (`--verbose` shows it instead).
+STAGES = {
+    "reference_job": "Référentiels (QPV, populations, listes de codes)",
+    "ingest_job": "Lecture et contrôle des fichiers reçus",
+    "retract_job": "Retrait du fichier",
+    "build_job": "Indicateurs (dbt), copie des analystes, site, relances",
+}
+VERBOSE = os.environ.get("QUARTIERS_VERBOSE", "") in ("1", "true", "yes")
+_console = sys.stderr  # where progress and waiting messages go, even while output is logged
+
+
+def log_path(settings: Settings) -> Path:
+    return settings.data_dir / "logs" / "quartiers.log"
+
+
+@contextlib.contextmanager
+def _stage(job_name: str):
+    """One progress line for the job; its output (Python, Dagster, dbt child processes) is
+    appended to the log file unless verbose. On failure, the end of the log is shown."""
+    global _console
+    label = STAGES.get(job_name, job_name)
+    if VERBOSE:
+        yield
+        return
+    log = log_path(load_settings())
+    log.parent.mkdir(parents=True, exist_ok=True)
+    print(f"• {label} …", file=_console, flush=True)
+    t = time.perf_counter()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    saved = os.dup(1), os.dup(2)
+    previous, _console = _console, os.fdopen(os.dup(saved[1]), "w", buffering=1)
+    ok = False
+    with log.open("a", encoding="utf-8") as fh:
+        fh.write(f"\n===== {time.strftime('%Y-%m-%d %H:%M:%S')} {job_name} =====\n")
+        fh.flush()
+        os.dup2(fh.fileno(), 1)
+        os.dup2(fh.fileno(), 2)
+        try:
+            yield
+            ok = True
+        finally:
+            sys.stdout.flush()
+            sys.stderr.flush()
+            os.dup2(saved[0], 1)
+            os.dup2(saved[1], 2)
+            for fd in saved:
+                os.close(fd)
+            _console.close()
+            _console = previous
+    if ok:
+        print(f"  fait ({time.perf_counter() - t:.1f} s)", file=_console, flush=True)
+    else:
+        tail = log.read_text(encoding="utf-8", errors="replace").splitlines()[-15:]
+        print("  échec — fin du journal :\n    " + "\n    ".join(tail)
+              + f"\n  Journal complet : {log}", file=_console, flush=True)
+
+
 def _run(job_name: str, instance: dg.DagsterInstance, tags: dict[str, str] | None = None,
          run_config: dict | None = None) -> None:
     """Execute a job in this process, once no live run holds the warehouse. A run whose
@@ -70,18 +129,19 @@ def _run(job_name: str, instance: dg.DagsterInstance, tags: dict[str, str] | Non
     except WarehouseBusy as busy:
         raise SystemExit(str(busy)) from None
     run_id = str(uuid.uuid4())
-    with BlockedRunGuard(instance, run_id, WAREHOUSE_POOL, minutes=minutes, say=_say):
-        result = _defs().resolve_job_def(job_name).execute_in_process(
-            instance=instance, run_id=run_id, tags={**process_tags(), **(tags or {})},
-            run_config=run_config, raise_on_error=False)
-    if not result.success:
-        failed = [e.step_key for e in result.all_events if e.is_step_failure]
-        raise SystemExit(f"Échec du job {job_name} (étapes : {', '.join(failed)}). "
-                         "Voir les journaux ci-dessus ou l'interface Dagster.")
+    with _stage(job_name):
+        with BlockedRunGuard(instance, run_id, WAREHOUSE_POOL, minutes=minutes, say=_say):
+            result = _defs().resolve_job_def(job_name).execute_in_process(
+                instance=instance, run_id=run_id, tags={**process_tags(), **(tags or {})},
+                run_config=run_config, raise_on_error=False)
+        if not result.success:
+            failed = [e.step_key for e in result.all_events if e.is_step_failure]
+            raise SystemExit(f"Échec du job {job_name} (étapes : {', '.join(failed)}). "
+                             "Voir le journal ou l'interface Dagster.")
 
 
 def _say(text: str) -> None:
-    print(text, file=sys.stderr, flush=True)
+    print(text, file=_console, flush=True)
 
 
 def ingest(settings: Settings, instance: dg.DagsterInstance) -> list[str]:
@@ -255,27 +315,65 @@ def run_all(settings: Settings, withdraw: dict[str, str] | None = None) -> None:
     print(f"  Durées : lecture {t1 - t0:.1f} s, construction et publication {t2 - t1:.1f} s")
 
 
+class _FrenchFormatter(argparse.RawDescriptionHelpFormatter):
+    def add_usage(self, usage, actions, groups, prefix=None):
+        return super().add_usage(usage, actions, groups,
+                                 "utilisation : " if prefix is None else prefix)
+
+
+class _FrenchParser(argparse.ArgumentParser):
+    """argparse in French: usage, section titles and the help option."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.update(add_help=False, formatter_class=_FrenchFormatter)
+        super().__init__(*args, **kwargs)
+        self._positionals.title, self._optionals.title = "arguments", "options"
+        self.add_argument("-h", "--help", action="help", help="afficher cette aide et quitter")
+
+    def error(self, message):
+        self.print_usage(sys.stderr)
+        self.exit(2, f"{self.prog} : erreur : {message}\n")
+
+
+def _parser(prog: str, description: str) -> argparse.ArgumentParser:
+    return _FrenchParser(prog=prog, description=description)
+
+
+DESCRIPTION = """Plateforme des programmes d'été dans les quartiers prioritaires (QPV) : lecture
+des bilans des porteurs et des exports de financements, indicateurs, tableaux de bord.
+
+Par défaut, chaque étape affiche une ligne et le détail (Dagster, dbt) va dans le journal
+data/logs/quartiers.log ; --verbose l'affiche à l'écran."""
+
+
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(prog="quartiers", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
-    sub = parser.add_subparsers(dest="command", required=True)
-    demo = sub.add_parser("demo", help="generate the demo inbox and run the whole pipeline")
-    demo.add_argument("--national", action="store_true", help="every metropolitan région")
-    demo.add_argument("--seed", type=int, default=2020)
-    ing = sub.add_parser("ingest", help="read a folder of returns through the ingestion job")
-    ing.add_argument("folder", type=Path)
-    ing.add_argument("--json", action="store_true", help="one JSON record per file")
-    ing.add_argument("--build", action="store_true", help="then build and publish")
-    ret = sub.add_parser("retract", help="withdraw a received file (its trace stays), rebuild")
-    ret.add_argument("file", help="content hash (or its beginning) or file name")
-    ret.add_argument("--reason", required=True, help="why, in French")
-    tpl = sub.add_parser("template", help="write the porteurs' return template (XLSX)")
-    tpl.add_argument("output", type=Path)
-    tpl.add_argument("--campaign", type=int, required=True)
-    tpl.add_argument("--departement", help="code of the département whose QPV are listed")
-    sub.add_parser("run", help="read the inbox, build and publish")
-    sub.add_parser("summary", help="print what the published snapshot holds")
+    global VERBOSE
+    parser = _parser("quartiers", description=DESCRIPTION)
+    parser.add_argument("--verbose", "-v", action="store_true",
+                        help="afficher le détail des runs (Dagster, dbt) au lieu du journal")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMANDE",
+                                parser_class=_FrenchParser)
+    demo = sub.add_parser("demo", help="générer les données de démonstration et tout lancer")
+    demo.add_argument("--national", action="store_true",
+                      help="toutes les régions de métropole (sinon le Grand Est)")
+    demo.add_argument("--seed", type=int, default=2020, help="graine du générateur")
+    ing = sub.add_parser("ingest", help="lire un dossier de bilans (job de lecture)")
+    ing.add_argument("folder", type=Path, help="dossier des fichiers reçus")
+    ing.add_argument("--json", action="store_true",
+                     help="un enregistrement JSON par fichier sur la sortie standard")
+    ing.add_argument("--build", action="store_true", help="puis reconstruire et publier")
+    ret = sub.add_parser("retract",
+                         help="retirer un fichier reçu (sa trace reste), puis reconstruire")
+    ret.add_argument("file", help="empreinte (ou son début) ou nom du fichier")
+    ret.add_argument("--reason", required=True, help="motif du retrait, en français")
+    tpl = sub.add_parser("template", help="écrire le modèle de bilan des porteurs (XLSX)")
+    tpl.add_argument("output", type=Path, help="fichier à écrire")
+    tpl.add_argument("--campaign", type=int, required=True, help="année de campagne")
+    tpl.add_argument("--departement", help="code du département dont les QPV sont listés")
+    sub.add_parser("run", help="lire les nouveaux fichiers, reconstruire et publier")
+    sub.add_parser("summary", help="ce que contient la dernière publication")
     args = parser.parse_args(argv)
+    VERBOSE = VERBOSE or args.verbose
     _stop_on_sigterm()
     try:
         _dispatch(args)

@@ -95,3 +95,25 @@ def _ingest(folder: Path, env: dict[str, str], *options: str) -> subprocess.Comp
                          timeout=600)
     assert out.returncode == 0, out.stderr[-3000:]
     return out
+
+
+def test_quiet_by_default_a_line_per_stage_and_the_detail_in_the_log(tmp_path, shared_reference):
+    folder = tmp_path / "depot"
+    folder.mkdir()
+    write_csv(folder / "bilan.csv", ACTIVITY_HEADERS, [action()])
+    env = _env(tmp_path, shared_reference)
+    quiet = subprocess.run([str(Path(sys.executable).parent / "quartiers"), "ingest",
+                            str(folder)], env=env, capture_output=True, text=True, timeout=300)
+    assert quiet.returncode == 0, quiet.stderr[-3000:]
+    screen = quiet.stdout + quiet.stderr
+    assert "• Lecture et contrôle des fichiers reçus" in screen and "fait (" in screen
+    assert "DEBUG" not in screen and "STEP_START" not in screen
+    assert "bilan.csv: accepted" in quiet.stdout
+    log = (tmp_path / "data" / "logs" / "quartiers.log").read_text(encoding="utf-8")
+    assert "STEP_START" in log and "===== " in log
+
+    write_csv(folder / "autre.csv", ACTIVITY_HEADERS, [action(numero_dossier="B")])
+    loud = subprocess.run([str(Path(sys.executable).parent / "quartiers"), "--verbose",
+                           "ingest", str(folder)], env=env, capture_output=True, text=True,
+                          timeout=300)
+    assert loud.returncode == 0 and "STEP_START" in loud.stdout + loud.stderr

@@ -146,3 +146,56 @@ def test_personal_data_is_stored_nowhere_and_echoed_in_no_report(platform):
             wb.close()
         assert cells
         assert [(c, leaks(c)) for c in cells if leaks(c)] == [], path.name
+
+
+def _file_cells(path) -> list[str]:
+    if path.suffix == ".xlsx":
+        wb = openpyxl.load_workbook(path, read_only=True)
+        cells = [str(c) for ws in wb.worksheets for row in ws.iter_rows(values_only=True)
+                 for c in row if c is not None]
+        wb.close()
+        return cells
+    if path.suffix in (".html", ".csv", ".json", ".txt", ".md"):
+        return [path.read_text(encoding="utf-8-sig", errors="replace")]
+    return []
+
+
+@pytest.mark.slow
+def test_personal_data_is_published_nowhere(platform):
+    """The same planted files, built and published: every VARCHAR of the snapshot, every page,
+    export and Parquet file of the publication, and the relances carry none of it."""
+    from orchestration import cli
+
+    settings = platform
+    plant_files(settings.inbox)
+    instance = dg.DagsterInstance.ephemeral()
+    cli.ingest(settings, instance)
+    cli._run("build_job", instance)
+
+    con = duckdb.connect(str(settings.snapshot), read_only=True)
+    columns = con.execute(
+        "SELECT table_schema, table_name, column_name FROM information_schema.columns "
+        "WHERE data_type = 'VARCHAR' ORDER BY ALL").fetchall()
+    found = [(s, t, c, v) for s, t, c in columns
+             for (v,) in con.execute(f'SELECT DISTINCT "{c}" FROM "{s}"."{t}"').fetchall()
+             if leaks(v)]
+    porteurs = con.execute("SELECT porteur_name FROM marts.fct_actions").fetchall()
+    con.close()
+    assert found == [], found
+    assert porteurs  # the accepted action is published, its porteur's name masked
+    published = [p for root in (settings.site, settings.snapshot.parent / "parquet",
+                                settings.reminders)
+                 for p in root.rglob("*") if p.is_file()]
+    pages = [p for p in published if p.suffix == ".html"]
+    assert pages and any(p.suffix == ".csv" for p in published)
+    for path in published:
+        if path.suffix == ".parquet":
+            import polars as pl
+
+            frame = pl.read_parquet(path)
+            cells = [str(v) for c in frame.columns if frame.schema[c] == pl.String
+                     for v in frame[c].drop_nulls()]
+        else:
+            cells = _file_cells(path)
+        hits = [h for c in cells for h in leaks(c)]
+        assert hits == [], (path.name, hits)
