@@ -146,6 +146,28 @@ def test_boundaries_are_filtered_and_lightened():
     assert ring[0] == ring[-1] and all(round(x, 2) == x for x, _ in ring)
 
 
+def test_douglas_peucker_keeps_corners_and_drops_near_straight_points():
+    line = [[0, 0], [1, 0.001], [2, 0], [2, 1], [2.001, 2], [2, 3]]
+    assert geo.douglas_peucker(line, 0.01) == [[0, 0], [2, 0], [2, 3]]
+    square = [[0, 0], [0.5, 0.0001], [1, 0], [1, 1], [0, 1], [0, 0]]
+    assert geo.simplify_ring(square, 0.01) == [[0, 0], [1, 0], [1, 1], [0, 1], [0, 0]]
+
+
+def test_shipped_boundaries_are_the_default_small_and_overridable(tmp_path):
+    from orchestration.settings import load_settings
+
+    settings = load_settings({"QUARTIERS_DATA_DIR": str(tmp_path)})
+    depts, regions = settings.boundaries_file, settings.region_boundaries_file
+    assert depts.parent.name == "geodata" and (depts.parent / "SOURCES.md").exists()
+    assert depts.stat().st_size + regions.stat().st_size < 1_000_000
+    codes = {f["properties"]["code"] for f in geo.read_boundaries(depts)["features"]}
+    assert len(codes) == 96 and {"2A", "2B", "54", "57", "75"} <= codes
+    assert len(geo.read_boundaries(regions)["features"]) == 13
+    assert len(geo.boundaries_for(depts, {"54"})["features"]) == 1
+    other = tmp_path / "b.geojson"
+    assert load_settings({"QUARTIERS_BOUNDARIES_FILE": str(other)}).boundaries_file == other
+
+
 @needs_geo
 def test_choropleth_greys_hidden_values_and_draws_offline():
     df = pl.DataFrame({"code": ["54", "57"], "name": ["Meurthe-et-Moselle", "Moselle"],
