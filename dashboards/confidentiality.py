@@ -26,7 +26,7 @@ participations of département 54 in 2024, all schemes) has one key and one deci
 région page, the département page and the exports agree and cannot be combined to undo a
 suppression (région = sum of its départements, France = sum of régions, all schemes = sum of
 schemes, participations = sum of age bands = girls + boys + unknown sex, département = sum of
-its QPV).
+its QPV, a QPV's all schemes = sum of its schemes).
 """
 
 from __future__ import annotations
@@ -304,50 +304,91 @@ def _prune(
     not need (in place), headline figures and the largest counts first: the greedy pass
     adds cells one group at a time and ends with many that other choices made useless.
     A secondary cell left derivable from the others is then published too: its value is
-    given away anyway, and publishing it changes no other cell's range."""
+    given away anyway, and publishing it changes no other cell's range.
+
+    Hidden cells alone in a group (with published or already determined cells) are
+    determined: they are "peeled" first, and only the rest is solved, block by block.
+    Most implied cells go that way (unknown sex = participations − girls − boys), which
+    keeps the blocks small. Publishing a cell only adds to what is determined, so the
+    peeled set only grows, except when a trial is undone.
+    """
+    known: set[Key] = set()
+    _peel(groups, index, suppressed, known, range(len(groups)))
     secondary = sorted(
         (k for k in suppressed if k not in fixed),
         key=lambda k: (-tier(k), -values[k], order[k]),
     )
     for key in secondary:
         suppressed.discard(key)
-        if _determined_near(key, groups, suppressed, index) & sensitive:
+        if key in known:  # determined already: publishing it tells nothing new
+            known.discard(key)
+            continue
+        peeled = _peel(groups, index, suppressed, known, index[key])
+        # every block `key` or a newly determined cell touched may now give a value away
+        if any(k in sensitive for k in peeled) or _solve_near([key, *peeled], groups, suppressed, known, index) & sensitive:
             suppressed.add(key)
-    found: set[Key] = set()
+            known.difference_update(peeled)
+    found = set(known)
     for key in secondary:
         if key in suppressed and key not in found:
-            found |= _determined_near(key, groups, suppressed, index, itself=True)
+            found |= _solve_near([key], groups, suppressed, known, index, itself=True)
     suppressed -= found - fixed
 
 
-def _determined_near(
-    key: Key,
+def _peel(
+    groups: list[Group],
+    index: Mapping[Key, list[int]],
+    suppressed: set[Key],
+    known: set[Key],
+    start: Iterable[int],
+) -> list[Key]:
+    """Hidden cells left alone in a group (the other members published or known): they
+    are determined; added to `known` (in place), and returned."""
+    found: list[Key] = []
+    queue = list(start)
+    while queue:
+        gi = queue.pop()
+        rest = [m for m in _members(groups[gi]) if m in suppressed and m not in known]
+        if len(rest) == 1:
+            known.add(rest[0])
+            found.append(rest[0])
+            queue.extend(index[rest[0]])
+    return found
+
+
+def _solve_near(
+    keys: list[Key],
     groups: list[Group],
     suppressed: set[Key],
+    known: set[Key],
     index: Mapping[Key, list[int]],
     *,
     itself: bool = False,
 ) -> set[Key]:
-    """Hidden cells determined in the block of hidden cells linked to `key` (through its
-    groups; with `itself`, `key` included). The equations restricted to the hidden cells
-    split into independent blocks (hidden cells sharing a group); publishing `key` only
-    changes the blocks it touched, so only those are solved again."""
-    seen = {m for gi in index[key] for m in _members(groups[gi]) if m in suppressed}
+    """Hidden cells determined in the blocks of hidden, not yet determined cells linked to
+    the groups of `keys` (with `itself`, to `keys`). The equations restricted to those cells
+    split into independent blocks (cells sharing a group); publishing a cell only changes
+    the blocks it touched, so only those are solved again."""
+
+    def open_(m: Key) -> bool:
+        return m in suppressed and m not in known
+
+    seen = {m for key in keys for gi in index[key] for m in _members(groups[gi]) if open_(m)}
     if itself:
-        seen.add(key)
+        seen.update(key for key in keys if open_(key))
     frontier = list(seen)
-    rows: set[int] = set(index[key])
+    rows: set[int] = set()
     while frontier:
         cell = frontier.pop()
         for gi in index[cell]:
-            if gi in rows and cell not in seen:
+            if gi in rows:
                 continue
             rows.add(gi)
             for m in _members(groups[gi]):
-                if m in suppressed and m not in seen:
+                if open_(m) and m not in seen:
                     seen.add(m)
                     frontier.append(m)
-    return _determined((groups[gi] for gi in sorted(rows)), suppressed)
+    return _determined((groups[gi] for gi in sorted(rows)), seen)
 
 
 def _components(groups: list[Group]) -> list[list[int]]:
@@ -504,12 +545,24 @@ def protect_site(
                 )
     # département = sum of its QPV (conservative: an action on several QPV may count twice)
     by_dept: dict[tuple, list[str]] = defaultdict(list)
+    qpv_schemes: dict[tuple, set[str]] = defaultdict(set)
     for row in qpv.iter_rows(named=True):
         year, scheme = row["campaign_year"], row["scheme"]
+
+        def q(m: str, row: dict = row) -> tuple:
+            return qpv_key(row["qpv_code"], row["campaign_year"], row["scheme"], m)
+
         for m in QPV_PEOPLE:
-            values[qpv_key(row["qpv_code"], year, scheme, m)] = row[m]
-        values[qpv_key(row["qpv_code"], year, scheme, POPULATION)] = row[POPULATION]
+            values[q(m)] = row[m]
+        values[q(POPULATION)] = row[POPULATION]
         by_dept[(row["department_code"], year, scheme)].append(row["qpv_code"])
+        qpv_schemes[(row["qpv_code"], year)].add(scheme)
+    # a QPV's all schemes = sum of its schemes (the export lists every scheme)
+    for (code, year), schemes in qpv_schemes.items():
+        parts = sorted(s for s in schemes if s != "ALL")
+        if "ALL" in schemes and parts:
+            for m in QPV_PEOPLE:
+                groups.append(Group(qpv_key(code, year, "ALL", m), tuple(qpv_key(code, year, s, m) for s in parts)))
     for (dept, year, scheme), codes in by_dept.items():
         for m in QPV_PEOPLE:
             groups.append(

@@ -671,6 +671,7 @@ def _published_cells(out: Path) -> tuple[dict, list[dict]]:
         rows = read_csv(out / "exports" / f"departement-{dept}-qpv.csv")
         header = rows[0]
         groups: dict = {}
+        by_scheme: dict = {}
         for r in rows[1:]:
             rec = dict(zip(header, r, strict=True))
             for m, dm in (("Participations de jeunes (6–25 ans)", "dont jeunes 6–25 ans"),
@@ -678,8 +679,15 @@ def _published_cells(out: Path) -> tuple[dict, list[dict]]:
                 cell = ("Q", rec["Code QPV"], rec["Campagne"], rec["Dispositif"], m)
                 values[cell] = _num(rec[m])
                 groups.setdefault(("departement", dept, rec["Campagne"], rec["Dispositif"], dm), []).append(cell)
+            for m in ("Participations de jeunes (6–25 ans)", "Participations, tous âges"):
+                by_scheme.setdefault(("Q", rec["Code QPV"], rec["Campagne"], m), []).append(
+                    ("Q", rec["Code QPV"], rec["Campagne"], rec["Dispositif"], m))  # fmt: skip
         for total, parts in groups.items():
             eqs.append({total: 1, **{p: -1 for p in parts}})
+        # a QPV's all schemes = sum of its schemes
+        for (q, code, year, m), cells in by_scheme.items():
+            total = (q, code, year, "Tous dispositifs", m)
+            eqs.append({total: 1, **{c: -1 for c in cells if c != total}})
     eqs = [{c: k for c, k in eq.items() if c in values} for eq in eqs]
     return values, [eq for eq in eqs if len(eq) > 1]
 
