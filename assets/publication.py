@@ -17,7 +17,8 @@ def _secret_metadata(report: dict, path) -> dict:
         return {}
     out = {"secret : part masquée, site (%)": round(100 * report["site"]["share_hidden"], 2)}
     for level, r in report["levels"].items():
-        out[f"secret : part masquée, pages {level} (%)"] = round(100 * r["share_hidden"], 2)
+        word = {"france": "France", "region": "régions", "departement": "départements"}.get(level, level)
+        out[f"secret : part masquée, pages {word} (%)"] = round(100 * r["share_hidden"], 2)
     out["secret : chiffres clés masqués"] = dg.MetadataValue.int(report["site"]["headline_hidden"])
     out["secret : détail par page"] = dg.MetadataValue.path(str(path))
     return out

@@ -110,7 +110,8 @@ def _secret_lines(settings: Settings) -> list[str]:
         site, levels = report["site"], report["levels"]
     except (OSError, ValueError, KeyError):
         return []
-    per_level = ", ".join(f"{lv} {_fr(100 * r['share_hidden'], 2)} %" for lv, r in levels.items())
+    words = {"france": "page France", "region": "pages régions", "departement": "pages départements"}
+    per_level = ", ".join(f"{words.get(lv, lv)} {_fr(100 * r['share_hidden'], 2)} %" for lv, r in levels.items())
     return [
         f"  Secret statistique      : {_fr(100 * site['share_hidden'], 2)} % des participations "
         f"publiées masquées ({per_level}) ;",

@@ -205,3 +205,30 @@ def test_exports_neutralise_formulas_and_mark_secrets():
     assert "'=1+1;< 11;12,34;1234,5\r\n" in text
     assert "Ok;1234;;0\r\n" in text
     assert exports.to_xlsx(table) == exports.to_xlsx(table)  # same bytes: incremental builds
+
+
+def test_each_mark_is_printed_as_decided_and_explained():
+    """« < 11 » for a count of 1 to 10, « s » for a cell hidden to protect another, in
+    tables, exports and charts alike; a hidden ratio is « s »; coverage per 100."""
+    from dashboards import pages
+
+    table = Table(
+        "t", "T",
+        [Column("n", "Participations", "people"), Column("r", "Part", "ratio"),
+         Column("c", "Pour 100", "per100", help="définition")],
+        pl.DataFrame({"n": [None, None, 40], "n_secret": ["< 11", "s", None],
+                      "r": [None, None, 0.5], "r_secret": ["s", "s", None], "c": [12.264, None, 0.372]}),
+    )  # fmt: skip
+    rows = list(table.df.iter_rows(named=True))
+    assert [exports.cell(r, table.columns[0]) for r in rows] == ["< 11", "s", 40]
+    assert [exports.cell(r, table.columns[1]) for r in rows] == ["s", "s", 50.0]
+    assert exports.cell({"r": None, "r_secret": True}, table.columns[1]) == "s"  # a bare flag
+    assert exports.cell(rows[0], table.columns[2]) == 1226.4
+    html = pages.table(table)
+    assert 'title="définition"' in html and "1 226" in html and "37" in html
+    assert html.count("secret secondaire") == 3 and html.count("effectif de 1 à 10, masqué") == 1
+    fig = figures.participations_by_year(pl.DataFrame({
+        "campaign_year": [2024, 2025], "scheme": ["ALL", "ALL"], "young_participations": [None, 300],
+        "young_participations_secret": ["s", None], "participations": [None, 320],
+        "participations_secret": ["< 11", None]}))  # fmt: skip
+    assert sorted(t.text[0] for t in fig.data if t.type == "scatter") == ["< 11", "s"]

@@ -389,9 +389,20 @@ def test_marks_are_explained_on_every_page(demo_site):
         assert 'title="Participations de jeunes (6–25 ans) habitant un QPV' in text, path.name  # definition on hover
 
 
-def test_what_the_site_hides_is_measured_and_small(demo_site):
+def test_what_the_site_hides_is_measured_and_small(demo_site, pipeline):
+    import dagster as dg
+
+    from orchestration.cli import _secret_lines
+
     site, _ = demo_site
+    _, settings, instance, _ = pipeline
     report = json.loads((site / CONFIDENTIALITY_FILE).read_text(encoding="utf-8"))
+    # in the site asset's metadata and in the command's summary too
+    event = instance.get_latest_materialization_event(dg.AssetKey("dashboards_site"))
+    metadata = event.asset_materialization.metadata
+    assert metadata["secret : part masquée, site (%)"].value == round(100 * report["site"]["share_hidden"], 2)
+    assert metadata["secret : chiffres clés masqués"].value == 0
+    assert "pages départements" in "\n".join(_secret_lines(settings))
     assert {p.name for p, _, _ in _pages(site)} == set(report["pages"])
     assert report["site"]["headline_hidden"] == 0  # nothing hidden in "Chiffres clés"
     assert report["levels"]["france"]["share_hidden"] == 0.0
