@@ -212,7 +212,9 @@ class Reader:
 def read_page(reader: Reader, path: Path, level: str, code: str, latest: int) -> None:
     page = Page(path)
     name = path.name
-    # key figures: latest campaign, all schemes
+    # key figures: latest campaign, all schemes; none hidden
+    hidden_cards = [label for label, value in page.cards.items() if value in MARKS]
+    assert not hidden_cards, f"{name}: key figures hidden: {hidden_cards}"
     cur = reader.reach.get((level, code, latest, "ALL"))
     for label, col in (("Participations de jeunes (6–25 ans)", "young_participations"),
                        ("Participations, tous âges", "participations")):  # fmt: skip
