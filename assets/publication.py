@@ -7,8 +7,21 @@ import dagster as dg
 
 from assets.reference import WAREHOUSE_POOL
 from assets.snapshot import publish_parquet, publish_snapshot
-from dashboards.site import build_site
+from dashboards.site import CONFIDENTIALITY_FILE, build_site
 from orchestration.resources import PlatformSettings, Warehouse
+
+
+def _secret_metadata(report: dict, path) -> dict:
+    """Share of the published participations hidden by statistical confidentiality."""
+    if not report:
+        return {}
+    out = {"secret : part masquée, site (%)": round(100 * report["site"]["share_hidden"], 2)}
+    for level, r in report["levels"].items():
+        word = {"france": "France", "region": "régions", "departement": "départements"}.get(level, level)
+        out[f"secret : part masquée, pages {word} (%)"] = round(100 * r["share_hidden"], 2)
+    out["secret : chiffres clés masqués"] = dg.MetadataValue.int(report["site"]["headline_hidden"])
+    out["secret : détail par page"] = dg.MetadataValue.path(str(path))
+    return out
 
 
 def build_publication_assets(mart_keys: Sequence[dg.AssetKey]) -> list[dg.AssetsDefinition]:
@@ -50,6 +63,7 @@ def build_publication_assets(mart_keys: Sequence[dg.AssetKey]) -> list[dg.Assets
             "pages recalculées": dg.MetadataValue.int(len(result.rendered)),
             "pages réécrites": dg.MetadataValue.int(len(result.written)),
             "durée (s)": round(result.seconds, 2),
+            **_secret_metadata(result.confidentiality, s.site / CONFIDENTIALITY_FILE),
         })
 
     return [analysts_snapshot, dashboards_site]

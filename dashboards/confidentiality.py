@@ -3,15 +3,19 @@
 Rules (specs/indicators.md):
 
 - primary suppression: a count of people from 1 to 10 is never published; it reads « < 11 »;
-- secondary suppression: a suppressed count must not be derivable by subtraction from a
-  published total. Every additive relation between published counts is a `Group`
-  (total = sum of parts): if exactly one member of a group is suppressed, the next smallest
-  non-zero member (a part rather than the total) is suppressed too, until no group has a
-  single suppressed member. An exact check then solves the linear system of all groups and
-  suppresses more where a suppressed value is still determined by combining groups;
+- secondary suppression: a suppressed count must not be derivable from published totals.
+  Every additive relation between published counts is a `Group` (total = sum of parts).
+  A greedy pass hides, for each group left with a single hidden member, its cheapest
+  member (the fewest participations, favouring cells that close a pattern already begun;
+  headline figures only when nothing else can serve), and an exact check solves the
+  linear system of all groups and hides more where a primary value is still determined.
+  A pruning pass then publishes again every secondary cell the primary ones do not need,
+  largest first, and publishes the secondary cells left derivable (their value is given
+  away anyway). A cell hidden only to protect another reads « s » (INSEE's mark): it is
+  not a small count, and the pages say so;
 - counts of actions, sessions, organisations and amounts are not suppressed;
-- a ratio is hidden when one of the counts it is built from is hidden (else the count
-  could be recomputed from the ratio).
+- a ratio is hidden (« s ») when one of the counts it is built from is hidden (else the
+  count could be recomputed from the ratio).
 
 Some counts are never shown but follow from shown ones (participations of unknown sex =
 participations − girls − boys): they enter the system as unknowns ("implied" cells) that
@@ -22,18 +26,19 @@ participations of département 54 in 2024, all schemes) has one key and one deci
 région page, the département page and the exports agree and cannot be combined to undo a
 suppression (région = sum of its départements, France = sum of régions, all schemes = sum of
 schemes, participations = sum of age bands = girls + boys + unknown sex, département = sum of
-its QPV).
+its QPV, a QPV's all schemes = sum of its schemes).
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Hashable, Iterable, Mapping
+from collections.abc import Callable, Hashable, Iterable, Mapping
 from dataclasses import dataclass, field
 
 import polars as pl
 
-SECRET = "< 11"
+SECRET = "< 11"  # primary: a count of people from 1 to 10
+SECONDARY = "s"  # hidden only so that a primary cell cannot be worked out (INSEE's mark)
 SMALL_MAX = 10
 
 Key = Hashable
@@ -42,6 +47,14 @@ Key = Hashable
 def is_small(count: float | int | None) -> bool:
     """True for a count of people that primary suppression hides (1 to 10)."""
     return count is not None and 0 < count <= SMALL_MAX
+
+
+def mark_text(flag: object) -> str | None:
+    """The mark printed for a `<column>_secret` value of a published frame: the mark
+    itself (« < 11 » or « s »), « < 11 » for a bare True (a hidden count), None when shown."""
+    if flag is True:
+        return SECRET
+    return str(flag) if flag else None
 
 
 @dataclass(frozen=True)
@@ -59,9 +72,21 @@ class Protection:
     values: dict[Key, float]
     suppressed: frozenset[Key]
     groups: list[Group] = field(default_factory=list)
+    primary: frozenset[Key] | None = None  # default: the small cells of `values`
+
+    def __post_init__(self) -> None:
+        if self.primary is None:
+            self.primary = frozenset(k for k, v in self.values.items() if is_small(v))
 
     def hidden(self, key: Key) -> bool:
         return key in self.suppressed
+
+    def mark(self, key: Key) -> str | None:
+        """« < 11 » for a count from 1 to 10, « s » for a cell hidden only to protect
+        another one, None for a published cell."""
+        if key not in self.suppressed:
+            return None
+        return SECRET if key in self.primary else SECONDARY
 
     def value(self, key: Key) -> float | None:
         """The publishable value (None when suppressed or unknown)."""
@@ -90,16 +115,15 @@ def _usable_groups(values: Mapping[Key, float | None], groups: Iterable[Group]) 
 
 
 def _pick_partner(
-    group: Group, values: Mapping[Key, float], suppressed: set[Key], order: Mapping[Key, int]
+    group: Group,
+    values: Mapping[Key, float],
+    suppressed: set[Key],
+    cost: Callable[[Key], tuple],
 ) -> Key | None:
-    """The cell to suppress with a lonely suppressed one: the smallest non-zero part,
-    the total only when no part can serve (ties broken by the cells' fixed order)."""
-    candidates = [p for p in group.parts if p not in suppressed and values[p] > 0]
-    if not candidates:
-        if group.total not in suppressed and values[group.total] > 0:
-            return group.total
-        return None
-    return min(candidates, key=lambda k: (values[k], order[k]))
+    """The cheapest published non-zero member of a group (parts and total alike: a total is
+    larger than each of its parts, so it is chosen only when no part can serve)."""
+    candidates = [m for m in _members(group) if m not in suppressed and values[m] > 0]
+    return min(candidates, key=cost) if candidates else None
 
 
 def _group_rule(
@@ -108,7 +132,7 @@ def _group_rule(
     suppressed: set[Key],
     index: Mapping[Key, list[int]],
     implied: frozenset[Key],
-    order: Mapping[Key, int],
+    cost: Callable[[Key], tuple],
     queue: list[int],
 ) -> list[Key]:
     """Suppress until no group has exactly one suppressed member that needs protection
@@ -123,7 +147,7 @@ def _group_rule(
         hidden = [m for m in _members(group) if m in suppressed]
         if len(hidden) != 1 or (hidden[0] in implied and not is_small(values[hidden[0]])):
             continue
-        partner = _pick_partner(group, values, suppressed, order)
+        partner = _pick_partner(group, values, suppressed, cost)
         if partner is None:
             continue
         suppressed.add(partner)
@@ -197,12 +221,15 @@ def protect(
     groups: Iterable[Group] = (),
     *,
     implied: Iterable[Key] = (),
+    rank: Callable[[Key], int] | None = None,
     max_rounds: int = 1000,
 ) -> Protection:
     """Primary + secondary suppression of a system of cells (see module docstring).
 
     `implied` cells are never published but follow from published ones through the
-    groups; they are protected (kept underivable) only when they are small.
+    groups; they are protected (kept underivable) only when they are small. `rank` puts
+    cells in tiers: secondary suppression takes a cell of a higher tier (a headline figure)
+    only when no cell of a lower tier can protect.
     """
     vals: dict[Key, float] = {k: float(v) for k, v in values.items() if v is not None}
     hidden_anyway = frozenset(k for k in implied if k in vals)
@@ -216,14 +243,24 @@ def protect(
     for i, g in enumerate(usable):
         for m in _members(g):
             index[m].append(i)
+    tier = rank or (lambda _k: 0)
+    primary = {k for k, v in vals.items() if is_small(v)}
+    suppressed = primary | hidden_anyway
+
+    def cost(key: Key) -> tuple:
+        # Participations lost, weighted by the groups the cell would leave with a single
+        # hidden member (each needs one more cell): cells that close a pattern already
+        # begun (a "cube" across territories, schemes and age bands) cost least.
+        opened = sum(1 for gi in index[key] if not any(m in suppressed for m in _members(usable[gi])))
+        return (tier(key), vals[key] * (1 + opened), order[key])
+
     components = _components(usable)
     component_of = {m: ci for ci, comp in enumerate(components) for gi in comp for m in _members(usable[gi])}
-    suppressed = {k for k, v in vals.items() if is_small(v)} | hidden_anyway
     queue = list(range(len(usable)))
     dirty = set(range(len(components)))
     leaks: set[Key] = set()
     for _ in range(max_rounds):
-        added = _group_rule(vals, usable, suppressed, index, hidden_anyway, order, queue)
+        added = _group_rule(vals, usable, suppressed, index, hidden_anyway, cost, queue)
         dirty |= {component_of[k] for k in added}
         leaks = set()
         for ci in sorted(dirty):
@@ -233,7 +270,7 @@ def protect(
             break
         added = []
         for key in sorted(leaks, key=order.__getitem__):
-            partner = _nearest_partner(key, usable, vals, suppressed, index, order)
+            partner = _nearest_partner(key, usable, vals, suppressed, index, cost)
             if partner is not None:
                 suppressed.add(partner)
                 added.append(partner)
@@ -247,7 +284,111 @@ def protect(
         for ci in {component_of[k] for k in leaks}:
             for gi in components[ci]:
                 suppressed.update(m for m in _members(usable[gi]) if vals[m] > 0)
-    return Protection(vals, frozenset(suppressed - hidden_anyway), usable)
+    else:
+        sensitive = primary | {k for k in hidden_anyway if is_small(vals[k])}
+        _prune(vals, usable, suppressed, index, primary | hidden_anyway, sensitive, tier, order)
+    return Protection(vals, frozenset(suppressed - hidden_anyway), usable, frozenset(primary))
+
+
+def _prune(
+    values: Mapping[Key, float],
+    groups: list[Group],
+    suppressed: set[Key],
+    index: Mapping[Key, list[int]],
+    fixed: set[Key],
+    sensitive: set[Key],
+    tier: Callable[[Key], int],
+    order: Mapping[Key, int],
+) -> None:
+    """Publish again every secondary cell the sensitive ones (primary, small implied) do
+    not need (in place), headline figures and the largest counts first: the greedy pass
+    adds cells one group at a time and ends with many that other choices made useless.
+    A secondary cell left derivable from the others is then published too: its value is
+    given away anyway, and publishing it changes no other cell's range.
+
+    Hidden cells alone in a group (with published or already determined cells) are
+    determined: they are "peeled" first, and only the rest is solved, block by block.
+    Most implied cells go that way (unknown sex = participations − girls − boys), which
+    keeps the blocks small. Publishing a cell only adds to what is determined, so the
+    peeled set only grows, except when a trial is undone.
+    """
+    known: set[Key] = set()
+    _peel(groups, index, suppressed, known, range(len(groups)))
+    secondary = sorted(
+        (k for k in suppressed if k not in fixed),
+        key=lambda k: (-tier(k), -values[k], order[k]),
+    )
+    for key in secondary:
+        suppressed.discard(key)
+        if key in known:  # determined already: publishing it tells nothing new
+            known.discard(key)
+            continue
+        peeled = _peel(groups, index, suppressed, known, index[key])
+        # every block `key` or a newly determined cell touched may now give a value away
+        if any(k in sensitive for k in peeled) or _solve_near([key, *peeled], groups, suppressed, known, index) & sensitive:
+            suppressed.add(key)
+            known.difference_update(peeled)
+    found = set(known)
+    for key in secondary:
+        if key in suppressed and key not in found:
+            found |= _solve_near([key], groups, suppressed, known, index, itself=True)
+    suppressed -= found - fixed
+
+
+def _peel(
+    groups: list[Group],
+    index: Mapping[Key, list[int]],
+    suppressed: set[Key],
+    known: set[Key],
+    start: Iterable[int],
+) -> list[Key]:
+    """Hidden cells left alone in a group (the other members published or known): they
+    are determined; added to `known` (in place), and returned."""
+    found: list[Key] = []
+    queue = list(start)
+    while queue:
+        gi = queue.pop()
+        rest = [m for m in _members(groups[gi]) if m in suppressed and m not in known]
+        if len(rest) == 1:
+            known.add(rest[0])
+            found.append(rest[0])
+            queue.extend(index[rest[0]])
+    return found
+
+
+def _solve_near(
+    keys: list[Key],
+    groups: list[Group],
+    suppressed: set[Key],
+    known: set[Key],
+    index: Mapping[Key, list[int]],
+    *,
+    itself: bool = False,
+) -> set[Key]:
+    """Hidden cells determined in the blocks of hidden, not yet determined cells linked to
+    the groups of `keys` (with `itself`, to `keys`). The equations restricted to those cells
+    split into independent blocks (cells sharing a group); publishing a cell only changes
+    the blocks it touched, so only those are solved again."""
+
+    def open_(m: Key) -> bool:
+        return m in suppressed and m not in known
+
+    seen = {m for key in keys for gi in index[key] for m in _members(groups[gi]) if open_(m)}
+    if itself:
+        seen.update(key for key in keys if open_(key))
+    frontier = list(seen)
+    rows: set[int] = set()
+    while frontier:
+        cell = frontier.pop()
+        for gi in index[cell]:
+            if gi in rows:
+                continue
+            rows.add(gi)
+            for m in _members(groups[gi]):
+                if open_(m) and m not in seen:
+                    seen.add(m)
+                    frontier.append(m)
+    return _determined((groups[gi] for gi in sorted(rows)), seen)
 
 
 def _components(groups: list[Group]) -> list[list[int]]:
@@ -278,10 +419,10 @@ def _nearest_partner(
     values: Mapping[Key, float],
     suppressed: set[Key],
     index: Mapping[Key, list[int]],
-    order: Mapping[Key, int],
+    cost: Callable[[Key], tuple],
 ) -> Key | None:
     """A published cell whose suppression can free `key`, still derivable by combining
-    groups: the smallest candidate of the groups nearest to it, walking from group to
+    groups: the cheapest candidate of the groups nearest to it, walking from group to
     group through suppressed cells."""
     frontier, seen_cells, seen_groups = [key], {key}, set()
     while frontier:
@@ -291,7 +432,7 @@ def _nearest_partner(
                 if gi in seen_groups:
                     continue
                 seen_groups.add(gi)
-                partner = _pick_partner(groups[gi], values, suppressed, order)
+                partner = _pick_partner(groups[gi], values, suppressed, cost)
                 if partner is not None:
                     options.append(partner)
                 for m in _members(groups[gi]):
@@ -299,7 +440,7 @@ def _nearest_partner(
                         seen_cells.add(m)
                         nxt.append(m)
         if options:
-            return min(options, key=lambda k: (values[k], order[k]))
+            return min(options, key=cost)
         frontier = nxt
     return None
 
@@ -404,12 +545,24 @@ def protect_site(
                 )
     # département = sum of its QPV (conservative: an action on several QPV may count twice)
     by_dept: dict[tuple, list[str]] = defaultdict(list)
+    qpv_schemes: dict[tuple, set[str]] = defaultdict(set)
     for row in qpv.iter_rows(named=True):
         year, scheme = row["campaign_year"], row["scheme"]
+
+        def q(m: str, row: dict = row) -> tuple:
+            return qpv_key(row["qpv_code"], row["campaign_year"], row["scheme"], m)
+
         for m in QPV_PEOPLE:
-            values[qpv_key(row["qpv_code"], year, scheme, m)] = row[m]
-        values[qpv_key(row["qpv_code"], year, scheme, POPULATION)] = row[POPULATION]
+            values[q(m)] = row[m]
+        values[q(POPULATION)] = row[POPULATION]
         by_dept[(row["department_code"], year, scheme)].append(row["qpv_code"])
+        qpv_schemes[(row["qpv_code"], year)].add(scheme)
+    # a QPV's all schemes = sum of its schemes (the export lists every scheme)
+    for (code, year), schemes in qpv_schemes.items():
+        parts = sorted(s for s in schemes if s != "ALL")
+        if "ALL" in schemes and parts:
+            for m in QPV_PEOPLE:
+                groups.append(Group(qpv_key(code, year, "ALL", m), tuple(qpv_key(code, year, s, m) for s in parts)))
     for (dept, year, scheme), codes in by_dept.items():
         for m in QPV_PEOPLE:
             groups.append(
@@ -421,7 +574,53 @@ def protect_site(
     implied = [k for k in values if k[0] == "T" and k[-1] in IMPLIED]
     if decided is not None:
         return Protection({k: float(v) for k, v in values.items() if v is not None}, frozenset(decided))
-    return protect(values, groups, implied=implied)
+    return protect(values, groups, implied=implied, rank=headline_rank)
+
+
+#: the figures of "Chiffres clés" (and of the maps and campaign tables): all schemes
+HEADLINE = ("participations", "young_participations")
+
+
+def headline_rank(key: Key) -> int:
+    """Tier of a cell for secondary suppression: headline figures last."""
+    return 1 if key[0] == "T" and key[4] == "ALL" and key[5] in HEADLINE else 0
+
+
+# --------------------------------------------------------------------------- measure
+
+
+def hidden_share(protection: Protection, keys: Iterable[Key]) -> dict:
+    """What suppression costs on a set of published cells of participations: how many are
+    hidden (primary, secondary), the participations they hold and their share of all,
+    and how many headline figures are hidden."""
+    cells = primary = secondary = headline = 0
+    total = hidden = hidden_secondary = 0.0
+    for key in keys:
+        value = protection.values.get(key)
+        if value is None:
+            continue
+        cells += 1
+        total += value
+        mark = protection.mark(key)
+        if mark is None:
+            continue
+        hidden += value
+        if mark == SECRET:
+            primary += 1
+        else:
+            secondary += 1
+            hidden_secondary += value
+        headline += headline_rank(key)
+    return {
+        "cells": cells,
+        "hidden_primary": primary,
+        "hidden_secondary": secondary,
+        "participations": round(total),
+        "participations_hidden": round(hidden),
+        "share_hidden": round(hidden / total, 6) if total else 0.0,
+        "share_hidden_secondary": round(hidden_secondary / total, 6) if total else 0.0,
+        "headline_hidden": headline,
+    }
 
 
 # --------------------------------------------------------------------------- ratios

@@ -1,8 +1,8 @@
 """CSV and XLSX exports of published tables, for French spreadsheets.
 
 CSV: UTF-8 with BOM, `;` separator, decimal comma, no thousands separator (Excel reads the
-numbers as numbers). XLSX: numbers as numbers with French-looking formats. In both, hidden
-counts read « < 11 » (hidden ratios « secret »), and a text starting with = + - @ (or a tab /
+numbers as numbers). XLSX: numbers as numbers with French-looking formats. In both, a hidden
+count of 1 to 10 reads « < 11 », any other hidden value « s » (secondary secret), and a text starting with = + - @ (or a tab /
 carriage return) is neutralised with a leading apostrophe so no spreadsheet runs it as a
 formula. Both writers give the same bytes for the same table (incremental builds).
 """
@@ -16,10 +16,10 @@ from datetime import datetime
 import xlsxwriter
 
 from dashboards import formatting as fmt
-from dashboards.confidentiality import SECRET
+from dashboards.confidentiality import SECONDARY, SECRET, mark_text
 from dashboards.tables import SECRET_SUFFIX, Column, Table
 
-SECRET_RATIO = "secret"
+SECRET_RATIO = SECONDARY  # a hidden ratio is never itself a count of 1 to 10
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 FIXED_TIMESTAMP = datetime(2000, 1, 1)  # workbook metadata: constant for identical bytes
 
@@ -34,9 +34,10 @@ def header(column: Column) -> str:
 
 
 def cell(row: dict, column: Column) -> str | int | float | None:
-    """The exported value: a number, a text, a secret marker or None (empty)."""
-    if row.get(column.name + SECRET_SUFFIX):
-        return SECRET if column.kind == "people" else SECRET_RATIO
+    """The exported value: a number, a text, a secret mark or None (empty)."""
+    flag = row.get(column.name + SECRET_SUFFIX)
+    if flag:
+        return SECRET_RATIO if flag is True and column.kind != "people" else mark_text(flag)
     value = row.get(column.name)
     if value is None:
         return None if column.missing == fmt.MISSING else column.missing
@@ -44,6 +45,8 @@ def cell(row: dict, column: Column) -> str | int | float | None:
         return int(value)
     if column.kind == "ratio":
         return round(float(value) * 100, 2)
+    if column.kind == "per100":
+        return round(float(value) * 100, 1)
     if column.kind in ("amount", "number"):
         return round(float(value), 2)
     if column.kind == "flag":
@@ -85,6 +88,7 @@ def to_xlsx(table: Table) -> bytes:
         "amount": wb.add_format({"num_format": '#,##0.00 "€"'}),
         "number": wb.add_format({"num_format": "0.00"}),
         "ratio": wb.add_format({"num_format": "0.0"}),
+        "per100": wb.add_format({"num_format": "#,##0.0"}),
         "year": wb.add_format({"num_format": "0"}),
     }
     right = wb.add_format({"align": "right"})

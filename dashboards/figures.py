@@ -26,7 +26,7 @@ import polars as pl
 from plotly.colors import sample_colorscale
 
 from dashboards import formatting as fmt
-from dashboards.confidentiality import SECRET
+from dashboards.confidentiality import mark_text
 from dashboards.theme import (
     GREY,
     LIGHT_GREY,
@@ -50,11 +50,12 @@ def plain(text: object) -> str:
     return html.escape(str(text), quote=False)
 
 
-def _secret(df: pl.DataFrame, col: str) -> list[bool]:
+def _secret(df: pl.DataFrame, col: str) -> list[str | None]:
+    """The mark of each row's hidden value (« < 11 » or « s »), None when shown."""
     name = f"{col}_secret"
     if name in df.columns:
-        return [bool(v) for v in df[name].to_list()]
-    return [False] * df.height
+        return [mark_text(v) for v in df[name].to_list()]
+    return [None] * df.height
 
 
 def _base(title: str, height: int = HEIGHT) -> go.Figure:
@@ -92,16 +93,17 @@ def _dropdown(fig: go.Figure, labels: list[str], groups: list[list[int]], active
     )
 
 
-def _secret_markers(x: list, secrets: list[bool], name: str) -> go.Scatter:
-    """Text « < 11 » at the foot of the bars whose value is hidden."""
+def _secret_markers(x: list, secrets: list[str | None], name: str) -> go.Scatter:
+    """The mark (« < 11 » or « s ») at the foot of the bars whose value is hidden."""
     xs = [xv for xv, s in zip(x, secrets, strict=True) if s]
+    marks = [s for s in secrets if s]
     return go.Scatter(
         x=xs,
         y=[0] * len(xs),
         mode="text",
-        text=[SECRET] * len(xs),
+        text=marks,
         textposition="top center",
-        hovertext=[f"{name} : {SECRET} (secret statistique)"] * len(xs),
+        hovertext=[f"{name} : {m} (secret statistique)" for m in marks],
         hoverinfo="text",
         showlegend=False,
         name=name,
@@ -587,7 +589,7 @@ def choropleth(
         colour = (
             sample_colorscale(SEQUENTIAL, [(values[i] - low) / span])[0] if published else LIGHT_GREY
         )
-        text = SECRET if secrets[i] else (
+        text = secrets[i] if secrets[i] else (
             fmt.integer(values[i]) if values[i] is not None else "aucune participation déclarée"
         )  # fmt: skip
         fig.add_scatter(
@@ -640,7 +642,7 @@ def ranking(df: pl.DataFrame, *, title: str, value_label: str = YOUNG_LABEL) -> 
     ys = [yv for yv, s in zip(y, secrets, strict=True) if s]
     if ys:
         fig.add_scatter(
-            y=ys, x=[0] * len(ys), mode="text", text=[SECRET] * len(ys),
+            y=ys, x=[0] * len(ys), mode="text", text=[s for s in secrets if s],
             textposition="middle right", hoverinfo="skip", showlegend=False,
         )  # fmt: skip
     fig.update_xaxes(title=value_label, tickformat=",d")

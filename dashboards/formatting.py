@@ -100,6 +100,16 @@ THEMES: dict[str, str] = {
     "parentalite": "Parentalité",
 }
 
+# Coverage: young participations of QPV residents per 100 young residents of those QPV. A
+# young person may take part in several actions: a number (it may exceed 100), never a %.
+COVERAGE_LABEL = "Participations de jeunes pour 100 jeunes résidents des QPV"
+COVERAGE_SHORT = "pour 100 jeunes résidents"
+COVERAGE_HELP = (
+    "Participations de jeunes (6–25 ans) habitant un QPV, pour 100 jeunes de 6 à 25 ans "
+    "résidant dans ces QPV. Une même personne peut participer à plusieurs actions : la valeur "
+    "peut dépasser 100 ; ce n'est pas une part de jeunes distincts."
+)
+
 LEVELS: dict[str, str] = {"france": "France", "region": "Région", "departement": "Département"}
 
 _LISTS: dict[str, dict[str, str]] = {
@@ -162,6 +172,14 @@ def percent(ratio: float | None, decimals: int = 1, missing: str = MISSING) -> s
     if _is_missing(ratio):
         return missing
     return f"{number(float(ratio) * 100, decimals)} %"
+
+
+def per_100(ratio: float | None, missing: str = MISSING) -> str:
+    """A ratio 0.372 → "37,2" per 100; whole numbers from 10 up ("1 226")."""
+    if _is_missing(ratio):
+        return missing
+    value = float(ratio) * 100
+    return number(value, 1 if abs(value) < 10 else 0)
 
 
 def euros(amount: float | None, decimals: int = 0, missing: str = MISSING) -> str:

@@ -14,8 +14,7 @@ from dataclasses import dataclass
 import plotly.graph_objects as go
 
 from dashboards import formatting as fmt
-from dashboards.confidentiality import SECRET
-from dashboards.exports import SECRET_RATIO
+from dashboards.confidentiality import SECONDARY, SECRET, mark_text
 from dashboards.tables import SECRET_SUFFIX, Column, Table
 from dashboards.theme import CONFIG, LOCALE_SCRIPT
 
@@ -105,13 +104,30 @@ def figure(fig: go.Figure, div_id: str) -> str:
     return f'<div class="fig">{frag}</div>'
 
 
+MARK_TITLES = {
+    SECRET: "effectif de 1 à 10, masqué (secret statistique)",
+    SECONDARY: "valeur masquée pour qu'un effectif de 1 à 10 ne puisse pas être retrouvé "
+    "par différence (secret secondaire) ; ce n'est pas un petit effectif",
+}
+#: the legend of the two marks, on every page
+MARKS_LEGEND = (
+    "Secret statistique : « &lt; 11 » signale un effectif de 1 à 10, masqué ; « s » signale "
+    "une valeur masquée seulement pour qu'un tel effectif ne puisse pas être retrouvé par "
+    "différence (secret secondaire) — elle peut être grande."
+)
+
+
+def mark_html(mark: str) -> str:
+    return f'<abbr title="{esc(MARK_TITLES.get(mark, mark))}">{esc(mark)}</abbr>'
+
+
 def cell_html(row: dict, column: Column) -> tuple[str, bool]:
     """(escaped HTML text, numeric?) of a table cell."""
-    numeric = column.kind in ("people", "count", "amount", "ratio", "number", "year")
-    if row.get(column.name + SECRET_SUFFIX):
-        if column.kind == "people":
-            return '<abbr title="effectif de 1 à 10 masqué (secret statistique)">&lt; 11</abbr>', True
-        return '<abbr title="masqué pour ne pas révéler un effectif protégé">secret</abbr>', True
+    numeric = column.kind in ("people", "count", "amount", "ratio", "per100", "number", "year")
+    flag = row.get(column.name + SECRET_SUFFIX)
+    if flag:
+        # a bare True flag on a ratio (not a count): hidden to protect a count
+        return mark_html(SECONDARY if flag is True and column.kind != "people" else mark_text(flag)), True
     value = row.get(column.name)
     if value is None:
         return esc(column.missing), numeric
@@ -121,6 +137,8 @@ def cell_html(row: dict, column: Column) -> tuple[str, bool]:
         return esc(fmt.euros(value)), True
     if column.kind == "ratio":
         return esc(fmt.percent(value)), True
+    if column.kind == "per100":
+        return esc(fmt.per_100(value)), True
     if column.kind == "number":
         return esc(fmt.number(value, 2)), True
     if column.kind == "year":
@@ -131,7 +149,10 @@ def cell_html(row: dict, column: Column) -> tuple[str, bool]:
 
 
 def table(t: Table, *, export_href: str | None = None) -> str:
-    head = "".join(f"<th scope=\"col\">{esc(c.label)}</th>" for c in t.columns)
+    head = "".join(
+        f'<th scope="col" title="{esc(c.help)}">{esc(c.label)}</th>' if c.help else f'<th scope="col">{esc(c.label)}</th>'
+        for c in t.columns
+    )
     body = []
     for row in t.shown.iter_rows(named=True):
         tds = []
@@ -162,18 +183,16 @@ class Card:
     label: str
     value: str
     detail: str = ""
+    help: str = ""  # definition, one hover away (title attribute)
 
 
 def cards(items: Iterable[Card]) -> str:
     parts = []
     for c in items:
-        value = esc(c.value)
-        if c.value == SECRET:
-            value = '<abbr title="effectif de 1 à 10 masqué (secret statistique)">&lt; 11</abbr>'
-        elif c.value == SECRET_RATIO:
-            value = '<abbr title="masqué pour ne pas révéler un effectif protégé">secret</abbr>'
+        value = mark_html(c.value) if c.value in (SECRET, SECONDARY) else esc(c.value)
         detail = f'<div class="d">{esc(c.detail)}</div>' if c.detail else ""
-        parts.append(f'<div class="card"><div class="l">{esc(c.label)}</div><div class="v">{value}</div>{detail}</div>')
+        title = f' title="{esc(c.help)}"' if c.help else ""
+        parts.append(f'<div class="card"{title}><div class="l">{esc(c.label)}</div><div class="v">{value}</div>{detail}</div>')
     return f'<div class="cards">{"".join(parts)}</div>'
 
 

@@ -44,8 +44,15 @@ import polars as pl
 
 from dashboards import exports, figures, geo, pages, tables
 from dashboards import formatting as fmt
-from dashboards.confidentiality import SECRET, Protection, protect_site
-from dashboards.exports import SECRET_RATIO
+from dashboards.confidentiality import (
+    QPV_PEOPLE,
+    REACH_PEOPLE,
+    SECONDARY,
+    Protection,
+    hidden_share,
+    mark_text,
+    protect_site,
+)
 from dashboards.marts import Marts, load_marts
 from dashboards.pages import Card
 from dashboards.tables import Published, Table, for_territory
@@ -56,6 +63,8 @@ STATE_DIR = ".build"
 STATE_FILE = f"{STATE_DIR}/state.json"
 PROTECTION_FILE = f"{STATE_DIR}/protection.json"
 STATE_FORMAT = 1
+#: what secondary suppression costs, per page and site-wide (beside the pages)
+CONFIDENTIALITY_FILE = "confidentialite.json"
 
 
 @dataclass
@@ -65,6 +74,7 @@ class SiteResult:
     written: list[Path]  # the pages actually rewritten by this build
     seconds: float
     rendered: list[Path] = field(default_factory=list)  # pages computed again (inputs changed)
+    confidentiality: dict = field(default_factory=dict)  # share hidden, per page and level
 
 
 @dataclass(frozen=True)
@@ -169,9 +179,7 @@ def _territories(marts: Marts) -> dict[tuple[str, str], Territory]:
 def _count_text(row: dict | None, col: str) -> str:
     if row is None:
         return fmt.MISSING
-    if row.get(col + "_secret"):
-        return SECRET
-    return fmt.integer(row.get(col))
+    return mark_text(row.get(col + "_secret")) or fmt.integer(row.get(col))
 
 
 def _change_text(cur: dict | None, prev: dict | None, col: str, prev_year: int | None) -> str:
@@ -224,13 +232,14 @@ def _headline(
                 f"QPV sans action : {fmt.integer(cur.get('qpv_without_action'))}",
             )
         )
-    share = SECRET_RATIO if cur and cur.get("girls_share_secret") else fmt.percent(cur and cur.get("girls_share"), missing="non renseignée")
+    share = SECONDARY if cur and cur.get("girls_share_secret") else fmt.percent(cur and cur.get("girls_share"), missing="non renseignée")
     items.append(Card("Part des filles (sexe connu)", share))
     coverage = (
-        SECRET_RATIO if cur and cur.get("coverage_rate_secret")
-        else fmt.percent(cur and cur.get("coverage_rate"), missing="non disponible")
+        SECONDARY if cur and cur.get("coverage_rate_secret")
+        else fmt.per_100(cur and cur.get("coverage_rate"), missing="non disponible")
     )  # fmt: skip
-    items.append(Card("Taux de couverture des jeunes des QPV", coverage, "majorant : participations, pas personnes"))
+    items.append(Card(fmt.COVERAGE_LABEL, coverage,
+                      "participations, pas personnes : peut dépasser 100", help=fmt.COVERAGE_HELP))  # fmt: skip
     if fcur:
         items.append(
             Card("Crédits État – politique de la ville", fmt.euros(fcur.get("granted_state_pv")),
@@ -271,9 +280,9 @@ def _map_section(ctx: Context, t: Territory, kids: list[Territory]) -> tuple[str
             "code": [k.code for k in kids],
             "name": [k.name for k in kids],
             "value": [values.get(k.code, {}).get("young_participations") for k in kids],
-            "value_secret": [bool(values.get(k.code, {}).get("young_participations_secret")) for k in kids],
+            "value_secret": [values.get(k.code, {}).get("young_participations_secret") for k in kids],
         },
-        schema={"code": pl.String, "name": pl.String, "value": pl.Int64, "value_secret": pl.Boolean},
+        schema={"code": pl.String, "name": pl.String, "value": pl.Int64, "value_secret": pl.String},
     )
     title = f"Participations de jeunes (6–25 ans) par {word[:-1]} — campagne {latest}, tous dispositifs"
     boundaries = ctx.regions_boundaries_file if level == "region" else ctx.boundaries_file
@@ -281,7 +290,7 @@ def _map_section(ctx: Context, t: Territory, kids: list[Territory]) -> tuple[str
     if boundaries is not None:
         gj = geo.boundaries_for(boundaries, {k.code for k in kids})
         parts.append(pages.figure(figures.choropleth(frame, gj, title=title), f"carte-{t.page}"))
-        parts.append('<p class="note">Gris : effectif masqué (« &lt; 11 ») ou aucune participation déclarée.</p>')
+        parts.append('<p class="note">Gris : effectif masqué (« &lt; 11 » ou « s ») ou aucune participation déclarée.</p>')
     else:
         parts.append(
             '<p class="notice">Aucun fichier de contours n\'est configuré : la carte est remplacée par un '
@@ -320,8 +329,7 @@ def render(ctx: Context, t: Territory) -> tuple[str, list[Table]]:
     notice = (
         '<p class="notice">Les chiffres comptent des <b>participations</b> : une personne inscrite à '
         "plusieurs actions est comptée une fois par action ; ce ne sont pas des personnes distinctes. "
-        "Secret statistique : tout effectif de 1 à 10 est masqué (« &lt; 11 »), ainsi que les valeurs "
-        "qui permettraient de le retrouver par différence.</p>"
+        f"{pages.MARKS_LEGEND}</p>"
     )
     toc_items = [("chiffres", "Chiffres clés"), ("public", "Participations")]
     kids = ctx.children(t)
@@ -439,7 +447,7 @@ def render(ctx: Context, t: Territory) -> tuple[str, list[Table]]:
         f"données au {pages.esc(fmt.french_date(ctx.data_date))}. "
         f"Référentiel des QPV : {pages.esc(ctx.referential_label)}. "
         "Sommes d'actions = participations, jamais des personnes distinctes. "
-        "Effectifs de 1 à 10 masqués (« &lt; 11 »)."
+        "Effectifs de 1 à 10 masqués (« &lt; 11 ») ; « s » : masqué pour les protéger (secret secondaire)."
     )
     title = f"{level_word}{t.title} — {SITE_TITLE}" if t.level != "france" else SITE_TITLE
     return pages.document(title=title, top=top, body="\n".join(body), footer=footer), exported
@@ -577,6 +585,32 @@ def _files_intact(out_dir: Path, files: dict[str, str]) -> bool:
         return all(_file_digest(out_dir / name) == digest for name, digest in files.items())
     except OSError:
         return False
+
+
+def confidentiality_report(protection: Protection, marts: Marts, territories: Iterable[Territory]) -> dict:
+    """Share of the published participations hidden, per page (its territory's cells, and
+    its QPV for a département), per level of page and site-wide."""
+    by_territory: dict[tuple, list] = defaultdict(list)
+    for key in protection.values:
+        if key[0] == "T" and key[-1] in REACH_PEOPLE:
+            by_territory[(key[1], key[2])].append(key)
+    dept_of = dict(zip(marts.mart_qpv["qpv_code"].to_list(), marts.mart_qpv["department_code"].to_list(), strict=True))
+    for key in protection.values:
+        if key[0] == "Q" and key[-1] in QPV_PEOPLE and key[1] in dept_of:
+            by_territory[("departement", dept_of[key[1]])].append(key)
+    pages_: dict[str, dict] = {}
+    levels: dict[str, list] = defaultdict(list)
+    everything: list = []
+    for t in territories:
+        keys = by_territory.get((t.level, t.code), [])
+        pages_[t.href] = hidden_share(protection, keys)
+        levels[t.level].extend(keys)
+        everything.extend(keys)
+    return {
+        "site": hidden_share(protection, everything),
+        "levels": {level: hidden_share(protection, keys) for level, keys in sorted(levels.items())},
+        "pages": pages_,
+    }
 
 
 # --------------------------------------------------------------------------- writing
@@ -723,6 +757,9 @@ def build_site(
                 files[f"{pages.EXPORTS_DIR}/{t.slug}{suffix}"] = hashlib.sha256(blob).hexdigest()
         state[path.name] = {"digest": digest, "files": files}
     _remove_stale(out_dir, {p.name for p in page_paths}, export_names)
+    report = confidentiality_report(protection, marts, order)
+    _write_if_changed(out_dir / CONFIDENTIALITY_FILE,
+                      json.dumps(report, indent=1, sort_keys=True, ensure_ascii=False).encode("utf-8"))  # fmt: skip
     state_text = json.dumps({"format": STATE_FORMAT, "pages": state}, indent=1, sort_keys=True)
     (out_dir / STATE_DIR).mkdir(parents=True, exist_ok=True)
     _write_if_changed(out_dir / STATE_FILE, state_text.encode("utf-8"))
@@ -737,4 +774,5 @@ def build_site(
         written=published(written),
         seconds=time.perf_counter() - start,
         rendered=published(rendered),
+        confidentiality=report,
     )

@@ -1,8 +1,9 @@
 """Published tables: the marts with confidentiality applied, cut per territory.
 
 Every count of people goes through the site's `Protection` here (and only here): hidden
-counts become null with a True `<column>_secret` flag, and ratios built from hidden counts
-are hidden the same way. Pages, figures and exports read these frames, never the marts.
+counts become null and their `<column>_secret` column holds the mark to print (« < 11 »
+for a count from 1 to 10, « s » for a cell hidden to protect another); ratios built from
+hidden counts are hidden the same way, marked « s » (a ratio is never a count of 1 to 10). Pages, figures and exports read these frames, never the marts.
 No indicator is computed here: values come from the dbt marts as they are.
 """
 
@@ -19,6 +20,7 @@ from dashboards.confidentiality import (
     POPULATION,
     QPV_PEOPLE,
     REACH_PEOPLE,
+    SECONDARY,
     Protection,
     coverage_hidden,
     is_small,
@@ -35,8 +37,9 @@ SECRET_SUFFIX = "_secret"
 class Column:
     name: str
     label: str
-    kind: str = "text"  # text, year, people, count, amount, ratio, number, flag
+    kind: str = "text"  # text, year, people, count, amount, ratio, per100, number, flag
     missing: str = fmt.MISSING
+    help: str = ""  # definition shown on hover of the column header
 
 
 @dataclass
@@ -67,6 +70,10 @@ def _typed(rows: list[dict], base: pl.DataFrame, extra: dict[str, pl.DataType]) 
     return pl.DataFrame(rows, schema=schema, orient="row") if rows else pl.DataFrame(schema=schema)
 
 
+def _ratio_mark(hidden: bool) -> str | None:
+    return SECONDARY if hidden else None
+
+
 def protected_reach(marts: Marts, prot: Protection) -> pl.DataFrame:
     rows = []
     for row in marts.mart_reach.iter_rows(named=True):
@@ -75,18 +82,18 @@ def protected_reach(marts: Marts, prot: Protection) -> pl.DataFrame:
         for m in (*REACH_PEOPLE, POPULATION):
             key = reach_key(*t, m)
             out[m] = prot.value(key)
-            out[m + SECRET_SUFFIX] = prot.hidden(key)
+            out[m + SECRET_SUFFIX] = prot.mark(key)
         share_hidden = ratio_hidden(prot, reach_key(*t, "girls"), reach_key(*t, "boys"))
         out["girls_share"] = None if share_hidden else row["girls_share"]
-        out["girls_share" + SECRET_SUFFIX] = share_hidden and row["girls_share"] is not None
+        out["girls_share" + SECRET_SUFFIX] = _ratio_mark(share_hidden and row["girls_share"] is not None)
         cov_hidden = coverage_hidden(
             prot, row["coverage_rate"], row[POPULATION], reach_key(*t, "young_participations")
         )
         out["coverage_rate"] = None if cov_hidden else row["coverage_rate"]
-        out["coverage_rate" + SECRET_SUFFIX] = cov_hidden
+        out["coverage_rate" + SECRET_SUFFIX] = _ratio_mark(cov_hidden)
         rows.append(out)
     flags = [*REACH_PEOPLE, POPULATION, "girls_share", "coverage_rate"]
-    return _typed(rows, marts.mart_reach, {m + SECRET_SUFFIX: pl.Boolean for m in flags})
+    return _typed(rows, marts.mart_reach, {m + SECRET_SUFFIX: pl.String for m in flags})
 
 
 def protected_qpv(marts: Marts, prot: Protection) -> pl.DataFrame:
@@ -96,15 +103,15 @@ def protected_qpv(marts: Marts, prot: Protection) -> pl.DataFrame:
         out = dict(row)
         for m in (*QPV_PEOPLE, POPULATION):
             out[m] = prot.value(qpv_key(*t, m))
-            out[m + SECRET_SUFFIX] = prot.hidden(qpv_key(*t, m))
+            out[m + SECRET_SUFFIX] = prot.mark(qpv_key(*t, m))
         cov_hidden = coverage_hidden(
             prot, row["coverage_rate"], row[POPULATION], qpv_key(*t, "young_participations")
         )
         out["coverage_rate"] = None if cov_hidden else row["coverage_rate"]
-        out["coverage_rate" + SECRET_SUFFIX] = cov_hidden
+        out["coverage_rate" + SECRET_SUFFIX] = _ratio_mark(cov_hidden)
         rows.append(out)
     flags = [*QPV_PEOPLE, POPULATION, "coverage_rate"]
-    return _typed(rows, marts.mart_qpv, {m + SECRET_SUFFIX: pl.Boolean for m in flags})
+    return _typed(rows, marts.mart_qpv, {m + SECRET_SUFFIX: pl.String for m in flags})
 
 
 def protected_funding(marts: Marts, prot: Protection) -> pl.DataFrame:
@@ -122,10 +129,10 @@ def protected_funding(marts: Marts, prot: Protection) -> pl.DataFrame:
                 is_small(row[count]) or ratio_hidden(prot, reach_key(*t, count))
             )
             out[ratio] = None if hidden else row[ratio]
-            out[ratio + SECRET_SUFFIX] = hidden
+            out[ratio + SECRET_SUFFIX] = _ratio_mark(hidden)
         rows.append(out)
     base = marts.mart_funding.drop("participations", "young_participations")
-    extra = {c + SECRET_SUFFIX: pl.Boolean for c in ("cost_per_participation", "cost_per_young_participation")}
+    extra = {c + SECRET_SUFFIX: pl.String for c in ("cost_per_participation", "cost_per_young_participation")}
     return _typed(rows, base, extra)
 
 
@@ -190,6 +197,7 @@ def campaign_generation(year: int, department_code: str | None = None) -> int:
 # --------------------------------------------------------------------------- tables
 
 SCHEME_COLS = [Column("campaign_year", "Campagne", "year"), Column("scheme_label", "Dispositif")]
+COVERAGE = Column("coverage_rate", fmt.COVERAGE_LABEL, "per100", "non disponible", fmt.COVERAGE_HELP)
 
 
 def reach_table(reach: pl.DataFrame, slug: str) -> Table:
@@ -205,7 +213,7 @@ def reach_table(reach: pl.DataFrame, slug: str) -> Table:
         Column("girls_share", "Part des filles", "ratio"),
         Column("qpv_with_action", "QPV avec action", "count"),
         Column("qpv_without_action", "QPV sans action", "count"),
-        Column("coverage_rate", "Taux de couverture (majorant)", "ratio", "non disponible"),
+        COVERAGE,
     ]
     export = [
         *cols[:8],
@@ -222,8 +230,7 @@ def reach_table(reach: pl.DataFrame, slug: str) -> Table:
         with_scheme_label(reach),
         export_columns=export,
         note="Participations : une personne inscrite à plusieurs actions compte une fois par action. "
-        "Taux de couverture : participations de jeunes habitant un QPV rapportées à la population "
-        "jeune de ces QPV — un majorant, pas une part de personnes distinctes.",
+        f"{fmt.COVERAGE_LABEL} : {fmt.COVERAGE_HELP[0].lower()}{fmt.COVERAGE_HELP[1:]}",
         emphasis=lambda r: r["scheme"] == "ALL",
     )
 
@@ -273,7 +280,7 @@ def qpv_tables(
         Column("young_participations", "Participations de jeunes (6–25 ans)", "people"),
         Column("participations", "Participations, tous âges", "people"),
         Column("young_population", "Population jeune", "people", "non disponible"),
-        Column("coverage_rate", "Taux de couverture (majorant)", "ratio", "non disponible"),
+        COVERAGE,
         Column("without_action", "Sans action", "flag"),
     ]
     latest = years[-1]
@@ -307,7 +314,7 @@ def qpv_tables(
         rec: dict = {"qpv_code": code, "qpv_name": sub["qpv_name"][0]}
         for r in sub.iter_rows(named=True):
             rec[f"y{r['campaign_year']}"] = r["young_participations"]
-            rec[f"y{r['campaign_year']}{SECRET_SUFFIX}"] = bool(r.get(f"young_participations{SECRET_SUFFIX}"))
+            rec[f"y{r['campaign_year']}{SECRET_SUFFIX}"] = r.get(f"young_participations{SECRET_SUFFIX}")
         wide_rows.append(rec)
     total: dict = {"qpv_code": "Total", "qpv_name": "Département (toutes actions)"}
     for r in dept_reach.filter(pl.col("scheme") == "ALL").iter_rows(named=True):
@@ -316,7 +323,7 @@ def qpv_tables(
     wide_rows.append(total)
     schema = {"qpv_code": pl.String, "qpv_name": pl.String}
     for y in years:
-        schema |= {f"y{y}": pl.Int64, f"y{y}{SECRET_SUFFIX}": pl.Boolean}
+        schema |= {f"y{y}": pl.Int64, f"y{y}{SECRET_SUFFIX}": pl.String}
     wide = pl.DataFrame(wide_rows, schema=schema)
     pivot = Table(
         f"{page}-qpv-campagnes",
@@ -372,10 +379,10 @@ def subterritory_tables(
         rows.append(rec)
     schema = {
         "territory_code": pl.String, "territory_name": pl.String, "actions": pl.Int64,
-        "young_participations": pl.Int64, "young_participations_secret": pl.Boolean,
-        "participations": pl.Int64, "participations_secret": pl.Boolean, "qpv_total": pl.Int64,
+        "young_participations": pl.Int64, "young_participations_secret": pl.String,
+        "participations": pl.Int64, "participations_secret": pl.String, "qpv_total": pl.Int64,
         "qpv_with_action": pl.Int64, "qpv_without_action": pl.Int64, "coverage_rate": pl.Float64,
-        "coverage_rate_secret": pl.Boolean, "granted_state_pv": pl.Float64,
+        "coverage_rate_secret": pl.String, "granted_state_pv": pl.Float64,
         "completeness_rate": pl.Float64,
     }  # fmt: skip
     df = pl.DataFrame(rows, schema=schema)
@@ -391,7 +398,7 @@ def subterritory_tables(
             Column("participations", "Participations, tous âges", "people"),
             Column("qpv_with_action", "QPV avec action", "count"),
             Column("qpv_without_action", "QPV sans action", "count"),
-            Column("coverage_rate", "Taux de couverture (majorant)", "ratio", "non disponible"),
+            COVERAGE,
             Column("granted_state_pv", "Crédits État politique de la ville", "amount"),
             Column("completeness_rate", "Complétude des retours", "ratio"),
         ],
@@ -412,7 +419,7 @@ def subterritory_tables(
     wide_rows.append(total)
     wschema = {"territory_code": pl.String, "territory_name": pl.String}
     for y in years:
-        wschema |= {f"y{y}": pl.Int64, f"y{y}{SECRET_SUFFIX}": pl.Boolean}
+        wschema |= {f"y{y}": pl.Int64, f"y{y}{SECRET_SUFFIX}": pl.String}
     pivot = Table(
         f"{page}-territoires-campagnes",
         "Participations de jeunes (6–25 ans) par campagne, tous dispositifs",

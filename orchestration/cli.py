@@ -24,6 +24,7 @@ import dagster as dg
 import duckdb
 
 from assets.reference import WAREHOUSE_POOL
+from dashboards.site import CONFIDENTIALITY_FILE
 from orchestration.runs import BlockedRunGuard, WarehouseBusy, process_tags, wait_for_pool
 from orchestration.sensors import RANGE_END, RANGE_START
 from orchestration.settings import PROJECT_ROOT, Settings, load_settings
@@ -262,6 +263,23 @@ def _fr(n: float, digits: int = 0) -> str:
     return f"{n:,.{digits}f}".replace(",", "\u202f").replace(".", ",")
 
 
+def _secret_lines(settings: Settings) -> list[str]:
+    """What statistical confidentiality hides on the site (from the site build's report)."""
+    try:
+        report = json.loads((settings.site / CONFIDENTIALITY_FILE).read_text(encoding="utf-8"))
+        site, levels = report["site"], report["levels"]
+    except (OSError, ValueError, KeyError):
+        return []
+    words = {"france": "page France", "region": "pages régions", "departement": "pages départements"}
+    per_level = ", ".join(f"{words.get(lv, lv)} {_fr(100 * r['share_hidden'], 2)} %" for lv, r in levels.items())
+    return [
+        f"  Secret statistique      : {_fr(100 * site['share_hidden'], 2)} % des participations "
+        f"publiées masquées ({per_level}) ;",
+        f"                            {site['hidden_primary']} cases « < 11 », "
+        f"{site['hidden_secondary']} cases « s », {site['headline_hidden']} chiffre(s) clé(s) masqué(s)",
+    ]
+
+
 def summary(settings: Settings) -> str:
     con = duckdb.connect(str(settings.snapshot), read_only=True)
     try:
@@ -289,6 +307,7 @@ def summary(settings: Settings) -> str:
         f"  Crédits État accordés   : {_fr(state)} € (politique de la ville, programme 147)",
         f"  Référentiel QPV         : {settings.referential_label}",
         f"  Tableaux de bord        : {index}",
+        *_secret_lines(settings),
         f"  Entrepôt des analystes  : {settings.snapshot}",
         f"      python -c \"import duckdb; duckdb.connect('{settings.snapshot}', "
         "read_only=True)\"",

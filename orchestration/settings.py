@@ -15,6 +15,9 @@ from returns.calendar import parse_months
 from returns.reminders import parse_due_dates
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+# Simplified public boundaries shipped with the site (dashboards/geodata/SOURCES.md): the
+# maps draw without configuration; the environment variables point elsewhere.
+GEODATA = PROJECT_ROOT / "dashboards" / "geodata"
 
 OFFICIAL_LABEL = "référentiel officiel des QPV (ANCT)"
 DEMO_LABEL = "référentiel QPV fictif de démonstration"
@@ -80,8 +83,8 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         qpv_2015_file=optional("QUARTIERS_QPV_2015_FILE", demo_ref / "qpv_2015_demo.csv"),
         population_file=optional("QUARTIERS_POPULATION_FILE",
                                  demo_ref / "population_qpv_demo.csv"),
-        boundaries_file=_path(env, "QUARTIERS_BOUNDARIES_FILE", None),
-        region_boundaries_file=_path(env, "QUARTIERS_REGION_BOUNDARIES_FILE", None),
+        boundaries_file=_path(env, "QUARTIERS_BOUNDARIES_FILE", GEODATA / "departements.geojson"),
+        region_boundaries_file=_path(env, "QUARTIERS_REGION_BOUNDARIES_FILE", GEODATA / "regions.geojson"),
         referential_is_official=official is not None,
         max_file_bytes=int(float(env.get("QUARTIERS_MAX_FILE_MB", "50")) * 1024 * 1024),
         max_rows=int(env.get("QUARTIERS_MAX_ROWS", "200000")),

@@ -20,3 +20,15 @@ def determined(a: np.ndarray, unknown: list) -> set:
         if np.linalg.matrix_rank(np.vstack([a, e])) == rank:
             out.add(cell)
     return out
+
+
+def determined_by_null_space(a: np.ndarray, unknown: list) -> set:
+    """The same answer as `determined`, from one decomposition: a hidden cell is determined
+    when every solution of the homogeneous system leaves it unchanged, i.e. its column of
+    the null space basis is zero (for the large blocks of a whole site)."""
+    if not unknown:
+        return set()
+    _, s, vt = np.linalg.svd(a, full_matrices=True)
+    tol = (s.max() if s.size else 0.0) * max(a.shape) * np.finfo(float).eps
+    null = vt[int((s > tol).sum()):]
+    return {cell for j, cell in enumerate(unknown) if np.all(np.abs(null[:, j]) < 1e-8)}

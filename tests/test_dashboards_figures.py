@@ -146,6 +146,28 @@ def test_boundaries_are_filtered_and_lightened():
     assert ring[0] == ring[-1] and all(round(x, 2) == x for x, _ in ring)
 
 
+def test_douglas_peucker_keeps_corners_and_drops_near_straight_points():
+    line = [[0, 0], [1, 0.001], [2, 0], [2, 1], [2.001, 2], [2, 3]]
+    assert geo.douglas_peucker(line, 0.01) == [[0, 0], [2, 0], [2, 3]]
+    square = [[0, 0], [0.5, 0.0001], [1, 0], [1, 1], [0, 1], [0, 0]]
+    assert geo.simplify_ring(square, 0.01) == [[0, 0], [1, 0], [1, 1], [0, 1], [0, 0]]
+
+
+def test_shipped_boundaries_are_the_default_small_and_overridable(tmp_path):
+    from orchestration.settings import load_settings
+
+    settings = load_settings({"QUARTIERS_DATA_DIR": str(tmp_path)})
+    depts, regions = settings.boundaries_file, settings.region_boundaries_file
+    assert depts.parent.name == "geodata" and (depts.parent / "SOURCES.md").exists()
+    assert depts.stat().st_size + regions.stat().st_size < 1_000_000
+    codes = {f["properties"]["code"] for f in geo.read_boundaries(depts)["features"]}
+    assert len(codes) == 96 and {"2A", "2B", "54", "57", "75"} <= codes
+    assert len(geo.read_boundaries(regions)["features"]) == 13
+    assert len(geo.boundaries_for(depts, {"54"})["features"]) == 1
+    other = tmp_path / "b.geojson"
+    assert load_settings({"QUARTIERS_BOUNDARIES_FILE": str(other)}).boundaries_file == other
+
+
 @needs_geo
 def test_choropleth_greys_hidden_values_and_draws_offline():
     df = pl.DataFrame({"code": ["54", "57"], "name": ["Meurthe-et-Moselle", "Moselle"],
@@ -183,3 +205,30 @@ def test_exports_neutralise_formulas_and_mark_secrets():
     assert "'=1+1;< 11;12,34;1234,5\r\n" in text
     assert "Ok;1234;;0\r\n" in text
     assert exports.to_xlsx(table) == exports.to_xlsx(table)  # same bytes: incremental builds
+
+
+def test_each_mark_is_printed_as_decided_and_explained():
+    """« < 11 » for a count of 1 to 10, « s » for a cell hidden to protect another, in
+    tables, exports and charts alike; a hidden ratio is « s »; coverage per 100."""
+    from dashboards import pages
+
+    table = Table(
+        "t", "T",
+        [Column("n", "Participations", "people"), Column("r", "Part", "ratio"),
+         Column("c", "Pour 100", "per100", help="définition")],
+        pl.DataFrame({"n": [None, None, 40], "n_secret": ["< 11", "s", None],
+                      "r": [None, None, 0.5], "r_secret": ["s", "s", None], "c": [12.264, None, 0.372]}),
+    )  # fmt: skip
+    rows = list(table.df.iter_rows(named=True))
+    assert [exports.cell(r, table.columns[0]) for r in rows] == ["< 11", "s", 40]
+    assert [exports.cell(r, table.columns[1]) for r in rows] == ["s", "s", 50.0]
+    assert exports.cell({"r": None, "r_secret": True}, table.columns[1]) == "s"  # a bare flag
+    assert exports.cell(rows[0], table.columns[2]) == 1226.4
+    html = pages.table(table)
+    assert 'title="définition"' in html and "1 226" in html and "37" in html
+    assert html.count("secret secondaire") == 3 and html.count("effectif de 1 à 10, masqué") == 1
+    fig = figures.participations_by_year(pl.DataFrame({
+        "campaign_year": [2024, 2025], "scheme": ["ALL", "ALL"], "young_participations": [None, 300],
+        "young_participations_secret": ["s", None], "participations": [None, 320],
+        "participations_secret": ["< 11", None]}))  # fmt: skip
+    assert sorted(t.text[0] for t in fig.data if t.type == "scatter") == ["< 11", "s"]

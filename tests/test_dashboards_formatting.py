@@ -95,3 +95,9 @@ def test_code_labels():
     assert fmt.label("role", None) == "—"
     assert fmt.organisation_category_label("centre_social") == "Centre social"
     assert fmt.organisation_category_label("caf") == "CAF"
+
+
+def test_per_100():
+    assert fmt.per_100(12.264) == "1 226"  # participations may exceed 100 per 100 residents
+    assert fmt.per_100(0.372) == "37" and fmt.per_100(0.055) == "5,5"
+    assert fmt.per_100(None, missing="non disponible") == "non disponible"
