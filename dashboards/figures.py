@@ -249,11 +249,13 @@ def girls_share(df: pl.DataFrame) -> go.Figure:
 
 
 def funding_by_year(df: pl.DataFrame) -> go.Figure:
-    """Granted amounts, State politique de la ville vs other funders, per campaign.
+    """Granted amounts per campaign, in the four funder groups of the marts: State politique
+    de la ville, other State credits, porteurs' own funds, other funders.
 
-    Columns: campaign_year, scheme, granted_state_pv, granted_other.
+    Columns: campaign_year, scheme, granted_state_pv, granted_state_other, granted_own_funds,
+    granted_other.
     """
-    title = "Financements accordés : État (politique de la ville) et autres financeurs"
+    title = "Financements accordés : État, fonds propres et autres financeurs"
     if df.height == 0:
         return empty_figure(title, "Aucun financement enregistré")
     fig = _base(title)
@@ -265,6 +267,8 @@ def funding_by_year(df: pl.DataFrame) -> go.Figure:
         members = []
         for col, name, colour in (
             ("granted_state_pv", "État – politique de la ville", OKABE_ITO[0]),
+            ("granted_state_other", "État – autres crédits", OKABE_ITO[4]),
+            ("granted_own_funds", "Fonds propres des porteurs", OKABE_ITO[5]),
             ("granted_other", "Autres financeurs", OKABE_ITO[1]),
         ):
             values = part[col].to_list()

@@ -213,3 +213,11 @@ def campaigns_text(years: list[int]) -> str:
     if years == list(range(years[0], years[-1] + 1)):
         return f"campagnes {years[0]} à {years[-1]}"
     return "campagnes " + ", ".join(str(y) for y in years[:-1]) + f" et {years[-1]}"
+
+
+# "Other funders", as the marts define them (dbt macro is_other_funder): the same set for the
+# leverage and the co-funded share.
+OTHER_FUNDERS_HELP = (
+    "Autres financeurs : tous les financeurs sauf les crédits de l'État (politique de la ville "
+    "et autres crédits de l'État) et les fonds propres du porteur, présentés à part. Le même "
+    "ensemble sert à l'effet levier et à la part d'actions cofinancées.")

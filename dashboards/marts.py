@@ -38,7 +38,8 @@ SCHEMAS: dict[str, dict[str, type[pl.DataType]]] = {
     },
     "mart_funding": {
         **_TERR, "grant_files": I, "amount_requested": F, "amount_granted": F,
-        "granted_state_pv": F, "granted_other": F, "realised_cost": F, "participations": I,
+        "granted_state_pv": F, "granted_state_other": F, "granted_own_funds": F,
+        "granted_other": F, "realised_cost": F, "participations": I,
         "young_participations": I, "cost_per_participation": F,
         "cost_per_young_participation": F,
     },

@@ -247,7 +247,8 @@ def _headline(
         )
     if ccur:
         items.append(Card("Effet levier", fmt.number(ccur.get("leverage"), 2),
-                          "€ d'autres financeurs par € de l'État (politique de la ville)"))  # fmt: skip
+                          "€ d'autres financeurs par € de l'État (politique de la ville)",
+                          help=fmt.OTHER_FUNDERS_HELP))  # fmt: skip
         items.append(Card("Partenaires par action", fmt.number(ccur.get("partners_per_action"), 1)))
     if comp_cur:
         items.append(Card("Complétude des retours", fmt.percent(comp_cur.get("completeness_rate"))))

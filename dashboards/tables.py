@@ -444,15 +444,19 @@ def funding_tables(funding: pl.DataFrame, cooperation: pl.DataFrame, by_funder: 
             Column("amount_requested", "Montant demandé", "amount"),
             Column("amount_granted", "Montant accordé", "amount"),
             Column("granted_state_pv", "dont État – politique de la ville", "amount"),
+            Column("granted_state_other", "dont autres crédits de l'État", "amount"),
+            Column("granted_own_funds", "dont fonds propres des porteurs", "amount"),
             Column("granted_other", "dont autres financeurs", "amount"),
-            Column("leverage", "Effet levier (€ d'autres financeurs par € État)", "number"),
+            Column("leverage", "Effet levier (€ d'autres financeurs par € État – politique de "
+                   "la ville)", "number"),
             Column("realised_cost", "Coût réalisé", "amount"),
             Column("cost_per_participation", "Coût par participation", "amount"),
             Column("cost_per_young_participation", "Coût par participation de jeune", "amount"),
         ],
         df,
         note="Coût par participation : coût réalisé des actions rapporté à leurs participations "
-        "(une personne présente à plusieurs actions compte plusieurs fois).",
+        "(une personne présente à plusieurs actions compte plusieurs fois). "
+        + fmt.OTHER_FUNDERS_HELP,
         emphasis=lambda r: r["scheme"] == "ALL",
     )
     funders = by_funder.filter(pl.col("scheme") == "ALL").with_columns(
@@ -486,8 +490,12 @@ def cooperation_table(cooperation: pl.DataFrame, page: str) -> Table:
             Column("partners_per_action", "Partenaires par action", "number"),
             Column("share_actions_2plus_partners", "Actions à 2 partenaires ou plus", "ratio"),
             Column("share_actions_4plus_partners", "Actions à 4 partenaires ou plus", "ratio"),
-            Column("cofunded_share", "Actions cofinancées", "ratio"),
-            Column("leverage", "Effet levier", "number"),
+            Column("cofunded_share", "Actions cofinancées", "ratio",
+                   help="Part des actions financées qui ont reçu un financement d'un autre "
+                   "financeur. " + fmt.OTHER_FUNDERS_HELP),
+            Column("leverage", "Effet levier", "number",
+                   help="€ d'autres financeurs par € de crédits État – politique de la ville. "
+                   + fmt.OTHER_FUNDERS_HELP),
             Column("organisations", "Organisations du réseau", "count"),
             Column("network_density", "Densité du réseau", "ratio"),
             Column("renewed_partnerships", "Partenariats renouvelés", "count"),

@@ -90,10 +90,16 @@ def test_girls_share_in_percent_with_parity_line():
 def test_funding_and_cooperation_figures():
     funding = pl.DataFrame(
         {"campaign_year": [2024, 2024], "scheme": ["ALL", "QE"],
-         "granted_state_pv": [1000.0, 800.0], "granted_other": [250.5, 0.0]}  # fmt: skip
+         "granted_state_pv": [1000.0, 800.0], "granted_state_other": [40.0, 0.0],
+         "granted_own_funds": [60.0, 10.0], "granted_other": [250.5, 0.0]}  # fmt: skip
     )
     fig = figures.funding_by_year(funding)
     assert fig.layout.barmode == "stack"
+    # the four funder groups of the marts, own funds and other State credits apart
+    assert [t.name for t in fig.data[:4]] == ["État – politique de la ville",
+                                              "État – autres crédits",
+                                              "Fonds propres des porteurs", "Autres financeurs"]
+    assert list(fig.data[3].y) == [250.5]
     assert fig.data[1].hovertemplate.endswith("%{y:,.0f} €<extra></extra>")
     mix = pl.DataFrame({"campaign_year": [2024, 2024], "value": ["caf", "conseil_citoyen"],
                         "links": [3, 5], "actions": [2, 4]})  # fmt: skip
