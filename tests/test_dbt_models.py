@@ -462,8 +462,11 @@ def test_returns_completeness(built):
     assert one(con, sql, ["departement", "57", "QE"]) == (0, 1, 0, 1, None)
     row = one(con, sql, ["france", "FR", "ALL"])
     assert row[:4] == (4, 4, 1, 1) and row[4] == pytest.approx(0.75)
+    # with what is known of the porteur for the relances: title and SIRET of the export, no
+    # other return from it this campaign, none ever
     assert con.execute("select * from marts.fct_missing_returns").fetchall() == [
-        (2024, "QE", "QE-54-003", "54", "Association Sans Bilan", 4000.0)]
+        (2024, "QE", "QE-54-003", "54", "Association Sans Bilan", 4000.0, "Action QE-54-003",
+         "45678901234567", 0, None)]
     assert one(con, """select has_activity_return from marts.fct_funding_lines
                        where grant_file = 'QE-54-003'""") == (False,)
 
