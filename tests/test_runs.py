@@ -144,7 +144,9 @@ KILLS = [("ingest_returns", "STEP_START", []), ("quartiers_dbt", "ASSET_MATERIAL
 
 def _env(data: Path) -> dict[str, str]:
     env = {**os.environ, "QUARTIERS_DATA_DIR": str(data), "DAGSTER_HOME": str(data / "home"),
-           "QUARTIERS_WAIT_MINUTES": "5", "PATH": f"{BIN}:{os.environ.get('PATH', '')}"}
+           "QUARTIERS_WAIT_MINUTES": "5", "PATH": f"{BIN}:{os.environ.get('PATH', '')}",
+           # the victim says KILL on its stdout from inside a step: not into the log file
+           "QUARTIERS_VERBOSE": "1"}
     for name in ("QUARTIERS_WAREHOUSE", "QUARTIERS_QPV_2024_FILE", "QUARTIERS_SITE",
                  "QUARTIERS_SNAPSHOT", "QUARTIERS_INBOX"):
         env.pop(name, None)
