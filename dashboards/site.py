@@ -442,6 +442,11 @@ def render(ctx: Context, t: Territory) -> tuple[str, list[Table]]:
         orphans = [d for d in ctx.territories.values() if d.level == "departement" and d.parent not in ctx.territories]
         listing = pages.links_list([(r.title, r.href) for r in regions] + [(d.title, d.href) for d in orphans], nested=nested)
         body.append(pages.section("pages", "Toutes les pages", listing))
+        # published beside the site by the analysts_documentation asset
+        body.append(pages.section("documentation", "Documentation des données", (
+            '<p>Pour les analystes : définition de chaque table et de chaque colonne de '
+            "l'entrepôt, et leur lignage — "
+            '<a href="../documentation/index.html">documentation des données</a>.</p>')))
     top = f'<div>{pages.esc(SITE_TITLE)}</div>{pages.breadcrumbs(crumbs)}'
     footer = (
         f"Source : entrepôt « quartiers » (retours d'activité des porteurs, export des financements), "

@@ -172,3 +172,6 @@ def test_analysts_documentation_is_published_offline(pipeline):
     html = page.read_text(encoding="utf-8")
     assert "mart_reach" in html and "Participations de jeunes" in html
     assert 'src="http' not in html and "cdn." not in html  # nothing fetched from outside
+    index = (settings.site / "index.html").read_text(encoding="utf-8")
+    assert 'href="../documentation/index.html"' in index  # linked from the delegates' index
+    assert (settings.site / "../documentation/index.html").resolve() == page.resolve()
