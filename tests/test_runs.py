@@ -205,8 +205,9 @@ def test_a_run_killed_at_any_step_never_blocks_the_next(tmp_path):
     assert _marts(killed / publication / "quartiers.duckdb") == _marts(
         clean / publication / "quartiers.duckdb")
     assert _published(killed / publication / "site") == _published(clean / publication / "site")
-    assert sorted(p.name for p in (killed / publication).iterdir()) == ["quartiers.duckdb",
-                                                                         "site"]
+    # nothing half-written left beside the publications (no .tmp, .new or .old)
+    assert sorted(p.name for p in (killed / publication).iterdir()) == [
+        "documentation", "parquet", "quartiers.duckdb", "site"]
 
 
 def test_the_sensor_frees_what_a_dead_run_holds(tmp_path):
