@@ -18,15 +18,10 @@ import xlsxwriter
 from dashboards import formatting as fmt
 from dashboards.confidentiality import SECONDARY, SECRET, mark_text
 from dashboards.tables import SECRET_SUFFIX, Column, Table
+from returns.report import neutralise  # one rule for every spreadsheet the platform writes
 
 SECRET_RATIO = SECONDARY  # a hidden ratio is never itself a count of 1 to 10
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 FIXED_TIMESTAMP = datetime(2000, 1, 1)  # workbook metadata: constant for identical bytes
-
-
-def neutralise(text: str) -> str:
-    """'=1+1' → "'=1+1": a text cell never starts a formula."""
-    return "'" + text if text.startswith(FORMULA_START) else text
 
 
 def header(column: Column) -> str:

@@ -24,6 +24,7 @@ import dagster as dg
 import duckdb
 
 from assets.reference import WAREHOUSE_POOL
+from dashboards import formatting as fmt
 from dashboards.site import CONFIDENTIALITY_FILE
 from orchestration.runs import BlockedRunGuard, WarehouseBusy, process_tags, wait_for_pool
 from orchestration.sensors import RANGE_END, RANGE_START
@@ -260,7 +261,7 @@ def stdout_to_stderr():
 
 
 def _fr(n: float, digits: int = 0) -> str:
-    return f"{n:,.{digits}f}".replace(",", "\u202f").replace(".", ",")
+    return fmt.number(n, digits)  # the pages' French number format
 
 
 def _secret_lines(settings: Settings) -> list[str]:
