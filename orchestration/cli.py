@@ -29,7 +29,7 @@ from dashboards.site import CONFIDENTIALITY_FILE
 from orchestration.runs import BlockedRunGuard, WarehouseBusy, process_tags, wait_for_pool
 from orchestration.sensors import RANGE_END, RANGE_START
 from orchestration.settings import PROJECT_ROOT, Settings, load_settings
-from returns.inbox import duplicates, index_by_hash, scan, skipped_links
+from returns.inbox import duplicates, index_by_hash, partition_ranges, scan, skipped_links
 from returns.privacy import mask_text
 
 
@@ -154,19 +154,10 @@ def ingest(settings: Settings, instance: dg.DagsterInstance) -> list[str]:
         return []
     known = set(instance.get_dynamic_partitions("inbox_files"))
     instance.add_dynamic_partitions("inbox_files", [k for k in keys if k not in known])
-    # A range over the partitions in their stored order covers the files of this inbox.
-    order = {k: i for i, k in enumerate(instance.get_dynamic_partitions("inbox_files"))}
-    ordered = sorted(keys, key=order.__getitem__)
-    if len(ordered) == order[ordered[-1]] - order[ordered[0]] + 1:
-        _run("ingest_job", instance, {RANGE_START: ordered[0], RANGE_END: ordered[-1]})
-    else:  # files of another inbox sit between: one run per contiguous block
-        block = [ordered[0]]
-        for key in ordered[1:] + [None]:
-            if key is not None and order[key] == order[block[-1]] + 1:
-                block.append(key)
-                continue
-            _run("ingest_job", instance, {RANGE_START: block[0], RANGE_END: block[-1]})
-            block = [key] if key else []
+    # One run per contiguous block of partitions (files of another inbox may sit between).
+    stored = instance.get_dynamic_partitions("inbox_files")
+    for first, last in partition_ranges(keys, stored):
+        _run("ingest_job", instance, {RANGE_START: first, RANGE_END: last})
     return keys
 
 

@@ -33,7 +33,7 @@ def inbox_check(context: dg.ScheduleEvaluationContext):
     if not new:
         return dg.SkipReason("Aucun nouveau fichier.")
     context.instance.add_dynamic_partitions(inbox_partitions.name, new)
-    return ingest_run_request(new)
+    return ingest_run_request(new, context.instance.get_dynamic_partitions(inbox_partitions.name))
 
 
 @dg.schedule(job=build_job, cron_schedule="30 6 * * *", execution_timezone="Europe/Paris",

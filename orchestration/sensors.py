@@ -9,18 +9,18 @@ from assets.reference import WAREHOUSE_POOL
 from orchestration.jobs import build_job, ingest_job
 from orchestration.runs import recover
 from orchestration.settings import load_settings
-from returns.inbox import index_by_hash
+from returns.inbox import index_by_hash, partition_ranges
 
 RANGE_START = "dagster/asset_partition_range_start"
 RANGE_END = "dagster/asset_partition_range_end"
 
 
-def ingest_run_request(keys: list[str]) -> dg.RunRequest:
-    """One run for many files: a partition range over keys added together (contiguous)."""
-    return dg.RunRequest(
-        run_key=f"inbox:{keys[0]}:{keys[-1]}:{len(keys)}",
-        tags={RANGE_START: keys[0], RANGE_END: keys[-1]},
-    )
+def ingest_run_request(keys: list[str], stored: list[str]) -> dg.RunRequest:
+    """One run for many files: the partition range of keys added together (appended at the
+    end of `stored`, so contiguous)."""
+    [(first, last)] = partition_ranges(keys, stored)
+    return dg.RunRequest(run_key=f"inbox:{first}:{last}:{len(keys)}",
+                         tags={RANGE_START: first, RANGE_END: last})
 
 
 @dg.sensor(job=ingest_job, minimum_interval_seconds=30,
@@ -28,12 +28,13 @@ def ingest_run_request(keys: list[str]) -> dg.RunRequest:
            description="Surveille la boîte de dépôt : chaque nouveau fichier (par son contenu) "
                        "devient une partition et tous les nouveaux sont lus en un seul run.")
 def inbox_sensor(context: dg.SensorEvaluationContext) -> dg.SensorResult:
-    known = set(context.instance.get_dynamic_partitions(inbox_partitions.name))
+    stored = context.instance.get_dynamic_partitions(inbox_partitions.name)
+    known = set(stored)
     new = [k for k in index_by_hash(load_settings().inbox) if k not in known]
     if not new:
         return dg.SensorResult(skip_reason="Aucun nouveau fichier.")
     return dg.SensorResult(
-        run_requests=[ingest_run_request(new)],
+        run_requests=[ingest_run_request(new, [*stored, *new])],
         dynamic_partitions_requests=[inbox_partitions.build_add_request(new)],
     )
 

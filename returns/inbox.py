@@ -77,3 +77,22 @@ def index_by_hash(inbox: Path) -> dict[str, Path]:
 
 def received_at(path: Path) -> datetime:
     return datetime.fromtimestamp(path.lstat().st_mtime, UTC).replace(tzinfo=None)
+
+
+def partition_ranges(keys: list[str], stored: list[str]) -> list[tuple[str, str]]:
+    """(first, last) ranges of `stored` (the partitions in their stored order) that cover
+    exactly `keys`: one run per range, as a Dagster partition range is contiguous."""
+    order = {k: i for i, k in enumerate(stored)}
+    positions = sorted({order[k] for k in keys})
+    ranges: list[tuple[str, str]] = []
+    start = previous = None
+    for i in positions:
+        if start is not None and i == previous + 1:
+            previous = i
+            continue
+        if start is not None:
+            ranges.append((stored[start], stored[previous]))
+        start = previous = i
+    if start is not None:
+        ranges.append((stored[start], stored[previous]))
+    return ranges
