@@ -11,6 +11,7 @@ import dagster as dg
 from dagster_dbt import DbtCliResource
 
 from assets.reference import WAREHOUSE_POOL
+from dashboards.swap import swap_folder
 from orchestration.resources import PlatformSettings
 
 _STAMP = ".manifest.sha256"
@@ -42,12 +43,7 @@ def build_documentation_asset(mart_keys: Sequence[dg.AssetKey]) -> dg.AssetsDefi
         tmp.mkdir(parents=True)
         shutil.copyfile(page, tmp / "index.html")
         (tmp / _STAMP).write_text(digest)
-        old = out.with_name(f".{out.name}.old")
-        shutil.rmtree(old, ignore_errors=True)
-        if out.exists():
-            out.rename(old)
-        tmp.rename(out)
-        shutil.rmtree(old, ignore_errors=True)
+        swap_folder(tmp, out)
         shutil.rmtree(invocation.target_path, ignore_errors=True)
         return dg.MaterializeResult(metadata={
             "index": dg.MetadataValue.path(str(out / "index.html")),

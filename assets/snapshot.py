@@ -14,6 +14,8 @@ from pathlib import Path
 
 import duckdb
 
+from dashboards.swap import swap_folder
+
 PUBLISHED_SCHEMAS = ("marts", "reference", "raw")
 # Most analysts' tools (R, DBeaver, older Python environments) embed DuckDB 1.x, which cannot
 # read DuckDB 2.0's own storage format: the snapshot is written in an older one by default.
@@ -80,11 +82,6 @@ def publish_parquet(con: duckdb.DuckDBPyConnection, out_dir: Path) -> dict[str, 
         else:
             frame.write_parquet(tmp / f"{mart}.parquet")
         counts[mart] = frame.height
-    old = out_dir.with_name(f".{out_dir.name}.old")
-    shutil.rmtree(old, ignore_errors=True)
-    if out_dir.exists():
-        out_dir.rename(old)
-    tmp.rename(out_dir)
-    shutil.rmtree(old, ignore_errors=True)
+    swap_folder(tmp, out_dir)
     return counts
 

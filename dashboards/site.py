@@ -21,7 +21,6 @@ digest of the frames they come from, and reused while those frames do not change
 
 from __future__ import annotations
 
-import ctypes
 import dataclasses
 import hashlib
 import importlib.metadata
@@ -29,7 +28,6 @@ import json
 import os
 import re
 import shutil
-import sys
 import time
 from collections import defaultdict
 from collections.abc import Iterable
@@ -55,6 +53,7 @@ from dashboards.confidentiality import (
 )
 from dashboards.marts import Marts, load_marts
 from dashboards.pages import Card
+from dashboards.swap import swap_folder
 from dashboards.tables import Published, Table, for_territory
 
 SITE_TITLE = "Quartiers d'été et programmes de vacances en QPV — tableaux de bord"
@@ -659,39 +658,13 @@ def _stage(site: Path) -> Path:
     site = site.absolute()
     stage, old = site.with_name(f".{site.name}.new"), site.with_name(f".{site.name}.old")
     shutil.rmtree(stage, ignore_errors=True)  # left by a build that crashed
-    if not site.exists() and old.exists():  # crashed between the two renames of `_swap`
+    if not site.exists() and old.exists():  # crashed between the two renames of `swap_folder`
         os.rename(old, site)
     if site.is_dir():
         shutil.copytree(site, stage, symlinks=True, copy_function=_link_or_copy)
     else:
         stage.mkdir(parents=True)
     return stage
-
-
-def _exchange(a: Path, b: Path) -> bool:
-    """Swap two folders in one step (Linux renameat2 RENAME_EXCHANGE); False if unsupported."""
-    if not sys.platform.startswith("linux"):
-        return False
-    try:
-        renameat2 = ctypes.CDLL(None, use_errno=True).renameat2
-    except (OSError, AttributeError):
-        return False
-    at_fdcwd, rename_exchange = -100, 2
-    return renameat2(at_fdcwd, os.fsencode(a), at_fdcwd, os.fsencode(b), rename_exchange) == 0
-
-
-def _swap(stage: Path, site: Path) -> None:
-    """Put the staged site in place of the published one, whole."""
-    site = site.absolute()
-    if site.exists() and _exchange(stage, site):
-        shutil.rmtree(stage)  # now the previous site
-        return
-    old = site.with_name(f".{site.name}.old")
-    shutil.rmtree(old, ignore_errors=True)
-    if site.exists():
-        os.rename(site, old)
-    os.rename(stage, site)
-    shutil.rmtree(old, ignore_errors=True)
 
 
 def build_site(
@@ -769,7 +742,7 @@ def build_site(
     state_text = json.dumps({"format": STATE_FORMAT, "pages": state}, indent=1, sort_keys=True)
     (out_dir / STATE_DIR).mkdir(parents=True, exist_ok=True)
     _write_if_changed(out_dir / STATE_FILE, state_text.encode("utf-8"))
-    _swap(out_dir, site)
+    swap_folder(out_dir, site)
 
     def published(paths: list[Path]) -> list[Path]:
         return [site / p.relative_to(out_dir) for p in paths]

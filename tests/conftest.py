@@ -44,6 +44,20 @@ def shared_reference() -> Path:
     return SHARED_REFERENCE
 
 
+# An empty platform in a temporary data folder, with the official QPV referential: for tests
+# that drop files in the inbox and run the jobs.
+@pytest.fixture
+def platform(tmp_path, monkeypatch, shared_reference):
+    monkeypatch.setenv("QUARTIERS_DATA_DIR", str(tmp_path))
+    monkeypatch.setenv("QUARTIERS_WAREHOUSE", str(tmp_path / "warehouse.duckdb"))
+    monkeypatch.setenv("QUARTIERS_QPV_2024_FILE", str(shared_reference / "qpv" / "qpv2024.csv"))
+    from orchestration.settings import load_settings
+
+    settings = load_settings()
+    settings.inbox.mkdir(parents=True)
+    return settings
+
+
 @pytest.fixture(scope="session")
 def artifacts() -> Path:
     ARTIFACTS.mkdir(exist_ok=True)

@@ -8,7 +8,6 @@ import duckdb
 
 from returns import process as process_module
 from tests.returns_files import ACTIVITY_HEADERS, action, write_csv
-from tests.test_privacy_guard import platform  # noqa: F401 - the same temporary platform
 
 
 def _files(settings):
@@ -24,7 +23,7 @@ def _files(settings):
     return files, rules, reasons, actions
 
 
-def test_poison_files_are_recorded_alone_and_not_retried(platform, monkeypatch):  # noqa: F811
+def test_poison_files_are_recorded_alone_and_not_retried(platform, monkeypatch):
     from orchestration import cli
 
     settings = platform

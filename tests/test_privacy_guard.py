@@ -60,18 +60,6 @@ def personal_actions() -> list[dict[str, object]]:
     ]
 
 
-@pytest.fixture
-def platform(tmp_path, monkeypatch, shared_reference):
-    monkeypatch.setenv("QUARTIERS_DATA_DIR", str(tmp_path))
-    monkeypatch.setenv("QUARTIERS_WAREHOUSE", str(tmp_path / "warehouse.duckdb"))
-    monkeypatch.setenv("QUARTIERS_QPV_2024_FILE", str(shared_reference / "qpv" / "qpv2024.csv"))
-    from orchestration.settings import load_settings
-
-    settings = load_settings()
-    settings.inbox.mkdir(parents=True)
-    return settings
-
-
 def plant_files(inbox):
     extra = f"Contact {EMAIL}"  # a column outside the contract named with an e-mail
     write_csv(inbox / f"bilan {PHONES[2]}.csv", ACTIVITY_HEADERS + [extra],

@@ -25,18 +25,6 @@ from tests.returns_files import (
 )
 
 
-@pytest.fixture
-def platform(tmp_path, monkeypatch, shared_reference):
-    monkeypatch.setenv("QUARTIERS_DATA_DIR", str(tmp_path))
-    monkeypatch.setenv("QUARTIERS_WAREHOUSE", str(tmp_path / "warehouse.duckdb"))
-    monkeypatch.setenv("QUARTIERS_QPV_2024_FILE", str(shared_reference / "qpv" / "qpv2024.csv"))
-    from orchestration.settings import load_settings
-
-    settings = load_settings()
-    settings.inbox.mkdir(parents=True)
-    return settings
-
-
 def _arrive(settings, name, headers, rows, age_s):
     path = write_csv(settings.inbox / name, headers, rows)
     stamp = time.time() - age_s

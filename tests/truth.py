@@ -281,13 +281,7 @@ def cooperation(actions: pl.DataFrame, links: pl.DataFrame, grant_files: pl.Data
         granted_other=pl.col("amount_granted").filter(
             ~pl.col("funder").is_in(NOT_OTHER_FUNDERS)).sum())
     # network: porteur and partners of each action; links between every two of them
-    members = pl.concat([
-        actions.select("action_id", org_id=_org_ids(actions["porteur_siret"],
-                                                    actions["porteur_name"])),
-        links.select("action_id", org_id="partner_org_id"),
-    ]).unique().join(actions.select("action_id", "campaign_year", "scheme", "department_code",
-                                    "region_code", "attached_commune_code",
-                                    "attached_epci_siren"), on="action_id")
+    members = network_members(actions, links)
     nodes = explode_cells(members).group_by(CELL).agg(organisations=pl.col("org_id").n_unique())
     pairs = members.join(members.select("action_id", org_b="org_id"), on="action_id").filter(
         pl.col("org_id") < pl.col("org_b"))
@@ -323,16 +317,21 @@ def cooperation(actions: pl.DataFrame, links: pl.DataFrame, grant_files: pl.Data
     )
 
 
-def network_degrees(actions: pl.DataFrame, links: pl.DataFrame) -> pl.DataFrame:
-    """Per région and département, all schemes together: each organisation of the network
-    with its degree (distinct organisations it worked with) and its actions."""
-    members = pl.concat([
+def network_members(actions: pl.DataFrame, links: pl.DataFrame) -> pl.DataFrame:
+    """The porteur and the partners of each action (once each), with the action's cell."""
+    return pl.concat([
         actions.select("action_id", org_id=_org_ids(actions["porteur_siret"],
                                                     actions["porteur_name"])),
         links.select("action_id", org_id="partner_org_id"),
     ]).unique().join(actions.select("action_id", "campaign_year", "scheme", "department_code",
                                     "region_code", "attached_commune_code",
                                     "attached_epci_siren"), on="action_id")
+
+
+def network_degrees(actions: pl.DataFrame, links: pl.DataFrame) -> pl.DataFrame:
+    """Per région and département, all schemes together: each organisation of the network
+    with its degree (distinct organisations it worked with) and its actions."""
+    members = network_members(actions, links)
     cells = explode_cells(members, levels=("region", "departement")).filter(
         pl.col("scheme") == "ALL")
     pairs = cells.join(cells.select(*CELL, "action_id", other="org_id"), on=[*CELL, "action_id"])

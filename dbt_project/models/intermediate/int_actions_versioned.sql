@@ -2,23 +2,8 @@
 -- file (received_at, then ingested_at, then file_hash as a deterministic tie-break) among the
 -- files that were not withdrawn (raw.files.retracted_at is null). Older versions stay in raw.
 
-with current_files as (
-    select
-        file_hash,
-        retracted_at
-    from {{ ref('stg_raw__files') }}
-),
-
-versions as (
-    select actions.*
-    from {{ ref('stg_raw__actions') }} as actions
-    left join current_files
-        on actions.file_hash = current_files.file_hash
-    where
-        current_files.retracted_at is null
-        and actions.grant_file is not null
-        and actions.campaign_year is not null
-        and actions.scheme is not null
+with versions as (
+    {{ rows_in_force(ref('stg_raw__actions')) }}
 ),
 
 version_counts as (

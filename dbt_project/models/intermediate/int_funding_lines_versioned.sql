@@ -3,48 +3,12 @@
 -- then ingested_at, then file_hash), withdrawn files excluded. A funder that disappears from
 -- a newer export disappears here too.
 
-with current_files as (
-    select
-        file_hash,
-        retracted_at
-    from {{ ref('stg_raw__files') }}
+with lines as (
+    {{ rows_in_force(ref('stg_raw__funding_lines')) }}
 ),
 
-lines as (
-    select funding.*
-    from {{ ref('stg_raw__funding_lines') }} as funding
-    left join current_files
-        on funding.file_hash = current_files.file_hash
-    where
-        current_files.retracted_at is null
-        and funding.grant_file is not null
-        and funding.campaign_year is not null
-        and funding.scheme is not null
-),
-
-file_versions as (
-    select
-        campaign_year,
-        scheme,
-        grant_file,
-        file_hash,
-        max(received_at) as received_at,
-        max(ingested_at) as ingested_at
-    from lines
-    group by campaign_year, scheme, grant_file, file_hash
-),
-
-ranked_files as (
-    select
-        campaign_year,
-        scheme,
-        grant_file,
-        file_hash,
-        row_number() over (
-            partition by campaign_year, scheme, grant_file
-            order by received_at desc nulls last, ingested_at desc nulls last, file_hash desc
-        ) as file_rank
-    from file_versions
+newest_files as (
+    {{ newest_file_per_grant_file('lines') }}
 ),
 
 newest_lines as (
@@ -56,13 +20,12 @@ newest_lines as (
             order by lines.sheet desc nulls last, lines.line desc nulls last
         ) as funder_rank
     from lines
-    inner join ranked_files
+    inner join newest_files
         on
-            lines.campaign_year = ranked_files.campaign_year
-            and lines.scheme = ranked_files.scheme
-            and lines.grant_file = ranked_files.grant_file
-            and lines.file_hash = ranked_files.file_hash
-    where ranked_files.file_rank = 1
+            lines.campaign_year = newest_files.campaign_year
+            and lines.scheme = newest_files.scheme
+            and lines.grant_file = newest_files.grant_file
+            and lines.file_hash = newest_files.file_hash
 )
 
 select

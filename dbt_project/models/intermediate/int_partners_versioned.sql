@@ -7,48 +7,12 @@
 -- once with its roles ';'-joined (sorted), its name and category from its first line. A
 -- porteur listed as its own partner is not a partnership and is left out.
 
-with current_files as (
-    select
-        file_hash,
-        retracted_at
-    from {{ ref('stg_raw__files') }}
-),
-
-rows_in_force as (
-    select partners.*
-    from {{ ref('stg_raw__partners') }} as partners
-    left join current_files
-        on partners.file_hash = current_files.file_hash
-    where
-        current_files.retracted_at is null
-        and partners.grant_file is not null
-        and partners.campaign_year is not null
-        and partners.scheme is not null
-),
-
-list_versions as (
-    select
-        campaign_year,
-        scheme,
-        grant_file,
-        file_hash,
-        max(received_at) as received_at,
-        max(ingested_at) as ingested_at
-    from rows_in_force
-    group by campaign_year, scheme, grant_file, file_hash
+with rows_in_force as (
+    {{ rows_in_force(ref('stg_raw__partners')) }}
 ),
 
 newest_lists as (
-    select
-        campaign_year,
-        scheme,
-        grant_file,
-        file_hash
-    from list_versions
-    qualify row_number() over (
-            partition by campaign_year, scheme, grant_file
-            order by received_at desc nulls last, ingested_at desc nulls last, file_hash desc
-        ) = 1
+    {{ newest_file_per_grant_file('rows_in_force') }}
 ),
 
 partner_rows as (
