@@ -3,7 +3,7 @@
 import dagster as dg
 
 from assets.raw_tables import ensure_raw_schema
-from assets.reference import WAREHOUSE_POOL
+from assets.reference import WAREHOUSE_POOL, WRITES_WAREHOUSE
 from orchestration.resources import Warehouse
 
 
@@ -38,7 +38,7 @@ def retract_file(context: dg.OpExecutionContext, config: RetractConfig,
     return file_hash
 
 
-@dg.job(description="Retire un fichier des indicateurs (avec un motif) ; relancer ensuite "
+@dg.job(tags=WRITES_WAREHOUSE, description="Retire un fichier des indicateurs (avec un motif) ; relancer ensuite "
                     "build_job pour republier.")
 def retract_job():
     retract_file()

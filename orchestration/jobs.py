@@ -3,19 +3,21 @@
 
 import dagster as dg
 
+from assets.reference import WRITES_WAREHOUSE
+
 REFERENCE_ASSETS = ("raw_qpv_referential", "raw_qpv_population", "raw_code_lists")
 
 reference_job = dg.define_asset_job(
-    "reference_job", selection=dg.AssetSelection.assets(*REFERENCE_ASSETS),
+    "reference_job", tags=WRITES_WAREHOUSE, selection=dg.AssetSelection.assets(*REFERENCE_ASSETS),
     description="Charge les référentiels (QPV, populations, listes de codes).")
 
 ingest_job = dg.define_asset_job(
-    "ingest_job", selection=dg.AssetSelection.groups("ingestion"),
+    "ingest_job", tags=WRITES_WAREHOUSE, selection=dg.AssetSelection.groups("ingestion"),
     description="Lit les fichiers reçus (une partition par fichier) : lignes acceptées et "
                 "quarantaine.")
 
 build_job = dg.define_asset_job(
-    "build_job",
+    "build_job", tags=WRITES_WAREHOUSE,
     selection=dg.AssetSelection.all()
     - dg.AssetSelection.groups("ingestion")
     - dg.AssetSelection.assets(*REFERENCE_ASSETS, "return_templates"),
