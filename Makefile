@@ -11,7 +11,7 @@ export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 DBT_SOURCES := $(shell find dbt_project/models dbt_project/macros dbt_project/seeds dbt_project/tests -type f 2>/dev/null) dbt_project/dbt_project.yml dbt_project/profiles.yml
 MANIFEST := dbt_project/target/manifest.json
 
-.PHONY: setup manifest demo demo-national ui test lint bench browser clean instance duckdb1
+.PHONY: setup manifest demo demo-national ui test test-fast lint bench browser clean instance duckdb1
 
 setup: $(VENV)/.installed
 
@@ -63,6 +63,11 @@ browser:
 
 test: setup manifest lint browser duckdb1
 	$(BIN)/pytest
+
+# The inner loop: everything but the end-to-end runs (marked slow, or using the session's
+# whole-pipeline fixture) and the browser.
+test-fast: setup manifest lint
+	$(BIN)/pytest -m "not slow and not browser"
 
 bench: setup manifest
 	$(BIN)/python -m benchmarks.run

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import csv
 from collections.abc import Mapping
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 
 import polars as pl
@@ -81,6 +81,7 @@ def write_reminders(frame: pl.DataFrame, out_dir: Path, today: date) -> tuple[Pa
     headers = [h for _, h in COLUMNS]
 
     wb = xlsxwriter.Workbook(str(xlsx), {"strings_to_formulas": False, "strings_to_urls": False})
+    wb.set_properties({"created": datetime.combine(today, datetime.min.time())})  # same day, same bytes
     bold = wb.add_format({"bold": True})
     euros = wb.add_format({"num_format": "# ##0,00 €"})
     ws = wb.add_worksheet("Relances")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+from datetime import UTC, datetime
 from pathlib import Path
 
 import xlsxwriter
@@ -39,6 +40,13 @@ def detail_rows(result: FileResult) -> list[list[object]]:
              r["value"] or "", r["rule"], r["reason"]] for r in q.iter_rows(named=True)]
 
 
+def _received(result: FileResult) -> datetime:
+    try:
+        return datetime.fromtimestamp(result.path.stat().st_mtime, UTC).replace(tzinfo=None)
+    except OSError:  # the file left the inbox meanwhile
+        return datetime(2000, 1, 1)
+
+
 def write_report(result: FileResult, out_dir: Path) -> tuple[Path, Path]:
     """`<file>.rejets.xlsx` and `.rejets.csv` in out_dir; returns both paths."""
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -48,6 +56,9 @@ def write_report(result: FileResult, out_dir: Path) -> tuple[Path, Path]:
     # Rows are streamed to disk (constant memory): a report may list 400,000 refusals.
     wb = xlsxwriter.Workbook(str(xlsx), {"strings_to_formulas": False, "strings_to_urls": False,
                                          "constant_memory": True})
+    # Dated by the file's arrival, not by now: the same file gives the same report, byte for
+    # byte (xlsxwriter dates the archive's entries from this property).
+    wb.set_properties({"created": _received(result)})
     bold = wb.add_format({"bold": True})
     summary = wb.add_worksheet("Synthèse")
     summary.set_column(0, 0, 38)

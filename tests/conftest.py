@@ -37,6 +37,13 @@ def pytest_configure(config):
                            f"{Path(sys.executable).parent}:{os.environ.get('PATH', '')}")})
 
 
+def pytest_collection_modifyitems(config, items):
+    # A test on the whole pipeline is an end-to-end run: `make test-fast` leaves it out.
+    for item in items:
+        if "pipeline" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.slow)
+
+
 @pytest.fixture(scope="session")
 def shared_reference() -> Path:
     if not SHARED_REFERENCE.exists():

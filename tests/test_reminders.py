@@ -51,6 +51,8 @@ def test_files_are_french_and_safe_to_open(tmp_path):
     body = {r[3]: r for r in rows[1:]}
     assert body["QE-1"][7] == "1500,5" and body["QE-1"][8] == "30/11/2024"
     assert body["'=HYPERLINK(\"x\")"]  # a formula typed in a cell stays text
+    again = write_reminders(frame, tmp_path / "again", today=date(2026, 2, 1))
+    assert again[0].read_bytes() == xlsx.read_bytes()  # same list, same day: same bytes
 
 
 def test_the_demo_reminders_list_every_funded_file_without_return(pipeline):

@@ -263,3 +263,7 @@ def test_rejection_report_lists_each_violation_in_french(tmp_path):
     assert "siret_invalide" in text
     assert all(not str(c.value).startswith("=") for row in wb["Synthèse"].iter_rows() for c in row
                if c.value is not None)
+    # the same file gives the same report, byte for byte
+    first = xlsx.read_bytes(), csv_path.read_bytes()
+    again = write_report(r, tmp_path / "again")
+    assert (again[0].read_bytes(), again[1].read_bytes()) == first
