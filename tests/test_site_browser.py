@@ -427,21 +427,13 @@ def test_demo_pages_within_weight_budget(site, artifacts):
         assert size < budget, (name, size)
 
 
-def test_rebuilding_the_demo_site_renders_nothing_and_is_much_faster(pipeline, artifacts):
-    """The pipeline built the site once (its duration is in the asset's metadata); the same
-    build again, from the same snapshot, renders no page and takes a fraction of the time."""
-    import dagster as dg
-
+def test_rebuilding_the_demo_site_renders_nothing(pipeline):
+    """The same build again, from the same snapshot, renders and writes no page (how much
+    faster it is belongs to `make bench`)."""
     from dashboards.site import build_site
 
-    _, settings, instance, _ = pipeline
-    event = instance.get_latest_materialization_event(dg.AssetKey("dashboards_site"))
-    first = event.asset_materialization.metadata["durée (s)"].value
+    _, settings, _, _ = pipeline
     again = build_site(settings.snapshot, settings.site, referential_label=settings.referential_label,
                        boundaries_file=settings.boundaries_file,
                        regions_boundaries_file=settings.region_boundaries_file)  # fmt: skip
-    times = {"pages": len(again.pages), "first_build_s": round(first, 2),
-             "second_build_s": round(again.seconds, 2)}  # fmt: skip
-    (artifacts / "site-build-times.json").write_text(json.dumps(times, indent=1), encoding="utf-8")
-    assert again.rendered == [] and again.written == []
-    assert again.seconds < first / 3, times
+    assert again.pages and again.rendered == [] and again.written == []
