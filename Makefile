@@ -52,6 +52,7 @@ ui: setup manifest instance
 	$(BIN)/dagster dev -w workspace.yaml -h $(HOST) -p $(PORT)
 
 lint: setup
+	$(BIN)/ruff format --check .
 	$(BIN)/ruff check .
 	$(BIN)/sqlfluff lint dbt_project/models dbt_project/tests --disable-progress-bar
 

@@ -18,22 +18,30 @@ _STAMP = ".manifest.sha256"
 
 
 def build_documentation_asset(mart_keys: Sequence[dg.AssetKey]) -> dg.AssetsDefinition:
-    @dg.asset(deps=list(mart_keys), group_name="publication", pool=WAREHOUSE_POOL,
-              kinds={"dbt", "html"},
-              description="Documentation des analystes : le site de documentation dbt (tables, "
-                          "colonnes, définitions, lignage), une page hors ligne publiée à côté "
-                          "des tableaux de bord. Régénérée quand le projet dbt change.")
-    def analysts_documentation(settings: PlatformSettings,
-                               dbt: DbtCliResource) -> dg.MaterializeResult:
+    @dg.asset(
+        deps=list(mart_keys),
+        group_name="publication",
+        pool=WAREHOUSE_POOL,
+        kinds={"dbt", "html"},
+        description="Documentation des analystes : le site de documentation dbt (tables, "
+        "colonnes, définitions, lignage), une page hors ligne publiée à côté "
+        "des tableaux de bord. Régénérée quand le projet dbt change.",
+    )
+    def analysts_documentation(
+        settings: PlatformSettings, dbt: DbtCliResource
+    ) -> dg.MaterializeResult:
         s = settings.get()
         out = s.site.parent / "documentation"
         manifest = Path(dbt.project_dir) / "target" / "manifest.json"
         digest = hashlib.sha256(manifest.read_bytes()).hexdigest() if manifest.exists() else ""
         stamp = out / _STAMP
         if (out / "index.html").exists() and stamp.exists() and stamp.read_text() == digest:
-            return dg.MaterializeResult(metadata={
-                "index": dg.MetadataValue.path(str(out / "index.html")),
-                "régénérée": False})
+            return dg.MaterializeResult(
+                metadata={
+                    "index": dg.MetadataValue.path(str(out / "index.html")),
+                    "régénérée": False,
+                }
+            )
         # the catalog queries the live warehouse: the same path the Python assets use
         os.environ["QUARTIERS_WAREHOUSE"] = str(s.warehouse)
         invocation = dbt.cli(["docs", "generate", "--static"], raise_on_error=True).wait()
@@ -45,9 +53,12 @@ def build_documentation_asset(mart_keys: Sequence[dg.AssetKey]) -> dg.AssetsDefi
         (tmp / _STAMP).write_text(digest)
         swap_folder(tmp, out)
         shutil.rmtree(invocation.target_path, ignore_errors=True)
-        return dg.MaterializeResult(metadata={
-            "index": dg.MetadataValue.path(str(out / "index.html")),
-            "régénérée": True,
-            "taille (Mo)": round((out / "index.html").stat().st_size / 1e6, 1)})
+        return dg.MaterializeResult(
+            metadata={
+                "index": dg.MetadataValue.path(str(out / "index.html")),
+                "régénérée": True,
+                "taille (Mo)": round((out / "index.html").stat().st_size / 1e6, 1),
+            }
+        )
 
     return analysts_documentation

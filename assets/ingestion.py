@@ -3,7 +3,6 @@
 A backfill of many files is one run (single-run backfill policy) and one transaction.
 """
 
-
 import dagster as dg
 
 from assets.raw_tables import ensure_raw_schema, registered_hashes, write_batch
@@ -34,12 +33,16 @@ class IngestConfig(dg.Config):
 def _load_referential(con) -> Referential:
     exists = con.execute(
         "SELECT count(*) FROM information_schema.tables "
-        "WHERE table_schema = 'raw' AND table_name = 'qpv_referential'").fetchall()[0][0]
+        "WHERE table_schema = 'raw' AND table_name = 'qpv_referential'"
+    ).fetchall()[0][0]
     if not exists:
         return Referential.empty()
-    return Referential(con.sql(
-        "SELECT DISTINCT generation::INTEGER AS generation, qpv_code, commune_code "
-        "FROM raw.qpv_referential").pl())
+    return Referential(
+        con.sql(
+            "SELECT DISTINCT generation::INTEGER AS generation, qpv_code, commune_code "
+            "FROM raw.qpv_referential"
+        ).pl()
+    )
 
 
 def file_metadata(result: FileResult) -> dict[str, dg.MetadataValue]:
@@ -53,29 +56,44 @@ def file_metadata(result: FileResult) -> dict[str, dg.MetadataValue]:
         "lignes refusées": dg.MetadataValue.int(s["rows_quarantined"]),
         "motifs": dg.MetadataValue.json(s["reasons_by_rule"]),
         "colonnes supprimées (données personnelles)": dg.MetadataValue.text(
-            ", ".join(s["dropped_columns"]) or "aucune"),
+            ", ".join(s["dropped_columns"]) or "aucune"
+        ),
         "colonnes mises de côté": dg.MetadataValue.text(", ".join(s["extra_columns"]) or "aucune"),
     }
 
 
 @dg.multi_asset(
-    specs=[dg.AssetSpec(key, description=desc, group_name="ingestion", kinds={"duckdb", "polars"},
-                        deps=["raw_qpv_referential"], partitions_def=inbox_partitions)
-           for key, desc in RAW_TABLE_ASSETS.items()],
+    specs=[
+        dg.AssetSpec(
+            key,
+            description=desc,
+            group_name="ingestion",
+            kinds={"duckdb", "polars"},
+            deps=["raw_qpv_referential"],
+            partitions_def=inbox_partitions,
+        )
+        for key, desc in RAW_TABLE_ASSETS.items()
+    ],
     partitions_def=inbox_partitions,
     backfill_policy=dg.BackfillPolicy.single_run(),
     pool=WAREHOUSE_POOL,
     can_subset=False,
 )
-def ingest_returns(context: dg.AssetExecutionContext, config: IngestConfig,
-                   settings: PlatformSettings, warehouse: Warehouse):
+def ingest_returns(
+    context: dg.AssetExecutionContext,
+    config: IngestConfig,
+    settings: PlatformSettings,
+    warehouse: Warehouse,
+):
     s = settings.get()
     keys = list(context.partition_keys)
     index = index_by_hash(s.inbox)
     gone = [k for k in keys if k not in index]
     if gone:
-        raise dg.Failure(f"{len(gone)} fichier(s) absent(s) de la boîte de dépôt {s.inbox} : "
-                         f"{', '.join(k[:12] for k in gone)}")
+        raise dg.Failure(
+            f"{len(gone)} fichier(s) absent(s) de la boîte de dépôt {s.inbox} : "
+            f"{', '.join(k[:12] for k in gone)}"
+        )
     with warehouse.connect() as con:
         ensure_raw_schema(con)
         done = set() if config.reprocess else registered_hashes(con)
@@ -83,11 +101,16 @@ def ingest_returns(context: dg.AssetExecutionContext, config: IngestConfig,
         referential = _load_referential(con)
         known = con.sql(
             "SELECT DISTINCT campaign_year, scheme, grant_file FROM raw.activity_rows "
-            "WHERE file_hash NOT IN (SELECT unnest($1))", params=[list(todo)]).pl()
+            "WHERE file_hash NOT IN (SELECT unnest($1))",
+            params=[list(todo)],
+        ).pl()
         results = process_batch(
-            list(todo.values()), limits=Limits(s.max_file_bytes, s.max_rows),
-            referential=referential, known_actions=known,
-            digests={p: k for k, p in todo.items()})
+            list(todo.values()),
+            limits=Limits(s.max_file_bytes, s.max_rows),
+            referential=referential,
+            known_actions=known,
+            digests={p: k for k, p in todo.items()},
+        )
         reports = {}
         for r in results:
             if not (r.rows_quarantined or r.refused):
@@ -95,18 +118,22 @@ def ingest_returns(context: dg.AssetExecutionContext, config: IngestConfig,
             try:
                 reports[r.file_hash] = str(write_report(r, s.reports)[0])
             except Exception as exc:  # noqa: BLE001 - a report never stops the batch
-                context.log.warning(f"{r.name} : rapport de rejets non écrit "
-                                    f"({type(exc).__name__})")
+                context.log.warning(
+                    f"{r.name} : rapport de rejets non écrit ({type(exc).__name__})"
+                )
         write_batch(con, results, {r.file_hash: received_at(r.path) for r in results}, reports)
     for r in results:
         if r.error:  # refused after an unexpected error: the cause, for the data staff
-            context.log.warning(f"{r.name} ({r.file_hash[:12]}) refusé après une erreur "
-                                f"inattendue : {mask_text(r.error)}")
+            context.log.warning(
+                f"{r.name} ({r.file_hash[:12]}) refusé après une erreur "
+                f"inattendue : {mask_text(r.error)}"
+            )
         meta = file_metadata(r)
         if r.file_hash in reports:
             meta["rapport de rejets"] = dg.MetadataValue.path(reports[r.file_hash])
-        context.log_event(dg.AssetObservation(
-            asset_key="raw_files", partition=r.file_hash, metadata=meta))
+        context.log_event(
+            dg.AssetObservation(asset_key="raw_files", partition=r.file_hash, metadata=meta)
+        )
     skipped = len(keys) - len(todo)
     totals = {
         "fichiers lus": dg.MetadataValue.int(len(results)),
@@ -125,14 +152,18 @@ def ingest_returns(context: dg.AssetExecutionContext, config: IngestConfig,
 def _markdown(results: list[FileResult]) -> str:
     lines = ["| fichier | statut | lues | acceptées | refusées |", "|---|---|---|---|---|"]
     for r in results:
-        lines.append(f"| {r.name} | {r.status} | {r.rows_read} | {r.rows_accepted} | "
-                     f"{r.rows_quarantined} |")
+        lines.append(
+            f"| {r.name} | {r.status} | {r.rows_read} | {r.rows_accepted} | {r.rows_quarantined} |"
+        )
     return "\n".join(lines)
 
 
-@dg.asset_check(asset="raw_files", blocking=True,
-                description="Conservation des lignes : pour chaque fichier, lignes lues = "
-                            "lignes acceptées + lignes refusées, dans l'entrepôt.")
+@dg.asset_check(
+    asset="raw_files",
+    blocking=True,
+    description="Conservation des lignes : pour chaque fichier, lignes lues = "
+    "lignes acceptées + lignes refusées, dans l'entrepôt.",
+)
 def row_conservation(warehouse: Warehouse) -> dg.AssetCheckResult:
     with warehouse.connect() as con:
         ensure_raw_schema(con)
@@ -153,6 +184,8 @@ def row_conservation(warehouse: Warehouse) -> dg.AssetCheckResult:
         files = con.execute("SELECT count(*) FROM raw.files").fetchall()[0][0]
     return dg.AssetCheckResult(
         passed=not broken,
-        metadata={"fichiers vérifiés": files,
-                  "fichiers en écart": dg.MetadataValue.json([list(b) for b in broken])},
+        metadata={
+            "fichiers vérifiés": files,
+            "fichiers en écart": dg.MetadataValue.json([list(b) for b in broken]),
+        },
     )

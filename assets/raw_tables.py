@@ -12,25 +12,58 @@ from returns.contract import KINDS, FieldType
 from returns.privacy import mask_frame
 from returns.process import FileResult
 
-_SQL_TYPES: dict[FieldType, str] = {"int": "INTEGER", "year": "INTEGER", "decimal": "DOUBLE",
-                                    "date": "DATE"}
-ORIGIN = {"file_hash": "VARCHAR", "file_name": "VARCHAR", "sheet": "VARCHAR", "line": "INTEGER",
-          "received_at": "TIMESTAMP", "ingested_at": "TIMESTAMP"}
-FILES = {"file_hash": "VARCHAR PRIMARY KEY", "file_name": "VARCHAR", "size_bytes": "BIGINT",
-         "received_at": "TIMESTAMP", "ingested_at": "TIMESTAMP", "status": "VARCHAR",
-         "kinds": "VARCHAR", "rows_read": "INTEGER", "rows_accepted": "INTEGER",
-         "rows_quarantined": "INTEGER", "rows_ignored": "INTEGER", "dropped_columns": "VARCHAR",
-         "extra_columns": "VARCHAR", "report_path": "VARCHAR", "retracted_at": "TIMESTAMP",
-         "retraction_reason": "VARCHAR"}
-QUARANTINE = {"file_hash": "VARCHAR", "file_name": "VARCHAR", "sheet": "VARCHAR",
-              "line": "INTEGER", "kind": "VARCHAR", "rule": "VARCHAR", "field": "VARCHAR",
-              "value": "VARCHAR", "reason": "VARCHAR", "received_at": "TIMESTAMP",
-              "ingested_at": "TIMESTAMP"}
+_SQL_TYPES: dict[FieldType, str] = {
+    "int": "INTEGER",
+    "year": "INTEGER",
+    "decimal": "DOUBLE",
+    "date": "DATE",
+}
+ORIGIN = {
+    "file_hash": "VARCHAR",
+    "file_name": "VARCHAR",
+    "sheet": "VARCHAR",
+    "line": "INTEGER",
+    "received_at": "TIMESTAMP",
+    "ingested_at": "TIMESTAMP",
+}
+FILES = {
+    "file_hash": "VARCHAR PRIMARY KEY",
+    "file_name": "VARCHAR",
+    "size_bytes": "BIGINT",
+    "received_at": "TIMESTAMP",
+    "ingested_at": "TIMESTAMP",
+    "status": "VARCHAR",
+    "kinds": "VARCHAR",
+    "rows_read": "INTEGER",
+    "rows_accepted": "INTEGER",
+    "rows_quarantined": "INTEGER",
+    "rows_ignored": "INTEGER",
+    "dropped_columns": "VARCHAR",
+    "extra_columns": "VARCHAR",
+    "report_path": "VARCHAR",
+    "retracted_at": "TIMESTAMP",
+    "retraction_reason": "VARCHAR",
+}
+QUARANTINE = {
+    "file_hash": "VARCHAR",
+    "file_name": "VARCHAR",
+    "sheet": "VARCHAR",
+    "line": "INTEGER",
+    "kind": "VARCHAR",
+    "rule": "VARCHAR",
+    "field": "VARCHAR",
+    "value": "VARCHAR",
+    "reason": "VARCHAR",
+    "received_at": "TIMESTAMP",
+    "ingested_at": "TIMESTAMP",
+}
 
 
 def table_columns() -> dict[str, dict[str, str]]:
-    tables = {k.table: ORIGIN | {f.name: _SQL_TYPES.get(f.type, "VARCHAR") for f in k.fields}
-              for k in KINDS}
+    tables = {
+        k.table: ORIGIN | {f.name: _SQL_TYPES.get(f.type, "VARCHAR") for f in k.fields}
+        for k in KINDS
+    }
     return tables | {"quarantine": QUARANTINE, "files": FILES}
 
 
@@ -41,8 +74,10 @@ def ensure_raw_schema(con: duckdb.DuckDBPyConnection) -> None:
         cols = ", ".join(f'"{c}" {t}' for c, t in columns.items())
         con.execute(f"CREATE TABLE IF NOT EXISTS raw.{table} ({cols})")
         for c, t in columns.items():
-            con.execute(f'ALTER TABLE raw.{table} ADD COLUMN IF NOT EXISTS "{c}" '
-                        f"{t.replace(' PRIMARY KEY', '')}")
+            con.execute(
+                f'ALTER TABLE raw.{table} ADD COLUMN IF NOT EXISTS "{c}" '
+                f"{t.replace(' PRIMARY KEY', '')}"
+            )
 
 
 def registered_hashes(con: duckdb.DuckDBPyConnection) -> set[str]:
@@ -60,45 +95,75 @@ def _insert(con: duckdb.DuckDBPyConnection, table: str, frame: pl.DataFrame) -> 
         con.unregister("_batch")
 
 
-def write_batch(con: duckdb.DuckDBPyConnection, results: list[FileResult],
-                received_at: dict[str, datetime], report_paths: dict[str, str] | None = None,
-                ingested_at: datetime | None = None) -> None:
+def write_batch(
+    con: duckdb.DuckDBPyConnection,
+    results: list[FileResult],
+    received_at: dict[str, datetime],
+    report_paths: dict[str, str] | None = None,
+    ingested_at: datetime | None = None,
+) -> None:
     """Replace everything the warehouse holds for these files, in one transaction: a crash
     leaves the warehouse as if the batch had never been read."""
     now = ingested_at or datetime.now(UTC).replace(tzinfo=None)
     hashes = [r.file_hash for r in results]
     # A withdrawal survives a re-read of the same file.
-    retracted = {h: (at, why) for h, at, why in con.execute(
-        "SELECT file_hash, retracted_at, retraction_reason FROM raw.files "
-        "WHERE retracted_at IS NOT NULL AND file_hash IN (SELECT unnest($1))",
-        [hashes]).fetchall()}
+    retracted = {
+        h: (at, why)
+        for h, at, why in con.execute(
+            "SELECT file_hash, retracted_at, retraction_reason FROM raw.files "
+            "WHERE retracted_at IS NOT NULL AND file_hash IN (SELECT unnest($1))",
+            [hashes],
+        ).fetchall()
+    }
     con.execute("BEGIN TRANSACTION")
     try:
         for table in table_columns():
-            con.execute(f"DELETE FROM raw.{table} WHERE file_hash IN (SELECT unnest($1))",
-                        [hashes])
+            con.execute(f"DELETE FROM raw.{table} WHERE file_hash IN (SELECT unnest($1))", [hashes])
         for r in results:
-            origin = {"file_hash": r.file_hash, "file_name": r.name,
-                      "received_at": received_at[r.file_hash], "ingested_at": now}
+            origin = {
+                "file_hash": r.file_hash,
+                "file_name": r.name,
+                "received_at": received_at[r.file_hash],
+                "ingested_at": now,
+            }
             for t in r.tables:
                 rows = t.accepted.with_columns(
                     sheet=pl.lit(t.sheet, pl.Utf8),
                     **{k: pl.lit(v) for k, v in origin.items()},
                 )
                 _insert(con, t.kind.table, rows)
-            _insert(con, "quarantine", r.quarantine().with_columns(
-                **{k: pl.lit(v) for k, v in origin.items()}))
-            _insert(con, "files", pl.DataFrame([{
-                **origin, "size_bytes": r.size_bytes, "status": r.status,
-                "kinds": ";".join(r.kinds), "rows_read": r.rows_read,
-                "rows_accepted": r.rows_accepted, "rows_quarantined": r.rows_quarantined,
-                "rows_ignored": r.rows_ignored, "dropped_columns": ";".join(r.guard.dropped),
-                "extra_columns": ";".join(r.guard.kept_aside),
-                "report_path": (report_paths or {}).get(r.file_hash),
-                "retracted_at": retracted.get(r.file_hash, (None, None))[0],
-                "retraction_reason": retracted.get(r.file_hash, (None, None))[1],
-            }], schema_overrides={"retracted_at": pl.Datetime("us"),
-                                  "retraction_reason": pl.Utf8}))
+            _insert(
+                con,
+                "quarantine",
+                r.quarantine().with_columns(**{k: pl.lit(v) for k, v in origin.items()}),
+            )
+            _insert(
+                con,
+                "files",
+                pl.DataFrame(
+                    [
+                        {
+                            **origin,
+                            "size_bytes": r.size_bytes,
+                            "status": r.status,
+                            "kinds": ";".join(r.kinds),
+                            "rows_read": r.rows_read,
+                            "rows_accepted": r.rows_accepted,
+                            "rows_quarantined": r.rows_quarantined,
+                            "rows_ignored": r.rows_ignored,
+                            "dropped_columns": ";".join(r.guard.dropped),
+                            "extra_columns": ";".join(r.guard.kept_aside),
+                            "report_path": (report_paths or {}).get(r.file_hash),
+                            "retracted_at": retracted.get(r.file_hash, (None, None))[0],
+                            "retraction_reason": retracted.get(r.file_hash, (None, None))[1],
+                        }
+                    ],
+                    schema_overrides={
+                        "retracted_at": pl.Datetime("us"),
+                        "retraction_reason": pl.Utf8,
+                    },
+                ),
+            )
         con.execute("COMMIT")
     except BaseException:
         con.execute("ROLLBACK")

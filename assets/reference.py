@@ -1,6 +1,5 @@
 """Reference assets: the QPV referential, populations and code lists, written to `raw`."""
 
-
 import dagster as dg
 import polars as pl
 
@@ -22,47 +21,65 @@ def _replace(con, table: str, frame: pl.DataFrame) -> None:
         con.unregister("_frame")
 
 
-@dg.asset(group_name="reference", pool=WAREHOUSE_POOL, kinds={"duckdb", "polars"},
-          description="Référentiel des QPV (génération 2024, et 2015 s'il est fourni), "
-                      "une ligne par QPV et commune.")
+@dg.asset(
+    group_name="reference",
+    pool=WAREHOUSE_POOL,
+    kinds={"duckdb", "polars"},
+    description="Référentiel des QPV (génération 2024, et 2015 s'il est fourni), "
+    "une ligne par QPV et commune.",
+)
 def raw_qpv_referential(settings: PlatformSettings, warehouse: Warehouse) -> dg.MaterializeResult:
     s = settings.get()
     if not s.qpv_2024_file.exists():
         raise dg.Failure(
             f"Référentiel des QPV introuvable : {s.qpv_2024_file}. Indiquez le fichier officiel "
             "(ANCT) dans QUARTIERS_QPV_2024_FILE, ou lancez `make demo` pour le référentiel "
-            "fictif de démonstration.")
+            "fictif de démonstration."
+        )
     frames = [read_qpv_referential(s.qpv_2024_file, is_official=s.referential_is_official)]
     if s.qpv_2015_file is not None:
-        frames.append(read_qpv_referential(
-            s.qpv_2015_file, is_official="demo" not in s.qpv_2015_file.name))
+        frames.append(
+            read_qpv_referential(s.qpv_2015_file, is_official="demo" not in s.qpv_2015_file.name)
+        )
     ref = pl.concat(frames)
     with warehouse.connect() as con:
         _replace(con, "qpv_referential", ref)
     counts = ref.group_by("generation").agg(pl.col("qpv_code").n_unique()).sort("generation")
-    return dg.MaterializeResult(metadata={
-        "libellé": s.referential_label,
-        "fichiers": ", ".join(str(p) for p in (s.qpv_2024_file, s.qpv_2015_file) if p),
-        **{f"QPV génération {g}": dg.MetadataValue.int(n) for g, n in counts.iter_rows()},
-    })
+    return dg.MaterializeResult(
+        metadata={
+            "libellé": s.referential_label,
+            "fichiers": ", ".join(str(p) for p in (s.qpv_2024_file, s.qpv_2015_file) if p),
+            **{f"QPV génération {g}": dg.MetadataValue.int(n) for g, n in counts.iter_rows()},
+        }
+    )
 
 
-@dg.asset(group_name="reference", pool=WAREHOUSE_POOL, kinds={"duckdb", "polars"},
-          description="Population par QPV (totale et 6–25 ans), si un fichier est configuré.")
+@dg.asset(
+    group_name="reference",
+    pool=WAREHOUSE_POOL,
+    kinds={"duckdb", "polars"},
+    description="Population par QPV (totale et 6–25 ans), si un fichier est configuré.",
+)
 def raw_qpv_population(settings: PlatformSettings, warehouse: Warehouse) -> dg.MaterializeResult:
     s = settings.get()
     pop = read_population(s.population_file, is_official=s.referential_is_official)
     with warehouse.connect() as con:
         _replace(con, "qpv_population", pop)
-    return dg.MaterializeResult(metadata={
-        "fichier": str(s.population_file or "aucun (taux de couverture non disponibles)"),
-        "QPV": dg.MetadataValue.int(pop.height),
-    })
+    return dg.MaterializeResult(
+        metadata={
+            "fichier": str(s.population_file or "aucun (taux de couverture non disponibles)"),
+            "QPV": dg.MetadataValue.int(pop.height),
+        }
+    )
 
 
-@dg.asset(group_name="reference", pool=WAREHOUSE_POOL, kinds={"duckdb"},
-          description="Listes de codes du contrat (dispositifs, thématiques, catégories, rôles, "
-                      "financeurs).")
+@dg.asset(
+    group_name="reference",
+    pool=WAREHOUSE_POOL,
+    kinds={"duckdb"},
+    description="Listes de codes du contrat (dispositifs, thématiques, catégories, rôles, "
+    "financeurs).",
+)
 def raw_code_lists(warehouse: Warehouse) -> dg.MaterializeResult:
     codes = code_lists()
     with warehouse.connect() as con:

@@ -10,10 +10,14 @@ from orchestration.resources import PlatformSettings
 from returns.reminders import overdue, write_reminders
 
 
-@dg.asset(deps=["analysts_snapshot"], group_name="publication", kinds={"excel", "csv"},
-          description="Relances des porteurs : bilans attendus (dossiers financés) non reçus "
-                      "après la date limite de leur campagne, par département et porteur "
-                      "(XLSX et CSV pour un publipostage).")
+@dg.asset(
+    deps=["analysts_snapshot"],
+    group_name="publication",
+    kinds={"excel", "csv"},
+    description="Relances des porteurs : bilans attendus (dossiers financés) non reçus "
+    "après la date limite de leur campagne, par département et porteur "
+    "(XLSX et CSV pour un publipostage).",
+)
 def return_reminders(settings: PlatformSettings) -> dg.MaterializeResult:
     s = settings.get()
     con = duckdb.connect(str(s.snapshot), read_only=True)  # the published copy, not the live file
@@ -25,10 +29,12 @@ def return_reminders(settings: PlatformSettings) -> dg.MaterializeResult:
     frame = overdue(missing, s.return_due_dates, today)
     xlsx, csv_path = write_reminders(frame, s.reminders, today)
     per_dep = dict(frame.group_by("department_code").len().sort("department_code").iter_rows())
-    return dg.MaterializeResult(metadata={
-        "bilans à relancer": dg.MetadataValue.int(frame.height),
-        "porteurs à relancer": dg.MetadataValue.int(frame["porteur_name"].n_unique()),
-        "par département": dg.MetadataValue.json({str(k): v for k, v in per_dep.items()}),
-        "fichier XLSX": dg.MetadataValue.path(str(xlsx)),
-        "fichier CSV": dg.MetadataValue.path(str(csv_path)),
-    })
+    return dg.MaterializeResult(
+        metadata={
+            "bilans à relancer": dg.MetadataValue.int(frame.height),
+            "porteurs à relancer": dg.MetadataValue.int(frame["porteur_name"].n_unique()),
+            "par département": dg.MetadataValue.json({str(k): v for k, v in per_dep.items()}),
+            "fichier XLSX": dg.MetadataValue.path(str(xlsx)),
+            "fichier CSV": dg.MetadataValue.path(str(csv_path)),
+        }
+    )

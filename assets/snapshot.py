@@ -28,8 +28,9 @@ def ident(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
-def publish_snapshot(con: duckdb.DuckDBPyConnection, target: Path,
-                     storage_version: str = DEFAULT_STORAGE_VERSION) -> dict[str, int]:
+def publish_snapshot(
+    con: duckdb.DuckDBPyConnection, target: Path, storage_version: str = DEFAULT_STORAGE_VERSION
+) -> dict[str, int]:
     """Copy every table of the published schemas (views are not copied: they would point to
     the live file), in the given DuckDB storage format. Returns rows per table."""
     if not _STORAGE_VERSION.match(storage_version):
@@ -42,7 +43,8 @@ def publish_snapshot(con: duckdb.DuckDBPyConnection, target: Path,
         "SELECT table_schema, table_name FROM information_schema.tables "
         "WHERE table_type = 'BASE TABLE' AND table_catalog = current_database() "
         "AND table_schema IN (SELECT unnest($1)) ORDER BY 1, 2",
-        [list(PUBLISHED_SCHEMAS)]).fetchall()
+        [list(PUBLISHED_SCHEMAS)],
+    ).fetchall()
     counts: dict[str, int] = {}
     # The path is a parameter, never text in the SQL: a data folder may hold a quote
     # ("Quartiers d'été").
@@ -54,7 +56,8 @@ def publish_snapshot(con: duckdb.DuckDBPyConnection, target: Path,
             con.execute(f"CREATE SCHEMA IF NOT EXISTS {copy}")
             con.execute(f"CREATE TABLE {copy}.{ident(table)} AS SELECT * FROM {source}")
             counts[f"{schema}.{table}"] = con.execute(
-                f"SELECT count(*) FROM {copy}.{ident(table)}").fetchall()[0][0]
+                f"SELECT count(*) FROM {copy}.{ident(table)}"
+            ).fetchall()[0][0]
     finally:
         con.execute("DETACH snapshot_pub")
     with tmp.open("rb") as fh:
@@ -70,10 +73,14 @@ def publish_parquet(con: duckdb.DuckDBPyConnection, out_dir: Path) -> dict[str, 
     tmp = out_dir.with_name(f".{out_dir.name}.new")
     shutil.rmtree(tmp, ignore_errors=True)
     tmp.mkdir(parents=True)
-    marts = [t for (t,) in con.execute(
-        "SELECT table_name FROM information_schema.tables WHERE table_schema = 'marts' "
-        "AND table_type = 'BASE TABLE' AND table_catalog = current_database() "
-        "ORDER BY 1").fetchall()]
+    marts = [
+        t
+        for (t,) in con.execute(
+            "SELECT table_name FROM information_schema.tables WHERE table_schema = 'marts' "
+            "AND table_type = 'BASE TABLE' AND table_catalog = current_database() "
+            "ORDER BY 1"
+        ).fetchall()
+    ]
     counts = {}
     for mart in marts:
         frame = con.sql(f"SELECT * FROM marts.{ident(mart)}").pl()
@@ -84,4 +91,3 @@ def publish_parquet(con: duckdb.DuckDBPyConnection, out_dir: Path) -> dict[str, 
         counts[mart] = frame.height
     swap_folder(tmp, out_dir)
     return counts
-

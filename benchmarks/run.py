@@ -52,10 +52,14 @@ def main(scale: float = 1.0) -> dict:
         t_ours, results = best_of(lambda: process_batch(paths))
     rows = sum(r.rows_read for r in results)
     report = {
-        "files": len(paths), "rows": rows, "demo_generation_s": round(t_gen, 3),
-        "baseline_s": round(t_base, 3), "ingestion_s": round(t_ours, 3),
+        "files": len(paths),
+        "rows": rows,
+        "demo_generation_s": round(t_gen, 3),
+        "baseline_s": round(t_base, 3),
+        "ingestion_s": round(t_ours, 3),
         "ratio_to_baseline": round(t_ours / t_base, 2),
-        "rows_per_s": round(rows / t_ours), "files_per_s": round(len(paths) / t_ours, 1),
+        "rows_per_s": round(rows / t_ours),
+        "files_per_s": round(len(paths) / t_ours, 1),
     }
     print(json.dumps(report, indent=2))
     return report

@@ -251,11 +251,15 @@ def protect(
         # Participations lost, weighted by the groups the cell would leave with a single
         # hidden member (each needs one more cell): cells that close a pattern already
         # begun (a "cube" across territories, schemes and age bands) cost least.
-        opened = sum(1 for gi in index[key] if not any(m in suppressed for m in _members(usable[gi])))
+        opened = sum(
+            1 for gi in index[key] if not any(m in suppressed for m in _members(usable[gi]))
+        )
         return (tier(key), vals[key] * (1 + opened), order[key])
 
     components = _components(usable)
-    component_of = {m: ci for ci, comp in enumerate(components) for gi in comp for m in _members(usable[gi])}
+    component_of = {
+        m: ci for ci, comp in enumerate(components) for gi in comp for m in _members(usable[gi])
+    }
     queue = list(range(len(usable)))
     dirty = set(range(len(components)))
     leaks: set[Key] = set()
@@ -325,7 +329,10 @@ def _prune(
             continue
         peeled = _peel(groups, index, suppressed, known, index[key])
         # every block `key` or a newly determined cell touched may now give a value away
-        if any(k in sensitive for k in peeled) or _solve_near([key, *peeled], groups, suppressed, known, index) & sensitive:
+        if (
+            any(k in sensitive for k in peeled)
+            or _solve_near([key, *peeled], groups, suppressed, known, index) & sensitive
+        ):
             suppressed.add(key)
             known.difference_update(peeled)
     found = set(known)
@@ -502,7 +509,9 @@ def protect_site(
         values[k(POPULATION)] = row[POPULATION]
         part = row["participations"] or 0
         values[k("sex_unknown")] = part - (row["girls"] or 0) - (row["boys"] or 0)
-        values[k("non_qpv_resident_participations")] = part - (row["qpv_resident_participations"] or 0)
+        values[k("non_qpv_resident_participations")] = part - (
+            row["qpv_resident_participations"] or 0
+        )
         groups.append(Group(k("participations"), tuple(k(m) for m in AGE_MEASURES)))
         groups.append(Group(k("young_participations"), tuple(k(m) for m in YOUNG_MEASURES)))
         groups.append(Group(k("participations"), (k("girls"), k("boys"), k("sex_unknown"))))
@@ -562,7 +571,12 @@ def protect_site(
         parts = sorted(s for s in schemes if s != "ALL")
         if "ALL" in schemes and parts:
             for m in QPV_PEOPLE:
-                groups.append(Group(qpv_key(code, year, "ALL", m), tuple(qpv_key(code, year, s, m) for s in parts)))
+                groups.append(
+                    Group(
+                        qpv_key(code, year, "ALL", m),
+                        tuple(qpv_key(code, year, s, m) for s in parts),
+                    )
+                )
     for (dept, year, scheme), codes in by_dept.items():
         for m in QPV_PEOPLE:
             groups.append(
@@ -573,7 +587,9 @@ def protect_site(
             )
     implied = [k for k in values if k[0] == "T" and k[-1] in IMPLIED]
     if decided is not None:
-        return Protection({k: float(v) for k, v in values.items() if v is not None}, frozenset(decided))
+        return Protection(
+            {k: float(v) for k, v in values.items() if v is not None}, frozenset(decided)
+        )
     return protect(values, groups, implied=implied, rank=headline_rank)
 
 
@@ -643,4 +659,6 @@ def coverage_hidden(
     if rate is None or population is None:
         return False
     numerator = rate * population
-    return is_small(round(numerator)) or is_small(population) or ratio_hidden(protection, *count_keys)
+    return (
+        is_small(round(numerator)) or is_small(population) or ratio_hidden(protection, *count_keys)
+    )

@@ -71,8 +71,15 @@ def to_csv(table: Table) -> bytes:
 
 def to_xlsx(table: Table) -> bytes:
     buf = io.BytesIO()
-    wb = xlsxwriter.Workbook(buf, {"in_memory": True, "strings_to_formulas": False,
-                                   "strings_to_urls": False, "strings_to_numbers": False})  # fmt: skip
+    wb = xlsxwriter.Workbook(
+        buf,
+        {
+            "in_memory": True,
+            "strings_to_formulas": False,
+            "strings_to_urls": False,
+            "strings_to_numbers": False,
+        },
+    )
     wb.set_properties({"created": FIXED_TIMESTAMP, "title": table.title})
     ws = wb.add_worksheet("donnees")
     bold = wb.add_format({"bold": True, "text_wrap": True, "valign": "top"})

@@ -59,8 +59,9 @@ def _secret(df: pl.DataFrame, col: str) -> list[str | None]:
 
 
 def _base(title: str, height: int = HEIGHT) -> go.Figure:
-    return go.Figure(layout={"template": template(), "title": {"text": plain(title)},
-                             "height": height})
+    return go.Figure(
+        layout={"template": template(), "title": {"text": plain(title)}, "height": height}
+    )
 
 
 def _dropdown(fig: go.Figure, labels: list[str], groups: list[list[int]], active: int = 0) -> None:
@@ -73,8 +74,7 @@ def _dropdown(fig: go.Figure, labels: list[str], groups: list[list[int]], active
     buttons = []
     for label, members in zip(labels, groups, strict=True):
         visible = [i in members for i in range(n)]
-        buttons.append({"label": plain(label), "method": "restyle",
-                        "args": [{"visible": visible}]})
+        buttons.append({"label": plain(label), "method": "restyle", "args": [{"visible": visible}]})
     fig.update_layout(
         margin={"t": 100},
         updatemenus=[
@@ -120,7 +120,9 @@ def _schemes(df: pl.DataFrame) -> list[str]:
 
 def empty_figure(title: str, message: str) -> go.Figure:
     fig = _base(title, height=200)
-    fig.add_annotation(text=plain(message), showarrow=False, x=0.5, y=0.5, xref="paper", yref="paper")
+    fig.add_annotation(
+        text=plain(message), showarrow=False, x=0.5, y=0.5, xref="paper", yref="paper"
+    )
     fig.update_xaxes(visible=False)
     fig.update_yaxes(visible=False)
     return fig
@@ -156,8 +158,11 @@ def participations_by_year(df: pl.DataFrame) -> go.Figure:
                 x=x,
                 y=values,
                 name=name,
-                marker={"color": SCHEME_COLOURS.get(scheme, OKABE_ITO[0]), "opacity": opacity,
-                        "pattern": {"shape": pattern}},
+                marker={
+                    "color": SCHEME_COLOURS.get(scheme, OKABE_ITO[0]),
+                    "opacity": opacity,
+                    "pattern": {"shape": pattern},
+                },
                 hovertemplate=f"{name}<br>%{{x}} : %{{y:,d}}<extra></extra>",
                 legendgroup=name,
             )
@@ -237,7 +242,7 @@ def girls_share(df: pl.DataFrame) -> go.Figure:
             line={"color": SCHEME_COLOURS.get(scheme, GREY), "width": 3 if scheme == "ALL" else 2},
             customdata=texts,
             hovertemplate=f"{plain(fmt.scheme_label(scheme))}<br>%{{x}} : %{{customdata}}"
-                          "<extra></extra>",
+            "<extra></extra>",
         )
     fig.add_hline(y=50, line_dash="dot", line_color=GREY, annotation_text="parité")
     fig.update_xaxes(type="category")
@@ -507,9 +512,13 @@ def cooperation_network(
         ex += [float(pos[i, 0]), float(pos[j, 0]), None]
         ey += [float(pos[i, 1]), float(pos[j, 1]), None]
     fig.add_scatter(
-        x=ex, y=ey, mode="lines", line={"color": LIGHT_GREY, "width": 1},
-        hoverinfo="skip", showlegend=False,
-    )  # fmt: skip
+        x=ex,
+        y=ey,
+        mode="lines",
+        line={"color": LIGHT_GREY, "width": 1},
+        hoverinfo="skip",
+        showlegend=False,
+    )
     categories = sorted({c or "autre" for c in shown["org_category"].to_list()})
     top_ids = set(ids[:top])
     for ci, category in enumerate(categories):
@@ -591,32 +600,64 @@ def choropleth(
             ys += [pt[1] for pt in ring] + [None]
         published = values[i] is not None and not secrets[i]
         colour = (
-            sample_colorscale(SEQUENTIAL, [(values[i] - low) / span])[0] if published else LIGHT_GREY
+            sample_colorscale(SEQUENTIAL, [(values[i] - low) / span])[0]
+            if published
+            else LIGHT_GREY
         )
-        text = secrets[i] if secrets[i] else (
-            fmt.integer(values[i]) if values[i] is not None else "aucune participation déclarée"
-        )  # fmt: skip
+        text = (
+            secrets[i]
+            if secrets[i]
+            else (
+                fmt.integer(values[i]) if values[i] is not None else "aucune participation déclarée"
+            )
+        )
         fig.add_scatter(
-            x=xs[:-1], y=ys[:-1], mode="lines", fill="toself", fillcolor=colour,
-            line={"color": "white", "width": 1}, hoveron="fills",
-            text=f"{plain(names[i])} ({plain(codes[i])}) : {text}", hoverinfo="text",
-            name=plain(f"{names[i]} ({codes[i]})"), showlegend=False,
-        )  # fmt: skip
+            x=xs[:-1],
+            y=ys[:-1],
+            mode="lines",
+            fill="toself",
+            fillcolor=colour,
+            line={"color": "white", "width": 1},
+            hoveron="fills",
+            text=f"{plain(names[i])} ({plain(codes[i])}) : {text}",
+            hoverinfo="text",
+            name=plain(f"{names[i]} ({codes[i]})"),
+            showlegend=False,
+        )
         # the code of the territory at the middle of its largest ring
         big = max(rings, key=len)
         fig.add_scatter(
             x=[round((min(p[0] for p in big) + max(p[0] for p in big)) / 2 * kx, 3)],
             y=[round((min(p[1] for p in big) + max(p[1] for p in big)) / 2, 3)],
-            mode="text", text=[plain(codes[i])], hoverinfo="skip", showlegend=False,
-            textfont={"size": 11, "color": TEXT if not published or (values[i] - low) / span < 0.6 else "white"},
-        )  # fmt: skip
+            mode="text",
+            text=[plain(codes[i])],
+            hoverinfo="skip",
+            showlegend=False,
+            textfont={
+                "size": 11,
+                "color": TEXT if not published or (values[i] - low) / span < 0.6 else "white",
+            },
+        )
     if shown:  # colour scale legend
         fig.add_scatter(
-            x=[None], y=[None], mode="markers", hoverinfo="skip", showlegend=False,
-            marker={"colorscale": SEQUENTIAL, "cmin": low, "cmax": high, "color": [low],
-                    "showscale": True, "colorbar": {"title": {"text": "Participations"},
-                                                    "tickformat": ",d", "thickness": 14}},
-        )  # fmt: skip
+            x=[None],
+            y=[None],
+            mode="markers",
+            hoverinfo="skip",
+            showlegend=False,
+            marker={
+                "colorscale": SEQUENTIAL,
+                "cmin": low,
+                "cmax": high,
+                "color": [low],
+                "showscale": True,
+                "colorbar": {
+                    "title": {"text": "Participations"},
+                    "tickformat": ",d",
+                    "thickness": 14,
+                },
+            },
+        )
     fig.update_xaxes(visible=False, rangemode="normal")
     fig.update_yaxes(visible=False, scaleanchor="x", scaleratio=1, rangemode="normal")
     fig.update_layout(margin={"l": 8, "r": 8, "t": 48, "b": 8}, hovermode="closest")
@@ -633,7 +674,9 @@ def ranking(df: pl.DataFrame, *, title: str, value_label: str = YOUNG_LABEL) -> 
     df = df.sort("value", nulls_last=False)
     values = df["value"].to_list()
     secrets = _secret(df, "value")
-    y = [plain(f"{n} ({c})") for n, c in zip(df["name"].to_list(), df["code"].to_list(), strict=True)]
+    y = [
+        plain(f"{n} ({c})") for n, c in zip(df["name"].to_list(), df["code"].to_list(), strict=True)
+    ]
     fig = _base(title, height=max(260, 60 + 26 * df.height))
     fig.add_bar(
         y=y,
@@ -646,9 +689,14 @@ def ranking(df: pl.DataFrame, *, title: str, value_label: str = YOUNG_LABEL) -> 
     ys = [yv for yv, s in zip(y, secrets, strict=True) if s]
     if ys:
         fig.add_scatter(
-            y=ys, x=[0] * len(ys), mode="text", text=[s for s in secrets if s],
-            textposition="middle right", hoverinfo="skip", showlegend=False,
-        )  # fmt: skip
+            y=ys,
+            x=[0] * len(ys),
+            mode="text",
+            text=[s for s in secrets if s],
+            textposition="middle right",
+            hoverinfo="skip",
+            showlegend=False,
+        )
     fig.update_xaxes(title=value_label, tickformat=",d")
     fig.update_yaxes(type="category", automargin=True)
     return fig

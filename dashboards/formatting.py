@@ -220,4 +220,5 @@ def campaigns_text(years: list[int]) -> str:
 OTHER_FUNDERS_HELP = (
     "Autres financeurs : tous les financeurs sauf les crédits de l'État (politique de la ville "
     "et autres crédits de l'État) et les fonds propres du porteur, présentés à part. Le même "
-    "ensemble sert à l'effet levier et à la part d'actions cofinancées.")
+    "ensemble sert à l'effet levier et à la part d'actions cofinancées."
+)

@@ -118,7 +118,9 @@ def simplify_ring(ring: list, tolerance: float) -> list:
     if len(ring) < 5:
         return list(ring)
     start = ring[0]
-    far = max(range(len(ring)), key=lambda i: math.hypot(ring[i][0] - start[0], ring[i][1] - start[1]))
+    far = max(
+        range(len(ring)), key=lambda i: math.hypot(ring[i][0] - start[0], ring[i][1] - start[1])
+    )
     return douglas_peucker(ring[: far + 1], tolerance)[:-1] + douglas_peucker(ring[far:], tolerance)
 
 
@@ -128,7 +130,11 @@ def lighten(geojson: dict, tolerance: float, decimals: int) -> dict:
     features = []
     for feature in geojson.get("features", []):
         geometry = feature.get("geometry") or {}
-        polygons = [geometry["coordinates"]] if geometry.get("type") == "Polygon" else geometry.get("coordinates", [])
+        polygons = (
+            [geometry["coordinates"]]
+            if geometry.get("type") == "Polygon"
+            else geometry.get("coordinates", [])
+        )
         kept = []
         for polygon in polygons:
             rings = [simplify_ring(ring, tolerance) for ring in polygon]
@@ -138,12 +144,15 @@ def lighten(geojson: dict, tolerance: float, decimals: int) -> dict:
         if not kept:
             continue
         props = feature.get("properties") or {}
-        features.append({
-            "type": "Feature",
-            "properties": {"code": str(props.get("code", "")), "nom": props.get("nom", "")},
-            "geometry": {"type": "MultiPolygon", "coordinates": kept} if len(kept) > 1
-            else {"type": "Polygon", "coordinates": kept[0]},
-        })  # fmt: skip
+        features.append(
+            {
+                "type": "Feature",
+                "properties": {"code": str(props.get("code", "")), "nom": props.get("nom", "")},
+                "geometry": {"type": "MultiPolygon", "coordinates": kept}
+                if len(kept) > 1
+                else {"type": "Polygon", "coordinates": kept[0]},
+            }
+        )
     features.sort(key=lambda f: f["properties"]["code"])
     return {"type": "FeatureCollection", "features": features}
 
@@ -152,11 +161,17 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description="Simplify a GeoJSON of territories for the site.")
     parser.add_argument("source", type=Path)
     parser.add_argument("target", type=Path)
-    parser.add_argument("--tolerance", type=float, default=0.004, help="degrees (default 0.004, ~400 m)")
+    parser.add_argument(
+        "--tolerance", type=float, default=0.004, help="degrees (default 0.004, ~400 m)"
+    )
     parser.add_argument("--decimals", type=int, default=3)
     args = parser.parse_args(argv)
-    light = lighten(json.loads(args.source.read_text(encoding="utf-8")), args.tolerance, args.decimals)
-    args.target.write_text(json.dumps(light, ensure_ascii=False, separators=(",", ":")) + "\n", encoding="utf-8")
+    light = lighten(
+        json.loads(args.source.read_text(encoding="utf-8")), args.tolerance, args.decimals
+    )
+    args.target.write_text(
+        json.dumps(light, ensure_ascii=False, separators=(",", ":")) + "\n", encoding="utf-8"
+    )
 
 
 if __name__ == "__main__":

@@ -98,9 +98,12 @@ def esc(text: object) -> str:
 def figure(fig: go.Figure, div_id: str) -> str:
     """A plotly fragment without plotly.js, with a stable id."""
     frag = fig.to_html(
-        full_html=False, include_plotlyjs=False, div_id=div_id, config=CONFIG,
+        full_html=False,
+        include_plotlyjs=False,
+        div_id=div_id,
+        config=CONFIG,
         default_height=f"{fig.layout.height or 400}px",
-    )  # fmt: skip
+    )
     return f'<div class="fig">{frag}</div>'
 
 
@@ -127,7 +130,9 @@ def cell_html(row: dict, column: Column) -> tuple[str, bool]:
     flag = row.get(column.name + SECRET_SUFFIX)
     if flag:
         # a bare True flag on a ratio (not a count): hidden to protect a count
-        return mark_html(SECONDARY if flag is True and column.kind != "people" else mark_text(flag)), True
+        return mark_html(
+            SECONDARY if flag is True and column.kind != "people" else mark_text(flag)
+        ), True
     value = row.get(column.name)
     if value is None:
         return esc(column.missing), numeric
@@ -150,7 +155,9 @@ def cell_html(row: dict, column: Column) -> tuple[str, bool]:
 
 def table(t: Table, *, export_href: str | None = None) -> str:
     head = "".join(
-        f'<th scope="col" title="{esc(c.help)}">{esc(c.label)}</th>' if c.help else f'<th scope="col">{esc(c.label)}</th>'
+        f'<th scope="col" title="{esc(c.help)}">{esc(c.label)}</th>'
+        if c.help
+        else f'<th scope="col">{esc(c.label)}</th>'
         for c in t.columns
     )
     body = []
@@ -165,7 +172,9 @@ def table(t: Table, *, export_href: str | None = None) -> str:
         body.append(f"<tr{cls}>{''.join(tds)}</tr>")
     if not body:
         body.append(f'<tr><td colspan="{len(t.columns)}">Aucune donnée.</td></tr>')
-    out = [f'<div class="tw"><table><thead><tr>{head}</tr></thead><tbody>{"".join(body)}</tbody></table></div>']
+    out = [
+        f'<div class="tw"><table><thead><tr>{head}</tr></thead><tbody>{"".join(body)}</tbody></table></div>'
+    ]
     if t.note:
         out.append(f'<p class="note">{esc(t.note)}</p>')
     if export_href:
@@ -192,13 +201,19 @@ def cards(items: Iterable[Card]) -> str:
         value = mark_html(c.value) if c.value in (SECRET, SECONDARY) else esc(c.value)
         detail = f'<div class="d">{esc(c.detail)}</div>' if c.detail else ""
         title = f' title="{esc(c.help)}"' if c.help else ""
-        parts.append(f'<div class="card"{title}><div class="l">{esc(c.label)}</div><div class="v">{value}</div>{detail}</div>')
+        parts.append(
+            f'<div class="card"{title}><div class="l">{esc(c.label)}</div><div class="v">{value}</div>{detail}</div>'
+        )
     return f'<div class="cards">{"".join(parts)}</div>'
 
 
 def breadcrumbs(trail: Sequence[tuple[str, str | None]]) -> str:
-    items = [f'<a href="{esc(href)}">{esc(label)}</a>' if href else f'<span aria-current="page">{esc(label)}</span>'
-             for label, href in trail]  # fmt: skip
+    items = [
+        f'<a href="{esc(href)}">{esc(label)}</a>'
+        if href
+        else f'<span aria-current="page">{esc(label)}</span>'
+        for label, href in trail
+    ]
     return f'<nav class="crumbs" aria-label="Fil d\'Ariane">{" › ".join(items)}</nav>'
 
 
@@ -209,12 +224,18 @@ def section(anchor: str, title: str, body: str, intro: str = "") -> str:
     return f'<section id="s-{esc(anchor)}"><h2>{esc(title)}</h2>{lead}{body}</section>'
 
 
-def links_list(items: Sequence[tuple[str, str]], *, nested: dict[str, Sequence[tuple[str, str]]] | None = None) -> str:
+def links_list(
+    items: Sequence[tuple[str, str]], *, nested: dict[str, Sequence[tuple[str, str]]] | None = None
+) -> str:
     lis = []
     for label, href in items:
         sub = ""
         if nested and nested.get(href):
-            sub = "<ul>" + "".join(f'<li><a href="{esc(h)}">{esc(lb)}</a></li>' for lb, h in nested[href]) + "</ul>"
+            sub = (
+                "<ul>"
+                + "".join(f'<li><a href="{esc(h)}">{esc(lb)}</a></li>' for lb, h in nested[href])
+                + "</ul>"
+            )
         lis.append(f'<li><a href="{esc(href)}">{esc(label)}</a>{sub}</li>')
     return f'<ul class="tree">{"".join(lis)}</ul>'
 

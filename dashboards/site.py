@@ -131,12 +131,18 @@ def _active(marts: Marts) -> set[tuple[str, str]]:
     found: set[tuple[str, str]] = set()
     for level, col in (("departement", "department_code"), ("region", "region_code")):
         found |= {(level, c) for c in marts.dim_qpv[col].drop_nulls().to_list()}
-    found |= {("departement", c) for c in marts.fct_missing_returns["department_code"].drop_nulls().to_list()}
+    found |= {
+        ("departement", c)
+        for c in marts.fct_missing_returns["department_code"].drop_nulls().to_list()
+    }
     measures = (
         (marts.mart_reach, ("actions",)),
         (marts.mart_funding, ("grant_files", "amount_requested", "amount_granted")),
         (marts.mart_funding_by_funder, ("amount_requested", "amount_granted")),
-        (marts.mart_returns_completeness, ("funded_files", "returns_received", "returns_without_funding")),
+        (
+            marts.mart_returns_completeness,
+            ("funded_files", "returns_received", "returns_without_funding"),
+        ),
     )
     for df, cols in measures:
         lines = df.filter(pl.any_horizontal([pl.col(c).fill_null(0) > 0 for c in cols]))
@@ -157,10 +163,15 @@ def _territories(marts: Marts) -> dict[tuple[str, str], Territory]:
             up = r["parent_code"] if r["parent_level"] == "region" else r["region_code"]
             parent = ("region", up) if up else None
         everyone[(r["territory_level"], r["territory_code"])] = Territory(
-            r["territory_level"], r["territory_code"], r["territory_name"] or r["territory_code"], parent
+            r["territory_level"],
+            r["territory_code"],
+            r["territory_name"] or r["territory_code"],
+            parent,
         )
     extra = marts.mart_reach.filter(pl.col("territory_level").is_in(["region", "departement"]))
-    for level, code, name in extra.select("territory_level", "territory_code", "territory_name").unique().iter_rows():
+    for level, code, name in (
+        extra.select("territory_level", "territory_code", "territory_name").unique().iter_rows()
+    ):
         if (level, code) not in everyone:
             parent = ("france", "FR") if level == "region" else None
             everyone[(level, code)] = Territory(level, code, name or code, parent)
@@ -207,7 +218,11 @@ def _years(*frames: pl.DataFrame) -> list[int]:
 
 
 def _headline(
-    reach: pl.DataFrame, funding: pl.DataFrame, coop: pl.DataFrame, comp: pl.DataFrame, years: list[int]
+    reach: pl.DataFrame,
+    funding: pl.DataFrame,
+    coop: pl.DataFrame,
+    comp: pl.DataFrame,
+    years: list[int],
 ) -> str:
     if not years:
         return '<p class="note">Aucune donnée pour ce territoire.</p>'
@@ -217,12 +232,22 @@ def _headline(
     fcur, fprev = _row(funding, latest), _row(funding, prev_year)
     ccur, comp_cur = _row(coop, latest), _row(comp, latest)
     items = [
-        Card("Participations de jeunes (6–25 ans)", _count_text(cur, "young_participations"),
-             _change_text(cur, prev, "young_participations", prev_year)),
-        Card("Participations, tous âges", _count_text(cur, "participations"),
-             _change_text(cur, prev, "participations", prev_year)),
-        Card("Actions", fmt.integer(cur and cur.get("actions")), _change_text(cur, prev, "actions", prev_year)),
-    ]  # fmt: skip
+        Card(
+            "Participations de jeunes (6–25 ans)",
+            _count_text(cur, "young_participations"),
+            _change_text(cur, prev, "young_participations", prev_year),
+        ),
+        Card(
+            "Participations, tous âges",
+            _count_text(cur, "participations"),
+            _change_text(cur, prev, "participations", prev_year),
+        ),
+        Card(
+            "Actions",
+            fmt.integer(cur and cur.get("actions")),
+            _change_text(cur, prev, "actions", prev_year),
+        ),
+    ]
     if cur and cur.get("qpv_total") is not None:
         items.append(
             Card(
@@ -231,23 +256,42 @@ def _headline(
                 f"QPV sans action : {fmt.integer(cur.get('qpv_without_action'))}",
             )
         )
-    share = SECONDARY if cur and cur.get("girls_share_secret") else fmt.percent(cur and cur.get("girls_share"), missing="non renseignée")
+    share = (
+        SECONDARY
+        if cur and cur.get("girls_share_secret")
+        else fmt.percent(cur and cur.get("girls_share"), missing="non renseignée")
+    )
     items.append(Card("Part des filles (sexe connu)", share))
     coverage = (
-        SECONDARY if cur and cur.get("coverage_rate_secret")
+        SECONDARY
+        if cur and cur.get("coverage_rate_secret")
         else fmt.per_100(cur and cur.get("coverage_rate"), missing="non disponible")
-    )  # fmt: skip
-    items.append(Card(fmt.COVERAGE_LABEL, coverage,
-                      "participations, pas personnes : peut dépasser 100", help=fmt.COVERAGE_HELP))  # fmt: skip
+    )
+    items.append(
+        Card(
+            fmt.COVERAGE_LABEL,
+            coverage,
+            "participations, pas personnes : peut dépasser 100",
+            help=fmt.COVERAGE_HELP,
+        )
+    )
     if fcur:
         items.append(
-            Card("Crédits État – politique de la ville", fmt.euros(fcur.get("granted_state_pv")),
-                 _change_text(fcur, fprev, "granted_state_pv", prev_year))  # fmt: skip
+            Card(
+                "Crédits État – politique de la ville",
+                fmt.euros(fcur.get("granted_state_pv")),
+                _change_text(fcur, fprev, "granted_state_pv", prev_year),
+            )
         )
     if ccur:
-        items.append(Card("Effet levier", fmt.number(ccur.get("leverage"), 2),
-                          "€ d'autres financeurs par € de l'État (politique de la ville)",
-                          help=fmt.OTHER_FUNDERS_HELP))  # fmt: skip
+        items.append(
+            Card(
+                "Effet levier",
+                fmt.number(ccur.get("leverage"), 2),
+                "€ d'autres financeurs par € de l'État (politique de la ville)",
+                help=fmt.OTHER_FUNDERS_HELP,
+            )
+        )
         items.append(Card("Partenaires par action", fmt.number(ccur.get("partners_per_action"), 1)))
     if comp_cur:
         items.append(Card("Complétude des retours", fmt.percent(comp_cur.get("completeness_rate"))))
@@ -266,13 +310,26 @@ def _map_section(ctx: Context, t: Territory, kids: list[Territory]) -> tuple[str
     level = kids[0].level
     word = "régions" if level == "region" else "départements"
     links = {k.code: k.href for k in kids}
-    ts = tables.subterritory_tables(ctx.pub, t.level, t.code, pl.DataFrame(
-        {"territory_level": [k.level for k in kids], "territory_code": [k.code for k in kids],
-         "territory_name": [k.name for k in kids]}), t.page, links)  # fmt: skip
+    ts = tables.subterritory_tables(
+        ctx.pub,
+        t.level,
+        t.code,
+        pl.DataFrame(
+            {
+                "territory_level": [k.level for k in kids],
+                "territory_code": [k.code for k in kids],
+                "territory_name": [k.name for k in kids],
+            }
+        ),
+        t.page,
+        links,
+    )
     years = _years(ctx.pub.reach.filter(pl.col("territory_level") == level))
     latest = years[-1] if years else None
     reach = ctx.pub.reach.filter(
-        (pl.col("territory_level") == level) & (pl.col("campaign_year") == latest) & (pl.col("scheme") == "ALL")
+        (pl.col("territory_level") == level)
+        & (pl.col("campaign_year") == latest)
+        & (pl.col("scheme") == "ALL")
     )
     values = {r["territory_code"]: r for r in reach.iter_rows(named=True)}
     frame = pl.DataFrame(
@@ -280,17 +337,23 @@ def _map_section(ctx: Context, t: Territory, kids: list[Territory]) -> tuple[str
             "code": [k.code for k in kids],
             "name": [k.name for k in kids],
             "value": [values.get(k.code, {}).get("young_participations") for k in kids],
-            "value_secret": [values.get(k.code, {}).get("young_participations_secret") for k in kids],
+            "value_secret": [
+                values.get(k.code, {}).get("young_participations_secret") for k in kids
+            ],
         },
         schema={"code": pl.String, "name": pl.String, "value": pl.Int64, "value_secret": pl.String},
     )
-    title = f"Participations de jeunes (6–25 ans) par {word[:-1]} — campagne {latest}, tous dispositifs"
+    title = (
+        f"Participations de jeunes (6–25 ans) par {word[:-1]} — campagne {latest}, tous dispositifs"
+    )
     boundaries = ctx.regions_boundaries_file if level == "region" else ctx.boundaries_file
     parts = []
     if boundaries is not None:
         gj = geo.boundaries_for(boundaries, {k.code for k in kids})
         parts.append(pages.figure(figures.choropleth(frame, gj, title=title), f"carte-{t.page}"))
-        parts.append('<p class="note">Gris : effectif masqué (« &lt; 11 » ou « s ») ou aucune participation déclarée.</p>')
+        parts.append(
+            '<p class="note">Gris : effectif masqué (« &lt; 11 » ou « s ») ou aucune participation déclarée.</p>'
+        )
     else:
         parts.append(
             '<p class="notice">Aucun fichier de contours n\'est configuré : la carte est remplacée par un '
@@ -320,7 +383,7 @@ def render(ctx: Context, t: Territory) -> tuple[str, list[Table]]:
     crumbs.append((t.title, None))
     level_word = {"france": "", "region": "Région ", "departement": "Département "}[t.level]
     scope = (
-        f"<p class=\"scope\"><span><b>Territoire :</b> {pages.esc(level_word + t.title)}</span>"
+        f'<p class="scope"><span><b>Territoire :</b> {pages.esc(level_word + t.title)}</span>'
         f"<span><b>Couverture :</b> {pages.esc(fmt.campaigns_text(years))}</span>"
         f"<span><b>Dispositifs :</b> {pages.esc(', '.join(fmt.scheme_label(s) for s in schemes) or 'aucun')}</span>"
         f"<span><b>Données au :</b> {pages.esc(fmt.french_date(ctx.data_date))}</span>"
@@ -334,16 +397,26 @@ def render(ctx: Context, t: Territory) -> tuple[str, list[Table]]:
     toc_items = [("chiffres", "Chiffres clés"), ("public", "Participations")]
     kids = ctx.children(t)
     if kids:
-        toc_items.append(("territoires", "Régions" if kids[0].level == "region" else "Départements"))
+        toc_items.append(
+            ("territoires", "Régions" if kids[0].level == "region" else "Départements")
+        )
     if t.level == "departement":
         toc_items.append(("qpv", "Quartiers prioritaires"))
-    toc_items += [("financement", "Financement"), ("cooperation", "Coopération"), ("retours", "Suivi des retours")]
-    toc = '<nav class="toc" aria-label="Sommaire">' + "".join(
-        f'<a href="#s-{pages.esc(a)}">{pages.esc(lbl)}</a>' for a, lbl in toc_items
-    ) + "</nav>"  # fmt: skip
+    toc_items += [
+        ("financement", "Financement"),
+        ("cooperation", "Coopération"),
+        ("retours", "Suivi des retours"),
+    ]
+    toc = (
+        '<nav class="toc" aria-label="Sommaire">'
+        + "".join(f'<a href="#s-{pages.esc(a)}">{pages.esc(lbl)}</a>' for a, lbl in toc_items)
+        + "</nav>"
+    )
 
     body = [f"<h1>{pages.esc(level_word + t.title)}</h1>", scope, notice, toc]
-    body.append(pages.section("chiffres", "Chiffres clés", _headline(reach, funding, coop, comp, years)))
+    body.append(
+        pages.section("chiffres", "Chiffres clés", _headline(reach, funding, coop, comp, years))
+    )
 
     # reach
     reach_t = tables.reach_table(reach, f"{t.page}-public")
@@ -356,8 +429,14 @@ def render(ctx: Context, t: Territory) -> tuple[str, list[Table]]:
         "</div>",
         _tables_html([reach_t]),
     ]
-    body.append(pages.section("public", "Participations aux actions", "\n".join(reach_body),
-                              "Choisir le dispositif ou la campagne dans le menu en haut à droite de chaque graphique."))  # fmt: skip
+    body.append(
+        pages.section(
+            "public",
+            "Participations aux actions",
+            "\n".join(reach_body),
+            "Choisir le dispositif ou la campagne dans le menu en haut à droite de chaque graphique.",
+        )
+    )
 
     # sub-territories
     if kids:
@@ -367,12 +446,16 @@ def render(ctx: Context, t: Territory) -> tuple[str, list[Table]]:
 
     # QPV
     if t.level == "departement":
-        qpv_ts = tables.qpv_tables(pub.qpv, m.dim_qpv, reach, t.code, t.page,
-                                   mart_has_gaps=m.qpv_with_zero_rows)  # fmt: skip
+        qpv_ts = tables.qpv_tables(
+            pub.qpv, m.dim_qpv, reach, t.code, t.page, mart_has_gaps=m.qpv_with_zero_rows
+        )
         exported += qpv_ts
         body.append(
-            pages.section("qpv", "Quartiers prioritaires (QPV)",
-                          _tables_html(qpv_ts) if qpv_ts else '<p class="note">Aucun QPV ni action.</p>')  # fmt: skip
+            pages.section(
+                "qpv",
+                "Quartiers prioritaires (QPV)",
+                _tables_html(qpv_ts) if qpv_ts else '<p class="note">Aucun QPV ni action.</p>',
+            )
         )
 
     # funding
@@ -382,7 +465,9 @@ def render(ctx: Context, t: Territory) -> tuple[str, list[Table]]:
     fund_body = [
         '<div class="grid2">',
         pages.figure(figures.funding_by_year(funding), "financement"),
-        pages.figure(figures.funding_by_funder(by_funder.filter(pl.col("scheme") == "ALL")), "financeurs"),
+        pages.figure(
+            figures.funding_by_funder(by_funder.filter(pl.col("scheme") == "ALL")), "financeurs"
+        ),
         "</div>",
         _tables_html(fund_ts),
     ]
@@ -398,9 +483,16 @@ def render(ctx: Context, t: Territory) -> tuple[str, list[Table]]:
     coop_body = [
         '<div class="grid2">',
         pages.figure(figures.partners_per_action(coop), "partenaires"),
-        pages.figure(figures.partnership_renewal(coop.filter(pl.col("scheme") == "ALL")), "renouvellement"),
-        pages.figure(figures.partner_mix(mix.filter(pl.col("dimension") == "categorie"), "categorie"), "categories"),
-        pages.figure(figures.partner_mix(mix.filter(pl.col("dimension") == "role"), "role"), "roles"),
+        pages.figure(
+            figures.partnership_renewal(coop.filter(pl.col("scheme") == "ALL")), "renouvellement"
+        ),
+        pages.figure(
+            figures.partner_mix(mix.filter(pl.col("dimension") == "categorie"), "categorie"),
+            "categories",
+        ),
+        pages.figure(
+            figures.partner_mix(mix.filter(pl.col("dimension") == "role"), "role"), "roles"
+        ),
         "</div>",
     ]
     if net_year is not None:
@@ -414,39 +506,75 @@ def render(ctx: Context, t: Territory) -> tuple[str, list[Table]]:
                 "reseau",
             )
         )
-        coop_body.append(pages.table(tables.actors_table(nodes.filter(pl.col("campaign_year") == net_year), net_year)))
+        coop_body.append(
+            pages.table(
+                tables.actors_table(nodes.filter(pl.col("campaign_year") == net_year), net_year)
+            )
+        )
     else:
-        coop_body.append('<p class="note">Réseau de coopération : non disponible à ce niveau de territoire.</p>')
+        coop_body.append(
+            '<p class="note">Réseau de coopération : non disponible à ce niveau de territoire.</p>'
+        )
     coop_body.append(_tables_html([coop_t]))
-    body.append(pages.section("cooperation", "Coopération entre acteurs", "\n".join(coop_body),
-                              "Porteurs et partenaires sont reliés quand ils mènent une action ensemble."))  # fmt: skip
+    body.append(
+        pages.section(
+            "cooperation",
+            "Coopération entre acteurs",
+            "\n".join(coop_body),
+            "Porteurs et partenaires sont reliés quand ils mènent une action ensemble.",
+        )
+    )
 
     # returns (data staff)
     dept_codes = (
-        [t.code] if t.level == "departement"
-        else [k.code for k in ctx.territories.values()
-              if k.level == "departement" and (t.level == "france" or k.parent == (t.level, t.code))]
-    )  # fmt: skip
+        [t.code]
+        if t.level == "departement"
+        else [
+            k.code
+            for k in ctx.territories.values()
+            if k.level == "departement" and (t.level == "france" or k.parent == (t.level, t.code))
+        ]
+    )
     missing = m.fct_missing_returns
     if t.level != "france":
         missing = missing.filter(pl.col("department_code").is_in(dept_codes))
     ret_ts = tables.returns_tables(comp, missing, t.page)
     exported += ret_ts
-    body.append(pages.section("retours", "Suivi des retours (services de l'État)", _tables_html(ret_ts),
-                              "Dossiers financés dont le bilan d'activité est attendu, et bilans reçus."))  # fmt: skip
+    body.append(
+        pages.section(
+            "retours",
+            "Suivi des retours (services de l'État)",
+            _tables_html(ret_ts),
+            "Dossiers financés dont le bilan d'activité est attendu, et bilans reçus.",
+        )
+    )
 
     if t.level == "france":
         regions = ctx.children(t)
         nested = {r.href: [(d.title, d.href) for d in ctx.children(r)] for r in regions}
-        orphans = [d for d in ctx.territories.values() if d.level == "departement" and d.parent not in ctx.territories]
-        listing = pages.links_list([(r.title, r.href) for r in regions] + [(d.title, d.href) for d in orphans], nested=nested)
+        orphans = [
+            d
+            for d in ctx.territories.values()
+            if d.level == "departement" and d.parent not in ctx.territories
+        ]
+        listing = pages.links_list(
+            [(r.title, r.href) for r in regions] + [(d.title, d.href) for d in orphans],
+            nested=nested,
+        )
         body.append(pages.section("pages", "Toutes les pages", listing))
         # published beside the site by the analysts_documentation asset
-        body.append(pages.section("documentation", "Documentation des données", (
-            '<p>Pour les analystes : définition de chaque table et de chaque colonne de '
-            "l'entrepôt, et leur lignage — "
-            '<a href="../documentation/index.html">documentation des données</a>.</p>')))
-    top = f'<div>{pages.esc(SITE_TITLE)}</div>{pages.breadcrumbs(crumbs)}'
+        body.append(
+            pages.section(
+                "documentation",
+                "Documentation des données",
+                (
+                    "<p>Pour les analystes : définition de chaque table et de chaque colonne de "
+                    "l'entrepôt, et leur lignage — "
+                    '<a href="../documentation/index.html">documentation des données</a>.</p>'
+                ),
+            )
+        )
+    top = f"<div>{pages.esc(SITE_TITLE)}</div>{pages.breadcrumbs(crumbs)}"
     footer = (
         f"Source : entrepôt « quartiers » (retours d'activité des porteurs, export des financements), "
         f"données au {pages.esc(fmt.french_date(ctx.data_date))}. "
@@ -479,7 +607,9 @@ def _rows_of(df: pl.DataFrame, keys: Iterable[tuple[str, str]]) -> pl.DataFrame:
         by_level[level].append(code)
     cond = pl.lit(False)
     for level, codes in sorted(by_level.items()):
-        cond = cond | ((pl.col("territory_level") == level) & pl.col("territory_code").is_in(sorted(codes)))
+        cond = cond | (
+            (pl.col("territory_level") == level) & pl.col("territory_code").is_in(sorted(codes))
+        )
     return df.filter(cond)
 
 
@@ -525,7 +655,9 @@ def _slice(ctx: Context, t: Territory) -> Context:
 
 
 def _file_digest(path: Path | None) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest() if path is not None and path.exists() else ""
+    return (
+        hashlib.sha256(path.read_bytes()).hexdigest() if path is not None and path.exists() else ""
+    )
 
 
 def _digest(page_ctx: Context, t: Territory, settings: str) -> str:
@@ -578,7 +710,9 @@ def _protect(marts: Marts, out_dir: Path) -> Protection:
         pass
     protection = protect_site(*frames)
     keys = sorted((list(k) for k in protection.suppressed), key=repr)
-    text = json.dumps({"format": STATE_FORMAT, "digest": digest, "suppressed": keys}, ensure_ascii=False)
+    text = json.dumps(
+        {"format": STATE_FORMAT, "digest": digest, "suppressed": keys}, ensure_ascii=False
+    )
     (out_dir / STATE_DIR).mkdir(parents=True, exist_ok=True)
     _write_if_changed(out_dir / PROTECTION_FILE, text.encode("utf-8"))
     return protection
@@ -592,14 +726,22 @@ def _files_intact(out_dir: Path, files: dict[str, str]) -> bool:
         return False
 
 
-def confidentiality_report(protection: Protection, marts: Marts, territories: Iterable[Territory]) -> dict:
+def confidentiality_report(
+    protection: Protection, marts: Marts, territories: Iterable[Territory]
+) -> dict:
     """Share of the published participations hidden, per page (its territory's cells, and
     its QPV for a département), per level of page and site-wide."""
     by_territory: dict[tuple, list] = defaultdict(list)
     for key in protection.values:
         if key[0] == "T" and key[-1] in REACH_PEOPLE:
             by_territory[(key[1], key[2])].append(key)
-    dept_of = dict(zip(marts.mart_qpv["qpv_code"].to_list(), marts.mart_qpv["department_code"].to_list(), strict=True))
+    dept_of = dict(
+        zip(
+            marts.mart_qpv["qpv_code"].to_list(),
+            marts.mart_qpv["department_code"].to_list(),
+            strict=True,
+        )
+    )
     for key in protection.values:
         if key[0] == "Q" and key[-1] in QPV_PEOPLE and key[1] in dept_of:
             by_territory[("departement", dept_of[key[1]])].append(key)
@@ -699,14 +841,21 @@ def build_site(
     _write_if_changed(out_dir / pages.PLOTLY_JS, plotly.offline.get_plotlyjs().encode("utf-8"))
 
     settings = json.dumps(
-        {"builder": builder_version(), "label": referential_label, "date": str(ctx.data_date),
-         "boundaries": _file_digest(ctx.boundaries_file),
-         "regions_boundaries": _file_digest(ctx.regions_boundaries_file)},
+        {
+            "builder": builder_version(),
+            "label": referential_label,
+            "date": str(ctx.data_date),
+            "boundaries": _file_digest(ctx.boundaries_file),
+            "regions_boundaries": _file_digest(ctx.regions_boundaries_file),
+        },
         sort_keys=True,
-    )  # fmt: skip
+    )
     previous = _read_state(out_dir)
     state: dict[str, dict] = {}
-    order = sorted(ctx.territories.values(), key=lambda x: (["france", "region", "departement"].index(x.level), x.code))
+    order = sorted(
+        ctx.territories.values(),
+        key=lambda x: (["france", "region", "departement"].index(x.level), x.code),
+    )
     written: list[Path] = []
     rendered: list[Path] = []
     page_paths: list[Path] = []
@@ -737,8 +886,10 @@ def build_site(
         state[path.name] = {"digest": digest, "files": files}
     _remove_stale(out_dir, {p.name for p in page_paths}, export_names)
     report = confidentiality_report(protection, marts, order)
-    _write_if_changed(out_dir / CONFIDENTIALITY_FILE,
-                      json.dumps(report, indent=1, sort_keys=True, ensure_ascii=False).encode("utf-8"))  # fmt: skip
+    _write_if_changed(
+        out_dir / CONFIDENTIALITY_FILE,
+        json.dumps(report, indent=1, sort_keys=True, ensure_ascii=False).encode("utf-8"),
+    )
     state_text = json.dumps({"format": STATE_FORMAT, "pages": state}, indent=1, sort_keys=True)
     (out_dir / STATE_DIR).mkdir(parents=True, exist_ok=True)
     _write_if_changed(out_dir / STATE_FILE, state_text.encode("utf-8"))

@@ -85,7 +85,9 @@ def protected_reach(marts: Marts, prot: Protection) -> pl.DataFrame:
             out[m + SECRET_SUFFIX] = prot.mark(key)
         share_hidden = ratio_hidden(prot, reach_key(*t, "girls"), reach_key(*t, "boys"))
         out["girls_share"] = None if share_hidden else row["girls_share"]
-        out["girls_share" + SECRET_SUFFIX] = _ratio_mark(share_hidden and row["girls_share"] is not None)
+        out["girls_share" + SECRET_SUFFIX] = _ratio_mark(
+            share_hidden and row["girls_share"] is not None
+        )
         cov_hidden = coverage_hidden(
             prot, row["coverage_rate"], row[POPULATION], reach_key(*t, "young_participations")
         )
@@ -132,7 +134,10 @@ def protected_funding(marts: Marts, prot: Protection) -> pl.DataFrame:
             out[ratio + SECRET_SUFFIX] = _ratio_mark(hidden)
         rows.append(out)
     base = marts.mart_funding.drop("participations", "young_participations")
-    extra = {c + SECRET_SUFFIX: pl.String for c in ("cost_per_participation", "cost_per_young_participation")}
+    extra = {
+        c + SECRET_SUFFIX: pl.String
+        for c in ("cost_per_participation", "cost_per_young_participation")
+    }
     return _typed(rows, base, extra)
 
 
@@ -148,7 +153,10 @@ class Published:
 
 def publish(marts: Marts, prot: Protection) -> Published:
     return Published(
-        marts, protected_reach(marts, prot), protected_qpv(marts, prot), protected_funding(marts, prot)
+        marts,
+        protected_reach(marts, prot),
+        protected_qpv(marts, prot),
+        protected_funding(marts, prot),
     )
 
 
@@ -163,7 +171,9 @@ def with_scheme_label(df: pl.DataFrame) -> pl.DataFrame:
     order = {s: i for i, s in enumerate(fmt.SCHEME_ORDER)}
     return (
         df.with_columns(
-            pl.col("scheme").replace_strict(fmt.SCHEMES, default=pl.col("scheme")).alias("scheme_label"),
+            pl.col("scheme")
+            .replace_strict(fmt.SCHEMES, default=pl.col("scheme"))
+            .alias("scheme_label"),
             pl.col("scheme").replace_strict(order, default=len(order)).alias("_order"),
         )
         .sort(["campaign_year", "_order"], descending=[True, False])
@@ -197,7 +207,9 @@ def campaign_generation(year: int, department_code: str | None = None) -> int:
 # --------------------------------------------------------------------------- tables
 
 SCHEME_COLS = [Column("campaign_year", "Campagne", "year"), Column("scheme_label", "Dispositif")]
-COVERAGE = Column("coverage_rate", fmt.COVERAGE_LABEL, "per100", "non disponible", fmt.COVERAGE_HELP)
+COVERAGE = Column(
+    "coverage_rate", fmt.COVERAGE_LABEL, "per100", "non disponible", fmt.COVERAGE_HELP
+)
 
 
 def reach_table(reach: pl.DataFrame, slug: str) -> Table:
@@ -217,7 +229,10 @@ def reach_table(reach: pl.DataFrame, slug: str) -> Table:
     ]
     export = [
         *cols[:8],
-        *[Column(m, f"Participations {fmt.label('age', m.removeprefix('age_'))}", "people") for m in AGE_MEASURES],
+        *[
+            Column(m, f"Participations {fmt.label('age', m.removeprefix('age_'))}", "people")
+            for m in AGE_MEASURES
+        ],
         *cols[8:10],
         Column("qpv_total", "QPV du territoire", "count"),
         Column("young_population", "Population jeune des QPV", "people", "non disponible"),
@@ -251,27 +266,56 @@ def qpv_tables(
     `has_action` flag), the gaps are the mart's; otherwise they are the QPV of each
     campaign's generation in dim_qpv that have no row."""
     rows = qpv.filter(pl.col("department_code") == dept_code)
-    years = sorted(set(rows["campaign_year"].to_list()) | set(dept_reach["campaign_year"].to_list()))
+    years = sorted(
+        set(rows["campaign_year"].to_list()) | set(dept_reach["campaign_year"].to_list())
+    )
     if not years:
         return []
     dims = dim_qpv.filter(pl.col("department_code") == dept_code)
     # QPV of each campaign's generation without a row: no action at all that campaign
     gaps = []
     for year in [] if mart_has_gaps else years:
-        listed = set(rows.filter((pl.col("campaign_year") == year) & (pl.col("scheme") == "ALL"))["qpv_code"].to_list())
-        for d in dims.filter(pl.col("generation") == campaign_generation(year, dept_code)).iter_rows(named=True):
+        listed = set(
+            rows.filter((pl.col("campaign_year") == year) & (pl.col("scheme") == "ALL"))[
+                "qpv_code"
+            ].to_list()
+        )
+        for d in dims.filter(
+            pl.col("generation") == campaign_generation(year, dept_code)
+        ).iter_rows(named=True):
             if d["qpv_code"] not in listed:
-                gaps.append({"qpv_code": d["qpv_code"], "qpv_name": d["qpv_name"], "department_code": dept_code,
-                             "region_code": d["region_code"], "campaign_year": year, "scheme": "ALL", "actions": 0})  # fmt: skip
-    full = pl.concat([rows, pl.DataFrame(gaps, schema=rows.schema)], how="diagonal_relaxed") if gaps else rows
-    has_action = pl.col("has_action") if "has_action" in full.columns else pl.lit(None, dtype=pl.Boolean)
+                gaps.append(
+                    {
+                        "qpv_code": d["qpv_code"],
+                        "qpv_name": d["qpv_name"],
+                        "department_code": dept_code,
+                        "region_code": d["region_code"],
+                        "campaign_year": year,
+                        "scheme": "ALL",
+                        "actions": 0,
+                    }
+                )
+    full = (
+        pl.concat([rows, pl.DataFrame(gaps, schema=rows.schema)], how="diagonal_relaxed")
+        if gaps
+        else rows
+    )
+    has_action = (
+        pl.col("has_action") if "has_action" in full.columns else pl.lit(None, dtype=pl.Boolean)
+    )
     full = full.with_columns(
         # the mart's flag when it has one, else no action counted
         (~has_action).fill_null(pl.col("actions").fill_null(0) == 0).alias("without_action"),
-        pl.col("scheme").replace_strict(fmt.SCHEMES, default=pl.col("scheme")).alias("scheme_label"),
+        pl.col("scheme")
+        .replace_strict(fmt.SCHEMES, default=pl.col("scheme"))
+        .alias("scheme_label"),
     ).sort(["campaign_year", "scheme", "qpv_code"], descending=[True, False, False])
     communes = dict(zip(dims["qpv_code"].to_list(), dims["commune_codes"].to_list(), strict=True))
-    full = full.with_columns(pl.col("qpv_code").replace_strict(communes, default=None, return_dtype=pl.String).alias("communes"))
+    full = full.with_columns(
+        pl.col("qpv_code")
+        .replace_strict(communes, default=None, return_dtype=pl.String)
+        .alias("communes")
+    )
     cols = [
         Column("qpv_code", "Code QPV"),
         Column("qpv_name", "Quartier"),
@@ -300,8 +344,11 @@ def qpv_tables(
     gaps = Table(
         None,
         f"QPV sans aucune action — campagne {latest} ({gaps_latest.height})",
-        [Column("qpv_code", "Code QPV"), Column("qpv_name", "Quartier"),
-         Column("communes", "Communes (code INSEE)")],  # fmt: skip
+        [
+            Column("qpv_code", "Code QPV"),
+            Column("qpv_name", "Quartier"),
+            Column("communes", "Communes (code INSEE)"),
+        ],
         gaps_latest,
         note="Quartiers du référentiel de la campagne où aucune action n'a été déclarée.",
         folded=gaps_latest.height > 12,
@@ -314,7 +361,9 @@ def qpv_tables(
         rec: dict = {"qpv_code": code, "qpv_name": sub["qpv_name"][0]}
         for r in sub.iter_rows(named=True):
             rec[f"y{r['campaign_year']}"] = r["young_participations"]
-            rec[f"y{r['campaign_year']}{SECRET_SUFFIX}"] = r.get(f"young_participations{SECRET_SUFFIX}")
+            rec[f"y{r['campaign_year']}{SECRET_SUFFIX}"] = r.get(
+                f"young_participations{SECRET_SUFFIX}"
+            )
         wide_rows.append(rec)
     total: dict = {"qpv_code": "Total", "qpv_name": "Département (toutes actions)"}
     for r in dept_reach.filter(pl.col("scheme") == "ALL").iter_rows(named=True):
@@ -328,8 +377,11 @@ def qpv_tables(
     pivot = Table(
         f"{page}-qpv-campagnes",
         "Participations de jeunes (6–25 ans) par QPV et par campagne, tous dispositifs",
-        [Column("qpv_code", "Code QPV"), Column("qpv_name", "Quartier"),
-         *[Column(f"y{y}", str(y), "people") for y in years]],  # fmt: skip
+        [
+            Column("qpv_code", "Code QPV"),
+            Column("qpv_name", "Quartier"),
+            *[Column(f"y{y}", str(y), "people") for y in years],
+        ],
         wide,
         note="QPV ayant eu au moins une action. « — » : QPV hors de la génération de la "
         "campagne ou sans action cette campagne-là. Une action menée sur plusieurs QPV peut "
@@ -352,7 +404,9 @@ def subterritory_tables(
     level = children["territory_level"][0] if children.height else "departement"
     codes = children["territory_code"].to_list()
     names = dict(zip(codes, children["territory_name"].to_list(), strict=True))
-    reach = pub.reach.filter((pl.col("territory_level") == level) & pl.col("territory_code").is_in(codes))
+    reach = pub.reach.filter(
+        (pl.col("territory_level") == level) & pl.col("territory_code").is_in(codes)
+    )
     parent = for_territory(pub.reach, parent_level, parent_code)
     years = sorted(set(reach["campaign_year"].to_list()) | set(parent["campaign_year"].to_list()))
     if not codes:
@@ -365,11 +419,24 @@ def subterritory_tables(
     rows = []
     for code in codes:
         rec: dict = {"territory_code": code, "territory_name": names[code]}
-        r = reach.filter((pl.col("territory_code") == code) & (pl.col("campaign_year") == latest) & (pl.col("scheme") == "ALL"))
+        r = reach.filter(
+            (pl.col("territory_code") == code)
+            & (pl.col("campaign_year") == latest)
+            & (pl.col("scheme") == "ALL")
+        )
         if r.height:
-            rec |= r.select("actions", "young_participations", "young_participations_secret", "participations",
-                            "participations_secret", "qpv_total", "qpv_with_action", "qpv_without_action",
-                            "coverage_rate", "coverage_rate_secret").row(0, named=True)  # fmt: skip
+            rec |= r.select(
+                "actions",
+                "young_participations",
+                "young_participations_secret",
+                "participations",
+                "participations_secret",
+                "qpv_total",
+                "qpv_with_action",
+                "qpv_without_action",
+                "coverage_rate",
+                "coverage_rate_secret",
+            ).row(0, named=True)
         f = fund.filter((pl.col("territory_code") == code) & (pl.col("campaign_year") == latest))
         if f.height:
             rec["granted_state_pv"] = f["granted_state_pv"][0]
@@ -378,13 +445,21 @@ def subterritory_tables(
             rec["completeness_rate"] = c["completeness_rate"][0]
         rows.append(rec)
     schema = {
-        "territory_code": pl.String, "territory_name": pl.String, "actions": pl.Int64,
-        "young_participations": pl.Int64, "young_participations_secret": pl.String,
-        "participations": pl.Int64, "participations_secret": pl.String, "qpv_total": pl.Int64,
-        "qpv_with_action": pl.Int64, "qpv_without_action": pl.Int64, "coverage_rate": pl.Float64,
-        "coverage_rate_secret": pl.String, "granted_state_pv": pl.Float64,
+        "territory_code": pl.String,
+        "territory_name": pl.String,
+        "actions": pl.Int64,
+        "young_participations": pl.Int64,
+        "young_participations_secret": pl.String,
+        "participations": pl.Int64,
+        "participations_secret": pl.String,
+        "qpv_total": pl.Int64,
+        "qpv_with_action": pl.Int64,
+        "qpv_without_action": pl.Int64,
+        "coverage_rate": pl.Float64,
+        "coverage_rate_secret": pl.String,
+        "granted_state_pv": pl.Float64,
         "completeness_rate": pl.Float64,
-    }  # fmt: skip
+    }
     df = pl.DataFrame(rows, schema=schema)
     word = "Région" if level == "region" else "Département"
     latest_table = Table(
@@ -408,7 +483,9 @@ def subterritory_tables(
     wide_rows = []
     for code in codes:
         rec = {"territory_code": code, "territory_name": names[code]}
-        for r in reach.filter((pl.col("territory_code") == code) & (pl.col("scheme") == "ALL")).iter_rows(named=True):
+        for r in reach.filter(
+            (pl.col("territory_code") == code) & (pl.col("scheme") == "ALL")
+        ).iter_rows(named=True):
             rec[f"y{r['campaign_year']}"] = r["young_participations"]
             rec[f"y{r['campaign_year']}{SECRET_SUFFIX}"] = r["young_participations_secret"]
         wide_rows.append(rec)
@@ -423,8 +500,11 @@ def subterritory_tables(
     pivot = Table(
         f"{page}-territoires-campagnes",
         "Participations de jeunes (6–25 ans) par campagne, tous dispositifs",
-        [Column("territory_code", "Code"), Column("territory_name", word),
-         *[Column(f"y{y}", str(y), "people") for y in years]],  # fmt: skip
+        [
+            Column("territory_code", "Code"),
+            Column("territory_name", word),
+            *[Column(f"y{y}", str(y), "people") for y in years],
+        ],
         pl.DataFrame(wide_rows, schema=wschema),
         links=links,
         emphasis=lambda r: r["territory_code"] == "Total",
@@ -432,7 +512,9 @@ def subterritory_tables(
     return [latest_table, pivot]
 
 
-def funding_tables(funding: pl.DataFrame, cooperation: pl.DataFrame, by_funder: pl.DataFrame, page: str) -> list[Table]:
+def funding_tables(
+    funding: pl.DataFrame, cooperation: pl.DataFrame, by_funder: pl.DataFrame, page: str
+) -> list[Table]:
     lev = cooperation.select("campaign_year", "scheme", "leverage")
     df = with_scheme_label(funding.join(lev, on=["campaign_year", "scheme"], how="left"))
     main = Table(
@@ -447,8 +529,11 @@ def funding_tables(funding: pl.DataFrame, cooperation: pl.DataFrame, by_funder: 
             Column("granted_state_other", "dont autres crédits de l'État", "amount"),
             Column("granted_own_funds", "dont fonds propres des porteurs", "amount"),
             Column("granted_other", "dont autres financeurs", "amount"),
-            Column("leverage", "Effet levier (€ d'autres financeurs par € État – politique de "
-                   "la ville)", "number"),
+            Column(
+                "leverage",
+                "Effet levier (€ d'autres financeurs par € État – politique de la ville)",
+                "number",
+            ),
             Column("realised_cost", "Coût réalisé", "amount"),
             Column("cost_per_participation", "Coût par participation", "amount"),
             Column("cost_per_young_participation", "Coût par participation de jeune", "amount"),
@@ -459,13 +544,21 @@ def funding_tables(funding: pl.DataFrame, cooperation: pl.DataFrame, by_funder: 
         + fmt.OTHER_FUNDERS_HELP,
         emphasis=lambda r: r["scheme"] == "ALL",
     )
-    funders = by_funder.filter(pl.col("scheme") == "ALL").with_columns(
-        pl.col("funder").replace_strict(fmt.FUNDERS, default=pl.col("funder")).alias("funder_label")
-    ).sort(["campaign_year", "amount_granted"], descending=[True, True])
+    funders = (
+        by_funder.filter(pl.col("scheme") == "ALL")
+        .with_columns(
+            pl.col("funder")
+            .replace_strict(fmt.FUNDERS, default=pl.col("funder"))
+            .alias("funder_label")
+        )
+        .sort(["campaign_year", "amount_granted"], descending=[True, True])
+    )
     latest = funders["campaign_year"].max() if funders.height else None
     funder_table = Table(
         f"{page}-financeurs",
-        f"Montants par financeur — campagne {latest}, tous dispositifs" if latest else "Montants par financeur",
+        f"Montants par financeur — campagne {latest}, tous dispositifs"
+        if latest
+        else "Montants par financeur",
         [
             Column("campaign_year", "Campagne", "year"),
             Column("funder_label", "Financeur"),
@@ -490,12 +583,20 @@ def cooperation_table(cooperation: pl.DataFrame, page: str) -> Table:
             Column("partners_per_action", "Partenaires par action", "number"),
             Column("share_actions_2plus_partners", "Actions à 2 partenaires ou plus", "ratio"),
             Column("share_actions_4plus_partners", "Actions à 4 partenaires ou plus", "ratio"),
-            Column("cofunded_share", "Actions cofinancées", "ratio",
-                   help="Part des actions financées qui ont reçu un financement d'un autre "
-                   "financeur. " + fmt.OTHER_FUNDERS_HELP),
-            Column("leverage", "Effet levier", "number",
-                   help="€ d'autres financeurs par € de crédits État – politique de la ville. "
-                   + fmt.OTHER_FUNDERS_HELP),
+            Column(
+                "cofunded_share",
+                "Actions cofinancées",
+                "ratio",
+                help="Part des actions financées qui ont reçu un financement d'un autre "
+                "financeur. " + fmt.OTHER_FUNDERS_HELP,
+            ),
+            Column(
+                "leverage",
+                "Effet levier",
+                "number",
+                help="€ d'autres financeurs par € de crédits État – politique de la ville. "
+                + fmt.OTHER_FUNDERS_HELP,
+            ),
             Column("organisations", "Organisations du réseau", "count"),
             Column("network_density", "Densité du réseau", "ratio"),
             Column("renewed_partnerships", "Partenariats renouvelés", "count"),
@@ -508,12 +609,20 @@ def cooperation_table(cooperation: pl.DataFrame, page: str) -> Table:
 
 def actors_table(nodes: pl.DataFrame, year: int | None, top: int = 10) -> Table:
     df = nodes.sort(["degree", "actions", "org_id"], descending=[True, True, False]).head(top)
-    df = df.with_columns(
-        pl.col("org_category").map_elements(fmt.organisation_category_label, return_dtype=pl.String).alias("category_label")
-    ) if df.height else df.with_columns(pl.lit(None, dtype=pl.String).alias("category_label"))
+    df = (
+        df.with_columns(
+            pl.col("org_category")
+            .map_elements(fmt.organisation_category_label, return_dtype=pl.String)
+            .alias("category_label")
+        )
+        if df.height
+        else df.with_columns(pl.lit(None, dtype=pl.String).alias("category_label"))
+    )
     return Table(
         None,
-        f"Organisations les plus reliées — campagne {year}" if year else "Organisations les plus reliées",
+        f"Organisations les plus reliées — campagne {year}"
+        if year
+        else "Organisations les plus reliées",
         [
             Column("org_name", "Organisation"),
             Column("category_label", "Catégorie"),
@@ -524,7 +633,9 @@ def actors_table(nodes: pl.DataFrame, year: int | None, top: int = 10) -> Table:
     )
 
 
-def returns_tables(completeness: pl.DataFrame, missing: pl.DataFrame, page: str, limit: int = 100) -> list[Table]:
+def returns_tables(
+    completeness: pl.DataFrame, missing: pl.DataFrame, page: str, limit: int = 100
+) -> list[Table]:
     main = Table(
         f"{page}-retours",
         "Retours d'activité attendus et reçus",
@@ -547,7 +658,9 @@ def returns_tables(completeness: pl.DataFrame, missing: pl.DataFrame, page: str,
     n_latest = missing.filter(pl.col("campaign_year") == latest).height if latest else 0
     listing = Table(
         f"{page}-retours-manquants",
-        f"Retours attendus non reçus — campagne {latest}" if latest else "Retours attendus non reçus",
+        f"Retours attendus non reçus — campagne {latest}"
+        if latest
+        else "Retours attendus non reçus",
         [
             *SCHEME_COLS,
             Column("department_code", "Département"),
@@ -557,7 +670,11 @@ def returns_tables(completeness: pl.DataFrame, missing: pl.DataFrame, page: str,
         ],
         missing,
         html_rows=shown,
-        note=(f"{n_latest} dossiers ; les {limit} premiers sont affichés. " if n_latest > limit else "")
+        note=(
+            f"{n_latest} dossiers ; les {limit} premiers sont affichés. "
+            if n_latest > limit
+            else ""
+        )
         + "L'export contient toutes les campagnes.",
     )
     return [main, listing]

@@ -55,8 +55,12 @@ def _template() -> go.layout.Template:
             "hoverlabel": {"font": {"family": FONT}},
             "legend": {"orientation": "h", "y": -0.12, "yanchor": "top"},
             "xaxis": {"showgrid": False, "linecolor": GREY, "ticks": "outside", "automargin": True},
-            "yaxis": {"gridcolor": "#EBEBEB", "zerolinecolor": GREY, "rangemode": "tozero",
-                      "automargin": True},
+            "yaxis": {
+                "gridcolor": "#EBEBEB",
+                "zerolinecolor": GREY,
+                "rangemode": "tozero",
+                "automargin": True,
+            },
             "title": {"font": {"size": 15}, "x": 0, "xanchor": "left"},
         }
     )
@@ -87,5 +91,9 @@ LOCALE_SCRIPT = (
 )
 
 # Passed to every fig.to_html: French locale, no plotly logo, fits its container.
-CONFIG = {"locale": "fr", "displaylogo": False, "responsive": True,
-          "modeBarButtonsToRemove": ["select2d", "lasso2d"]}  # fmt: skip
+CONFIG = {
+    "locale": "fr",
+    "displaylogo": False,
+    "responsive": True,
+    "modeBarButtonsToRemove": ["select2d", "lasso2d"],
+}

@@ -37,18 +37,59 @@ SCHEME_COUNTS: dict[str, tuple[int, int]] = {
 AGE_BANDS = ("0_5", "6_11", "12_17", "18_25", "26_59", "60_plus")
 
 _THEMES: dict[str, dict[str, float]] = {
-    "QE": {"sport": 25, "culture": 18, "loisirs": 15, "sejour": 10, "education": 6,
-           "citoyennete": 7, "sante": 4, "numerique": 4, "emploi_insertion": 3,
-           "environnement": 5, "parentalite": 3},
-    "QA": {"sport": 25, "culture": 22, "loisirs": 18, "sejour": 4, "education": 10,
-           "citoyennete": 6, "numerique": 6, "environnement": 5, "parentalite": 4},
-    "QS": {"education": 20, "sante": 20, "citoyennete": 15, "parentalite": 15, "numerique": 10,
-           "emploi_insertion": 10, "culture": 5, "loisirs": 5},
-    "VA": {"education": 35, "sejour": 20, "culture": 10, "sport": 10, "numerique": 10,
-           "environnement": 10, "loisirs": 5},
-    "VVV": {"sport": 30, "sejour": 20, "citoyennete": 15, "loisirs": 15, "culture": 10,
-            "emploi_insertion": 5, "sante": 5},
-}  # fmt: skip
+    "QE": {
+        "sport": 25,
+        "culture": 18,
+        "loisirs": 15,
+        "sejour": 10,
+        "education": 6,
+        "citoyennete": 7,
+        "sante": 4,
+        "numerique": 4,
+        "emploi_insertion": 3,
+        "environnement": 5,
+        "parentalite": 3,
+    },
+    "QA": {
+        "sport": 25,
+        "culture": 22,
+        "loisirs": 18,
+        "sejour": 4,
+        "education": 10,
+        "citoyennete": 6,
+        "numerique": 6,
+        "environnement": 5,
+        "parentalite": 4,
+    },
+    "QS": {
+        "education": 20,
+        "sante": 20,
+        "citoyennete": 15,
+        "parentalite": 15,
+        "numerique": 10,
+        "emploi_insertion": 10,
+        "culture": 5,
+        "loisirs": 5,
+    },
+    "VA": {
+        "education": 35,
+        "sejour": 20,
+        "culture": 10,
+        "sport": 10,
+        "numerique": 10,
+        "environnement": 10,
+        "loisirs": 5,
+    },
+    "VVV": {
+        "sport": 30,
+        "sejour": 20,
+        "citoyennete": 15,
+        "loisirs": 15,
+        "culture": 10,
+        "emploi_insertion": 5,
+        "sante": 5,
+    },
+}
 # Relative weight of each age band (0_5 … 60_plus), by theme first, else by scheme.
 _AGE_PROFILES: dict[str, tuple[float, ...]] = {
     "parentalite": (15, 30, 10, 5, 38, 2),
@@ -61,15 +102,31 @@ _AGE_PROFILES: dict[str, tuple[float, ...]] = {
     "VVV": (0, 15, 60, 22, 3, 0),
 }
 _GIRLS_SHARE = {
-    "sport": 0.31, "culture": 0.54, "loisirs": 0.45, "sejour": 0.40, "education": 0.46,
-    "citoyennete": 0.43, "sante": 0.50, "numerique": 0.34, "emploi_insertion": 0.38,
-    "environnement": 0.44, "parentalite": 0.60,
-}  # fmt: skip
+    "sport": 0.31,
+    "culture": 0.54,
+    "loisirs": 0.45,
+    "sejour": 0.40,
+    "education": 0.46,
+    "citoyennete": 0.43,
+    "sante": 0.50,
+    "numerique": 0.34,
+    "emploi_insertion": 0.38,
+    "environnement": 0.44,
+    "parentalite": 0.60,
+}
 _PARTNER_COUNT_WEIGHTS = (10, 17, 22, 19, 14, 10, 8)  # 0 … 6 partners
 _COFUNDERS = {
-    "commune": 30, "caf": 20, "departement": 15, "region": 10, "epci": 10, "etat_autre": 5,
-    "fonds_propres": 5, "prive": 3, "fonds_europeens": 1, "autre_public": 1,
-}  # fmt: skip
+    "commune": 30,
+    "caf": 20,
+    "departement": 15,
+    "region": 10,
+    "epci": 10,
+    "etat_autre": 5,
+    "fonds_propres": 5,
+    "prive": 3,
+    "fonds_europeens": 1,
+    "autre_public": 1,
+}
 
 SHARE_NOT_RETURNED = 0.03  # funded grant files whose activity return never came
 SHARE_UNFUNDED = 0.02  # activity returns with no funding line
@@ -135,8 +192,9 @@ def allocate(total: int, weights: list[float], rng: random.Random) -> list[int]:
     raw = [total * w / wsum for w in weights]
     parts = [math.floor(r) for r in raw]
     # Largest remainders get the leftovers; a random jitter breaks ties without bias.
-    order = sorted(range(len(raw)), key=lambda i: (raw[i] - parts[i]) + rng.random() * 1e-6,
-                   reverse=True)  # fmt: skip
+    order = sorted(
+        range(len(raw)), key=lambda i: (raw[i] - parts[i]) + rng.random() * 1e-6, reverse=True
+    )
     for i in order[: total - sum(parts)]:
         parts[i] += 1
     return parts
@@ -295,14 +353,24 @@ def department_year(
         if scheme == "QE":
             count = max(count, 1)
         for number in range(1, count + 1):
-            actions.append(_action(year, scheme, f"{scheme}-{year}-{dep_code3}-{number:04d}",
-                                   porteurs, qpvs, qpv_draw, partners, memory, rng))  # fmt: skip
+            actions.append(
+                _action(
+                    year,
+                    scheme,
+                    f"{scheme}-{year}-{dep_code3}-{number:04d}",
+                    porteurs,
+                    qpvs,
+                    qpv_draw,
+                    partners,
+                    memory,
+                    rng,
+                )
+            )
     memory.end_year()
     return actions
 
 
-def _action(year, scheme, grant_file, porteurs, qpvs, qpv_draw, partners, memory,
-            rng) -> Action:  # fmt: skip
+def _action(year, scheme, grant_file, porteurs, qpvs, qpv_draw, partners, memory, rng) -> Action:
     theme = _THEME_DRAW[scheme](rng)
     porteur = porteurs(rng)
     start, end = _dates(scheme, year, theme, rng)

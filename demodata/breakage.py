@@ -65,8 +65,9 @@ class Breaker:
         return rules
 
 
-def break_actions(rows: list[dict], rules: list[str], qpvs: list[Qpv], dep_code3: str,
-                  rng: random.Random) -> None:  # fmt: skip
+def break_actions(
+    rows: list[dict], rules: list[str], qpvs: list[Qpv], dep_code3: str, rng: random.Random
+) -> None:
     """Make each chosen row break exactly one rule, in place (sets `broken_rule`)."""
     used: set[int] = set()
     known = {q.code for q in qpvs}
@@ -74,10 +75,12 @@ def break_actions(rows: list[dict], rules: list[str], qpvs: list[Qpv], dep_code3
     for rule in sorted(rules, key=lambda r: r == "grant_file_duplicate"):
         if rule == "grant_file_duplicate":
             candidates = [
-                i for i in range(1, len(rows))
-                if i not in used and i - 1 not in used
+                i
+                for i in range(1, len(rows))
+                if i not in used
+                and i - 1 not in used
                 and rows[i]["scheme"] == rows[i - 1]["scheme"]
-            ]  # fmt: skip
+            ]
             if not candidates:
                 continue
             i = rng.choice(candidates)
@@ -115,8 +118,9 @@ def break_actions(rows: list[dict], rules: list[str], qpvs: list[Qpv], dep_code3
             row["grant_file"] = rows[i - 1]["grant_file"]
 
 
-def break_partners(rows: list[dict], rules: list[str], grant_files: list[str],
-                   rng: random.Random) -> None:  # fmt: skip
+def break_partners(
+    rows: list[dict], rules: list[str], grant_files: list[str], rng: random.Random
+) -> None:
     """Break partner rows in place: a wrong SIRET, or a row for an action that is not there."""
     for rule in rules:
         if rule == "siret_luhn":
@@ -130,6 +134,9 @@ def break_partners(rows: list[dict], rules: list[str], grant_files: list[str],
             # A number well past the end of the numbering: no grant file of the campaign has it.
             prefix, _ = row["grant_file"].rsplit("-", 1)
             top = max(int(g.rsplit("-", 1)[1]) for g in grant_files)
-            row.update(grant_file=f"{prefix}-{top + 100 + rng.randint(0, 99):04d}",
-                       porteur_siret=None, broken_rule=rule)  # fmt: skip
+            row.update(
+                grant_file=f"{prefix}-{top + 100 + rng.randint(0, 99):04d}",
+                porteur_siret=None,
+                broken_rule=rule,
+            )
             rows.insert(rng.randint(0, len(rows)), row)

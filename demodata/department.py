@@ -42,25 +42,52 @@ from demodata.writers import (
 ACTIONS_PER_YEAR = 330  # average grant files per département and campaign at scale 1.0
 
 ACTION_SCHEMA = {
-    "campaign_year": pl.Int32, "scheme": pl.String, "grant_file": pl.String,
-    "action_title": pl.String, "porteur_siret": pl.String, "porteur_name": pl.String,
-    "porteur_category": pl.String, "theme": pl.String, "start_date": pl.Date,
-    "end_date": pl.Date, "qpv_codes": pl.String, "commune_code": pl.String,
-    "sessions": pl.Int32, "participants": pl.Int32, "qpv_residents": pl.Int32,
-    "girls": pl.Int32, "boys": pl.Int32,
+    "campaign_year": pl.Int32,
+    "scheme": pl.String,
+    "grant_file": pl.String,
+    "action_title": pl.String,
+    "porteur_siret": pl.String,
+    "porteur_name": pl.String,
+    "porteur_category": pl.String,
+    "theme": pl.String,
+    "start_date": pl.Date,
+    "end_date": pl.Date,
+    "qpv_codes": pl.String,
+    "commune_code": pl.String,
+    "sessions": pl.Int32,
+    "participants": pl.Int32,
+    "qpv_residents": pl.Int32,
+    "girls": pl.Int32,
+    "boys": pl.Int32,
     **{c: pl.Int32 for c in AGE_COLUMNS},
-    "realised_cost": pl.Float64, "comment": pl.String,
-    "department_code": pl.String, "file_name": pl.String, "sheet": pl.String,
-    "line": pl.Int32, "has_funding": pl.Boolean, "broken_rule": pl.String,
-    "superseded": pl.Boolean, "withdrawn": pl.Boolean,
-}  # fmt: skip
+    "realised_cost": pl.Float64,
+    "comment": pl.String,
+    "department_code": pl.String,
+    "file_name": pl.String,
+    "sheet": pl.String,
+    "line": pl.Int32,
+    "has_funding": pl.Boolean,
+    "broken_rule": pl.String,
+    "superseded": pl.Boolean,
+    "withdrawn": pl.Boolean,
+}
 PARTNER_SCHEMA = {
-    "campaign_year": pl.Int32, "scheme": pl.String, "grant_file": pl.String,
-    "partner_name": pl.String, "partner_siret": pl.String, "partner_category": pl.String,
-    "role": pl.String, "porteur_siret": pl.String, "department_code": pl.String,
-    "file_name": pl.String, "sheet": pl.String, "line": pl.Int32, "broken_rule": pl.String,
-    "superseded": pl.Boolean, "withdrawn": pl.Boolean,
-}  # fmt: skip
+    "campaign_year": pl.Int32,
+    "scheme": pl.String,
+    "grant_file": pl.String,
+    "partner_name": pl.String,
+    "partner_siret": pl.String,
+    "partner_category": pl.String,
+    "role": pl.String,
+    "porteur_siret": pl.String,
+    "department_code": pl.String,
+    "file_name": pl.String,
+    "sheet": pl.String,
+    "line": pl.Int32,
+    "broken_rule": pl.String,
+    "superseded": pl.Boolean,
+    "withdrawn": pl.Boolean,
+}
 # When files arrive (their modification time, read as received_at): the return in mid-October,
 # a CSV return's partner file three weeks later, a corrected return in late November, a
 # mistaken re-send on 1 December (then withdrawn by the data staff).
@@ -124,8 +151,13 @@ def run_department(job: DepartmentJob) -> DepartmentOutput:
     rng = random.Random(f"{seed}:{dep.code}")
     qpv15, qpv24, communes = _qpvs(job, rng)
     position = next(i for i, d in enumerate(DEPARTMENTS) if d.code == dep.code)
-    pool = build_pool(dep, communes, rng, max(12, round(ACTIONS_PER_YEAR * job.scale / 4)),
-                      nic_prefix=f"0{position:02d}")  # fmt: skip
+    pool = build_pool(
+        dep,
+        communes,
+        rng,
+        max(12, round(ACTIONS_PER_YEAR * job.scale / 4)),
+        nic_prefix=f"0{position:02d}",
+    )
     memory = PartnerMemory()
     breaker = Breaker(offset=position)
     actions_out, partners_out = _Columns(ACTION_SCHEMA), _Columns(PARTNER_SCHEMA)
@@ -143,29 +175,57 @@ def run_department(job: DepartmentJob) -> DepartmentOutput:
         qpvs = qpv15 if year <= 2023 else qpv24
         if not qpvs:
             continue  # the given referential does not cover this département
-        actions = department_year(year=year, dep_code3=dep.code3, qpvs=qpvs, pool=pool,
-                                  memory=memory, rng=rng, scale=job.scale)  # fmt: skip
+        actions = department_year(
+            year=year,
+            dep_code3=dep.code3,
+            qpvs=qpvs,
+            pool=pool,
+            memory=memory,
+            rng=rng,
+            scale=job.scale,
+        )
         for a in actions:
             for funder, asked, granted in a.funding:
-                out.funding[year].append((a.year, a.scheme, a.grant_file, a.title, a.porteur.name,
-                                          a.porteur.siret, funder, asked, granted, dep.code))  # fmt: skip
+                out.funding[year].append(
+                    (
+                        a.year,
+                        a.scheme,
+                        a.grant_file,
+                        a.title,
+                        a.porteur.name,
+                        a.porteur.siret,
+                        funder,
+                        asked,
+                        granted,
+                        dep.code,
+                    )
+                )
         returned = [a for a in actions if a.returned]
         if not returned:
             continue
         as_xlsx = (job.run_index + year) % 2 == 0
         personal = job.with_personal_data and not as_xlsx and not out.personal_values
         files, written[year] = _write_return(
-            job, year, returned, qpvs, as_xlsx, personal, breaker,
-            actions_out, partners_out, out.personal_values,
-        )  # fmt: skip
+            job,
+            year,
+            returned,
+            qpvs,
+            as_xlsx,
+            personal,
+            breaker,
+            actions_out,
+            partners_out,
+            out.personal_values,
+        )
         out.files += files
     years = sorted(written)
     if len(years) >= 2:
         # Arrivals after the return: a corrected return (v2 of a few actions and of their
         # partner lists) the year before last, and, in one département of the run, a mistaken
         # re-send of the last year that the data staff withdraw.
-        out.files.append(_write_correction(job, years[-2], *written[years[-2]],
-                                           actions_out, partners_out))  # fmt: skip
+        out.files.append(
+            _write_correction(job, years[-2], *written[years[-2]], actions_out, partners_out)
+        )
         if job.with_withdrawn_file:
             path = _write_mistaken_resend(job, years[-1], written[years[-1]][0], actions_out)
             out.files.append(path)
@@ -184,13 +244,19 @@ def _correctable(rows: list[dict], partner_rows: list[dict]) -> list[dict]:
     """Valid actions whose key is unique in the return and whose partners are all valid
     (séjours excluded: their group size is fixed, nobody is forgotten)."""
     keys = [(r["scheme"], r["grant_file"]) for r in rows]
-    broken_partner_keys = {(p["scheme"], p["grant_file"]) for p in partner_rows
-                           if p["broken_rule"] is not None}  # fmt: skip
+    broken_partner_keys = {
+        (p["scheme"], p["grant_file"]) for p in partner_rows if p["broken_rule"] is not None
+    }
     with_partners = {(p["scheme"], p["grant_file"]) for p in partner_rows}
-    return [r for r, k in zip(rows, keys, strict=True)
-            if r["broken_rule"] is None and r["theme"] != "sejour" and keys.count(k) == 1
-            and k in with_partners
-            and k not in broken_partner_keys]  # fmt: skip
+    return [
+        r
+        for r, k in zip(rows, keys, strict=True)
+        if r["broken_rule"] is None
+        and r["theme"] != "sejour"
+        and keys.count(k) == 1
+        and k in with_partners
+        and k not in broken_partner_keys
+    ]
 
 
 def _write_correction(job, year, rows, partner_rows, actions_out, partners_out) -> Path:
@@ -198,46 +264,84 @@ def _write_correction(job, year, rows, partner_rows, actions_out, partners_out) 
     forgotten in v1), one partner dropped where there were two or more, an inhabitants'
     collective added. v2 supersedes v1 in the indicators; v1 stays in the history."""
     rng = random.Random(f"{job.seed}:{job.dep.code}:{year}:correction")
-    chosen = rng.sample(_correctable(rows, partner_rows),
-                        min(CORRECTED_ACTIONS, len(_correctable(rows, partner_rows))))
+    chosen = rng.sample(
+        _correctable(rows, partner_rows),
+        min(CORRECTED_ACTIONS, len(_correctable(rows, partner_rows))),
+    )
     fixed_rows, fixed_partners = [], []
     for old in chosen:
         added = rng.randint(3, 12)
         row = {k: old[k] for k in ACTION_SCHEMA if k in old} | {"broken_rule": None}
-        row.update(participants=old["participants"] + added,
-                   age_12_17=old["age_12_17"] + added,
-                   qpv_residents=old["qpv_residents"] + added,
-                   comment="Bilan corrigé : jeunes de 12-17 ans oubliés dans le premier envoi")
+        row.update(
+            participants=old["participants"] + added,
+            age_12_17=old["age_12_17"] + added,
+            qpv_residents=old["qpv_residents"] + added,
+            comment="Bilan corrigé : jeunes de 12-17 ans oubliés dans le premier envoi",
+        )
         fixed_rows.append(row)
-        listed = [p for p in partner_rows
-                  if (p["scheme"], p["grant_file"]) == (old["scheme"], old["grant_file"])]
+        listed = [
+            p
+            for p in partner_rows
+            if (p["scheme"], p["grant_file"]) == (old["scheme"], old["grant_file"])
+        ]
         kept = listed[:-1] if len(listed) >= 2 else listed
         fixed_partners += [{k: p[k] for k in PARTNER_SCHEMA if k in p} for p in kept]
-        fixed_partners.append({
-            "campaign_year": year, "scheme": old["scheme"], "grant_file": old["grant_file"],
-            "partner_name": f"Collectif des habitants {old['qpv_codes'].split(';')[0]}",
-            "partner_siret": None, "partner_category": "collectif_habitants",
-            "role": "co_construction", "porteur_siret": old["porteur_siret"], "broken_rule": None,
-        })  # fmt: skip
+        fixed_partners.append(
+            {
+                "campaign_year": year,
+                "scheme": old["scheme"],
+                "grant_file": old["grant_file"],
+                "partner_name": f"Collectif des habitants {old['qpv_codes'].split(';')[0]}",
+                "partner_siret": None,
+                "partner_category": "collectif_habitants",
+                "role": "co_construction",
+                "porteur_siret": old["porteur_siret"],
+                "broken_rule": None,
+            }
+        )
     keys = {(r["scheme"], r["grant_file"]) for r in fixed_rows}
     same_year = _in_year(year)
-    actions_out.update("superseded", True, lambda r: same_year(r)
-                       and (r["scheme"], r["grant_file"]) in keys and r["broken_rule"] is None)
-    partners_out.update("superseded", True, lambda r: same_year(r)
-                        and (r["scheme"], r["grant_file"]) in keys)  # fmt: skip
+    actions_out.update(
+        "superseded",
+        True,
+        lambda r: (
+            same_year(r) and (r["scheme"], r["grant_file"]) in keys and r["broken_rule"] is None
+        ),
+    )
+    partners_out.update(
+        "superseded", True, lambda r: same_year(r) and (r["scheme"], r["grant_file"]) in keys
+    )
     path = job.inbox / f"bilan_{job.dep.code}_{year}_correctif.xlsx"
     style = FileStyle()
     a_lines, p_lines = write_workbook(
-        path, [("actions", Table(ACTIVITY_FIELDS, fixed_rows, style)),
-               ("partenaires", Table(PARTNER_FIELDS, fixed_partners, style))],
-        created=datetime(year, *CORRECTION_AT, 9, 0))  # fmt: skip
+        path,
+        [
+            ("actions", Table(ACTIVITY_FIELDS, fixed_rows, style)),
+            ("partenaires", Table(PARTNER_FIELDS, fixed_partners, style)),
+        ],
+        created=datetime(year, *CORRECTION_AT, 9, 0),
+    )
     _stamp(path, year, CORRECTION_AT)
     for row, line in zip(fixed_rows, a_lines, strict=True):
-        actions_out.add(row | {"file_name": path.name, "sheet": "actions", "line": line,
-                               "department_code": job.dep.code})  # fmt: skip
+        actions_out.add(
+            row
+            | {
+                "file_name": path.name,
+                "sheet": "actions",
+                "line": line,
+                "department_code": job.dep.code,
+            }
+        )
     for row, line in zip(fixed_partners, p_lines, strict=True):
-        partners_out.add(row | {"file_name": path.name, "sheet": "partenaires", "line": line,
-                                "department_code": job.dep.code})  # fmt: skip
+        partners_out.add(
+            row
+            | {
+                "file_name": path.name,
+                "sheet": "partenaires",
+                "line": line,
+                "department_code": job.dep.code,
+            }
+        )
     return path
 
 
@@ -249,9 +353,12 @@ def _write_mistaken_resend(job, year, rows, actions_out) -> Path:
     """A file sent by mistake after the return: a few actions with every count doubled. Valid
     and newer, so it would win; the demo withdraws it (`DemoResult.withdrawn`)."""
     rng = random.Random(f"{job.seed}:{job.dep.code}:{year}:mistake")
-    valid = [r for r in rows if r["broken_rule"] is None
-             and sum((q["scheme"], q["grant_file"]) == (r["scheme"], r["grant_file"])
-                     for q in rows) == 1]  # fmt: skip
+    valid = [
+        r
+        for r in rows
+        if r["broken_rule"] is None
+        and sum((q["scheme"], q["grant_file"]) == (r["scheme"], r["grant_file"]) for q in rows) == 1
+    ]
     counts = ("sessions", "participants", "qpv_residents", "girls", "boys", *AGE_COLUMNS)
     doubled = []
     for old in rng.sample(valid, min(MISTAKEN_ACTIONS, len(valid))):
@@ -262,8 +369,16 @@ def _write_mistaken_resend(job, year, rows, actions_out) -> Path:
     lines = write_csv(path, Table(ACTIVITY_FIELDS, doubled, FileStyle()), encoding="utf-8")
     _stamp(path, year, MISTAKE_AT)
     for row, line in zip(doubled, lines, strict=True):
-        actions_out.add(row | {"file_name": path.name, "sheet": None, "line": line,
-                               "department_code": job.dep.code, "withdrawn": True})  # fmt: skip
+        actions_out.add(
+            row
+            | {
+                "file_name": path.name,
+                "sheet": None,
+                "line": line,
+                "department_code": job.dep.code,
+                "withdrawn": True,
+            }
+        )
     return path
 
 
@@ -319,15 +434,18 @@ def _activity_row(a: Action) -> dict:
     return row
 
 
-def _styles(as_xlsx: bool, dep: Department, year: int, schemes: list[str],
-            rng: random.Random) -> tuple[FileStyle, FileStyle]:  # fmt: skip
+def _styles(
+    as_xlsx: bool, dep: Department, year: int, schemes: list[str], rng: random.Random
+) -> tuple[FileStyle, FileStyle]:
     """Style of the actions table and of the partners table of one return."""
     if as_xlsx:
         title = ()
         if rng.random() < 0.5:
             labels = ", ".join(SCHEME_LABELS[s] for s in schemes)
-            title = (f"Bilan {labels} {year} – {dep.name}",
-                     f"Données transmises à la préfecture le {fr_date(date(year, 10, 15))}")  # fmt: skip
+            title = (
+                f"Bilan {labels} {year} – {dep.name}",
+                f"Données transmises à la préfecture le {fr_date(date(year, 10, 15))}",
+            )
         common = dict(
             header="canonical" if rng.random() < 0.75 else "casual",
             lower_codes=rng.random() < 0.10,
@@ -357,8 +475,9 @@ def _styles(as_xlsx: bool, dep: Department, year: int, schemes: list[str],
     return actions_style, FileStyle(**common)
 
 
-def _write_return(job, year, actions, qpvs, as_xlsx, personal, breaker, actions_out,
-                  partners_out, personal_values) -> tuple[list[Path], tuple[list, list]]:  # fmt: skip
+def _write_return(
+    job, year, actions, qpvs, as_xlsx, personal, breaker, actions_out, partners_out, personal_values
+) -> tuple[list[Path], tuple[list, list]]:
     """Write one département-year activity return (XLSX or CSV pair); record the truth.
     Returns the files and the rows written (action rows, partner rows)."""
     dep = job.dep
@@ -374,15 +493,22 @@ def _write_return(job, year, actions, qpvs, as_xlsx, personal, breaker, actions_
         if row["broken_rule"] is not None:
             continue  # a rejected action's partners would only muddle the truth
         for org, role in a.partners:
-            partner_rows.append({
-                "campaign_year": a.year, "scheme": a.scheme, "grant_file": a.grant_file,
-                "partner_name": org.name,
-                "partner_siret": org.siret if org.known_siret_as_partner else None,
-                "partner_category": org.partner_category, "role": role,
-                "porteur_siret": a.porteur.siret, "broken_rule": None,
-            })  # fmt: skip
-    break_partners(partner_rows, breaker.partner_rules(broken_rng),
-                   [a.grant_file for a in actions], broken_rng)  # fmt: skip
+            partner_rows.append(
+                {
+                    "campaign_year": a.year,
+                    "scheme": a.scheme,
+                    "grant_file": a.grant_file,
+                    "partner_name": org.name,
+                    "partner_siret": org.siret if org.known_siret_as_partner else None,
+                    "partner_category": org.partner_category,
+                    "role": role,
+                    "porteur_siret": a.porteur.siret,
+                    "broken_rule": None,
+                }
+            )
+    break_partners(
+        partner_rows, breaker.partner_rules(broken_rng), [a.grant_file for a in actions], broken_rng
+    )
 
     extra = []
     if a_style.extra_column:
@@ -394,8 +520,15 @@ def _write_return(job, year, actions, qpvs, as_xlsx, personal, breaker, actions_
             values = [p[j] for p in people]
             extra.append((header, values))
             personal_values.extend(values)
-    total_cols = ("sessions", "participants", "qpv_residents", "girls", "boys", *AGE_COLUMNS,
-                  "realised_cost")  # fmt: skip
+    total_cols = (
+        "sessions",
+        "participants",
+        "qpv_residents",
+        "girls",
+        "boys",
+        *AGE_COLUMNS,
+        "realised_cost",
+    )
     totals = {c: sum(r[c] or 0 for r in rows) for c in total_cols}
     a_table = Table(ACTIVITY_FIELDS, rows, a_style, extra=extra or None, total=totals)
     p_table = Table(PARTNER_FIELDS, partner_rows, p_style)
@@ -403,8 +536,11 @@ def _write_return(job, year, actions, qpvs, as_xlsx, personal, breaker, actions_
     stem = f"bilan_{dep.code}_{year}"
     if as_xlsx:
         path = job.inbox / f"{stem}.xlsx"
-        a_lines, p_lines = write_workbook(path, [("actions", a_table), ("partenaires", p_table)],
-                                          created=datetime(year, 10, 1, 9, 0))  # fmt: skip
+        a_lines, p_lines = write_workbook(
+            path,
+            [("actions", a_table), ("partenaires", p_table)],
+            created=datetime(year, 10, 1, 9, 0),
+        )
         written = [path]
         a_where, p_where = (path.name, "actions"), (path.name, "partenaires")
         _stamp(path, year, RETURN_AT)

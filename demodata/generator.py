@@ -72,12 +72,20 @@ _STALE = re.compile(r"^(bilan_.+\.(csv|xlsx)|financements_\d{4}\.csv)$")
 _KEY = ["campaign_year", "scheme", "grant_file"]
 FUNDING_AT = (12, 20)  # the grants system's export, at the end of the campaign's year
 _FUNDING_SCHEMA = {
-    "campaign_year": pl.Int32, "scheme": pl.String, "grant_file": pl.String,
-    "action_title": pl.String, "porteur_name": pl.String, "porteur_siret": pl.String,
-    "funder": pl.String, "amount_requested": pl.Float64, "amount_granted": pl.Float64,
-    "department_code": pl.String, "file_name": pl.String, "line": pl.Int32,
+    "campaign_year": pl.Int32,
+    "scheme": pl.String,
+    "grant_file": pl.String,
+    "action_title": pl.String,
+    "porteur_name": pl.String,
+    "porteur_siret": pl.String,
+    "funder": pl.String,
+    "amount_requested": pl.Float64,
+    "amount_granted": pl.Float64,
+    "department_code": pl.String,
+    "file_name": pl.String,
+    "line": pl.Int32,
     "has_activity_return": pl.Boolean,
-}  # fmt: skip
+}
 # Below this many départements, starting worker processes costs more than it saves.
 _PARALLEL_FROM = 20
 
@@ -115,12 +123,14 @@ class DemoResult:
 
     def actions_in_force(self) -> pl.DataFrame:
         """Valid action rows neither superseded by a correction nor in a withdrawn file."""
-        return self.actions.filter(pl.col("broken_rule").is_null() & ~pl.col("superseded")
-                                   & ~pl.col("withdrawn"))  # fmt: skip
+        return self.actions.filter(
+            pl.col("broken_rule").is_null() & ~pl.col("superseded") & ~pl.col("withdrawn")
+        )
 
     def partners_in_force(self) -> pl.DataFrame:
-        return self.partners.filter(pl.col("broken_rule").is_null() & ~pl.col("superseded")
-                                    & ~pl.col("withdrawn"))  # fmt: skip
+        return self.partners.filter(
+            pl.col("broken_rule").is_null() & ~pl.col("superseded") & ~pl.col("withdrawn")
+        )
 
     def summary(self) -> dict[str, int]:
         valid = self.actions_in_force()
@@ -201,20 +211,28 @@ def generate_demo(
         if not lines_of_year:
             continue
         path = inbox / f"financements_{year}.csv"
-        table = Table(FUNDING_FIELDS, [dict(zip(columns, r, strict=True)) for r in lines_of_year],
-                      FileStyle(cents=True))  # fmt: skip
+        table = Table(
+            FUNDING_FIELDS,
+            [dict(zip(columns, r, strict=True)) for r in lines_of_year],
+            FileStyle(cents=True),
+        )
         # The grants system exports UTF-8; some exports carry a BOM, some not.
-        lines = write_csv(path, table, encoding="utf-8-sig" if year % 2 == 0 else "utf-8",
-                          newline="\n")  # fmt: skip
+        lines = write_csv(
+            path, table, encoding="utf-8-sig" if year % 2 == 0 else "utf-8", newline="\n"
+        )
         when = datetime(year, *FUNDING_AT, 9, 0, tzinfo=UTC).timestamp()
         os.utime(path, (when, when))  # received at the end of the campaign's year
         files.append(path)
-        frame = pl.DataFrame(lines_of_year, schema={c: _FUNDING_SCHEMA[c] for c in columns},
-                             orient="row")  # fmt: skip
-        funding_frames.append(frame.with_columns(
-            file_name=pl.lit(path.name), line=pl.Series(lines, dtype=pl.Int32),
-            has_activity_return=pl.lit(None, pl.Boolean),
-        ))  # fmt: skip
+        frame = pl.DataFrame(
+            lines_of_year, schema={c: _FUNDING_SCHEMA[c] for c in columns}, orient="row"
+        )
+        funding_frames.append(
+            frame.with_columns(
+                file_name=pl.lit(path.name),
+                line=pl.Series(lines, dtype=pl.Int32),
+                has_activity_return=pl.lit(None, pl.Boolean),
+            )
+        )
 
     dep_map = {d.code: d for d in departments}
     qpv15_file = ref_dir / "qpv_2015_demo.csv"

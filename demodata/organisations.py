@@ -49,31 +49,61 @@ _PORTEUR_KINDS = (
 )
 
 _ASSOCIATION_PATTERNS = (
-    "Association sportive {place}", "Amicale laïque {place}", "Football club {place}",
-    "Compagnie théâtrale {place}", "MJC {place}", "Association culturelle {place}",
-    "Boxing club {place}", "École de musique {place}", "Les Petits Curieux {place}",
-    "Atelier vélo solidaire {place}", "Jardins partagés {place}", "Judo club {place}",
-    "Association des familles {place}", "Ludothèque {place}", "Rugby club {place}",
-    "Danse urbaine {place}", "Association Horizons {place}", "Échecs et mat {place}",
-    "Club de prévention {place}", "Association Trait d'union {place}",
-)  # fmt: skip
+    "Association sportive {place}",
+    "Amicale laïque {place}",
+    "Football club {place}",
+    "Compagnie théâtrale {place}",
+    "MJC {place}",
+    "Association culturelle {place}",
+    "Boxing club {place}",
+    "École de musique {place}",
+    "Les Petits Curieux {place}",
+    "Atelier vélo solidaire {place}",
+    "Jardins partagés {place}",
+    "Judo club {place}",
+    "Association des familles {place}",
+    "Ludothèque {place}",
+    "Rugby club {place}",
+    "Danse urbaine {place}",
+    "Association Horizons {place}",
+    "Échecs et mat {place}",
+    "Club de prévention {place}",
+    "Association Trait d'union {place}",
+)
 _SOCIAL_CENTRES = (
-    "Arc-en-ciel", "La Passerelle", "Le Lien", "L'Escale", "Les Quatre Vents", "Mosaïque",
-    "La Clairière", "Le Phare", "L'Étoile", "La Ruche", "Le Relais", "Les Trois Ponts",
-)  # fmt: skip
+    "Arc-en-ciel",
+    "La Passerelle",
+    "Le Lien",
+    "L'Escale",
+    "Les Quatre Vents",
+    "Mosaïque",
+    "La Clairière",
+    "Le Phare",
+    "L'Étoile",
+    "La Ruche",
+    "Le Relais",
+    "Les Trois Ponts",
+)
 _PUBLIC_BODIES = (
-    "CCAS {de_town}", "Médiathèque {de_town}", "Maison de quartier {place}",
-    "Conservatoire {de_town}", "Piscine intercommunale {de_town}",
-)  # fmt: skip
+    "CCAS {de_town}",
+    "Médiathèque {de_town}",
+    "Maison de quartier {place}",
+    "Conservatoire {de_town}",
+    "Piscine intercommunale {de_town}",
+)
 _SCHOOLS = ("Collège {place}", "Lycée professionnel {place}", "École élémentaire {place}")
 _ESS_FIRMS = (
-    "Coopérative Solidaire {place}", "Régie de quartier {place}", "SCIC Mobilité {place}",
+    "Coopérative Solidaire {place}",
+    "Régie de quartier {place}",
+    "SCIC Mobilité {place}",
     "Entreprise d'insertion {place}",
-)  # fmt: skip
+)
 _FIRMS = (
-    "Transports fictifs {de_town}", "Supermarché coopératif {de_town}",
-    "Boulangerie du quartier {place}", "Club d'entreprises {de_town}",
-)  # fmt: skip
+    "Transports fictifs {de_town}",
+    "Supermarché coopératif {de_town}",
+    "Boulangerie du quartier {place}",
+    "Club d'entreprises {de_town}",
+)
 
 
 @dataclass
@@ -192,9 +222,13 @@ def build_pool(
     partners.append(dataclasses.replace(epci, siret=epci_siret, known_siret_as_partner=True))
     for i in range(max(3, len(towns))):
         partners.append(
-            partner(f"{('Habitat', 'Logis', 'Foyer')[i % 3]} fictif {de(towns[i % len(towns)])}",
-                    "bailleur_social", 1.2, True)
-        )  # fmt: skip
+            partner(
+                f"{('Habitat', 'Logis', 'Foyer')[i % 3]} fictif {de(towns[i % len(towns)])}",
+                "bailleur_social",
+                1.2,
+                True,
+            )
+        )
     hoods = rng.sample(NEIGHBOURHOODS, min(len(NEIGHBOURHOODS), 4 + len(towns)))
     # No SIRET for these: the town in the name keeps them apart across départements.
     partners += [
@@ -202,19 +236,34 @@ def build_pool(
         for h in hoods
     ]
     partners += [
-        partner(f"Collectif des habitants {h} – {rng.choice(towns)}", "collectif_habitants",
-                0.6, False)
+        partner(
+            f"Collectif des habitants {h} – {rng.choice(towns)}", "collectif_habitants", 0.6, False
+        )
         for h in hoods[: len(hoods) // 2]
-    ]  # fmt: skip
+    ]
     for _ in range(3 + n_porteurs // 15):
-        partners.append(partner(rng.choice(_SCHOOLS).format(place=place()),
-                                "etablissement_scolaire", 0.8, True))  # fmt: skip
+        partners.append(
+            partner(rng.choice(_SCHOOLS).format(place=place()), "etablissement_scolaire", 0.8, True)
+        )
     for _ in range(3 + n_porteurs // 12):
-        partners.append(partner(rng.choice(_FIRMS).format(de_town=de(rng.choice(towns)), place=place()),
-                                "entreprise", 0.5, True, 0.5))  # fmt: skip
+        partners.append(
+            partner(
+                rng.choice(_FIRMS).format(de_town=de(rng.choice(towns)), place=place()),
+                "entreprise",
+                0.5,
+                True,
+                0.5,
+            )
+        )
     for _ in range(2 + n_porteurs // 6):
-        partners.append(partner(rng.choice(_ASSOCIATION_PATTERNS).format(place=place()),
-                                "association", 0.7, rng.random() < 0.8))  # fmt: skip
+        partners.append(
+            partner(
+                rng.choice(_ASSOCIATION_PATTERNS).format(place=place()),
+                "association",
+                0.7,
+                rng.random() < 0.8,
+            )
+        )
     partners.append(partner(f"Mission locale {de(towns[0])}", "autre", 1.0, True))
     # Communes and a share of the porteurs are partners of other porteurs' actions too,
     # which is what makes a network of organisations.
@@ -226,18 +275,26 @@ def build_pool(
 # Which roles each kind of partner plays, with weights.
 ROLE_WEIGHTS: dict[str, dict[str, float]] = {
     "etat": {"cofinancement": 5, "orientation_publics": 2, "co_construction": 2, "autre": 1},
-    "commune": {"mise_a_disposition": 5, "cofinancement": 4, "co_construction": 2,
-                "communication": 2},
+    "commune": {
+        "mise_a_disposition": 5,
+        "cofinancement": 4,
+        "co_construction": 2,
+        "communication": 2,
+    },
     "epci": {"cofinancement": 4, "mise_a_disposition": 2, "co_construction": 1},
     "departement": {"cofinancement": 4, "orientation_publics": 3},
     "region": {"cofinancement": 5, "communication": 1},
     "caf": {"cofinancement": 6, "orientation_publics": 2},
     "bailleur_social": {"mise_a_disposition": 5, "cofinancement": 2, "communication": 2},
-    "association": {"animation": 5, "co_construction": 3, "orientation_publics": 2,
-                    "mise_a_disposition": 1},
+    "association": {
+        "animation": 5,
+        "co_construction": 3,
+        "orientation_publics": 2,
+        "mise_a_disposition": 1,
+    },
     "conseil_citoyen": {"co_construction": 4, "orientation_publics": 3, "communication": 2},
     "collectif_habitants": {"co_construction": 3, "animation": 2, "communication": 2},
     "etablissement_scolaire": {"orientation_publics": 5, "mise_a_disposition": 2},
     "entreprise": {"cofinancement": 3, "mise_a_disposition": 2, "autre": 1},
     "autre": {"orientation_publics": 3, "animation": 2, "autre": 2},
-}  # fmt: skip
+}

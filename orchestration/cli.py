@@ -1,11 +1,11 @@
 """`quartiers` command: headless runs through the same Dagster definitions as the UI.
 
-    quartiers demo [--national]      generate the demo inbox, run everything, print a summary
-    quartiers ingest FOLDER [--json] [--build]   read a folder of returns
-    quartiers retract FILE --reason "…"   withdraw a file (trace kept), rebuild
-    quartiers template OUT.xlsx --campaign 2025 [--departement 54]   the return template
-    quartiers run                    reference + new inbox files + build, then the summary
-    quartiers summary                what the published snapshot holds
+quartiers demo [--national]      generate the demo inbox, run everything, print a summary
+quartiers ingest FOLDER [--json] [--build]   read a folder of returns
+quartiers retract FILE --reason "…"   withdraw a file (trace kept), rebuild
+quartiers template OUT.xlsx --campaign 2025 [--departement 54]   the return template
+quartiers run                    reference + new inbox files + build, then the summary
+quartiers summary                what the published snapshot holds
 """
 
 import argparse
@@ -53,6 +53,7 @@ def _defs() -> dg.Definitions:
 def _stop_on_sigterm() -> None:
     """SIGTERM ends the command (Dagster maps it to SIGINT during an execution and leaves it
     so afterwards: set again before each wait)."""
+
     def stop(signum, frame):
         raise SystemExit(f"Arrêt demandé (signal {signum}).")
 
@@ -115,12 +116,21 @@ def _stage(job_name: str):
         print(f"  fait ({time.perf_counter() - t:.1f} s)", file=_console, flush=True)
     else:
         tail = log.read_text(encoding="utf-8", errors="replace").splitlines()[-15:]
-        print("  échec — fin du journal :\n    " + "\n    ".join(tail)
-              + f"\n  Journal complet : {log}", file=_console, flush=True)
+        print(
+            "  échec — fin du journal :\n    "
+            + "\n    ".join(tail)
+            + f"\n  Journal complet : {log}",
+            file=_console,
+            flush=True,
+        )
 
 
-def _run(job_name: str, instance: dg.DagsterInstance, tags: dict[str, str] | None = None,
-         run_config: dict | None = None) -> None:
+def _run(
+    job_name: str,
+    instance: dg.DagsterInstance,
+    tags: dict[str, str] | None = None,
+    run_config: dict | None = None,
+) -> None:
     """Execute a job in this process, once no live run holds the warehouse. A run whose
     process died is marked failed and its slots freed first; a live one is waited for, at
     most QUARTIERS_WAIT_MINUTES, with a message saying which run it is and since when."""
@@ -133,13 +143,23 @@ def _run(job_name: str, instance: dg.DagsterInstance, tags: dict[str, str] | Non
     run_id = str(uuid.uuid4())
     with _stage(job_name):
         with BlockedRunGuard(instance, run_id, WAREHOUSE_POOL, minutes=minutes, say=_say):
-            result = _defs().resolve_job_def(job_name).execute_in_process(
-                instance=instance, run_id=run_id, tags={**process_tags(), **(tags or {})},
-                run_config=run_config, raise_on_error=False)
+            result = (
+                _defs()
+                .resolve_job_def(job_name)
+                .execute_in_process(
+                    instance=instance,
+                    run_id=run_id,
+                    tags={**process_tags(), **(tags or {})},
+                    run_config=run_config,
+                    raise_on_error=False,
+                )
+            )
         if not result.success:
             failed = [e.step_key for e in result.all_events if e.is_step_failure]
-            raise SystemExit(f"Échec du job {job_name} (étapes : {', '.join(failed)}). "
-                             "Voir le journal ou l'interface Dagster.")
+            raise SystemExit(
+                f"Échec du job {job_name} (étapes : {', '.join(failed)}). "
+                "Voir le journal ou l'interface Dagster."
+            )
 
 
 def _say(text: str) -> None:
@@ -167,23 +187,34 @@ def file_records(settings: Settings, keys: list[str]) -> list[dict]:
         files = con.sql(
             "SELECT file_hash, file_name, kinds, status, rows_read, rows_accepted, "
             "rows_quarantined, dropped_columns, extra_columns FROM raw.files "
-            "WHERE file_hash IN (SELECT unnest($1)) ORDER BY file_name", params=[keys]).pl()
+            "WHERE file_hash IN (SELECT unnest($1)) ORDER BY file_name",
+            params=[keys],
+        ).pl()
         reasons = con.sql(
             "SELECT file_hash, rule, count(DISTINCT (coalesce(sheet, ''), coalesce(line, -1))) AS n "
             "FROM raw.quarantine WHERE file_hash IN (SELECT unnest($1)) GROUP BY ALL",
-            params=[keys]).pl()
+            params=[keys],
+        ).pl()
     finally:
         con.close()
     by_file: dict[str, dict[str, int]] = {}
     for h, rule, n in reasons.iter_rows():
         by_file.setdefault(h, {})[rule] = n
-    return [{
-        "file": r["file_name"], "file_hash": r["file_hash"], "kind": r["kinds"] or None,
-        "status": r["status"], "rows_read": r["rows_read"], "accepted": r["rows_accepted"],
-        "quarantined": r["rows_quarantined"], "reasons_by_rule": by_file.get(r["file_hash"], {}),
-        "dropped_columns": [c for c in (r["dropped_columns"] or "").split(";") if c],
-        "extra_columns": [c for c in (r["extra_columns"] or "").split(";") if c],
-    } for r in files.iter_rows(named=True)]
+    return [
+        {
+            "file": r["file_name"],
+            "file_hash": r["file_hash"],
+            "kind": r["kinds"] or None,
+            "status": r["status"],
+            "rows_read": r["rows_read"],
+            "accepted": r["rows_accepted"],
+            "quarantined": r["rows_quarantined"],
+            "reasons_by_rule": by_file.get(r["file_hash"], {}),
+            "dropped_columns": [c for c in (r["dropped_columns"] or "").split(";") if c],
+            "extra_columns": [c for c in (r["extra_columns"] or "").split(";") if c],
+        }
+        for r in files.iter_rows(named=True)
+    ]
 
 
 ALREADY_RECEIVED = "already_received"  # same bytes as a file received before: not read again
@@ -195,8 +226,10 @@ def registered_files(settings: Settings) -> dict[str, str]:
         return {}
     con = duckdb.connect(str(settings.warehouse), read_only=True)
     try:
-        exists = con.execute("SELECT count(*) FROM information_schema.tables "
-                             "WHERE table_schema = 'raw' AND table_name = 'files'").fetchall()
+        exists = con.execute(
+            "SELECT count(*) FROM information_schema.tables "
+            "WHERE table_schema = 'raw' AND table_name = 'files'"
+        ).fetchall()
         if not exists[0][0]:
             return {}
         return dict(con.execute("SELECT file_hash, file_name FROM raw.files").fetchall())
@@ -206,13 +239,24 @@ def registered_files(settings: Settings) -> dict[str, str]:
 
 def already_received(name: str, digest: str, duplicate_of: str) -> dict:
     """The record of a file whose bytes were received before (under this or another name)."""
-    return {"file": name, "file_hash": digest, "kind": None, "status": ALREADY_RECEIVED,
-            "duplicate_of": duplicate_of, "rows_read": 0, "accepted": 0, "quarantined": 0,
-            "reasons_by_rule": {}, "dropped_columns": [], "extra_columns": []}
+    return {
+        "file": name,
+        "file_hash": digest,
+        "kind": None,
+        "status": ALREADY_RECEIVED,
+        "duplicate_of": duplicate_of,
+        "rows_read": 0,
+        "accepted": 0,
+        "quarantined": 0,
+        "reasons_by_rule": {},
+        "dropped_columns": [],
+        "extra_columns": [],
+    }
 
 
-def folder_records(settings: Settings, instance: dg.DagsterInstance,
-                   build: bool = False) -> list[dict]:
+def folder_records(
+    settings: Settings, instance: dg.DagsterInstance, build: bool = False
+) -> list[dict]:
     """Read a folder: one record per file in it, a re-sent file included (status
     already_received, with the name of the file it duplicates)."""
     before = registered_files(settings)
@@ -220,8 +264,10 @@ def folder_records(settings: Settings, instance: dg.DagsterInstance,
     keys = ingest(settings, instance)
     if build:
         _run("build_job", instance)
-    records = {r["file_hash"]: r | {"duplicate_of": None}
-               for r in (file_records(settings, keys) if keys else [])}
+    records = {
+        r["file_hash"]: r | {"duplicate_of": None}
+        for r in (file_records(settings, keys) if keys else [])
+    }
     out, copies = [], duplicates(scanned)
     for path, digest in scanned:
         first = copies.get(path)
@@ -262,8 +308,14 @@ def _secret_lines(settings: Settings) -> list[str]:
         site, levels = report["site"], report["levels"]
     except (OSError, ValueError, KeyError):
         return []
-    words = {"france": "page France", "region": "pages régions", "departement": "pages départements"}
-    per_level = ", ".join(f"{words.get(lv, lv)} {_fr(100 * r['share_hidden'], 2)} %" for lv, r in levels.items())
+    words = {
+        "france": "page France",
+        "region": "pages régions",
+        "departement": "pages départements",
+    }
+    per_level = ", ".join(
+        f"{words.get(lv, lv)} {_fr(100 * r['share_hidden'], 2)} %" for lv, r in levels.items()
+    )
     return [
         f"  Secret statistique      : {_fr(100 * site['share_hidden'], 2)} % des participations "
         f"publiées masquées ({per_level}) ;",
@@ -275,41 +327,55 @@ def _secret_lines(settings: Settings) -> list[str]:
 def summary(settings: Settings) -> str:
     con = duckdb.connect(str(settings.snapshot), read_only=True)
     try:
-        f = con.sql("SELECT count(*), sum(rows_read), sum(rows_accepted), sum(rows_quarantined), "
-                    "count(*) FILTER (WHERE status = 'rejected') FROM raw.files").fetchall()[0]
-        a = con.sql("SELECT count(*), sum(young_participations), sum(participants) "
-                    "FROM marts.fct_actions").fetchall()[0]
-        state = con.sql("SELECT sum(amount_granted) FROM marts.fct_funding_lines "
-                        "WHERE funder = 'etat_politique_ville'").fetchall()[0][0] or 0
-        years = con.sql("SELECT min(campaign_year), max(campaign_year) "
-                        "FROM marts.fct_actions").fetchall()[0]
+        f = con.sql(
+            "SELECT count(*), sum(rows_read), sum(rows_accepted), sum(rows_quarantined), "
+            "count(*) FILTER (WHERE status = 'rejected') FROM raw.files"
+        ).fetchall()[0]
+        a = con.sql(
+            "SELECT count(*), sum(young_participations), sum(participants) FROM marts.fct_actions"
+        ).fetchall()[0]
+        state = (
+            con.sql(
+                "SELECT sum(amount_granted) FROM marts.fct_funding_lines "
+                "WHERE funder = 'etat_politique_ville'"
+            ).fetchall()[0][0]
+            or 0
+        )
+        years = con.sql(
+            "SELECT min(campaign_year), max(campaign_year) FROM marts.fct_actions"
+        ).fetchall()[0]
     finally:
         con.close()
     index = settings.site / "index.html"
-    return "\n".join([
-        "",
-        "quartiers — résumé",
-        f"  Fichiers lus            : {f[0]} (dont {f[4]} refusés entièrement)",
-        f"  Lignes lues             : {_fr(f[1] or 0)} — acceptées {_fr(f[2] or 0)}, "
-        f"en quarantaine {_fr(f[3] or 0)}",
-        f"  Campagnes               : {years[0]}–{years[1]}",
-        f"  Actions                 : {_fr(a[0])}",
-        f"  Participations          : {_fr(a[2] or 0)} dont {_fr(a[1] or 0)} de jeunes (6–25 ans)"
-        " — des participations, pas des personnes distinctes",
-        f"  Crédits État accordés   : {_fr(state)} € (politique de la ville, programme 147)",
-        f"  Référentiel QPV         : {settings.referential_label}",
-        f"  Tableaux de bord        : {index}",
-        *_secret_lines(settings),
-        f"  Entrepôt des analystes  : {settings.snapshot}",
-        f"      python -c \"import duckdb; duckdb.connect('{settings.snapshot}', "
-        "read_only=True)\"",
-        "",
-    ])
+    return "\n".join(
+        [
+            "",
+            "quartiers — résumé",
+            f"  Fichiers lus            : {f[0]} (dont {f[4]} refusés entièrement)",
+            f"  Lignes lues             : {_fr(f[1] or 0)} — acceptées {_fr(f[2] or 0)}, "
+            f"en quarantaine {_fr(f[3] or 0)}",
+            f"  Campagnes               : {years[0]}–{years[1]}",
+            f"  Actions                 : {_fr(a[0])}",
+            f"  Participations          : {_fr(a[2] or 0)} dont {_fr(a[1] or 0)} de jeunes (6–25 ans)"
+            " — des participations, pas des personnes distinctes",
+            f"  Crédits État accordés   : {_fr(state)} € (politique de la ville, programme 147)",
+            f"  Référentiel QPV         : {settings.referential_label}",
+            f"  Tableaux de bord        : {index}",
+            *_secret_lines(settings),
+            f"  Entrepôt des analystes  : {settings.snapshot}",
+            f"      python -c \"import duckdb; duckdb.connect('{settings.snapshot}', "
+            'read_only=True)"',
+            "",
+        ]
+    )
 
 
 def retract(instance: dg.DagsterInstance, file: str, reason: str) -> None:
-    _run("retract_job", instance, run_config={"ops": {"retract_file": {"config": {
-        "file": file, "reason": reason}}}})
+    _run(
+        "retract_job",
+        instance,
+        run_config={"ops": {"retract_file": {"config": {"file": file, "reason": reason}}}},
+    )
 
 
 def run_all(settings: Settings, withdraw: dict[str, str] | None = None) -> None:
@@ -328,8 +394,9 @@ def run_all(settings: Settings, withdraw: dict[str, str] | None = None) -> None:
 
 class _FrenchFormatter(argparse.RawDescriptionHelpFormatter):
     def add_usage(self, usage, actions, groups, prefix=None):
-        return super().add_usage(usage, actions, groups,
-                                 "utilisation : " if prefix is None else prefix)
+        return super().add_usage(
+            usage, actions, groups, "utilisation : " if prefix is None else prefix
+        )
 
 
 class _FrenchParser(argparse.ArgumentParser):
@@ -360,21 +427,33 @@ data/logs/quartiers.log ; --verbose l'affiche à l'écran."""
 def main(argv: list[str] | None = None) -> None:
     global VERBOSE
     parser = _parser("quartiers", description=DESCRIPTION)
-    parser.add_argument("--verbose", "-v", action="store_true",
-                        help="afficher le détail des runs (Dagster, dbt) au lieu du journal")
-    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMANDE",
-                                parser_class=_FrenchParser)
+    parser.add_argument(
+        "--verbose",
+        "-v",
+        action="store_true",
+        help="afficher le détail des runs (Dagster, dbt) au lieu du journal",
+    )
+    sub = parser.add_subparsers(
+        dest="command", required=True, metavar="COMMANDE", parser_class=_FrenchParser
+    )
     demo = sub.add_parser("demo", help="générer les données de démonstration et tout lancer")
-    demo.add_argument("--national", action="store_true",
-                      help="toutes les régions de métropole (sinon le Grand Est)")
+    demo.add_argument(
+        "--national",
+        action="store_true",
+        help="toutes les régions de métropole (sinon le Grand Est)",
+    )
     demo.add_argument("--seed", type=int, default=2020, help="graine du générateur")
     ing = sub.add_parser("ingest", help="lire un dossier de bilans (job de lecture)")
     ing.add_argument("folder", type=Path, help="dossier des fichiers reçus")
-    ing.add_argument("--json", action="store_true",
-                     help="un enregistrement JSON par fichier sur la sortie standard")
+    ing.add_argument(
+        "--json",
+        action="store_true",
+        help="un enregistrement JSON par fichier sur la sortie standard",
+    )
     ing.add_argument("--build", action="store_true", help="puis reconstruire et publier")
-    ret = sub.add_parser("retract",
-                         help="retirer un fichier reçu (sa trace reste), puis reconstruire")
+    ret = sub.add_parser(
+        "retract", help="retirer un fichier reçu (sa trace reste), puis reconstruire"
+    )
     ret.add_argument("file", help="empreinte (ou son début) ou nom du fichier")
     ret.add_argument("--reason", required=True, help="motif du retrait, en français")
     tpl = sub.add_parser("template", help="écrire le modèle de bilan des porteurs (XLSX)")
@@ -401,10 +480,13 @@ def _dispatch(args: argparse.Namespace) -> None:
         t = time.perf_counter()
         regions = tuple(ALL_REGIONS) if args.national else ("44",)
         official = settings.qpv_2024_file if settings.referential_is_official else None
-        demo = generate_demo(settings.data_dir, seed=args.seed, regions=regions,
-                             qpv_2024_file=official)
-        print(f"Données de démonstration générées dans {settings.data_dir} "
-              f"({time.perf_counter() - t:.1f} s)")
+        demo = generate_demo(
+            settings.data_dir, seed=args.seed, regions=regions, qpv_2024_file=official
+        )
+        print(
+            f"Données de démonstration générées dans {settings.data_dir} "
+            f"({time.perf_counter() - t:.1f} s)"
+        )
         for name, reason in demo.withdrawn.items():
             print(f"  Fichier envoyé par erreur, retiré après lecture : {name} ({reason})")
         run_all(load_settings(), withdraw=demo.withdrawn)
@@ -415,8 +497,10 @@ def _dispatch(args: argparse.Namespace) -> None:
         with stdout_to_stderr() if args.json else contextlib.nullcontext():
             records = folder_records(settings, instance, build=args.build)
         for link in skipped_links(settings.inbox):
-            print(f"Ignoré (lien symbolique ou fichier spécial, jamais lu) : "
-                  f"{mask_text(link.name)}", file=sys.stderr)
+            print(
+                f"Ignoré (lien symbolique ou fichier spécial, jamais lu) : {mask_text(link.name)}",
+                file=sys.stderr,
+            )
         if args.json:
             for record in records:
                 print(json.dumps(record, ensure_ascii=False))
@@ -425,8 +509,10 @@ def _dispatch(args: argparse.Namespace) -> None:
                 if r["status"] == ALREADY_RECEIVED:
                     print(f"{r['file']}: déjà reçu (mêmes octets que {r['duplicate_of']})")
                     continue
-                print(f"{r['file']}: {r['status']} — {r['accepted']} acceptées, "
-                      f"{r['quarantined']} refusées sur {r['rows_read']}")
+                print(
+                    f"{r['file']}: {r['status']} — {r['accepted']} acceptées, "
+                    f"{r['quarantined']} refusées sur {r['rows_read']}"
+                )
     elif args.command == "retract":
         settings = load_settings()
         instance = instance_for(settings)
@@ -437,10 +523,14 @@ def _dispatch(args: argparse.Namespace) -> None:
         from returns.template import qpv_for, write_template
 
         settings = load_settings()
-        qpv = (qpv_for(settings.qpv_2024_file, args.departement, args.campaign)
-               if args.departement else None)
-        path = write_template(args.output, campaign=args.campaign, department=args.departement,
-                              qpv=qpv)
+        qpv = (
+            qpv_for(settings.qpv_2024_file, args.departement, args.campaign)
+            if args.departement
+            else None
+        )
+        path = write_template(
+            args.output, campaign=args.campaign, department=args.departement, qpv=qpv
+        )
         print(f"Modèle de bilan écrit : {path} ({len(qpv or [])} QPV listés)")
     elif args.command == "run":
         run_all(load_settings())

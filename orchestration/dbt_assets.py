@@ -1,6 +1,5 @@
 """dbt models as Dagster assets; dbt tests as asset checks."""
 
-
 import os
 import sys
 from collections.abc import Mapping
@@ -26,8 +25,11 @@ class QuartiersTranslator(DagsterDbtTranslator):
         return fqn[1] if len(fqn) > 2 else "dbt"
 
 
-@dbt_assets(manifest=dbt_project.manifest_path, dagster_dbt_translator=QuartiersTranslator(),
-            pool=WAREHOUSE_POOL)
+@dbt_assets(
+    manifest=dbt_project.manifest_path,
+    dagster_dbt_translator=QuartiersTranslator(),
+    pool=WAREHOUSE_POOL,
+)
 def quartiers_dbt(context: dg.AssetExecutionContext, dbt: DbtCliResource):
     # profiles.yml reads QUARTIERS_WAREHOUSE: give dbt the very path the Python assets use,
     # also when only QUARTIERS_DATA_DIR was set.
@@ -37,8 +39,9 @@ def quartiers_dbt(context: dg.AssetExecutionContext, dbt: DbtCliResource):
 
 def dbt_resource() -> DbtCliResource:
     # dbt is beside the interpreter in the project's venv, even when PATH does not say so.
-    return DbtCliResource(project_dir=dbt_project,
-                          dbt_executable=str(Path(sys.executable).parent / "dbt"))
+    return DbtCliResource(
+        project_dir=dbt_project, dbt_executable=str(Path(sys.executable).parent / "dbt")
+    )
 
 
 def mart_keys() -> list[dg.AssetKey]:

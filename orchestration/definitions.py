@@ -1,6 +1,5 @@
 """The one entry point: merges the per-concern definitions."""
 
-
 import dagster as dg
 
 from assets import ingestion, reference, reminders, templates
@@ -30,7 +29,12 @@ defs = dg.Definitions(
     asset_checks=[ingestion.row_conservation, campaign_receiving, snapshot_up_to_date],
     jobs=[reference_job, ingest_job, build_job, retract_job, templates_job, freshness_job],
     schedules=[inbox_check, season_rebuild, freshness_checks],
-    sensors=[inbox_sensor, build_after_ingest, recover_dead_runs, run_failure_alert,
-             failed_check_alert],
+    sensors=[
+        inbox_sensor,
+        build_after_ingest,
+        recover_dead_runs,
+        run_failure_alert,
+        failed_check_alert,
+    ],
     resources={"settings": PlatformSettings(), "warehouse": Warehouse(), "dbt": dbt_resource()},
 )

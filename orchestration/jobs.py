@@ -1,6 +1,5 @@
 """Jobs: what the data staff launch, and what sensors launch."""
 
-
 import dagster as dg
 
 from assets.reference import WRITES_WAREHOUSE
@@ -8,24 +7,33 @@ from assets.reference import WRITES_WAREHOUSE
 REFERENCE_ASSETS = ("raw_qpv_referential", "raw_qpv_population", "raw_code_lists")
 
 reference_job = dg.define_asset_job(
-    "reference_job", tags=WRITES_WAREHOUSE, selection=dg.AssetSelection.assets(*REFERENCE_ASSETS),
-    description="Charge les référentiels (QPV, populations, listes de codes).")
+    "reference_job",
+    tags=WRITES_WAREHOUSE,
+    selection=dg.AssetSelection.assets(*REFERENCE_ASSETS),
+    description="Charge les référentiels (QPV, populations, listes de codes).",
+)
 
 ingest_job = dg.define_asset_job(
-    "ingest_job", tags=WRITES_WAREHOUSE, selection=dg.AssetSelection.groups("ingestion"),
+    "ingest_job",
+    tags=WRITES_WAREHOUSE,
+    selection=dg.AssetSelection.groups("ingestion"),
     description="Lit les fichiers reçus (une partition par fichier) : lignes acceptées et "
-                "quarantaine.")
+    "quarantaine.",
+)
 
 build_job = dg.define_asset_job(
-    "build_job", tags=WRITES_WAREHOUSE,
+    "build_job",
+    tags=WRITES_WAREHOUSE,
     selection=dg.AssetSelection.all()
     - dg.AssetSelection.groups("ingestion")
     - dg.AssetSelection.assets(*REFERENCE_ASSETS, "return_templates"),
     description="Construit les modèles dbt (staging → marts, tests compris), publie la copie "
-                "des analystes et le site des tableaux de bord.",
+    "des analystes et le site des tableaux de bord.",
     executor_def=dg.in_process_executor,
 )
 
 templates_job = dg.define_asset_job(
-    "templates_job", selection=dg.AssetSelection.assets("return_templates"),
-    description="Génère les modèles de bilan des porteurs (un par département).")
+    "templates_job",
+    selection=dg.AssetSelection.assets("return_templates"),
+    description="Génère les modèles de bilan des porteurs (un par département).",
+)

@@ -1,6 +1,5 @@
 """Dagster resources. They resolve the environment when a run uses them, not at import."""
 
-
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -21,7 +20,9 @@ class PlatformSettings(dg.ConfigurableResource):
 LOCK_WAIT_SECONDS = 120
 
 
-def connect_when_free(path: str, wait_seconds: float = LOCK_WAIT_SECONDS) -> duckdb.DuckDBPyConnection:
+def connect_when_free(
+    path: str, wait_seconds: float = LOCK_WAIT_SECONDS
+) -> duckdb.DuckDBPyConnection:
     """Open the file read-write, waiting (bounded) for a lock left by a dying process: a
     `dbt build` whose parent run was killed goes on until it notices, holding the file."""
     deadline, told = time.monotonic() + wait_seconds, False
@@ -34,7 +35,8 @@ def connect_when_free(path: str, wait_seconds: float = LOCK_WAIT_SECONDS) -> duc
             if not told:
                 dg.get_dagster_logger().warning(
                     f"Entrepôt verrouillé par un autre processus ({error}) : attente de sa "
-                    f"fin, au plus {wait_seconds:g} s.")
+                    f"fin, au plus {wait_seconds:g} s."
+                )
                 told = True
             time.sleep(0.5)
 

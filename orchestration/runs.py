@@ -31,8 +31,7 @@ import dagster as dg
 PID_TAG = "quartiers/pid"
 HOST_TAG = "quartiers/host"
 BORN_TAG = "quartiers/process_start"
-ACTIVE = [dg.DagsterRunStatus.STARTING, dg.DagsterRunStatus.STARTED,
-          dg.DagsterRunStatus.CANCELING]
+ACTIVE = [dg.DagsterRunStatus.STARTING, dg.DagsterRunStatus.STARTED, dg.DagsterRunStatus.CANCELING]
 
 Say = Callable[[str], None]
 
@@ -56,8 +55,11 @@ def process_start(pid: int) -> float | None:
     """When the process started (epoch seconds), to tell it from a later one with its pid."""
     fields = _proc_stat(pid)
     try:
-        boot = next(int(line.split()[1]) for line in Path("/proc/stat").read_text().splitlines()
-                    if line.startswith("btime "))
+        boot = next(
+            int(line.split()[1])
+            for line in Path("/proc/stat").read_text().splitlines()
+            if line.startswith("btime ")
+        )
         return round(boot + int(fields[19]) / os.sysconf("SC_CLK_TCK"), 2)
     except (OSError, TypeError, ValueError, IndexError, StopIteration):
         return None
@@ -66,8 +68,11 @@ def process_start(pid: int) -> float | None:
 def process_tags() -> dict[str, str]:
     """Tags naming this process on the runs it executes."""
     born = process_start(os.getpid())
-    return {PID_TAG: str(os.getpid()), HOST_TAG: socket.gethostname(),
-            **({BORN_TAG: f"{born:.2f}"} if born is not None else {})}
+    return {
+        PID_TAG: str(os.getpid()),
+        HOST_TAG: socket.gethostname(),
+        **({BORN_TAG: f"{born:.2f}"} if born is not None else {}),
+    }
 
 
 @dataclass(frozen=True)
@@ -102,10 +107,12 @@ def run_process(instance: dg.DagsterInstance, run: dg.DagsterRun) -> RunProcess 
     executing it (code server's run worker, or `execute_in_process`)."""
     if PID_TAG in run.tags:
         born = run.tags.get(BORN_TAG)
-        return RunProcess(int(run.tags[PID_TAG]), run.tags.get(HOST_TAG),
-                          float(born) if born else None)
+        return RunProcess(
+            int(run.tags[PID_TAG]), run.tags.get(HOST_TAG), float(born) if born else None
+        )
     records = instance.get_records_for_run(
-        run.run_id, of_type=dg.DagsterEventType.ENGINE_EVENT, limit=20).records
+        run.run_id, of_type=dg.DagsterEventType.ENGINE_EVENT, limit=20
+    ).records
     for record in records:
         data = record.event_log_entry.dagster_event.event_specific_data
         pid = getattr(data, "metadata", {}).get("pid")
@@ -132,17 +139,22 @@ def recover(instance: dg.DagsterInstance, pool: str) -> list[str]:
         proc = run_process(instance, run)
         if proc is None or not proc.is_dead(not_before=_started_at(instance, run.run_id)):
             continue
-        message = (f"Le processus {proc.pid} qui exécutait ce run a disparu (arrêt brutal) : "
-                   "run marqué en échec, ses places dans les pools sont libérées.")
+        message = (
+            f"Le processus {proc.pid} qui exécutait ce run a disparu (arrêt brutal) : "
+            "run marqué en échec, ses places dans les pools sont libérées."
+        )
         instance.report_run_failed(run, message)
         instance.event_log_storage.free_concurrency_slots_for_run(run.run_id)
-        done.append(f"Run {run.run_id[:8]} ({run.job_name}) : processus {proc.pid} disparu, "
-                    "marqué en échec ; l'entrepôt est libéré.")
+        done.append(
+            f"Run {run.run_id[:8]} ({run.job_name}) : processus {proc.pid} disparu, "
+            "marqué en échec ; l'entrepôt est libéré."
+        )
     if not instance.event_log_storage.supports_global_concurrency_limits:
         return done
     info = instance.event_log_storage.get_concurrency_info(pool)
-    for run_id in sorted({s.run_id for s in info.claimed_slots}
-                         | {p.run_id for p in info.pending_steps}):
+    for run_id in sorted(
+        {s.run_id for s in info.claimed_slots} | {p.run_id for p in info.pending_steps}
+    ):
         run = instance.get_run_by_id(run_id)
         if run is None or run.is_finished:
             instance.event_log_storage.free_concurrency_slots_for_run(run_id)
@@ -163,8 +175,7 @@ class Holder:
         if self.process is not None:
             host = f" sur {self.process.host}" if self.process.host else ""
             where = f", processus {self.process.pid}{host}"
-        return (f"le run {self.run_id[:8]} ({self.job_name}, étape {self.step_key}){since}"
-                f"{where}")
+        return f"le run {self.run_id[:8]} ({self.job_name}, étape {self.step_key}){since}{where}"
 
 
 def holders(instance: dg.DagsterInstance, pool: str, *, besides: str | None = None) -> list[Holder]:
@@ -177,13 +188,21 @@ def holders(instance: dg.DagsterInstance, pool: str, *, besides: str | None = No
             continue
         run = instance.get_run_by_id(slot.run_id)
         starts = instance.get_records_for_run(
-            slot.run_id, of_type=dg.DagsterEventType.STEP_START).records
-        stamp = next((r.timestamp for r in starts if r.event_log_entry.step_key == slot.step_key),
-                     _started_at(instance, slot.run_id))
-        found.append(Holder(
-            slot.run_id, run.job_name if run else "?", slot.step_key,
-            datetime.fromtimestamp(stamp).astimezone() if stamp else None,
-            run_process(instance, run) if run else None))
+            slot.run_id, of_type=dg.DagsterEventType.STEP_START
+        ).records
+        stamp = next(
+            (r.timestamp for r in starts if r.event_log_entry.step_key == slot.step_key),
+            _started_at(instance, slot.run_id),
+        )
+        found.append(
+            Holder(
+                slot.run_id,
+                run.job_name if run else "?",
+                slot.step_key,
+                datetime.fromtimestamp(stamp).astimezone() if stamp else None,
+                run_process(instance, run) if run else None,
+            )
+        )
     return found
 
 
@@ -192,13 +211,16 @@ def _busy_message(busy: list[Holder]) -> str:
 
 
 def _give_up_message(busy: list[Holder], minutes: float) -> str:
-    return (f"Abandon après {minutes:g} min d'attente. {_busy_message(busy)} "
-            "Si ce run est bloqué, arrêtez-le depuis l'interface Dagster (Terminate) ; pour "
-            "attendre plus longtemps, augmentez QUARTIERS_WAIT_MINUTES.")
+    return (
+        f"Abandon après {minutes:g} min d'attente. {_busy_message(busy)} "
+        "Si ce run est bloqué, arrêtez-le depuis l'interface Dagster (Terminate) ; pour "
+        "attendre plus longtemps, augmentez QUARTIERS_WAIT_MINUTES."
+    )
 
 
-def wait_for_pool(instance: dg.DagsterInstance, pool: str, *, minutes: float,
-                  say: Say = print) -> None:
+def wait_for_pool(
+    instance: dg.DagsterInstance, pool: str, *, minutes: float, say: Say = print
+) -> None:
     """Free what dead runs hold, then wait (bounded) until no live run holds the pool."""
     deadline = time.monotonic() + minutes * 60
     delay, told = 0.2, None
@@ -210,8 +232,10 @@ def wait_for_pool(instance: dg.DagsterInstance, pool: str, *, minutes: float,
             return
         if told != [h.run_id for h in busy]:
             told = [h.run_id for h in busy]
-            say(f"{_busy_message(busy)} Attente de sa fin (au plus {minutes:g} min, "
-                "QUARTIERS_WAIT_MINUTES)…")
+            say(
+                f"{_busy_message(busy)} Attente de sa fin (au plus {minutes:g} min, "
+                "QUARTIERS_WAIT_MINUTES)…"
+            )
         left = deadline - time.monotonic()
         if left <= 0:
             raise WarehouseBusy(_give_up_message(busy, minutes))
@@ -235,13 +259,22 @@ class BlockedRunGuard:
     and end the run (marked failed, its claims freed) after the allowed wait or on SIGTERM.
     A step that is computing is left to Dagster, which interrupts it itself."""
 
-    def __init__(self, instance: dg.DagsterInstance, run_id: str, pool: str, *,
-                 minutes: float, say: Say = print, poll: float = 1.0):
+    def __init__(
+        self,
+        instance: dg.DagsterInstance,
+        run_id: str,
+        pool: str,
+        *,
+        minutes: float,
+        say: Say = print,
+        poll: float = 1.0,
+    ):
         self.instance, self.run_id, self.pool = instance, run_id, pool
         self.minutes, self.say, self.poll = minutes, say, poll
         self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._watch, name="quartiers-pool-guard",
-                                        daemon=True)
+        self._thread = threading.Thread(
+            target=self._watch, name="quartiers-pool-guard", daemon=True
+        )
 
     def __enter__(self) -> BlockedRunGuard:
         if self.instance.event_log_storage.supports_global_concurrency_limits:
@@ -255,8 +288,9 @@ class BlockedRunGuard:
 
     def _blocked(self) -> bool:
         info = self.instance.event_log_storage.get_concurrency_info(self.pool)
-        return (any(p.run_id == self.run_id for p in info.pending_steps)
-                and not any(s.run_id == self.run_id for s in info.claimed_slots))
+        return any(p.run_id == self.run_id for p in info.pending_steps) and not any(
+            s.run_id == self.run_id for s in info.claimed_slots
+        )
 
     def _abort(self, message: str, code: int) -> None:
         run = self.instance.get_run_by_id(self.run_id)
@@ -282,8 +316,10 @@ class BlockedRunGuard:
             busy = holders(self.instance, self.pool, besides=self.run_id)
             if busy and told != [h.run_id for h in busy]:
                 told = [h.run_id for h in busy]
-                self.say(f"{_busy_message(busy)} Attente de sa fin (au plus {self.minutes:g} "
-                         "min, QUARTIERS_WAIT_MINUTES)…")
+                self.say(
+                    f"{_busy_message(busy)} Attente de sa fin (au plus {self.minutes:g} "
+                    "min, QUARTIERS_WAIT_MINUTES)…"
+                )
             # unheld, the slot is ours at Dagster's next claim: only a holder is waited out
             if busy and time.monotonic() - since >= self.minutes * 60:
                 self._abort(_give_up_message(busy, self.minutes), 1)

@@ -20,10 +20,14 @@ def _not_today(context: dg.ScheduleEvaluationContext) -> dg.SkipReason | None:
     return None
 
 
-@dg.schedule(job=ingest_job, cron_schedule="0 6 * * *", execution_timezone="Europe/Paris",
-             default_status=dg.DefaultScheduleStatus.RUNNING,
-             description="Relève de la boîte de dépôt : chaque matin pendant la saison, une fois "
-                         "par semaine sinon (lit les fichiers que le capteur n'aurait pas vus).")
+@dg.schedule(
+    job=ingest_job,
+    cron_schedule="0 6 * * *",
+    execution_timezone="Europe/Paris",
+    default_status=dg.DefaultScheduleStatus.RUNNING,
+    description="Relève de la boîte de dépôt : chaque matin pendant la saison, une fois "
+    "par semaine sinon (lit les fichiers que le capteur n'aurait pas vus).",
+)
 def inbox_check(context: dg.ScheduleEvaluationContext):
     skip = _not_today(context)
     if skip:
@@ -36,11 +40,16 @@ def inbox_check(context: dg.ScheduleEvaluationContext):
     return ingest_run_request(new, context.instance.get_dynamic_partitions(inbox_partitions.name))
 
 
-@dg.schedule(job=build_job, cron_schedule="30 6 * * *", execution_timezone="Europe/Paris",
-             default_status=dg.DefaultScheduleStatus.RUNNING,
-             description="Reconstruction et republication (indicateurs, copie des analystes, "
-                         "site, relances) : chaque matin pendant la saison, une fois par semaine "
-                         "sinon.")
+@dg.schedule(
+    job=build_job,
+    cron_schedule="30 6 * * *",
+    execution_timezone="Europe/Paris",
+    default_status=dg.DefaultScheduleStatus.RUNNING,
+    description="Reconstruction et republication (indicateurs, copie des analystes, "
+    "site, relances) : chaque matin pendant la saison, une fois par semaine "
+    "sinon.",
+)
 def season_rebuild(context: dg.ScheduleEvaluationContext):
     return _not_today(context) or dg.RunRequest(
-        run_key=f"rebuild:{context.scheduled_execution_time.date().isoformat()}")
+        run_key=f"rebuild:{context.scheduled_execution_time.date().isoformat()}"
+    )

@@ -81,10 +81,11 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         reports=_path(env, "QUARTIERS_REPORTS", data / "reports"),
         qpv_2024_file=official or demo_ref / "qpv_2024_demo.csv",
         qpv_2015_file=optional("QUARTIERS_QPV_2015_FILE", demo_ref / "qpv_2015_demo.csv"),
-        population_file=optional("QUARTIERS_POPULATION_FILE",
-                                 demo_ref / "population_qpv_demo.csv"),
+        population_file=optional("QUARTIERS_POPULATION_FILE", demo_ref / "population_qpv_demo.csv"),
         boundaries_file=_path(env, "QUARTIERS_BOUNDARIES_FILE", GEODATA / "departements.geojson"),
-        region_boundaries_file=_path(env, "QUARTIERS_REGION_BOUNDARIES_FILE", GEODATA / "regions.geojson"),
+        region_boundaries_file=_path(
+            env, "QUARTIERS_REGION_BOUNDARIES_FILE", GEODATA / "regions.geojson"
+        ),
         referential_is_official=official is not None,
         max_file_bytes=int(float(env.get("QUARTIERS_MAX_FILE_MB", "50")) * 1024 * 1024),
         max_rows=int(env.get("QUARTIERS_MAX_ROWS", "200000")),
@@ -105,8 +106,12 @@ def _smtp(env: Mapping[str, str]) -> dict:
     host, to = env.get("QUARTIERS_SMTP_HOST"), env.get("QUARTIERS_ALERT_TO")
     if not host or not to:
         return {}
-    return {"host": host, "port": int(env.get("QUARTIERS_SMTP_PORT", "25")),
-            "sender": env.get("QUARTIERS_ALERT_FROM", "quartiers@localhost"),
-            "recipients": [a.strip() for a in to.split(",") if a.strip()],
-            "user": env.get("QUARTIERS_SMTP_USER"), "password": env.get("QUARTIERS_SMTP_PASSWORD"),
-            "starttls": env.get("QUARTIERS_SMTP_STARTTLS", "") in ("1", "true", "yes")}
+    return {
+        "host": host,
+        "port": int(env.get("QUARTIERS_SMTP_PORT", "25")),
+        "sender": env.get("QUARTIERS_ALERT_FROM", "quartiers@localhost"),
+        "recipients": [a.strip() for a in to.split(",") if a.strip()],
+        "user": env.get("QUARTIERS_SMTP_USER"),
+        "password": env.get("QUARTIERS_SMTP_PASSWORD"),
+        "starttls": env.get("QUARTIERS_SMTP_STARTTLS", "") in ("1", "true", "yes"),
+    }

@@ -10,8 +10,19 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
-FieldType = Literal["int", "decimal", "date", "text", "code", "siret", "qpv_codes", "commune",
-                    "department", "year", "grant_file"]
+FieldType = Literal[
+    "int",
+    "decimal",
+    "date",
+    "text",
+    "code",
+    "siret",
+    "qpv_codes",
+    "commune",
+    "department",
+    "year",
+    "grant_file",
+]
 
 FIRST_CAMPAIGN = 2020
 
@@ -123,13 +134,37 @@ class Kind:
 
 
 _KEY = (
-    Field("campaign_year", "annee", "year", "Année de la campagne (ex. 2024)",
-          synonyms=("année", "campagne", "annee de la campagne", "exercice", "millesime")),
-    Field("scheme", "dispositif", "code", "Code du dispositif (QE, QA, QS, VA, VVV)",
-          codes="scheme", synonyms=("code dispositif", "programme")),
-    Field("grant_file", "numero_dossier", "grant_file", "Numéro du dossier de subvention",
-          synonyms=("n° dossier", "n dossier", "no dossier", "num dossier", "numéro de dossier",
-                    "dossier", "numero dossier dauphin", "n° de dossier")),
+    Field(
+        "campaign_year",
+        "annee",
+        "year",
+        "Année de la campagne (ex. 2024)",
+        synonyms=("année", "campagne", "annee de la campagne", "exercice", "millesime"),
+    ),
+    Field(
+        "scheme",
+        "dispositif",
+        "code",
+        "Code du dispositif (QE, QA, QS, VA, VVV)",
+        codes="scheme",
+        synonyms=("code dispositif", "programme"),
+    ),
+    Field(
+        "grant_file",
+        "numero_dossier",
+        "grant_file",
+        "Numéro du dossier de subvention",
+        synonyms=(
+            "n° dossier",
+            "n dossier",
+            "no dossier",
+            "num dossier",
+            "numéro de dossier",
+            "dossier",
+            "numero dossier dauphin",
+            "n° de dossier",
+        ),
+    ),
 )
 
 AGE_BANDS = ("age_0_5", "age_6_11", "age_12_17", "age_18_25", "age_26_59", "age_60_plus")
@@ -137,8 +172,15 @@ YOUNG_BANDS = ("age_6_11", "age_12_17", "age_18_25")
 
 
 def _count(name: str, header: str, label: str, *synonyms: str, required: bool = True) -> Field:
-    return Field(name, header, "int", label, required=required, synonyms=synonyms,
-                 empty_as_zero=name in AGE_BANDS)
+    return Field(
+        name,
+        header,
+        "int",
+        label,
+        required=required,
+        synonyms=synonyms,
+        empty_as_zero=name in AGE_BANDS,
+    )
 
 
 ACTIVITY = Kind(
@@ -147,62 +189,228 @@ ACTIVITY = Kind(
     sheet_names=("actions", "action", "bilan", "bilan_actions"),
     table="activity_rows",
     signature=("action_title", "participants", "qpv_codes"),
-    fields=_KEY + (
-        Field("action_title", "intitule_action", "text", "Intitulé de l'action",
-              synonyms=("intitulé", "titre de l'action", "nom de l'action", "action",
-                        "libelle action", "libellé de l'action")),
-        Field("porteur_siret", "porteur_siret", "siret", "SIRET du porteur (14 chiffres)",
-              synonyms=("siret", "siret du porteur", "n° siret", "siret porteur")),
-        Field("porteur_name", "porteur_nom", "text", "Nom du porteur",
-              synonyms=("porteur", "nom du porteur", "structure", "raison sociale",
-                        "nom de la structure")),
-        Field("porteur_category", "porteur_categorie", "code", "Catégorie du porteur",
-              codes="porteur_category",
-              synonyms=("catégorie du porteur", "type de porteur", "type de structure",
-                        "categorie porteur")),
-        Field("theme", "thematique", "code", "Thématique principale", codes="theme",
-              synonyms=("thématique", "thème", "theme principal", "thématique principale")),
-        Field("start_date", "date_debut", "date", "Date de début (jj/mm/aaaa)",
-              synonyms=("date de début", "début", "debut", "date debut action")),
-        Field("end_date", "date_fin", "date", "Date de fin (jj/mm/aaaa)",
-              synonyms=("date de fin", "fin", "date fin action")),
-        Field("qpv_codes", "codes_qpv", "qpv_codes",
-              "Code(s) QPV, séparés par « ; », le principal en premier",
-              synonyms=("code qpv", "codes qpv", "qpv", "code(s) qpv", "quartier(s)",
-                        "quartiers", "code quartier")),
-        Field("commune_code", "code_commune", "commune", "Code INSEE de la commune du QPV principal",
-              synonyms=("commune", "code insee", "code insee commune", "insee commune",
-                        "code insee de la commune")),
-        _count("sessions", "nb_seances", "Nombre de séances ou de journées",
-               "nombre de séances", "séances", "nb de séances", "nombre de journées",
-               "nb journees"),
-        _count("participants", "nb_participants", "Nombre de participants (distincts)",
-               "nombre de participants", "participants", "nb de participants",
-               "total participants"),
-        _count("qpv_residents", "nb_habitants_qpv", "Dont habitants d'un QPV",
-               "nombre d'habitants qpv", "dont habitants qpv", "habitants qpv",
-               "nb habitants des qpv", "nombre de participants habitant un qpv"),
-        _count("girls", "nb_filles", "Dont filles (vide si inconnu)", "nombre de filles",
-               "filles", "dont filles", "nb de filles", required=False),
-        _count("boys", "nb_garcons", "Dont garçons (vide si inconnu)", "nombre de garçons",
-               "garçons", "dont garçons", "nb de garçons", required=False),
-        _count("age_0_5", "nb_0_5", "Participants de 0 à 5 ans", "0-5 ans", "0 5 ans",
-               "moins de 6 ans", "nb 0 5 ans"),
-        _count("age_6_11", "nb_6_11", "Participants de 6 à 11 ans", "6-11 ans", "6 11 ans",
-               "nb 6 11 ans"),
-        _count("age_12_17", "nb_12_17", "Participants de 12 à 17 ans", "12-17 ans", "12 17 ans",
-               "nb 12 17 ans"),
-        _count("age_18_25", "nb_18_25", "Participants de 18 à 25 ans", "18-25 ans", "18 25 ans",
-               "nb 18 25 ans"),
-        _count("age_26_59", "nb_26_59", "Participants de 26 à 59 ans", "26-59 ans", "26 59 ans",
-               "nb 26 59 ans"),
-        _count("age_60_plus", "nb_60_plus", "Participants de 60 ans et plus", "60 ans et plus",
-               "60 ans et +", "plus de 60 ans", "nb 60 ans et plus", "60+"),
-        Field("realised_cost", "cout_total_realise", "decimal", "Coût total réalisé (€)",
-              synonyms=("coût total réalisé", "coût réalisé", "cout total", "coût total",
-                        "cout realise", "montant realise", "coût total (€)")),
-        Field("comment", "commentaire", "text", "Commentaire libre", required=False,
-              synonyms=("commentaires", "observations", "remarques")),
+    fields=_KEY
+    + (
+        Field(
+            "action_title",
+            "intitule_action",
+            "text",
+            "Intitulé de l'action",
+            synonyms=(
+                "intitulé",
+                "titre de l'action",
+                "nom de l'action",
+                "action",
+                "libelle action",
+                "libellé de l'action",
+            ),
+        ),
+        Field(
+            "porteur_siret",
+            "porteur_siret",
+            "siret",
+            "SIRET du porteur (14 chiffres)",
+            synonyms=("siret", "siret du porteur", "n° siret", "siret porteur"),
+        ),
+        Field(
+            "porteur_name",
+            "porteur_nom",
+            "text",
+            "Nom du porteur",
+            synonyms=(
+                "porteur",
+                "nom du porteur",
+                "structure",
+                "raison sociale",
+                "nom de la structure",
+            ),
+        ),
+        Field(
+            "porteur_category",
+            "porteur_categorie",
+            "code",
+            "Catégorie du porteur",
+            codes="porteur_category",
+            synonyms=(
+                "catégorie du porteur",
+                "type de porteur",
+                "type de structure",
+                "categorie porteur",
+            ),
+        ),
+        Field(
+            "theme",
+            "thematique",
+            "code",
+            "Thématique principale",
+            codes="theme",
+            synonyms=("thématique", "thème", "theme principal", "thématique principale"),
+        ),
+        Field(
+            "start_date",
+            "date_debut",
+            "date",
+            "Date de début (jj/mm/aaaa)",
+            synonyms=("date de début", "début", "debut", "date debut action"),
+        ),
+        Field(
+            "end_date",
+            "date_fin",
+            "date",
+            "Date de fin (jj/mm/aaaa)",
+            synonyms=("date de fin", "fin", "date fin action"),
+        ),
+        Field(
+            "qpv_codes",
+            "codes_qpv",
+            "qpv_codes",
+            "Code(s) QPV, séparés par « ; », le principal en premier",
+            synonyms=(
+                "code qpv",
+                "codes qpv",
+                "qpv",
+                "code(s) qpv",
+                "quartier(s)",
+                "quartiers",
+                "code quartier",
+            ),
+        ),
+        Field(
+            "commune_code",
+            "code_commune",
+            "commune",
+            "Code INSEE de la commune du QPV principal",
+            synonyms=(
+                "commune",
+                "code insee",
+                "code insee commune",
+                "insee commune",
+                "code insee de la commune",
+            ),
+        ),
+        _count(
+            "sessions",
+            "nb_seances",
+            "Nombre de séances ou de journées",
+            "nombre de séances",
+            "séances",
+            "nb de séances",
+            "nombre de journées",
+            "nb journees",
+        ),
+        _count(
+            "participants",
+            "nb_participants",
+            "Nombre de participants (distincts)",
+            "nombre de participants",
+            "participants",
+            "nb de participants",
+            "total participants",
+        ),
+        _count(
+            "qpv_residents",
+            "nb_habitants_qpv",
+            "Dont habitants d'un QPV",
+            "nombre d'habitants qpv",
+            "dont habitants qpv",
+            "habitants qpv",
+            "nb habitants des qpv",
+            "nombre de participants habitant un qpv",
+        ),
+        _count(
+            "girls",
+            "nb_filles",
+            "Dont filles (vide si inconnu)",
+            "nombre de filles",
+            "filles",
+            "dont filles",
+            "nb de filles",
+            required=False,
+        ),
+        _count(
+            "boys",
+            "nb_garcons",
+            "Dont garçons (vide si inconnu)",
+            "nombre de garçons",
+            "garçons",
+            "dont garçons",
+            "nb de garçons",
+            required=False,
+        ),
+        _count(
+            "age_0_5",
+            "nb_0_5",
+            "Participants de 0 à 5 ans",
+            "0-5 ans",
+            "0 5 ans",
+            "moins de 6 ans",
+            "nb 0 5 ans",
+        ),
+        _count(
+            "age_6_11",
+            "nb_6_11",
+            "Participants de 6 à 11 ans",
+            "6-11 ans",
+            "6 11 ans",
+            "nb 6 11 ans",
+        ),
+        _count(
+            "age_12_17",
+            "nb_12_17",
+            "Participants de 12 à 17 ans",
+            "12-17 ans",
+            "12 17 ans",
+            "nb 12 17 ans",
+        ),
+        _count(
+            "age_18_25",
+            "nb_18_25",
+            "Participants de 18 à 25 ans",
+            "18-25 ans",
+            "18 25 ans",
+            "nb 18 25 ans",
+        ),
+        _count(
+            "age_26_59",
+            "nb_26_59",
+            "Participants de 26 à 59 ans",
+            "26-59 ans",
+            "26 59 ans",
+            "nb 26 59 ans",
+        ),
+        _count(
+            "age_60_plus",
+            "nb_60_plus",
+            "Participants de 60 ans et plus",
+            "60 ans et plus",
+            "60 ans et +",
+            "plus de 60 ans",
+            "nb 60 ans et plus",
+            "60+",
+        ),
+        Field(
+            "realised_cost",
+            "cout_total_realise",
+            "decimal",
+            "Coût total réalisé (€)",
+            synonyms=(
+                "coût total réalisé",
+                "coût réalisé",
+                "cout total",
+                "coût total",
+                "cout realise",
+                "montant realise",
+                "coût total (€)",
+            ),
+        ),
+        Field(
+            "comment",
+            "commentaire",
+            "text",
+            "Commentaire libre",
+            required=False,
+            synonyms=("commentaires", "observations", "remarques"),
+        ),
     ),
 )
 
@@ -212,18 +420,50 @@ PARTNERS = Kind(
     sheet_names=("partenaires", "partenaire", "partenariats", "partners"),
     table="partner_rows",
     signature=("partner_name", "partner_category", "role"),
-    fields=_KEY + (
-        Field("partner_name", "partenaire_nom", "text", "Nom du partenaire",
-              synonyms=("partenaire", "nom du partenaire", "nom partenaire")),
-        Field("partner_siret", "partenaire_siret", "siret", "SIRET du partenaire (facultatif)",
-              required=False, synonyms=("siret du partenaire", "siret partenaire")),
-        Field("partner_category", "partenaire_categorie", "code", "Catégorie du partenaire",
-              codes="partner_category",
-              synonyms=("catégorie du partenaire", "type de partenaire", "categorie partenaire",
-                        "type partenaire")),
-        Field("role", "role", "code", "Rôle du partenaire", codes="role",
-              synonyms=("rôle", "rôle du partenaire", "apport", "nature du partenariat",
-                        "type de partenariat")),
+    fields=_KEY
+    + (
+        Field(
+            "partner_name",
+            "partenaire_nom",
+            "text",
+            "Nom du partenaire",
+            synonyms=("partenaire", "nom du partenaire", "nom partenaire"),
+        ),
+        Field(
+            "partner_siret",
+            "partenaire_siret",
+            "siret",
+            "SIRET du partenaire (facultatif)",
+            required=False,
+            synonyms=("siret du partenaire", "siret partenaire"),
+        ),
+        Field(
+            "partner_category",
+            "partenaire_categorie",
+            "code",
+            "Catégorie du partenaire",
+            codes="partner_category",
+            synonyms=(
+                "catégorie du partenaire",
+                "type de partenaire",
+                "categorie partenaire",
+                "type partenaire",
+            ),
+        ),
+        Field(
+            "role",
+            "role",
+            "code",
+            "Rôle du partenaire",
+            codes="role",
+            synonyms=(
+                "rôle",
+                "rôle du partenaire",
+                "apport",
+                "nature du partenariat",
+                "type de partenariat",
+            ),
+        ),
     ),
 )
 
@@ -233,22 +473,64 @@ FUNDING = Kind(
     sheet_names=("financements", "financement", "funding", "subventions"),
     table="funding_rows",
     signature=("funder", "amount_granted", "department_code"),
-    fields=_KEY + (
-        Field("action_title", "lib_action", "text", "Intitulé de l'action",
-              synonyms=("libellé action", "libelle de l'action", "intitulé action")),
-        Field("porteur_name", "raison_sociale", "text", "Raison sociale du porteur",
-              synonyms=("raison sociale", "porteur", "nom du porteur")),
-        Field("porteur_siret", "code_tiers", "siret", "SIRET du porteur",
-              synonyms=("code tiers", "siret", "siret du porteur")),
-        Field("funder", "financeur", "code", "Financeur", codes="funder",
-              synonyms=("type de financeur", "origine du financement")),
-        Field("amount_requested", "montant_demande", "decimal", "Montant demandé (€)",
-              synonyms=("montant demandé", "demandé", "montant sollicité")),
-        Field("amount_granted", "montant_accorde", "decimal", "Montant accordé (€)",
-              synonyms=("montant accordé", "accordé", "montant attribué", "montant")),
-        Field("department_code", "insee_dep", "department", "Code du département",
-              synonyms=("département", "code département", "dep", "code insee département",
-                        "departement")),
+    fields=_KEY
+    + (
+        Field(
+            "action_title",
+            "lib_action",
+            "text",
+            "Intitulé de l'action",
+            synonyms=("libellé action", "libelle de l'action", "intitulé action"),
+        ),
+        Field(
+            "porteur_name",
+            "raison_sociale",
+            "text",
+            "Raison sociale du porteur",
+            synonyms=("raison sociale", "porteur", "nom du porteur"),
+        ),
+        Field(
+            "porteur_siret",
+            "code_tiers",
+            "siret",
+            "SIRET du porteur",
+            synonyms=("code tiers", "siret", "siret du porteur"),
+        ),
+        Field(
+            "funder",
+            "financeur",
+            "code",
+            "Financeur",
+            codes="funder",
+            synonyms=("type de financeur", "origine du financement"),
+        ),
+        Field(
+            "amount_requested",
+            "montant_demande",
+            "decimal",
+            "Montant demandé (€)",
+            synonyms=("montant demandé", "demandé", "montant sollicité"),
+        ),
+        Field(
+            "amount_granted",
+            "montant_accorde",
+            "decimal",
+            "Montant accordé (€)",
+            synonyms=("montant accordé", "accordé", "montant attribué", "montant"),
+        ),
+        Field(
+            "department_code",
+            "insee_dep",
+            "department",
+            "Code du département",
+            synonyms=(
+                "département",
+                "code département",
+                "dep",
+                "code insee département",
+                "departement",
+            ),
+        ),
     ),
 )
 
@@ -266,95 +548,187 @@ class Rule:
     scope: Literal["value", "row", "file"] = "value"
 
 
-RULES: dict[str, Rule] = {r.name: r for r in (
-    # File level
-    Rule("fichier_vide", "Le fichier est vide.", "file"),
-    Rule("fichier_illisible", "Le fichier n'a pas pu être lu : {detail}.", "file"),
-    Rule("fichier_trop_volumineux", "Le fichier dépasse la taille admise ({detail}).", "file"),
-    Rule("format_non_pris_en_charge",
-         "Le format du fichier n'est pas pris en charge ({detail}) : envoyez un classeur "
-         "Excel (.xlsx) ou un fichier CSV.", "file"),
-    Rule("entete_introuvable",
-         "Aucune ligne d'en-tête reconnue ({detail}) : utilisez le modèle de bilan.", "file"),
-    Rule("trop_de_lignes", "Trop de lignes ({detail}) : découpez le fichier.", "file"),
-    Rule("trop_de_colonnes",
-         "La ligne d'en-tête a trop de colonnes ({detail}) : utilisez le modèle de bilan.",
-         "file"),
-    Rule("cellule_trop_longue",
-         "Une cellule est trop longue ({detail}) : un guillemet est sans doute resté ouvert.",
-         "file"),
-    Rule("classeur_trop_volumineux",
-         "Le classeur est trop volumineux une fois décompressé ({detail}) : supprimez les "
-         "feuilles et mises en forme inutiles, ou découpez-le.", "file"),
-    Rule("fichier_sans_ligne",
-         "Le fichier ne contient que la ligne d'en-tête, aucune ligne de bilan.", "file"),
-    Rule("lecture_trop_longue",
-         "La lecture du fichier a pris trop de temps ({detail}) : découpez-le ou utilisez le "
-         "modèle de bilan.", "file"),
-    Rule("trop_d_erreurs",
-         "Le fichier compte trop d'erreurs ({detail}) : il ne suit sans doute pas le modèle "
-         "(colonnes décalées ou inversées ?). Vérifiez les en-têtes puis renvoyez-le.", "file"),
-    Rule("erreur_de_traitement",
-         "Le fichier n'a pas pu être traité ({detail}) : il est mis de côté et l'équipe "
-         "données est prévenue.", "file"),
-    # Value level
-    Rule("colonne_obligatoire_absente",
-         "La colonne « {field} » est absente du fichier alors qu'elle est obligatoire."),
-    Rule("valeur_obligatoire", "Le champ « {field} » est vide alors qu'il est obligatoire."),
-    Rule("entier_invalide",
-         "« {value} » n'est pas un nombre entier positif ou nul (champ « {field} »)."),
-    Rule("montant_invalide",
-         "« {value} » n'est pas un montant positif ou nul en euros (champ « {field} »)."),
-    Rule("date_invalide",
-         "« {value} » n'est pas une date valide (attendu jj/mm/aaaa, champ « {field} »)."),
-    Rule("annee_invalide",
-         "« {value} » n'est pas une année de campagne valide (de 2020 à l'année en cours, "
-         "champ « {field} »)."),
-    Rule("code_inconnu",
-         "« {value} » n'est pas un code admis pour « {field} » (codes admis : {allowed})."),
-    Rule("siret_invalide",
-         "« {value} » n'est pas un SIRET valide : 14 chiffres dont le dernier est une clé de "
-         "contrôle (champ « {field} »)."),
-    Rule("code_qpv_invalide",
-         "« {value} » n'est pas un code QPV valide (attendu QP + 6 chiffres pour 2020–2023, "
-         "ex. QP054001, ou QN + 5 caractères à partir de 2024, ex. QN05401M)."),
-    Rule("code_qpv_generation",
-         "Le code QPV « {value} » n'est pas de la génération de la campagne {year} (codes QP "
-         "jusqu'en 2023, codes QN à partir de 2024 ; outre-mer : QN à partir de 2025)."),
-    Rule("qpv_inconnu",
-         "Le code QPV « {value} » n'existe pas dans le référentiel des QPV de la génération "
-         "{generation}."),
-    Rule("commune_invalide",
-         "« {value} » n'est pas un code commune INSEE valide (5 caractères, ex. 54395 ou 2A004)."),
-    Rule("qpv_commune_incoherente",
-         "La commune « {value} » ne correspond pas au QPV principal {qpv} (communes du QPV : "
-         "{communes})."),
-    Rule("departement_invalide",
-         "« {value} » n'est pas un code de département valide (01 à 95, 2A, 2B, 971 à 976)."),
-    # Row level
-    Rule("date_hors_campagne",
-         "La date « {value} » (champ « {field} ») est en dehors de l'année de campagne {year}.",
-         "row"),
-    Rule("dates_inversees",
-         "La date de début ({value}) est postérieure à la date de fin ({end}).", "row"),
-    Rule("habitants_qpv_superieurs",
-         "Le nombre d'habitants des QPV ({value}) dépasse le nombre de participants "
-         "({participants}).", "row"),
-    Rule("sexes_superieurs",
-         "Filles + garçons ({value}) dépasse le nombre de participants ({participants}).", "row"),
-    Rule("tranches_age_incoherentes",
-         "La somme des tranches d'âge ({value}) n'est pas égale au nombre de participants "
-         "({participants}).", "row"),
-    Rule("dossier_en_double",
-         "Le dossier {value} apparaît plusieurs fois pour la même année et le même dispositif "
-         "dans ce fichier (lignes {lines}).", "row"),
-    Rule("action_inconnue",
-         "Le partenaire se rapporte au dossier {value}, absent du bilan d'actions reçu.", "row"),
-)}
+RULES: dict[str, Rule] = {
+    r.name: r
+    for r in (
+        # File level
+        Rule("fichier_vide", "Le fichier est vide.", "file"),
+        Rule("fichier_illisible", "Le fichier n'a pas pu être lu : {detail}.", "file"),
+        Rule("fichier_trop_volumineux", "Le fichier dépasse la taille admise ({detail}).", "file"),
+        Rule(
+            "format_non_pris_en_charge",
+            "Le format du fichier n'est pas pris en charge ({detail}) : envoyez un classeur "
+            "Excel (.xlsx) ou un fichier CSV.",
+            "file",
+        ),
+        Rule(
+            "entete_introuvable",
+            "Aucune ligne d'en-tête reconnue ({detail}) : utilisez le modèle de bilan.",
+            "file",
+        ),
+        Rule("trop_de_lignes", "Trop de lignes ({detail}) : découpez le fichier.", "file"),
+        Rule(
+            "trop_de_colonnes",
+            "La ligne d'en-tête a trop de colonnes ({detail}) : utilisez le modèle de bilan.",
+            "file",
+        ),
+        Rule(
+            "cellule_trop_longue",
+            "Une cellule est trop longue ({detail}) : un guillemet est sans doute resté ouvert.",
+            "file",
+        ),
+        Rule(
+            "classeur_trop_volumineux",
+            "Le classeur est trop volumineux une fois décompressé ({detail}) : supprimez les "
+            "feuilles et mises en forme inutiles, ou découpez-le.",
+            "file",
+        ),
+        Rule(
+            "fichier_sans_ligne",
+            "Le fichier ne contient que la ligne d'en-tête, aucune ligne de bilan.",
+            "file",
+        ),
+        Rule(
+            "lecture_trop_longue",
+            "La lecture du fichier a pris trop de temps ({detail}) : découpez-le ou utilisez le "
+            "modèle de bilan.",
+            "file",
+        ),
+        Rule(
+            "trop_d_erreurs",
+            "Le fichier compte trop d'erreurs ({detail}) : il ne suit sans doute pas le modèle "
+            "(colonnes décalées ou inversées ?). Vérifiez les en-têtes puis renvoyez-le.",
+            "file",
+        ),
+        Rule(
+            "erreur_de_traitement",
+            "Le fichier n'a pas pu être traité ({detail}) : il est mis de côté et l'équipe "
+            "données est prévenue.",
+            "file",
+        ),
+        # Value level
+        Rule(
+            "colonne_obligatoire_absente",
+            "La colonne « {field} » est absente du fichier alors qu'elle est obligatoire.",
+        ),
+        Rule("valeur_obligatoire", "Le champ « {field} » est vide alors qu'il est obligatoire."),
+        Rule(
+            "entier_invalide",
+            "« {value} » n'est pas un nombre entier positif ou nul (champ « {field} »).",
+        ),
+        Rule(
+            "montant_invalide",
+            "« {value} » n'est pas un montant positif ou nul en euros (champ « {field} »).",
+        ),
+        Rule(
+            "date_invalide",
+            "« {value} » n'est pas une date valide (attendu jj/mm/aaaa, champ « {field} »).",
+        ),
+        Rule(
+            "annee_invalide",
+            "« {value} » n'est pas une année de campagne valide (de 2020 à l'année en cours, "
+            "champ « {field} »).",
+        ),
+        Rule(
+            "code_inconnu",
+            "« {value} » n'est pas un code admis pour « {field} » (codes admis : {allowed}).",
+        ),
+        Rule(
+            "siret_invalide",
+            "« {value} » n'est pas un SIRET valide : 14 chiffres dont le dernier est une clé de "
+            "contrôle (champ « {field} »).",
+        ),
+        Rule(
+            "code_qpv_invalide",
+            "« {value} » n'est pas un code QPV valide (attendu QP + 6 chiffres pour 2020–2023, "
+            "ex. QP054001, ou QN + 5 caractères à partir de 2024, ex. QN05401M).",
+        ),
+        Rule(
+            "code_qpv_generation",
+            "Le code QPV « {value} » n'est pas de la génération de la campagne {year} (codes QP "
+            "jusqu'en 2023, codes QN à partir de 2024 ; outre-mer : QN à partir de 2025).",
+        ),
+        Rule(
+            "qpv_inconnu",
+            "Le code QPV « {value} » n'existe pas dans le référentiel des QPV de la génération "
+            "{generation}.",
+        ),
+        Rule(
+            "commune_invalide",
+            "« {value} » n'est pas un code commune INSEE valide (5 caractères, ex. 54395 ou 2A004).",
+        ),
+        Rule(
+            "qpv_commune_incoherente",
+            "La commune « {value} » ne correspond pas au QPV principal {qpv} (communes du QPV : "
+            "{communes}).",
+        ),
+        Rule(
+            "departement_invalide",
+            "« {value} » n'est pas un code de département valide (01 à 95, 2A, 2B, 971 à 976).",
+        ),
+        # Row level
+        Rule(
+            "date_hors_campagne",
+            "La date « {value} » (champ « {field} ») est en dehors de l'année de campagne {year}.",
+            "row",
+        ),
+        Rule(
+            "dates_inversees",
+            "La date de début ({value}) est postérieure à la date de fin ({end}).",
+            "row",
+        ),
+        Rule(
+            "habitants_qpv_superieurs",
+            "Le nombre d'habitants des QPV ({value}) dépasse le nombre de participants "
+            "({participants}).",
+            "row",
+        ),
+        Rule(
+            "sexes_superieurs",
+            "Filles + garçons ({value}) dépasse le nombre de participants ({participants}).",
+            "row",
+        ),
+        Rule(
+            "tranches_age_incoherentes",
+            "La somme des tranches d'âge ({value}) n'est pas égale au nombre de participants "
+            "({participants}).",
+            "row",
+        ),
+        Rule(
+            "dossier_en_double",
+            "Le dossier {value} apparaît plusieurs fois pour la même année et le même dispositif "
+            "dans ce fichier (lignes {lines}).",
+            "row",
+        ),
+        Rule(
+            "action_inconnue",
+            "Le partenaire se rapporte au dossier {value}, absent du bilan d'actions reçu.",
+            "row",
+        ),
+    )
+}
 
 #: Headers that carry personal data of participants, after normalisation (see headers.py).
 PERSONAL_HEADER_TOKENS = (
-    "nom_participant", "prenom", "nom_prenom", "nom_jeune", "nom_enfant", "date_naissance",
-    "naissance", "ne_le", "adresse", "rue", "code_postal_participant", "telephone", "tel",
-    "portable", "mobile", "mail", "email", "e_mail", "courriel", "nom_famille", "nom_usage",
+    "nom_participant",
+    "prenom",
+    "nom_prenom",
+    "nom_jeune",
+    "nom_enfant",
+    "date_naissance",
+    "naissance",
+    "ne_le",
+    "adresse",
+    "rue",
+    "code_postal_participant",
+    "telephone",
+    "tel",
+    "portable",
+    "mobile",
+    "mail",
+    "email",
+    "e_mail",
+    "courriel",
+    "nom_famille",
+    "nom_usage",
 )

@@ -10,12 +10,40 @@ from functools import cache, lru_cache
 from returns.contract import KINDS, Kind
 
 # Words that carry no meaning in a header ("Nombre DE filles", "Intitulé DE L'action").
-_STOPWORDS = {"de", "des", "du", "d", "la", "le", "les", "l", "en", "a", "au", "aux", "et",
-              "dont", "par", "pour", "s"}
+_STOPWORDS = {
+    "de",
+    "des",
+    "du",
+    "d",
+    "la",
+    "le",
+    "les",
+    "l",
+    "en",
+    "a",
+    "au",
+    "aux",
+    "et",
+    "dont",
+    "par",
+    "pour",
+    "s",
+}
 # Spellings of the same word.
-_CANONICAL = {"nombre": "nb", "nbre": "nb", "numero": "numero", "num": "numero", "no": "numero",
-              "n": "numero", "ndeg": "numero", "categories": "categorie", "codes": "code",
-              "dates": "date", "euros": "", "eur": ""}
+_CANONICAL = {
+    "nombre": "nb",
+    "nbre": "nb",
+    "numero": "numero",
+    "num": "numero",
+    "no": "numero",
+    "n": "numero",
+    "ndeg": "numero",
+    "categories": "categorie",
+    "codes": "code",
+    "dates": "date",
+    "euros": "",
+    "eur": "",
+}
 
 
 def strip_accents(text: str) -> str:
@@ -75,8 +103,9 @@ def match_row(cells: list[object], kind: Kind) -> tuple[dict[int, str], dict[int
     return mapping, extras
 
 
-def find_header(rows: list[list[object]], kinds: tuple[Kind, ...] = KINDS,
-                max_scan: int = 30) -> HeaderMatch | None:
+def find_header(
+    rows: list[list[object]], kinds: tuple[Kind, ...] = KINDS, max_scan: int = 30
+) -> HeaderMatch | None:
     """The row and kind whose headers match the contract best, if any matches well enough:
     at least two of the kind's signature fields and three fields in all."""
     best: HeaderMatch | None = None

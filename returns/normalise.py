@@ -85,8 +85,11 @@ def _fold(text: str) -> str:
 def code_lookup(list_name: str) -> dict[str, str]:
     """Every accepted spelling of a code (code or French label, any case, accents, spacing)
     → code; folded as `_code_key` folds the values."""
-    return {_fold(variant): code
-            for code, label in CODE_LISTS[list_name].items() for variant in (label, code)}
+    return {
+        _fold(variant): code
+        for code, label in CODE_LISTS[list_name].items()
+        for variant in (label, code)
+    }
 
 
 def code(e: pl.Expr, list_name: str) -> pl.Expr:

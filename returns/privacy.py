@@ -32,8 +32,16 @@ BIRTH_DATE = r"^(0?[1-9]|[12]\d|3[01])[/.\-](0?[1-9]|1[0-2])[/.\-](19\d{2}|20[01
 WORDS = r"[^\W\d_]{2,}[\s,;/&+.\-]+[^\W\d_]{2,}"  # two words: "Kévin Martin; Léa Dupont"
 MASK = "[donnée personnelle masquée]"
 MASK_VALUE = "[masqué]"  # a structured value masked whole; one token, survives normalisation
-STRUCTURED: tuple[FieldType, ...] = ("int", "decimal", "date", "year", "siret", "qpv_codes",
-                                     "commune", "department")
+STRUCTURED: tuple[FieldType, ...] = (
+    "int",
+    "decimal",
+    "date",
+    "year",
+    "siret",
+    "qpv_codes",
+    "commune",
+    "department",
+)
 _BARE_NAMES = {"nom", "prenom", "nom_prenom", "prenom_nom", "identite", "age_naissance"}
 
 
@@ -117,5 +125,6 @@ def guard(table: RawTable, report: GuardReport) -> RawTable:
     if found:
         data = data.with_columns(masks[name].alias(name) for name in found)
     # Extras never travel further: only their headers are recorded.
-    return RawTable(table.kind, table.sheet, table.header_line, data, table.missing, {},
-                    table.rows_ignored)
+    return RawTable(
+        table.kind, table.sheet, table.header_line, data, table.missing, {}, table.rows_ignored
+    )

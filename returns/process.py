@@ -26,8 +26,10 @@ from returns.validate import (
 )
 
 DEFAULT_LIMITS = Limits()
-_FAILURE_DETAIL = {MemoryError: "le fichier demande trop de mémoire",
-                   RecursionError: "structure du fichier trop imbriquée"}
+_FAILURE_DETAIL = {
+    MemoryError: "le fichier demande trop de mémoire",
+    RecursionError: "structure du fichier trop imbriquée",
+}
 QUARANTINE_SCHEMA = {"sheet": pl.Utf8, "kind": pl.Utf8, **VIOLATION_SCHEMA}
 
 
@@ -91,13 +93,25 @@ class FileResult:
         if self.refused:
             rule, detail = self.refused
             return pl.DataFrame(
-                [{"sheet": None, "kind": None, "line": None, "rule": rule, "field": None,
-                  "value": None, "reason": RULES[rule].message.format(detail=detail).strip()}],
+                [
+                    {
+                        "sheet": None,
+                        "kind": None,
+                        "line": None,
+                        "rule": rule,
+                        "field": None,
+                        "value": None,
+                        "reason": RULES[rule].message.format(detail=detail).strip(),
+                    }
+                ],
                 schema=QUARANTINE_SCHEMA,
             )
-        frames = [t.violations.with_columns(sheet=pl.lit(t.sheet, pl.Utf8),
-                                            kind=pl.lit(t.kind.name)).select(*QUARANTINE_SCHEMA)
-                  for t in self.tables]
+        frames = [
+            t.violations.with_columns(
+                sheet=pl.lit(t.sheet, pl.Utf8), kind=pl.lit(t.kind.name)
+            ).select(*QUARANTINE_SCHEMA)
+            for t in self.tables
+        ]
         return pl.concat(frames) if frames else pl.DataFrame(schema=QUARANTINE_SCHEMA)
 
     def reasons_by_rule(self) -> dict[str, int]:
@@ -106,11 +120,17 @@ class FileResult:
 
     def summary(self) -> dict:
         return {
-            "file": self.name, "file_hash": self.file_hash, "kinds": self.kinds,
-            "status": self.status, "rows_read": self.rows_read,
-            "rows_accepted": self.rows_accepted, "rows_quarantined": self.rows_quarantined,
-            "rows_ignored": self.rows_ignored, "reasons_by_rule": self.reasons_by_rule(),
-            "dropped_columns": self.guard.dropped, "extra_columns": self.guard.kept_aside,
+            "file": self.name,
+            "file_hash": self.file_hash,
+            "kinds": self.kinds,
+            "status": self.status,
+            "rows_read": self.rows_read,
+            "rows_accepted": self.rows_accepted,
+            "rows_quarantined": self.rows_quarantined,
+            "rows_ignored": self.rows_ignored,
+            "reasons_by_rule": self.reasons_by_rule(),
+            "dropped_columns": self.guard.dropped,
+            "extra_columns": self.guard.kept_aside,
             "masked_values": self.guard.masked,
             "ignored_sheets": [mask_text(s) for s in self.ignored_sheets],
         }
@@ -145,11 +165,13 @@ def _read(path: Path, limits: Limits, digest: str | None) -> tuple[FileResult, l
     return result, []
 
 
-def _validate(pending: list[tuple[FileResult, list[RawTable]]],
-              referential: Referential | None, today: date | None) -> list[FileResult]:
+def _validate(
+    pending: list[tuple[FileResult, list[RawTable]]],
+    referential: Referential | None,
+    today: date | None,
+) -> list[FileResult]:
     try:
-        validated = iter(validate_tables([t for _, ts in pending for t in ts], referential,
-                                         today))
+        validated = iter(validate_tables([t for _, ts in pending for t in ts], referential, today))
         for result, tables in pending:
             result.tables = [next(validated) for _ in tables]
     except Exception:  # noqa: BLE001 - find the file(s) at fault, file by file
@@ -166,36 +188,58 @@ def _validate(pending: list[tuple[FileResult, list[RawTable]]],
     return [result for result, _ in pending]
 
 
-def process_file(path: Path, *, limits: Limits = DEFAULT_LIMITS,
-                 referential: Referential | None = None, today: date | None = None,
-                 digest: str | None = None) -> FileResult:
+def process_file(
+    path: Path,
+    *,
+    limits: Limits = DEFAULT_LIMITS,
+    referential: Referential | None = None,
+    today: date | None = None,
+    digest: str | None = None,
+) -> FileResult:
     return _validate([_read(path, limits, digest)], referential, today)[0]
 
 
 def action_keys(results: list[FileResult]) -> pl.DataFrame:
     """(year, scheme, grant file) of every action row read in the batch, accepted or not,
     so that a partner of a rejected action is not also called orphan."""
-    frames = [t.keys for r in results for t in r.tables
-              if t.kind.name == "activity" and t.keys is not None]
-    return pl.concat(frames) if frames else pl.DataFrame(
-        schema={"campaign_year": pl.Int32, "scheme": pl.Utf8, "grant_file": pl.Utf8})
+    frames = [
+        t.keys
+        for r in results
+        for t in r.tables
+        if t.kind.name == "activity" and t.keys is not None
+    ]
+    return (
+        pl.concat(frames)
+        if frames
+        else pl.DataFrame(
+            schema={"campaign_year": pl.Int32, "scheme": pl.Utf8, "grant_file": pl.Utf8}
+        )
+    )
 
 
-def process_batch(paths: list[Path], *, limits: Limits = DEFAULT_LIMITS,
-                  referential: Referential | None = None, today: date | None = None,
-                  known_actions: pl.DataFrame | None = None,
-                  digests: dict[Path, str] | None = None) -> list[FileResult]:
+def process_batch(
+    paths: list[Path],
+    *,
+    limits: Limits = DEFAULT_LIMITS,
+    referential: Referential | None = None,
+    today: date | None = None,
+    known_actions: pl.DataFrame | None = None,
+    digests: dict[Path, str] | None = None,
+) -> list[FileResult]:
     """Process files, then check partner rows against the actions of the batch and of the
     warehouse (`known_actions`)."""
-    results = _validate([_read(p, limits, (digests or {}).get(p)) for p in paths],
-                        referential, today)
+    results = _validate(
+        [_read(p, limits, (digests or {}).get(p)) for p in paths], referential, today
+    )
     known = action_keys(results)
     if known_actions is not None:
         known = pl.concat([known, known_actions.select(known.columns).cast(known.schema)])
     for r in results:
         try:
-            r.tables = [check_partner_actions(t, known) if t.kind.name == "partners" else t
-                        for t in r.tables]
+            r.tables = [
+                check_partner_actions(t, known) if t.kind.name == "partners" else t
+                for t in r.tables
+            ]
         except Exception as exc:  # noqa: BLE001
             r.fail(exc)
     return results

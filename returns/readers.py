@@ -111,16 +111,22 @@ def _is_total(cells: list[object] | tuple[object, ...]) -> bool:
 def _find_header(head: list[list[object]], limits: Limits) -> HeaderMatch | None:
     # Headers are searched among the first columns only, so a row of a million cells costs
     # no more than a normal one; a recognised header wider than that is refused.
-    match = find_header([[_header_text(c) for c in row[:limits.max_columns]] for row in head])
+    match = find_header([[_header_text(c) for c in row[: limits.max_columns]] for row in head])
     if match is not None and any(
-            c is not None and str(c).strip() for c in head[match.row][limits.max_columns:]):
+        c is not None and str(c).strip() for c in head[match.row][limits.max_columns :]
+    ):
         raise FileRefused("trop_de_colonnes", f"maximum {limits.max_columns}")
     return match
 
 
-def _to_table(head: list[list[object]], rest: Iterator[tuple[list[object] | tuple, int]],
-              head_lines: list[int], sheet: str | None, limits: Limits,
-              header: HeaderMatch | None = None) -> RawTable | None:
+def _to_table(
+    head: list[list[object]],
+    rest: Iterator[tuple[list[object] | tuple, int]],
+    head_lines: list[int],
+    sheet: str | None,
+    limits: Limits,
+    header: HeaderMatch | None = None,
+) -> RawTable | None:
     """`head`: the first rows (with their lines), where the header is searched unless given;
     `rest`: the following (cells, line) pairs, streamed. Only the header's columns are kept."""
     check_time(limits)
@@ -142,7 +148,7 @@ def _to_table(head: list[list[object]], rest: Iterator[tuple[list[object] | tupl
             cells.clear()
 
     def rows() -> Iterator[tuple[list[object] | tuple, int]]:
-        yield from zip(head[header.row + 1:], head_lines[header.row + 1:], strict=True)
+        yield from zip(head[header.row + 1 :], head_lines[header.row + 1 :], strict=True)
         yield from rest
 
     for cells, line in rows():
@@ -165,7 +171,8 @@ def _to_table(head: list[list[object]], rest: Iterator[tuple[list[object] | tupl
 
     data = pl.DataFrame(
         [column(i, name) for i, name in header.mapping.items()]
-        + [pl.Series("line", body_lines, dtype=pl.Int32)])
+        + [pl.Series("line", body_lines, dtype=pl.Int32)]
+    )
     extras = {name: column(i, name) for i, name in header.extras.items()}
     missing = [f for f in header.kind.columns if f not in header.mapping.values()]
     return RawTable(header.kind, sheet, head_lines[header.row], data, missing, extras, ignored)
@@ -173,12 +180,13 @@ def _to_table(head: list[list[object]], rest: Iterator[tuple[list[object] | tupl
 
 # --- CSV -----------------------------------------------------------------------------------
 
+
 def _decodes(raw: bytes, codec: str, skip: int, chunk: int = 1 << 20) -> bool:
     """Whether the bytes decode, checked by chunks (no decoded copy of the whole file)."""
     decoder = codecs.getincrementaldecoder(codec)()
     try:
         for i in range(skip, len(raw), chunk):
-            decoder.decode(raw[i:i + chunk])
+            decoder.decode(raw[i : i + chunk])
         decoder.decode(b"", final=True)
     except UnicodeDecodeError:
         return False
@@ -216,10 +224,12 @@ def _csv_rows(raw: bytes, codec: str, skip: int, sep: str) -> Iterator[tuple[lis
             start = reader.line_num + 1
     except csv.Error as exc:
         if "field larger" in str(exc):
-            raise FileRefused("cellule_trop_longue", f"ligne {start}, plus de "
-                              f"{csv.field_size_limit()} caractères") from None
-        raise FileRefused("fichier_illisible",
-                          f"texte CSV mal formé vers la ligne {start}") from None
+            raise FileRefused(
+                "cellule_trop_longue", f"ligne {start}, plus de {csv.field_size_limit()} caractères"
+            ) from None
+        raise FileRefused(
+            "fichier_illisible", f"texte CSV mal formé vers la ligne {start}"
+        ) from None
 
 
 def read_csv_bytes(raw: bytes, limits: Limits) -> ReadResult:
@@ -252,8 +262,9 @@ def _read_csv(raw: bytes, codec: str, skip: int, limits: Limits) -> ReadResult:
         raise error or FileRefused("entete_introuvable", "aucune colonne du modèle trouvée")
     rows = _csv_rows(raw, codec, skip, best[1])
     first = _take(rows, HEADER_SCAN)
-    table = _to_table([c for c, _ in first], rows, [n for _, n in first], None, limits,
-                      header=best[0])
+    table = _to_table(
+        [c for c, _ in first], rows, [n for _, n in first], None, limits, header=best[0]
+    )
     if table is None:  # pragma: no cover - the header was found in the head already
         raise FileRefused("entete_introuvable", "aucune colonne du modèle trouvée")
     return ReadResult([table], [])
@@ -306,8 +317,10 @@ def _area_by_refs(piece: str) -> tuple[int, int] | None:
         return None
     parts = refs.str.extract_groups(r"([A-Z]{1,3})(\d+)")
     letters = parts.struct.field("1").unique().drop_nulls().to_list()
-    return (parts.struct.field("2").cast(pl.Int64).max() or 0,
-            max((_column_number(c) for c in letters), default=0))
+    return (
+        parts.struct.field("2").cast(pl.Int64).max() or 0,
+        max((_column_number(c) for c in letters), default=0),
+    )
 
 
 def _area_by_walk(stream: io.BufferedIOBase, limits: Limits) -> int:
@@ -362,27 +375,41 @@ def check_workbook(path: Path, limits: Limits) -> None:
             entries = zf.infolist()
             total = sum(e.file_size for e in entries)
             if total > limits.max_unzipped_bytes:
-                raise FileRefused("classeur_trop_volumineux",
-                                  f"{total / 1e6:.0f} Mo une fois décompressé, maximum "
-                                  f"{limits.max_unzipped_bytes / 1e6:.0f} Mo")
+                raise FileRefused(
+                    "classeur_trop_volumineux",
+                    f"{total / 1e6:.0f} Mo une fois décompressé, maximum "
+                    f"{limits.max_unzipped_bytes / 1e6:.0f} Mo",
+                )
             for e in entries:
                 # Small parts (styles, relations) compress well by nature.
                 if e.file_size > 1 << 20 and e.file_size > limits.max_zip_ratio * max(
-                        e.compress_size, 1):
-                    raise FileRefused("classeur_trop_volumineux",
-                                      f"contenu compressé plus de {limits.max_zip_ratio} fois")
+                    e.compress_size, 1
+                ):
+                    raise FileRefused(
+                        "classeur_trop_volumineux",
+                        f"contenu compressé plus de {limits.max_zip_ratio} fois",
+                    )
             area = 0
             for e in entries:
                 # Every part is scanned, not only xl/worksheets/: the workbook's relations
                 # may place a sheet anywhere. Other parts hold no <c> or <row> tag.
                 area += _sheet_area(zf, e, limits)
                 if area > limits.max_cells:
-                        raise FileRefused("classeur_trop_volumineux",
-                                          f"plus de {limits.max_cells} cellules à lire")
+                    raise FileRefused(
+                        "classeur_trop_volumineux", f"plus de {limits.max_cells} cellules à lire"
+                    )
     except FileRefused:
         raise
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError, ValueError,
-            NotImplementedError, RuntimeError, zlib.error):
+    except (
+        zipfile.BadZipFile,
+        zipfile.LargeZipFile,
+        OSError,
+        EOFError,
+        ValueError,
+        NotImplementedError,
+        RuntimeError,
+        zlib.error,
+    ):
         raise FileRefused("fichier_illisible", "classeur Excel illisible ou tronqué") from None
 
 
@@ -401,21 +428,32 @@ def read_xlsx(path: Path, limits: Limits) -> ReadResult:
     tables, ignored = [], []
     for name in names:
         try:
-            frame = reader.load_sheet(name, header_row=None, dtypes="string", skip_rows=0,
-                                      n_rows=limits.max_rows + 50 + HEADER_SCAN).to_polars()
+            frame = reader.load_sheet(
+                name,
+                header_row=None,
+                dtypes="string",
+                skip_rows=0,
+                n_rows=limits.max_rows + 50 + HEADER_SCAN,
+            ).to_polars()
         except Exception:  # noqa: BLE001
             raise FileRefused("fichier_illisible", f"feuille « {name} » illisible") from None
         head = [list(r) for r in frame.head(HEADER_SCAN).iter_rows()]
-        table = _to_table(head, _sheet_rows(frame.slice(HEADER_SCAN), HEADER_SCAN + 1),
-                          list(range(1, len(head) + 1)), name, limits)
+        table = _to_table(
+            head,
+            _sheet_rows(frame.slice(HEADER_SCAN), HEADER_SCAN + 1),
+            list(range(1, len(head) + 1)),
+            name,
+            limits,
+        )
         del frame
         if table is None:
             ignored.append(name)
         else:
             tables.append(table)
     if not tables:
-        raise FileRefused("entete_introuvable",
-                          f"aucune feuille reconnue parmi : {', '.join(names) or 'aucune'}")
+        raise FileRefused(
+            "entete_introuvable", f"aucune feuille reconnue parmi : {', '.join(names) or 'aucune'}"
+        )
     return ReadResult(tables, ignored)
 
 
@@ -434,15 +472,18 @@ def read_file(path: Path, limits: Limits | None = None) -> ReadResult:
         if size == 0:
             raise FileRefused("fichier_vide")
         if size > limits.max_bytes:
-            raise FileRefused("fichier_trop_volumineux",
-                              f"{size / 1e6:.1f} Mo, maximum {limits.max_bytes / 1e6:.0f} Mo")
+            raise FileRefused(
+                "fichier_trop_volumineux",
+                f"{size / 1e6:.1f} Mo, maximum {limits.max_bytes / 1e6:.0f} Mo",
+            )
         magic = fh.read(8)
         if magic.startswith(b"PK\x03\x04"):
             return read_xlsx(path, limits)
         if path.suffix.lower() in (".xlsx", ".xlsm"):
-            raise FileRefused("fichier_illisible",
-                              f"le fichier porte l'extension {path.suffix} mais n'est pas un "
-                              "classeur Excel")
+            raise FileRefused(
+                "fichier_illisible",
+                f"le fichier porte l'extension {path.suffix} mais n'est pas un classeur Excel",
+            )
         if magic.startswith(b"\xd0\xcf\x11\xe0"):
             raise FileRefused("format_non_pris_en_charge", "ancien format Excel .xls")
         if magic.startswith(b"%PDF"):

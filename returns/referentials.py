@@ -15,13 +15,27 @@ import polars as pl
 from returns.contract import CODE_LISTS
 
 REFERENTIAL_SCHEMA = {
-    "generation": pl.Int32, "qpv_code": pl.Utf8, "qpv_name": pl.Utf8, "commune_code": pl.Utf8,
-    "commune_name": pl.Utf8, "department_code": pl.Utf8, "department_name": pl.Utf8,
-    "region_code": pl.Utf8, "region_name": pl.Utf8, "epci_siren": pl.Utf8, "epci_name": pl.Utf8,
-    "is_official": pl.Boolean, "source_file": pl.Utf8,
+    "generation": pl.Int32,
+    "qpv_code": pl.Utf8,
+    "qpv_name": pl.Utf8,
+    "commune_code": pl.Utf8,
+    "commune_name": pl.Utf8,
+    "department_code": pl.Utf8,
+    "department_name": pl.Utf8,
+    "region_code": pl.Utf8,
+    "region_name": pl.Utf8,
+    "epci_siren": pl.Utf8,
+    "epci_name": pl.Utf8,
+    "is_official": pl.Boolean,
+    "source_file": pl.Utf8,
 }
-POPULATION_SCHEMA = {"qpv_code": pl.Utf8, "population": pl.Int64, "young_population": pl.Int64,
-                     "source_file": pl.Utf8, "is_official": pl.Boolean}
+POPULATION_SCHEMA = {
+    "qpv_code": pl.Utf8,
+    "population": pl.Int64,
+    "young_population": pl.Int64,
+    "source_file": pl.Utf8,
+    "is_official": pl.Boolean,
+}
 
 
 def _split(col: str) -> pl.Expr:
@@ -35,18 +49,27 @@ def read_qpv_referential(path: Path, *, is_official: bool) -> pl.DataFrame:
     df = pl.read_csv(path, infer_schema=False, encoding="utf8-lossy")
     df = df.rename({c: c.strip().lstrip("\ufeff") for c in df.columns})
     gen = pl.when(pl.col("code_qp").str.starts_with("QP")).then(2015).otherwise(2024)
-    multi = df.with_columns(
-        communes=_split("insee_com"), commune_names=_split("lib_com"),
-        epcis=_split("siren_epci_2026"), epci_names=_split("nom_epci_2026"),
-    ).with_columns(
-        n=pl.col("communes").list.len(),
-        idx=pl.int_ranges(pl.col("communes").list.len()),
-    ).explode("communes", "idx")
+    multi = (
+        df.with_columns(
+            communes=_split("insee_com"),
+            commune_names=_split("lib_com"),
+            epcis=_split("siren_epci_2026"),
+            epci_names=_split("nom_epci_2026"),
+        )
+        .with_columns(
+            n=pl.col("communes").list.len(),
+            idx=pl.int_ranges(pl.col("communes").list.len()),
+        )
+        .explode("communes", "idx")
+    )
 
     def pick(list_col: str) -> pl.Expr:
         same = pl.col(list_col).list.len() == pl.col("n")
-        return pl.when(same).then(pl.col(list_col).list.get(pl.col("idx"), null_on_oob=True)) \
+        return (
+            pl.when(same)
+            .then(pl.col(list_col).list.get(pl.col("idx"), null_on_oob=True))
             .otherwise(pl.col(list_col).list.first())
+        )
 
     out = multi.select(
         generation=gen.cast(pl.Int32),
@@ -70,13 +93,18 @@ def read_population(path: Path | None, *, is_official: bool) -> pl.DataFrame:
     if path is None:
         return pl.DataFrame(schema=POPULATION_SCHEMA)
     head = path.read_text(encoding="utf-8-sig", errors="replace").splitlines()[0]
-    df = pl.read_csv(path, separator=";" if head.count(";") > head.count(",") else ",",
-                     infer_schema=False, encoding="utf8-lossy")
+    df = pl.read_csv(
+        path,
+        separator=";" if head.count(";") > head.count(",") else ",",
+        infer_schema=False,
+        encoding="utf8-lossy",
+    )
     df = df.rename({c: c.strip().lstrip("\ufeff") for c in df.columns})
     return df.select(
         qpv_code=pl.col("code_qp").str.strip_chars().str.to_uppercase(),
         population=pl.col("population").str.replace_all(r"\s", "").cast(pl.Int64, strict=False),
-        young_population=pl.col("population_6_25").str.replace_all(r"\s", "")
+        young_population=pl.col("population_6_25")
+        .str.replace_all(r"\s", "")
         .cast(pl.Int64, strict=False),
         source_file=pl.lit(path.name),
         is_official=pl.lit(is_official),
@@ -85,7 +113,10 @@ def read_population(path: Path | None, *, is_official: bool) -> pl.DataFrame:
 
 def code_lists() -> pl.DataFrame:
     return pl.DataFrame(
-        [{"list_name": name, "code": code, "label": label}
-         for name, codes in CODE_LISTS.items() for code, label in codes.items()],
+        [
+            {"list_name": name, "code": code, "label": label}
+            for name, codes in CODE_LISTS.items()
+            for code, label in codes.items()
+        ],
         schema={"list_name": pl.Utf8, "code": pl.Utf8, "label": pl.Utf8},
     )

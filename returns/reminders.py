@@ -55,15 +55,16 @@ def overdue(missing: pl.DataFrame, due_dates: Mapping[int, date], today: date) -
     """Missing returns of the campaigns whose due date has passed, with that date and the days
     of delay, sorted by département, porteur, campaign and grant file."""
     years = missing["campaign_year"].unique().to_list()
-    dues = pl.DataFrame({"campaign_year": years,
-                         "due_date": [due_date(y, due_dates) for y in years]},
-                        schema={"campaign_year": missing.schema["campaign_year"],
-                                "due_date": pl.Date})
-    return (missing.join(dues, on="campaign_year")
-            .filter(pl.col("due_date") < today)
-            .with_columns(days_late=(pl.lit(today) - pl.col("due_date")).dt.total_days())
-            .sort("department_code", "porteur_name", "campaign_year", "grant_file",
-                  nulls_last=True))
+    dues = pl.DataFrame(
+        {"campaign_year": years, "due_date": [due_date(y, due_dates) for y in years]},
+        schema={"campaign_year": missing.schema["campaign_year"], "due_date": pl.Date},
+    )
+    return (
+        missing.join(dues, on="campaign_year")
+        .filter(pl.col("due_date") < today)
+        .with_columns(days_late=(pl.lit(today) - pl.col("due_date")).dt.total_days())
+        .sort("department_code", "porteur_name", "campaign_year", "grant_file", nulls_last=True)
+    )
 
 
 def _cell(value: object) -> object:
@@ -81,7 +82,9 @@ def write_reminders(frame: pl.DataFrame, out_dir: Path, today: date) -> tuple[Pa
     headers = [h for _, h in COLUMNS]
 
     wb = xlsxwriter.Workbook(str(xlsx), {"strings_to_formulas": False, "strings_to_urls": False})
-    wb.set_properties({"created": datetime.combine(today, datetime.min.time())})  # same day, same bytes
+    wb.set_properties(
+        {"created": datetime.combine(today, datetime.min.time())}
+    )  # same day, same bytes
     bold = wb.add_format({"bold": True})
     euros = wb.add_format({"num_format": "# ##0,00 €"})
     ws = wb.add_worksheet("Relances")
@@ -95,11 +98,26 @@ def write_reminders(frame: pl.DataFrame, out_dir: Path, today: date) -> tuple[Pa
     if rows:
         ws.autofilter(0, 0, len(rows), len(headers) - 1)
     summary = wb.add_worksheet("Synthèse")
-    summary.write_row(0, 0, ["Département", "Bilans attendus non reçus", "Porteurs à relancer",
-                             "Montant accordé concerné (€)"], bold)
-    by_dep = frame.group_by("department_code").agg(
-        files=pl.len(), porteurs=pl.col("porteur_name").n_unique(),
-        amount=pl.col("amount_granted").sum()).sort("department_code", nulls_last=True)
+    summary.write_row(
+        0,
+        0,
+        [
+            "Département",
+            "Bilans attendus non reçus",
+            "Porteurs à relancer",
+            "Montant accordé concerné (€)",
+        ],
+        bold,
+    )
+    by_dep = (
+        frame.group_by("department_code")
+        .agg(
+            files=pl.len(),
+            porteurs=pl.col("porteur_name").n_unique(),
+            amount=pl.col("amount_granted").sum(),
+        )
+        .sort("department_code", nulls_last=True)
+    )
     for i, r in enumerate(by_dep.iter_rows(), start=1):
         summary.write_row(i, 0, ["" if v is None else v for v in r])
     summary.write(by_dep.height + 2, 0, f"Liste établie le {today.strftime('%d/%m/%Y')}.")
@@ -109,6 +127,5 @@ def write_reminders(frame: pl.DataFrame, out_dir: Path, today: date) -> tuple[Pa
         writer = csv.writer(fh, delimiter=";", lineterminator="\r\n")
         writer.writerow(headers)
         for row in rows:
-            writer.writerow([str(v).replace(".", ",") if isinstance(v, float) else v
-                             for v in row])
+            writer.writerow([str(v).replace(".", ",") if isinstance(v, float) else v for v in row])
     return xlsx, csv_path

@@ -36,8 +36,17 @@ def _header_of(kind: str | None, field: str | None) -> str:
 def detail_rows(result: FileResult) -> list[list[object]]:
     # Values and reasons were guarded before validation; the guard again, as for the warehouse.
     q = mask_frame(result.quarantine()).sort("sheet", "line", "rule", nulls_last=False)
-    return [[r["sheet"] or "", r["line"] or "", _header_of(r["kind"], r["field"]),
-             r["value"] or "", r["rule"], r["reason"]] for r in q.iter_rows(named=True)]
+    return [
+        [
+            r["sheet"] or "",
+            r["line"] or "",
+            _header_of(r["kind"], r["field"]),
+            r["value"] or "",
+            r["rule"],
+            r["reason"],
+        ]
+        for r in q.iter_rows(named=True)
+    ]
 
 
 def _received(result: FileResult) -> datetime:
@@ -54,8 +63,9 @@ def write_report(result: FileResult, out_dir: Path) -> tuple[Path, Path]:
     xlsx, csv_path = out_dir / f"{stem}.xlsx", out_dir / f"{stem}.csv"
     rows = detail_rows(result)
     # Rows are streamed to disk (constant memory): a report may list 400,000 refusals.
-    wb = xlsxwriter.Workbook(str(xlsx), {"strings_to_formulas": False, "strings_to_urls": False,
-                                         "constant_memory": True})
+    wb = xlsxwriter.Workbook(
+        str(xlsx), {"strings_to_formulas": False, "strings_to_urls": False, "constant_memory": True}
+    )
     # Dated by the file's arrival, not by now: the same file gives the same report, byte for
     # byte (xlsxwriter dates the archive's entries from this property).
     wb.set_properties({"created": _received(result)})
@@ -65,8 +75,14 @@ def write_report(result: FileResult, out_dir: Path) -> tuple[Path, Path]:
     summary.set_column(1, 1, 90)
     lines = [
         ("Fichier", result.name),
-        ("Statut", {"accepted": "accepté", "partially_accepted": "accepté en partie",
-                    "rejected": "refusé"}[result.status]),
+        (
+            "Statut",
+            {
+                "accepted": "accepté",
+                "partially_accepted": "accepté en partie",
+                "rejected": "refusé",
+            }[result.status],
+        ),
         ("Lignes lues", result.rows_read),
         ("Lignes acceptées", result.rows_accepted),
         ("Lignes refusées", result.rows_quarantined),
@@ -82,9 +98,12 @@ def write_report(result: FileResult, out_dir: Path) -> tuple[Path, Path]:
     for i, (rule, n) in enumerate(result.reasons_by_rule().items(), start=start + 1):
         summary.write(i, 0, rule)
         summary.write(i, 1, n)
-    summary.write(i + 2 if result.reasons_by_rule() else start + 2, 0,
-                  "Corrigez les lignes listées dans l'onglet « Détail » puis renvoyez le fichier "
-                  "entier : la nouvelle version remplacera l'ancienne.")
+    summary.write(
+        i + 2 if result.reasons_by_rule() else start + 2,
+        0,
+        "Corrigez les lignes listées dans l'onglet « Détail » puis renvoyez le fichier "
+        "entier : la nouvelle version remplacera l'ancienne.",
+    )
     detail = wb.add_worksheet("Détail")
     detail.write_row(0, 0, DETAIL_HEADERS, bold)
     for i, row in enumerate(rows, start=1):

@@ -21,8 +21,13 @@ ROW = ["_tid", "line"]  # a row of a batch: which table, which line
 # columns, another file's layout): it is refused whole, so a 200,000-row file whose every
 # cell breaks a rule does not become millions of quarantine rows (memory, warehouse, report).
 MAX_VIOLATIONS = 400_000
-VIOLATION_SCHEMA = {"line": pl.Int32, "rule": pl.Utf8, "field": pl.Utf8, "value": pl.Utf8,
-                    "reason": pl.Utf8}
+VIOLATION_SCHEMA = {
+    "line": pl.Int32,
+    "rule": pl.Utf8,
+    "field": pl.Utf8,
+    "value": pl.Utf8,
+    "reason": pl.Utf8,
+}
 
 
 @dataclass(frozen=True)
@@ -37,8 +42,11 @@ class Referential:
 
     @classmethod
     def empty(cls) -> Referential:
-        return cls(pl.DataFrame(schema={"generation": pl.Int32, "qpv_code": pl.Utf8,
-                                        "commune_code": pl.Utf8}))
+        return cls(
+            pl.DataFrame(
+                schema={"generation": pl.Int32, "qpv_code": pl.Utf8, "commune_code": pl.Utf8}
+            )
+        )
 
 
 @dataclass
@@ -61,8 +69,11 @@ def reason(rule: str, **parts: str | pl.Expr) -> pl.Expr:
             exprs.append(pl.lit(piece))
         else:
             part = parts.get(piece, "")
-            exprs.append(part.cast(pl.Utf8).fill_null("(vide)") if isinstance(part, pl.Expr)
-                         else pl.lit(str(part)))
+            exprs.append(
+                part.cast(pl.Utf8).fill_null("(vide)")
+                if isinstance(part, pl.Expr)
+                else pl.lit(str(part))
+            )
     return pl.concat_str(exprs)
 
 
@@ -110,9 +121,16 @@ def _typed(f: Field) -> pl.Expr:
             return raw
 
 
-_TYPE_RULE = {"int": "entier_invalide", "year": "annee_invalide", "decimal": "montant_invalide",
-              "date": "date_invalide", "code": "code_inconnu", "siret": "siret_invalide",
-              "commune": "commune_invalide", "department": "departement_invalide"}
+_TYPE_RULE = {
+    "int": "entier_invalide",
+    "year": "annee_invalide",
+    "decimal": "montant_invalide",
+    "date": "date_invalide",
+    "code": "code_inconnu",
+    "siret": "siret_invalide",
+    "commune": "commune_invalide",
+    "department": "departement_invalide",
+}
 
 
 def _field_checks(f: Field, missing_in: list[int], this_year: int) -> list[Check]:
@@ -121,27 +139,65 @@ def _field_checks(f: Field, missing_in: list[int], this_year: int) -> list[Check
     absent = pl.col("_tid").is_in(missing_in)
     checks = []
     if missing_in and f.required:
-        checks.append(Check("colonne_obligatoire_absente", f.name, absent, pl.lit(None, pl.Utf8),
-                            reason("colonne_obligatoire_absente", field=f.header)))
+        checks.append(
+            Check(
+                "colonne_obligatoire_absente",
+                f.name,
+                absent,
+                pl.lit(None, pl.Utf8),
+                reason("colonne_obligatoire_absente", field=f.header),
+            )
+        )
     if f.required and not f.empty_as_zero:
-        checks.append(Check("valeur_obligatoire", f.name, raw.is_null() & ~absent, raw,
-                            reason("valeur_obligatoire", field=f.header)))
+        checks.append(
+            Check(
+                "valeur_obligatoire",
+                f.name,
+                raw.is_null() & ~absent,
+                raw,
+                reason("valeur_obligatoire", field=f.header),
+            )
+        )
     if f.type in _TYPE_RULE:
         rule = _TYPE_RULE[f.type]
         allowed = ", ".join(CODE_LISTS[f.codes]) if f.codes else ""
-        checks.append(Check(rule, f.name, raw.is_not_null() & col.is_null(), raw,
-                            reason(rule, field=f.header, value=raw, allowed=allowed)))
+        checks.append(
+            Check(
+                rule,
+                f.name,
+                raw.is_not_null() & col.is_null(),
+                raw,
+                reason(rule, field=f.header, value=raw, allowed=allowed),
+            )
+        )
     if f.type == "year":
         bad = col.is_not_null() & ((col < FIRST_CAMPAIGN) | (col > this_year))
-        checks.append(Check("annee_invalide", f.name, bad, raw,
-                            reason("annee_invalide", field=f.header, value=raw)))
+        checks.append(
+            Check(
+                "annee_invalide",
+                f.name,
+                bad,
+                raw,
+                reason("annee_invalide", field=f.header, value=raw),
+            )
+        )
     if f.type == "qpv_codes":
         codes = col.str.split(";")
-        invalid = codes.list.eval(pl.element().filter(
-            ~pl.element().str.contains(norm.QPV_2015) & ~pl.element().str.contains(norm.QPV_2024)
-        )).list.join(";")
-        checks.append(Check("code_qpv_invalide", f.name, col.is_not_null() & (invalid != ""),
-                            invalid, reason("code_qpv_invalide", value=invalid)))
+        invalid = codes.list.eval(
+            pl.element().filter(
+                ~pl.element().str.contains(norm.QPV_2015)
+                & ~pl.element().str.contains(norm.QPV_2024)
+            )
+        ).list.join(";")
+        checks.append(
+            Check(
+                "code_qpv_invalide",
+                f.name,
+                col.is_not_null() & (invalid != ""),
+                invalid,
+                reason("code_qpv_invalide", value=invalid),
+            )
+        )
     return checks
 
 
@@ -150,20 +206,32 @@ def _qpv_generation_checks(df: pl.DataFrame) -> pl.DataFrame:
     exploded = (
         df.select(*ROW, "campaign_year", code=pl.col("qpv_codes").str.split(";"))
         .explode("code")
-        .filter(pl.col("campaign_year").is_not_null()
-                & (pl.col("code").str.contains(norm.QPV_2015)
-                   | pl.col("code").str.contains(norm.QPV_2024)))
+        .filter(
+            pl.col("campaign_year").is_not_null()
+            & (
+                pl.col("code").str.contains(norm.QPV_2015)
+                | pl.col("code").str.contains(norm.QPV_2024)
+            )
+        )
     )
     overseas = pl.col("code").str.slice(2, 2) == "97"
     expected_new = (pl.col("campaign_year") >= 2025) | (
-        (pl.col("campaign_year") == 2024) & ~overseas)
+        (pl.col("campaign_year") == 2024) & ~overseas
+    )
     is_new = pl.col("code").str.starts_with("QN")
     bad = exploded.filter(is_new != expected_new)
-    return bad.group_by(ROW, maintain_order=True).agg(
-        pl.col("code").str.join(";").alias("value"), pl.col("campaign_year").first()
-    ).select(
-        *ROW, rule=pl.lit("code_qpv_generation"), field=pl.lit("qpv_codes"), value="value",
-        reason=reason("code_qpv_generation", value=pl.col("value"), year=pl.col("campaign_year")),
+    return (
+        bad.group_by(ROW, maintain_order=True)
+        .agg(pl.col("code").str.join(";").alias("value"), pl.col("campaign_year").first())
+        .select(
+            *ROW,
+            rule=pl.lit("code_qpv_generation"),
+            field=pl.lit("qpv_codes"),
+            value="value",
+            reason=reason(
+                "code_qpv_generation", value=pl.col("value"), year=pl.col("campaign_year")
+            ),
+        )
     )
 
 
@@ -176,28 +244,41 @@ def _referential_checks(df: pl.DataFrame, ref: Referential) -> list[pl.DataFrame
         .with_columns(main=pl.col("code").list.first())
         .explode("code")
         .filter(pl.col("code").is_not_null())
-        .with_columns(generation=pl.when(pl.col("code").str.starts_with("QP"))
-                      .then(pl.lit(2015, pl.Int32)).otherwise(pl.lit(2024, pl.Int32)))
+        .with_columns(
+            generation=pl.when(pl.col("code").str.starts_with("QP"))
+            .then(pl.lit(2015, pl.Int32))
+            .otherwise(pl.lit(2024, pl.Int32))
+        )
         .filter(pl.col("generation").is_in(list(gens)))
     )
     known = ref.rows.select("generation", code="qpv_code").unique()
     unknown = codes.join(known, on=["generation", "code"], how="anti").select(
-        *ROW, rule=pl.lit("qpv_inconnu"), field=pl.lit("qpv_codes"), value="code",
+        *ROW,
+        rule=pl.lit("qpv_inconnu"),
+        field=pl.lit("qpv_codes"),
+        value="code",
         reason=reason("qpv_inconnu", value=pl.col("code"), generation=pl.col("generation")),
     )
-    communes = ref.rows.group_by("qpv_code").agg(
-        communes=pl.col("commune_code").unique().sort())
+    communes = ref.rows.group_by("qpv_code").agg(communes=pl.col("commune_code").unique().sort())
     mains = (
-        codes.filter(pl.col("code") == pl.col("main")).unique(ROW)
+        codes.filter(pl.col("code") == pl.col("main"))
+        .unique(ROW)
         .join(communes, left_on="main", right_on="qpv_code", how="inner")
-        .filter(pl.col("commune_code").is_not_null()
-                & ~pl.col("commune_code").is_in(pl.col("communes")))
+        .filter(
+            pl.col("commune_code").is_not_null() & ~pl.col("commune_code").is_in(pl.col("communes"))
+        )
     )
     mismatch = mains.select(
-        *ROW, rule=pl.lit("qpv_commune_incoherente"), field=pl.lit("commune_code"),
+        *ROW,
+        rule=pl.lit("qpv_commune_incoherente"),
+        field=pl.lit("commune_code"),
         value="commune_code",
-        reason=reason("qpv_commune_incoherente", value=pl.col("commune_code"),
-                      qpv=pl.col("main"), communes=pl.col("communes").list.join(", ")),
+        reason=reason(
+            "qpv_commune_incoherente",
+            value=pl.col("commune_code"),
+            qpv=pl.col("main"),
+            communes=pl.col("communes").list.join(", "),
+        ),
     )
     return [unknown, mismatch]
 
@@ -211,26 +292,52 @@ def _activity_row_checks() -> list[Check]:
     checks = []
     for name, header in (("start_date", "date_debut"), ("end_date", "date_fin")):
         d = pl.col(name)
-        checks.append(Check(
-            "date_hors_campagne", name, d.is_not_null() & year.is_not_null() & (d.dt.year() != year),
-            d.dt.strftime("%d/%m/%Y"),
-            reason("date_hors_campagne", value=d.dt.strftime("%d/%m/%Y"), field=header, year=year)))
+        checks.append(
+            Check(
+                "date_hors_campagne",
+                name,
+                d.is_not_null() & year.is_not_null() & (d.dt.year() != year),
+                d.dt.strftime("%d/%m/%Y"),
+                reason(
+                    "date_hors_campagne", value=d.dt.strftime("%d/%m/%Y"), field=header, year=year
+                ),
+            )
+        )
     checks += [
-        Check("dates_inversees", "end_date", start.is_not_null() & end.is_not_null() & (start > end),
-              start.dt.strftime("%d/%m/%Y"),
-              reason("dates_inversees", value=start.dt.strftime("%d/%m/%Y"),
-                     end=end.dt.strftime("%d/%m/%Y"))),
-        Check("habitants_qpv_superieurs", "qpv_residents",
-              pl.col("qpv_residents") > participants, pl.col("qpv_residents").cast(pl.Utf8),
-              reason("habitants_qpv_superieurs", value=pl.col("qpv_residents"),
-                     participants=participants)),
-        Check("sexes_superieurs", "girls", participants.is_not_null() & (sexes > participants),
-              sexes.cast(pl.Utf8),
-              reason("sexes_superieurs", value=sexes, participants=participants)),
-        Check("tranches_age_incoherentes", "age_0_5",
-              bands_known & participants.is_not_null() & (bands != participants),
-              bands.cast(pl.Utf8),
-              reason("tranches_age_incoherentes", value=bands, participants=participants)),
+        Check(
+            "dates_inversees",
+            "end_date",
+            start.is_not_null() & end.is_not_null() & (start > end),
+            start.dt.strftime("%d/%m/%Y"),
+            reason(
+                "dates_inversees",
+                value=start.dt.strftime("%d/%m/%Y"),
+                end=end.dt.strftime("%d/%m/%Y"),
+            ),
+        ),
+        Check(
+            "habitants_qpv_superieurs",
+            "qpv_residents",
+            pl.col("qpv_residents") > participants,
+            pl.col("qpv_residents").cast(pl.Utf8),
+            reason(
+                "habitants_qpv_superieurs", value=pl.col("qpv_residents"), participants=participants
+            ),
+        ),
+        Check(
+            "sexes_superieurs",
+            "girls",
+            participants.is_not_null() & (sexes > participants),
+            sexes.cast(pl.Utf8),
+            reason("sexes_superieurs", value=sexes, participants=participants),
+        ),
+        Check(
+            "tranches_age_incoherentes",
+            "age_0_5",
+            bands_known & participants.is_not_null() & (bands != participants),
+            bands.cast(pl.Utf8),
+            reason("tranches_age_incoherentes", value=bands, participants=participants),
+        ),
     ]
     return checks
 
@@ -239,48 +346,77 @@ def _duplicate_check(keys: list[str]) -> Check:
     keys = [*keys, "_tid"]  # within one file (sheet)
     dup = pl.len().over(keys) > 1
     lines = pl.col("line").cast(pl.Utf8).implode().over(keys).list.join(", ")
-    return Check("dossier_en_double", "grant_file",
-                 pl.all_horizontal(*[pl.col(k).is_not_null() for k in keys]) & dup,
-                 pl.col("grant_file"),
-                 reason("dossier_en_double", value=pl.col("grant_file"), lines=lines))
+    return Check(
+        "dossier_en_double",
+        "grant_file",
+        pl.all_horizontal(*[pl.col(k).is_not_null() for k in keys]) & dup,
+        pl.col("grant_file"),
+        reason("dossier_en_double", value=pl.col("grant_file"), lines=lines),
+    )
 
 
-def validate_tables(tables: list[RawTable], referential: Referential | None = None,
-                    today: date | None = None,
-                    max_violations: int = MAX_VIOLATIONS) -> list[Validated]:
+def validate_tables(
+    tables: list[RawTable],
+    referential: Referential | None = None,
+    today: date | None = None,
+    max_violations: int = MAX_VIOLATIONS,
+) -> list[Validated]:
     """Validate tables, those of one kind together in one frame (`_tid` tells them apart):
     polars plans every check of a kind once for the whole batch, not once per file."""
     out: dict[int, Validated] = {}
     for kind in {t.kind.name: t.kind for t in tables}.values():
         ids = [i for i, t in enumerate(tables) if t.kind is kind]
-        frames = [tables[i].data.with_columns(
-            [pl.lit(None, pl.Utf8).alias(m) for m in tables[i].missing], _tid=pl.lit(i, pl.Int32))
-            for i in ids]
+        frames = [
+            tables[i].data.with_columns(
+                [pl.lit(None, pl.Utf8).alias(m) for m in tables[i].missing],
+                _tid=pl.lit(i, pl.Int32),
+            )
+            for i in ids
+        ]
         df = pl.concat(frames, how="diagonal_relaxed")
         missing = {f.name: [i for i in ids if f.name in tables[i].missing] for f in kind.fields}
-        accepted, violations, keys, over = _validate_frame(kind, df, missing, referential, today,
-                                                           max_violations)
+        accepted, violations, keys, over = _validate_frame(
+            kind, df, missing, referential, today, max_violations
+        )
         for i, n in over.items():
             empty = tables[i].data.clear()
-            out[i] = Validated(kind, tables[i].sheet, empty, pl.DataFrame(schema=VIOLATION_SCHEMA),
-                               tables[i].data.height, None, too_many_violations=n)
+            out[i] = Validated(
+                kind,
+                tables[i].sheet,
+                empty,
+                pl.DataFrame(schema=VIOLATION_SCHEMA),
+                tables[i].data.height,
+                None,
+                too_many_violations=n,
+            )
             ids.remove(i)
         for i in ids:
             own = pl.col("_tid") == i
-            out[i] = Validated(kind, tables[i].sheet, accepted.filter(own).drop("_tid"),
-                               violations.filter(own).drop("_tid").sort("line", "rule"),
-                               tables[i].data.height, keys.filter(own).drop("_tid"))
+            out[i] = Validated(
+                kind,
+                tables[i].sheet,
+                accepted.filter(own).drop("_tid"),
+                violations.filter(own).drop("_tid").sort("line", "rule"),
+                tables[i].data.height,
+                keys.filter(own).drop("_tid"),
+            )
     return [out[i] for i in range(len(tables))]
 
 
-def validate_table(table: RawTable, referential: Referential | None = None,
-                   today: date | None = None) -> Validated:
+def validate_table(
+    table: RawTable, referential: Referential | None = None, today: date | None = None
+) -> Validated:
     return validate_tables([table], referential, today)[0]
 
 
-def _validate_frame(kind: Kind, data: pl.DataFrame, missing: dict[str, list[int]],
-                    referential: Referential | None, today: date | None,
-                    max_violations: int = MAX_VIOLATIONS):
+def _validate_frame(
+    kind: Kind,
+    data: pl.DataFrame,
+    missing: dict[str, list[int]],
+    referential: Referential | None,
+    today: date | None,
+    max_violations: int = MAX_VIOLATIONS,
+):
     this_year = (today or date.today()).year
     # Only the stripped text and the typed value are kept: the cells as read are not needed.
     df = data.select(
@@ -303,9 +439,17 @@ def _validate_frame(kind: Kind, data: pl.DataFrame, missing: dict[str, list[int]
     large = heights.filter(pl.col("len") * len(checks) > max_violations)["_tid"].to_list()
     over: dict[int, int] = {}
     if large:
-        counts = lf.filter(pl.col("_tid").is_in(large)).select(
-            "_tid", n=pl.sum_horizontal([c.flag.fill_null(False).cast(pl.UInt32) for c in checks])
-        ).group_by("_tid").agg(pl.col("n").sum()).filter(pl.col("n") > max_violations).collect()
+        counts = (
+            lf.filter(pl.col("_tid").is_in(large))
+            .select(
+                "_tid",
+                n=pl.sum_horizontal([c.flag.fill_null(False).cast(pl.UInt32) for c in checks]),
+            )
+            .group_by("_tid")
+            .agg(pl.col("n").sum())
+            .filter(pl.col("n") > max_violations)
+            .collect()
+        )
         over = dict(counts.iter_rows())
     if over:
         df = df.filter(~pl.col("_tid").is_in(list(over)))
@@ -313,19 +457,25 @@ def _validate_frame(kind: Kind, data: pl.DataFrame, missing: dict[str, list[int]
     # One lazy query for every check: polars plans them together (one collect, not one per rule).
     frames = [
         lf.filter(c.flag).select(
-            *ROW, rule=pl.lit(c.rule), field=pl.lit(c.field, pl.Utf8),
-            value=c.value.cast(pl.Utf8), reason=c.reason)
+            *ROW,
+            rule=pl.lit(c.rule),
+            field=pl.lit(c.field, pl.Utf8),
+            value=c.value.cast(pl.Utf8),
+            reason=c.reason,
+        )
         for c in checks
     ]
     if kind.name == "activity":
         valid_codes = df.filter(pl.col("qpv_codes").is_not_null())
         frames.append(_qpv_generation_checks(valid_codes).lazy())
-        frames += [f.lazy() for f in _referential_checks(valid_codes,
-                                                         referential or Referential.empty())]
+        frames += [
+            f.lazy() for f in _referential_checks(valid_codes, referential or Referential.empty())
+        ]
     schema = {"_tid": pl.Int32, **VIOLATION_SCHEMA}
     violations = pl.concat([f.cast(schema) for f in frames], how="vertical").collect()
     accepted = df.join(violations.select(ROW).unique(), on=ROW, how="anti").select(
-        [*ROW, *kind.columns])
+        [*ROW, *kind.columns]
+    )
     keys = df.select("_tid", "campaign_year", "scheme", "grant_file")
     return accepted, violations, keys, over
 
@@ -339,12 +489,17 @@ def check_partner_actions(partners: Validated, known_actions: pl.DataFrame) -> V
     if orphans.is_empty():
         return partners
     extra = orphans.select(
-        "line", rule=pl.lit("action_inconnue"), field=pl.lit("grant_file"),
-        value="grant_file", reason=reason("action_inconnue", value=pl.col("grant_file")),
+        "line",
+        rule=pl.lit("action_inconnue"),
+        field=pl.lit("grant_file"),
+        value="grant_file",
+        reason=reason("action_inconnue", value=pl.col("grant_file")),
     ).cast(VIOLATION_SCHEMA)
     return Validated(
-        partners.kind, partners.sheet,
+        partners.kind,
+        partners.sheet,
         partners.accepted.join(orphans.select("line"), on="line", how="anti"),
         pl.concat([partners.violations, extra]).sort("line", "rule"),
-        partners.rows_read, partners.keys,
+        partners.rows_read,
+        partners.keys,
     )

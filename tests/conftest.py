@@ -22,8 +22,12 @@ def _manifest_is_stale() -> bool:
     if not manifest.exists():
         return True
     built = manifest.stat().st_mtime
-    sources = [p for d in ("models", "macros", "seeds", "tests")
-               for p in (ROOT / "dbt_project" / d).rglob("*") if p.is_file()]
+    sources = [
+        p
+        for d in ("models", "macros", "seeds", "tests")
+        for p in (ROOT / "dbt_project" / d).rglob("*")
+        if p.is_file()
+    ]
     return any(p.stat().st_mtime > built for p in sources)
 
 
@@ -31,10 +35,21 @@ def pytest_configure(config):
     # The definitions need the manifest at import; `make test` prepares it, this covers a
     # bare `pytest` run after dbt files changed.
     if _manifest_is_stale():
-        subprocess.run([str(Path(sys.executable).parent / "dagster-dbt"), "project",
-                        "prepare-and-package", "--file", "orchestration/dbt_project.py"],
-                       cwd=ROOT, check=True, env={**os.environ, "PATH": (
-                           f"{Path(sys.executable).parent}:{os.environ.get('PATH', '')}")})
+        subprocess.run(
+            [
+                str(Path(sys.executable).parent / "dagster-dbt"),
+                "project",
+                "prepare-and-package",
+                "--file",
+                "orchestration/dbt_project.py",
+            ],
+            cwd=ROOT,
+            check=True,
+            env={
+                **os.environ,
+                "PATH": (f"{Path(sys.executable).parent}:{os.environ.get('PATH', '')}"),
+            },
+        )
 
 
 def pytest_collection_modifyitems(config, items):
@@ -76,16 +91,18 @@ def artifacts() -> Path:
 @pytest.fixture(scope="session")
 def pipeline(tmp_path_factory, shared_reference):
     data = tmp_path_factory.mktemp("data")
-    demo = generate_demo(data, seed=7, scale=0.25,
-                         qpv_2024_file=shared_reference / "qpv" / "qpv2024.csv")
+    demo = generate_demo(
+        data, seed=7, scale=0.25, qpv_2024_file=shared_reference / "qpv" / "qpv2024.csv"
+    )
     env = {
         "QUARTIERS_DATA_DIR": str(data),
         "QUARTIERS_WAREHOUSE": str(data / "warehouse.duckdb"),
         "QUARTIERS_QPV_2024_FILE": str(shared_reference / "qpv" / "qpv2024.csv"),
         "QUARTIERS_QPV_2015_FILE": str(demo.qpv_2015_file),
         "QUARTIERS_POPULATION_FILE": str(demo.population_file),
-        "QUARTIERS_BOUNDARIES_FILE": str(shared_reference / "geo" /
-                                         "departements-grand-est.geojson"),
+        "QUARTIERS_BOUNDARIES_FILE": str(
+            shared_reference / "geo" / "departements-grand-est.geojson"
+        ),
     }
     saved = {k: os.environ.get(k) for k in env}
     os.environ.update(env)

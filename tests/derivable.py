@@ -30,5 +30,5 @@ def determined_by_null_space(a: np.ndarray, unknown: list) -> set:
         return set()
     _, s, vt = np.linalg.svd(a, full_matrices=True)
     tol = (s.max() if s.size else 0.0) * max(a.shape) * np.finfo(float).eps
-    null = vt[int((s > tol).sum()):]
+    null = vt[int((s > tol).sum()) :]
     return {cell for j, cell in enumerate(unknown) if np.all(np.abs(null[:, j]) < 1e-8)}

@@ -9,16 +9,53 @@ from pathlib import Path
 import xlsxwriter
 
 ACTIVITY_HEADERS = [
-    "annee", "dispositif", "numero_dossier", "intitule_action", "porteur_siret", "porteur_nom",
-    "porteur_categorie", "thematique", "date_debut", "date_fin", "codes_qpv", "code_commune",
-    "nb_seances", "nb_participants", "nb_habitants_qpv", "nb_filles", "nb_garcons", "nb_0_5",
-    "nb_6_11", "nb_12_17", "nb_18_25", "nb_26_59", "nb_60_plus", "cout_total_realise",
+    "annee",
+    "dispositif",
+    "numero_dossier",
+    "intitule_action",
+    "porteur_siret",
+    "porteur_nom",
+    "porteur_categorie",
+    "thematique",
+    "date_debut",
+    "date_fin",
+    "codes_qpv",
+    "code_commune",
+    "nb_seances",
+    "nb_participants",
+    "nb_habitants_qpv",
+    "nb_filles",
+    "nb_garcons",
+    "nb_0_5",
+    "nb_6_11",
+    "nb_12_17",
+    "nb_18_25",
+    "nb_26_59",
+    "nb_60_plus",
+    "cout_total_realise",
     "commentaire",
 ]
-PARTNER_HEADERS = ["annee", "dispositif", "numero_dossier", "partenaire_nom", "partenaire_siret",
-                   "partenaire_categorie", "role"]
-FUNDING_HEADERS = ["annee", "dispositif", "numero_dossier", "lib_action", "raison_sociale",
-                   "code_tiers", "financeur", "montant_demande", "montant_accorde", "insee_dep"]
+PARTNER_HEADERS = [
+    "annee",
+    "dispositif",
+    "numero_dossier",
+    "partenaire_nom",
+    "partenaire_siret",
+    "partenaire_categorie",
+    "role",
+]
+FUNDING_HEADERS = [
+    "annee",
+    "dispositif",
+    "numero_dossier",
+    "lib_action",
+    "raison_sociale",
+    "code_tiers",
+    "financeur",
+    "montant_demande",
+    "montant_accorde",
+    "insee_dep",
+]
 
 SIRET_OK = "73282932000074"  # Luhn-valid
 SIRET_BAD = "73282932000075"
@@ -26,13 +63,31 @@ SIRET_BAD = "73282932000075"
 
 def action(**overrides: object) -> dict[str, object]:
     row: dict[str, object] = {
-        "annee": 2024, "dispositif": "QE", "numero_dossier": "QE-2024-054-0001",
-        "intitule_action": "Foot de rue", "porteur_siret": SIRET_OK, "porteur_nom": "Asso A",
-        "porteur_categorie": "association", "thematique": "sport", "date_debut": "01/07/2024",
-        "date_fin": "30/08/2024", "codes_qpv": "QN05401M", "code_commune": "54184",
-        "nb_seances": 10, "nb_participants": 25, "nb_habitants_qpv": 20, "nb_filles": 10,
-        "nb_garcons": 15, "nb_0_5": 0, "nb_6_11": 10, "nb_12_17": 10, "nb_18_25": 5,
-        "nb_26_59": 0, "nb_60_plus": 0, "cout_total_realise": "1 234,50", "commentaire": "",
+        "annee": 2024,
+        "dispositif": "QE",
+        "numero_dossier": "QE-2024-054-0001",
+        "intitule_action": "Foot de rue",
+        "porteur_siret": SIRET_OK,
+        "porteur_nom": "Asso A",
+        "porteur_categorie": "association",
+        "thematique": "sport",
+        "date_debut": "01/07/2024",
+        "date_fin": "30/08/2024",
+        "codes_qpv": "QN05401M",
+        "code_commune": "54184",
+        "nb_seances": 10,
+        "nb_participants": 25,
+        "nb_habitants_qpv": 20,
+        "nb_filles": 10,
+        "nb_garcons": 15,
+        "nb_0_5": 0,
+        "nb_6_11": 10,
+        "nb_12_17": 10,
+        "nb_18_25": 5,
+        "nb_26_59": 0,
+        "nb_60_plus": 0,
+        "cout_total_realise": "1 234,50",
+        "commentaire": "",
     }
     row.update(overrides)
     return row
@@ -40,26 +95,46 @@ def action(**overrides: object) -> dict[str, object]:
 
 def partner(**overrides: object) -> dict[str, object]:
     row: dict[str, object] = {
-        "annee": 2024, "dispositif": "QE", "numero_dossier": "QE-2024-054-0001",
-        "partenaire_nom": "Ville de Nancy", "partenaire_siret": "", "partenaire_categorie":
-        "commune", "role": "mise_a_disposition"}
+        "annee": 2024,
+        "dispositif": "QE",
+        "numero_dossier": "QE-2024-054-0001",
+        "partenaire_nom": "Ville de Nancy",
+        "partenaire_siret": "",
+        "partenaire_categorie": "commune",
+        "role": "mise_a_disposition",
+    }
     row.update(overrides)
     return row
 
 
 def funding(**overrides: object) -> dict[str, object]:
     row: dict[str, object] = {
-        "annee": 2024, "dispositif": "QE", "numero_dossier": "QE-2024-054-0001",
-        "lib_action": "Foot de rue", "raison_sociale": "Asso A", "code_tiers": SIRET_OK,
-        "financeur": "etat_politique_ville", "montant_demande": "3 000", "montant_accorde":
-        "2 500,00", "insee_dep": "54"}
+        "annee": 2024,
+        "dispositif": "QE",
+        "numero_dossier": "QE-2024-054-0001",
+        "lib_action": "Foot de rue",
+        "raison_sociale": "Asso A",
+        "code_tiers": SIRET_OK,
+        "financeur": "etat_politique_ville",
+        "montant_demande": "3 000",
+        "montant_accorde": "2 500,00",
+        "insee_dep": "54",
+    }
     row.update(overrides)
     return row
 
 
-def write_csv(path: Path, headers: list[str], rows: list[dict[str, object]], *, sep: str = ";",
-              encoding: str = "cp1252", bom: bool = False, prefix: str = "",
-              suffix: str = "") -> Path:
+def write_csv(
+    path: Path,
+    headers: list[str],
+    rows: list[dict[str, object]],
+    *,
+    sep: str = ";",
+    encoding: str = "cp1252",
+    bom: bool = False,
+    prefix: str = "",
+    suffix: str = "",
+) -> Path:
     out = io.StringIO()
     writer = csv.writer(out, delimiter=sep, lineterminator="\r\n")
     writer.writerow(headers)
@@ -71,8 +146,9 @@ def write_csv(path: Path, headers: list[str], rows: list[dict[str, object]], *, 
     return path
 
 
-def write_xlsx(path: Path, sheets: dict[str, tuple[list[str], list[dict[str, object]]]],
-               title_rows: int = 0) -> Path:
+def write_xlsx(
+    path: Path, sheets: dict[str, tuple[list[str], list[dict[str, object]]]], title_rows: int = 0
+) -> Path:
     wb = xlsxwriter.Workbook(str(path))
     for name, (headers, rows) in sheets.items():
         ws = wb.add_worksheet(name)
@@ -88,26 +164,22 @@ def write_xlsx(path: Path, sheets: dict[str, tuple[list[str], list[dict[str, obj
 
 _NS = "http://schemas.openxmlformats.org/"
 _PARTS = {
-    "[Content_Types].xml":
-        f'<Types xmlns="{_NS}package/2006/content-types">'
-        '<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.'
-        'relationships+xml"/><Default Extension="xml" ContentType="application/xml"/>'
-        '<Override PartName="/xl/workbook.xml" ContentType="application/vnd.openxmlformats-'
-        'officedocument.spreadsheetml.sheet.main+xml"/><Override PartName="/xl/worksheets/'
-        'sheet1.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.'
-        'worksheet+xml"/></Types>',
-    "_rels/.rels":
-        f'<Relationships xmlns="{_NS}package/2006/relationships"><Relationship Id="rId1" '
-        f'Type="{_NS}officeDocument/2006/relationships/officeDocument" '
-        'Target="xl/workbook.xml"/></Relationships>',
-    "xl/workbook.xml":
-        f'<workbook xmlns="{_NS}spreadsheetml/2006/main" xmlns:r="{_NS}officeDocument/2006/'
-        'relationships"><sheets><sheet name="actions" sheetId="1" r:id="rId1"/></sheets>'
-        '</workbook>',
-    "xl/_rels/workbook.xml.rels":
-        f'<Relationships xmlns="{_NS}package/2006/relationships"><Relationship Id="rId1" '
-        f'Type="{_NS}officeDocument/2006/relationships/worksheet" '
-        'Target="worksheets/sheet1.xml"/></Relationships>',
+    "[Content_Types].xml": f'<Types xmlns="{_NS}package/2006/content-types">'
+    '<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.'
+    'relationships+xml"/><Default Extension="xml" ContentType="application/xml"/>'
+    '<Override PartName="/xl/workbook.xml" ContentType="application/vnd.openxmlformats-'
+    'officedocument.spreadsheetml.sheet.main+xml"/><Override PartName="/xl/worksheets/'
+    'sheet1.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.'
+    'worksheet+xml"/></Types>',
+    "_rels/.rels": f'<Relationships xmlns="{_NS}package/2006/relationships"><Relationship Id="rId1" '
+    f'Type="{_NS}officeDocument/2006/relationships/officeDocument" '
+    'Target="xl/workbook.xml"/></Relationships>',
+    "xl/workbook.xml": f'<workbook xmlns="{_NS}spreadsheetml/2006/main" xmlns:r="{_NS}officeDocument/2006/'
+    'relationships"><sheets><sheet name="actions" sheetId="1" r:id="rId1"/></sheets>'
+    "</workbook>",
+    "xl/_rels/workbook.xml.rels": f'<Relationships xmlns="{_NS}package/2006/relationships"><Relationship Id="rId1" '
+    f'Type="{_NS}officeDocument/2006/relationships/worksheet" '
+    'Target="worksheets/sheet1.xml"/></Relationships>',
 }
 
 
@@ -122,8 +194,11 @@ def column_letters(n: int) -> str:
 
 def xml_row(line: int, values: list[object]) -> str:
     """One <row> of inline strings, as a spreadsheet application writes it."""
-    cells = "".join(f'<c r="{column_letters(i)}{line}" t="inlineStr"><is><t>{v}</t></is></c>'
-                    for i, v in enumerate(values, start=1) if v is not None)
+    cells = "".join(
+        f'<c r="{column_letters(i)}{line}" t="inlineStr"><is><t>{v}</t></is></c>'
+        for i, v in enumerate(values, start=1)
+        if v is not None
+    )
     return f'<row r="{line}">{cells}</row>'
 
 

@@ -34,7 +34,9 @@ class _SMTPHandler(socketserver.StreamRequestHandler):
                 data = b""
                 while (chunk := self.rfile.readline()) not in (b".\r\n", b""):
                     data += chunk
-                self.server.messages.append((envelope["rcpt"], message_from_bytes(data, policy=policy.default)))
+                self.server.messages.append(
+                    (envelope["rcpt"], message_from_bytes(data, policy=policy.default))
+                )
                 self.wfile.write(b"250 OK\r\n")
             elif verb == "QUIT":
                 self.wfile.write(b"221 Bye\r\n")
@@ -82,8 +84,11 @@ def test_a_failed_run_is_logged_and_mailed(alerting):
     result = ingest_job.execute_in_process(instance=instance, raise_on_error=False)
     assert not result.success
     context = dg.build_run_status_sensor_context(
-        sensor_name="run_failure_alert", dagster_event=result.get_run_failure_event(),
-        dagster_instance=instance, dagster_run=result.dagster_run).for_run_failure()
+        sensor_name="run_failure_alert",
+        dagster_event=result.get_run_failure_event(),
+        dagster_instance=instance,
+        dagster_run=result.dagster_run,
+    ).for_run_failure()
     run_failure_alert(context)
 
     [entry] = _log(log)
@@ -114,8 +119,11 @@ def test_a_failed_check_in_a_successful_run_is_alerted(alerting):
     result = defs.resolve_implicit_global_asset_job_def().execute_in_process(instance=instance)
     assert result.success
     context = dg.build_run_status_sensor_context(
-        sensor_name="failed_check_alert", dagster_event=result.get_run_success_event(),
-        dagster_instance=instance, dagster_run=result.dagster_run)
+        sensor_name="failed_check_alert",
+        dagster_event=result.get_run_success_event(),
+        dagster_instance=instance,
+        dagster_run=result.dagster_run,
+    )
     failed_check_alert(context)
 
     [entry] = _log(log)

@@ -19,18 +19,31 @@ def test_ingest_folder_prints_one_record_per_file(tmp_path, shared_reference):
     folder = tmp_path / "depot"
     folder.mkdir()
     write_csv(folder / "bon.csv", ACTIVITY_HEADERS, [action(), action(numero_dossier="B")])
-    write_csv(folder / "mixte.csv", ACTIVITY_HEADERS + ["Téléphone"],
-              [action(numero_dossier="C", **{"Téléphone": "06 11 22 33 44"}),
-               action(numero_dossier="D", porteur_siret=SIRET_BAD)])
+    write_csv(
+        folder / "mixte.csv",
+        ACTIVITY_HEADERS + ["Téléphone"],
+        [
+            action(numero_dossier="C", **{"Téléphone": "06 11 22 33 44"}),
+            action(numero_dossier="D", porteur_siret=SIRET_BAD),
+        ],
+    )
     (folder / "casse.xlsx").write_bytes(b"PK\x03\x04 tronque")
     bin_dir = Path(sys.executable).parent
-    env = {**os.environ, "QUARTIERS_DATA_DIR": str(tmp_path / "data"),
-           "DAGSTER_HOME": str(tmp_path / "dagster"),
-           "QUARTIERS_QPV_2024_FILE": str(shared_reference / "qpv" / "qpv2024.csv"),
-           "PATH": f"{bin_dir}:{os.environ.get('PATH', '')}"}
+    env = {
+        **os.environ,
+        "QUARTIERS_DATA_DIR": str(tmp_path / "data"),
+        "DAGSTER_HOME": str(tmp_path / "dagster"),
+        "QUARTIERS_QPV_2024_FILE": str(shared_reference / "qpv" / "qpv2024.csv"),
+        "PATH": f"{bin_dir}:{os.environ.get('PATH', '')}",
+    }
     env.pop("QUARTIERS_WAREHOUSE", None)
-    out = subprocess.run([str(bin_dir / "quartiers"), "ingest", str(folder), "--json"], env=env,
-                         capture_output=True, text=True, timeout=300)
+    out = subprocess.run(
+        [str(bin_dir / "quartiers"), "ingest", str(folder), "--json"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert out.returncode == 0, out.stderr[-3000:]
     records = {r["file"]: r for r in map(json.loads, out.stdout.strip().splitlines())}
     assert set(records) == {"bon.csv", "mixte.csv", "casse.xlsx"}
@@ -50,8 +63,9 @@ def test_resent_files_are_listed_and_stdout_stays_json_with_build(tmp_path, shar
     write_csv(folder / "bilan.csv", ACTIVITY_HEADERS, [action(), action(numero_dossier="B")])
     shutil.copy(folder / "bilan.csv", folder / "bilan (copie).csv")
     write_csv(folder / "entete.csv", ACTIVITY_HEADERS, [])
-    outside = write_csv(tmp_path / "ailleurs.csv", ACTIVITY_HEADERS,
-                        [action(numero_dossier="HORS-BOITE")])
+    outside = write_csv(
+        tmp_path / "ailleurs.csv", ACTIVITY_HEADERS, [action(numero_dossier="HORS-BOITE")]
+    )
     (folder / "lien.csv").symlink_to(outside)
     env = _env(tmp_path, shared_reference)
 
@@ -81,18 +95,25 @@ def test_resent_files_are_listed_and_stdout_stays_json_with_build(tmp_path, shar
 
 def _env(tmp_path, shared_reference) -> dict[str, str]:
     bin_dir = Path(sys.executable).parent
-    env = {**os.environ, "QUARTIERS_DATA_DIR": str(tmp_path / "data"),
-           "DAGSTER_HOME": str(tmp_path / "dagster"),
-           "QUARTIERS_QPV_2024_FILE": str(shared_reference / "qpv" / "qpv2024.csv"),
-           "PATH": f"{bin_dir}:{os.environ.get('PATH', '')}"}
+    env = {
+        **os.environ,
+        "QUARTIERS_DATA_DIR": str(tmp_path / "data"),
+        "DAGSTER_HOME": str(tmp_path / "dagster"),
+        "QUARTIERS_QPV_2024_FILE": str(shared_reference / "qpv" / "qpv2024.csv"),
+        "PATH": f"{bin_dir}:{os.environ.get('PATH', '')}",
+    }
     env.pop("QUARTIERS_WAREHOUSE", None)
     return env
 
 
 def _ingest(folder: Path, env: dict[str, str], *options: str) -> subprocess.CompletedProcess:
-    out = subprocess.run([str(Path(sys.executable).parent / "quartiers"), "ingest", str(folder),
-                          "--json", *options], env=env, capture_output=True, text=True,
-                         timeout=600)
+    out = subprocess.run(
+        [str(Path(sys.executable).parent / "quartiers"), "ingest", str(folder), "--json", *options],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     assert out.returncode == 0, out.stderr[-3000:]
     return out
 
@@ -102,8 +123,13 @@ def test_quiet_by_default_a_line_per_stage_and_the_detail_in_the_log(tmp_path, s
     folder.mkdir()
     write_csv(folder / "bilan.csv", ACTIVITY_HEADERS, [action()])
     env = _env(tmp_path, shared_reference)
-    quiet = subprocess.run([str(Path(sys.executable).parent / "quartiers"), "ingest",
-                            str(folder)], env=env, capture_output=True, text=True, timeout=300)
+    quiet = subprocess.run(
+        [str(Path(sys.executable).parent / "quartiers"), "ingest", str(folder)],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert quiet.returncode == 0, quiet.stderr[-3000:]
     screen = quiet.stdout + quiet.stderr
     assert "• Lecture et contrôle des fichiers reçus" in screen and "fait (" in screen
@@ -113,7 +139,11 @@ def test_quiet_by_default_a_line_per_stage_and_the_detail_in_the_log(tmp_path, s
     assert "STEP_START" in log and "===== " in log
 
     write_csv(folder / "autre.csv", ACTIVITY_HEADERS, [action(numero_dossier="B")])
-    loud = subprocess.run([str(Path(sys.executable).parent / "quartiers"), "--verbose",
-                           "ingest", str(folder)], env=env, capture_output=True, text=True,
-                          timeout=300)
+    loud = subprocess.run(
+        [str(Path(sys.executable).parent / "quartiers"), "--verbose", "ingest", str(folder)],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert loud.returncode == 0 and "STEP_START" in loud.stdout + loud.stderr

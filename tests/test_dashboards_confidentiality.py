@@ -20,8 +20,14 @@ from tests.derivable import determined
 
 def test_is_small_bounds():
     assert [is_small(v) for v in (None, 0, 1, 10, 10.0, 11, 250)] == [
-        False, False, True, True, True, False, False,
-    ]  # fmt: skip
+        False,
+        False,
+        True,
+        True,
+        True,
+        False,
+        False,
+    ]
 
 
 def test_one_small_part_takes_the_next_smallest_with_it():
@@ -121,7 +127,11 @@ counts = st.one_of(st.integers(0, 12), st.integers(11, 400))
 
 
 @settings(max_examples=150, deadline=None)
-@given(st.integers(2, 5).flatmap(lambda m: st.lists(st.lists(counts, min_size=m, max_size=m), min_size=2, max_size=5)))
+@given(
+    st.integers(2, 5).flatmap(
+        lambda m: st.lists(st.lists(counts, min_size=m, max_size=m), min_size=2, max_size=5)
+    )
+)
 def test_two_way_tables_are_protected(cells):
     values, groups = _table(cells)
     prot = protect(values, groups)
@@ -139,35 +149,67 @@ def test_two_way_tables_are_protected(cells):
 
 
 def _reach_rows(rows: list[tuple]) -> pl.DataFrame:
-    cols = ["territory_level", "territory_code", "territory_name", "campaign_year", "scheme",
-            "participations", "young_participations", "qpv_resident_participations", "girls",
-            "boys", "age_0_5", "age_6_11", "age_12_17", "age_18_25", "age_26_59", "age_60_plus",
-            "young_population"]  # fmt: skip
+    cols = [
+        "territory_level",
+        "territory_code",
+        "territory_name",
+        "campaign_year",
+        "scheme",
+        "participations",
+        "young_participations",
+        "qpv_resident_participations",
+        "girls",
+        "boys",
+        "age_0_5",
+        "age_6_11",
+        "age_12_17",
+        "age_18_25",
+        "age_26_59",
+        "age_60_plus",
+        "young_population",
+    ]
     return pl.DataFrame(rows, schema=cols, orient="row")
 
 
 def test_site_protection_is_one_decision_per_cell_across_levels():
     """Région = sum of its départements: a small département hides a second one, and the
     région's own figure stays consistent wherever it is shown."""
+
     def row(level, code, scheme, p):
         # p participations: all 12-17, all girls, all QPV residents
         return (level, code, code, 2024, scheme, p, p, p, p, 0, 0, 0, p, 0, 0, 0, None)
 
-    reach = _reach_rows([
-        row("region", "44", "ALL", 5 + 40 + 60), row("region", "44", "QE", 5 + 40 + 60),
-        row("departement", "54", "ALL", 5), row("departement", "54", "QE", 5),
-        row("departement", "57", "ALL", 40), row("departement", "57", "QE", 40),
-        row("departement", "67", "ALL", 60), row("departement", "67", "QE", 60),
-    ])  # fmt: skip
-    terr = pl.DataFrame(
-        {"territory_level": ["region", "departement", "departement", "departement"],
-         "territory_code": ["44", "54", "57", "67"], "parent_level": [None, "region", "region", "region"],
-         "parent_code": [None, "44", "44", "44"]}  # fmt: skip
+    reach = _reach_rows(
+        [
+            row("region", "44", "ALL", 5 + 40 + 60),
+            row("region", "44", "QE", 5 + 40 + 60),
+            row("departement", "54", "ALL", 5),
+            row("departement", "54", "QE", 5),
+            row("departement", "57", "ALL", 40),
+            row("departement", "57", "QE", 40),
+            row("departement", "67", "ALL", 60),
+            row("departement", "67", "QE", 60),
+        ]
     )
-    qpv = pl.DataFrame(schema={"qpv_code": pl.String, "department_code": pl.String,
-                               "campaign_year": pl.Int64, "scheme": pl.String,
-                               "participations": pl.Int64, "young_participations": pl.Int64,
-                               "young_population": pl.Int64})  # fmt: skip
+    terr = pl.DataFrame(
+        {
+            "territory_level": ["region", "departement", "departement", "departement"],
+            "territory_code": ["44", "54", "57", "67"],
+            "parent_level": [None, "region", "region", "region"],
+            "parent_code": [None, "44", "44", "44"],
+        }
+    )
+    qpv = pl.DataFrame(
+        schema={
+            "qpv_code": pl.String,
+            "department_code": pl.String,
+            "campaign_year": pl.Int64,
+            "scheme": pl.String,
+            "participations": pl.Int64,
+            "young_participations": pl.Int64,
+            "young_population": pl.Int64,
+        }
+    )
     prot = protect_site(reach, qpv, terr)
     k = reach_key
     assert prot.hidden(k("departement", "54", 2024, "ALL", "participations"))

@@ -44,7 +44,11 @@ def test_theme_is_registered_with_french_separators_and_okabe_ito():
 def test_participations_by_year_has_a_scheme_dropdown_and_no_hidden_value():
     fig = figures.participations_by_year(reach_frame())
     menu = fig.layout.updatemenus[0]
-    assert [b.label for b in menu.buttons] == ["Tous dispositifs", "Quartiers d'été", "Ville Vie Vacances"]
+    assert [b.label for b in menu.buttons] == [
+        "Tous dispositifs",
+        "Quartiers d'été",
+        "Ville Vie Vacances",
+    ]
     # each button shows only its scheme's traces
     for button in menu.buttons:
         visible = button.args[0]["visible"]
@@ -73,7 +77,14 @@ def test_age_profile_one_entry_per_campaign_and_scheme():
     )
     fig = figures.age_profile(df)
     bars = [t for t in fig.data if t.type == "bar"]
-    assert list(bars[0].x) == ["0–5 ans", "6–11 ans", "12–17 ans", "18–25 ans", "26–59 ans", "60 ans et plus"]
+    assert list(bars[0].x) == [
+        "0–5 ans",
+        "6–11 ans",
+        "12–17 ans",
+        "18–25 ans",
+        "26–59 ans",
+        "60 ans et plus",
+    ]
     assert bars[0].y[-1] is None
     texts = [t for t in fig.data if t.type == "scatter" and t.mode == "text"]
     assert list(texts[0].x) == ["60 ans et plus"] and list(texts[0].text) == ["< 11"]
@@ -89,24 +100,39 @@ def test_girls_share_in_percent_with_parity_line():
 
 def test_funding_and_cooperation_figures():
     funding = pl.DataFrame(
-        {"campaign_year": [2024, 2024], "scheme": ["ALL", "QE"],
-         "granted_state_pv": [1000.0, 800.0], "granted_state_other": [40.0, 0.0],
-         "granted_own_funds": [60.0, 10.0], "granted_other": [250.5, 0.0]}  # fmt: skip
+        {
+            "campaign_year": [2024, 2024],
+            "scheme": ["ALL", "QE"],
+            "granted_state_pv": [1000.0, 800.0],
+            "granted_state_other": [40.0, 0.0],
+            "granted_own_funds": [60.0, 10.0],
+            "granted_other": [250.5, 0.0],
+        }
     )
     fig = figures.funding_by_year(funding)
     assert fig.layout.barmode == "stack"
     # the four funder groups of the marts, own funds and other State credits apart
-    assert [t.name for t in fig.data[:4]] == ["État – politique de la ville",
-                                              "État – autres crédits",
-                                              "Fonds propres des porteurs", "Autres financeurs"]
+    assert [t.name for t in fig.data[:4]] == [
+        "État – politique de la ville",
+        "État – autres crédits",
+        "Fonds propres des porteurs",
+        "Autres financeurs",
+    ]
     assert list(fig.data[3].y) == [250.5]
     assert fig.data[1].hovertemplate.endswith("%{y:,.0f} €<extra></extra>")
-    mix = pl.DataFrame({"campaign_year": [2024, 2024], "value": ["caf", "conseil_citoyen"],
-                        "links": [3, 5], "actions": [2, 4]})  # fmt: skip
+    mix = pl.DataFrame(
+        {
+            "campaign_year": [2024, 2024],
+            "value": ["caf", "conseil_citoyen"],
+            "links": [3, 5],
+            "actions": [2, 4],
+        }
+    )
     fig = figures.partner_mix(mix, "categorie")
     assert list(fig.data[0].y) == ["CAF", "Conseil citoyen"]
-    renewal = pl.DataFrame({"campaign_year": [2023, 2024], "renewed_partnerships": [0, 3],
-                            "new_partnerships": [5, 2]})  # fmt: skip
+    renewal = pl.DataFrame(
+        {"campaign_year": [2023, 2024], "renewed_partnerships": [0, 3], "new_partnerships": [5, 2]}
+    )
     assert len(figures.partnership_renewal(renewal).data) == 2
 
 
@@ -129,13 +155,21 @@ def test_spring_layout_is_deterministic_and_bounded():
 
 def test_network_names_the_most_connected_only():
     nodes = pl.DataFrame(
-        {"org_id": [f"o{i}" for i in range(12)], "org_name": [f"Orga {i}" for i in range(12)],
-         "org_category": ["association"] * 6 + ["caf"] * 6,
-         "degree": list(range(12, 0, -1)), "actions": [1] * 12}  # fmt: skip
+        {
+            "org_id": [f"o{i}" for i in range(12)],
+            "org_name": [f"Orga {i}" for i in range(12)],
+            "org_category": ["association"] * 6 + ["caf"] * 6,
+            "degree": list(range(12, 0, -1)),
+            "actions": [1] * 12,
+        }
     )
-    edges = pl.DataFrame({"org_a": ["o0", "o0", "o1"], "org_b": ["o1", "o2", "o3"], "shared_actions": [2, 1, 1]})
+    edges = pl.DataFrame(
+        {"org_a": ["o0", "o0", "o1"], "org_b": ["o1", "o2", "o3"], "shared_actions": [2, 1, 1]}
+    )
     fig = figures.cooperation_network(nodes, edges, top=3, max_nodes=10)
-    named = [x for t in fig.data if t.type == "scatter" and t.mode == "markers+text" for x in t.text if x]
+    named = [
+        x for t in fig.data if t.type == "scatter" and t.mode == "markers+text" for x in t.text if x
+    ]
     assert sorted(named) == ["Orga 0", "Orga 1", "Orga 2"]
     assert sum(len(t.x) for t in fig.data if t.type == "scatter" and t.mode == "markers+text") == 10
     assert "10 organisations les plus reliées sur 12" in fig.layout.title.text
@@ -176,8 +210,14 @@ def test_shipped_boundaries_are_the_default_small_and_overridable(tmp_path):
 
 @needs_geo
 def test_choropleth_greys_hidden_values_and_draws_offline():
-    df = pl.DataFrame({"code": ["54", "57"], "name": ["Meurthe-et-Moselle", "Moselle"],
-                       "value": [None, 300], "value_secret": [True, False]})  # fmt: skip
+    df = pl.DataFrame(
+        {
+            "code": ["54", "57"],
+            "name": ["Meurthe-et-Moselle", "Moselle"],
+            "value": [None, 300],
+            "value_secret": [True, False],
+        }
+    )
     fig = figures.choropleth(df, geo.boundaries_for(GRAND_EST, {"54", "57"}), title="t")
     shapes = {t.name: t for t in fig.data if t.type == "scatter" and t.fill == "toself"}
     assert shapes["Meurthe-et-Moselle (54)"].fillcolor == theme.LIGHT_GREY
@@ -187,8 +227,14 @@ def test_choropleth_greys_hidden_values_and_draws_offline():
 
 
 def test_ranking_puts_the_largest_on_top():
-    df = pl.DataFrame({"code": ["54", "57", "88"], "name": ["A", "B", "C"], "value": [50, None, 200],
-                       "value_secret": [False, True, False]})  # fmt: skip
+    df = pl.DataFrame(
+        {
+            "code": ["54", "57", "88"],
+            "name": ["A", "B", "C"],
+            "value": [50, None, 200],
+            "value_secret": [False, True, False],
+        }
+    )
     fig = figures.ranking(df, title="t")
     assert list(fig.data[0].y)[-1] == "C (88)"
     assert list(fig.data[1].text) == ["< 11"]
@@ -200,12 +246,24 @@ def test_exports_neutralise_formulas_and_mark_secrets():
     assert exports.neutralise("-x") == "'-x" and exports.neutralise("@x") == "'@x"
     assert exports.neutralise("MJC") == "MJC"
     table = Table(
-        "t", "T",
-        [Column("name", "Nom"), Column("n", "Participations", "people"), Column("r", "Part", "ratio"),
-         Column("a", "Montant", "amount")],
-        pl.DataFrame({"name": ["=1+1", "Ok"], "n": [None, 1234], "n_secret": [True, False],
-                      "r": [0.1234, None], "a": [1234.5, 0.0]}),
-    )  # fmt: skip
+        "t",
+        "T",
+        [
+            Column("name", "Nom"),
+            Column("n", "Participations", "people"),
+            Column("r", "Part", "ratio"),
+            Column("a", "Montant", "amount"),
+        ],
+        pl.DataFrame(
+            {
+                "name": ["=1+1", "Ok"],
+                "n": [None, 1234],
+                "n_secret": [True, False],
+                "r": [0.1234, None],
+                "a": [1234.5, 0.0],
+            }
+        ),
+    )
     text = exports.to_csv(table).decode("utf-8")
     assert text.startswith("\ufeffNom;Participations;Part (%);Montant\r\n")
     assert "'=1+1;< 11;12,34;1234,5\r\n" in text
@@ -219,12 +277,23 @@ def test_each_mark_is_printed_as_decided_and_explained():
     from dashboards import pages
 
     table = Table(
-        "t", "T",
-        [Column("n", "Participations", "people"), Column("r", "Part", "ratio"),
-         Column("c", "Pour 100", "per100", help="définition")],
-        pl.DataFrame({"n": [None, None, 40], "n_secret": ["< 11", "s", None],
-                      "r": [None, None, 0.5], "r_secret": ["s", "s", None], "c": [12.264, None, 0.372]}),
-    )  # fmt: skip
+        "t",
+        "T",
+        [
+            Column("n", "Participations", "people"),
+            Column("r", "Part", "ratio"),
+            Column("c", "Pour 100", "per100", help="définition"),
+        ],
+        pl.DataFrame(
+            {
+                "n": [None, None, 40],
+                "n_secret": ["< 11", "s", None],
+                "r": [None, None, 0.5],
+                "r_secret": ["s", "s", None],
+                "c": [12.264, None, 0.372],
+            }
+        ),
+    )
     rows = list(table.df.iter_rows(named=True))
     assert [exports.cell(r, table.columns[0]) for r in rows] == ["< 11", "s", 40]
     assert [exports.cell(r, table.columns[1]) for r in rows] == ["s", "s", 50.0]
@@ -233,8 +302,16 @@ def test_each_mark_is_printed_as_decided_and_explained():
     html = pages.table(table)
     assert 'title="définition"' in html and "1 226" in html and "37" in html
     assert html.count("secret secondaire") == 3 and html.count("effectif de 1 à 10, masqué") == 1
-    fig = figures.participations_by_year(pl.DataFrame({
-        "campaign_year": [2024, 2025], "scheme": ["ALL", "ALL"], "young_participations": [None, 300],
-        "young_participations_secret": ["s", None], "participations": [None, 320],
-        "participations_secret": ["< 11", None]}))  # fmt: skip
+    fig = figures.participations_by_year(
+        pl.DataFrame(
+            {
+                "campaign_year": [2024, 2025],
+                "scheme": ["ALL", "ALL"],
+                "young_participations": [None, 300],
+                "young_participations_secret": ["s", None],
+                "participations": [None, 320],
+                "participations_secret": ["< 11", None],
+            }
+        )
+    )
     assert sorted(t.text[0] for t in fig.data if t.type == "scatter") == ["< 11", "s"]

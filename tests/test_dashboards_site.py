@@ -56,29 +56,183 @@ QPV = [
 # id, year, scheme, dept, region, qpv, porteur (id, name, category), sessions,
 # ages (0_5, 6_11, 12_17, 18_25, 26_59, 60_plus), girls, boys, qpv_residents, cost, partners
 ACTIONS = [
-    ("a1", 2024, "QE", "54", "44", "QN05401M", ("P1", "MJC Lillebonne", "association"), 20,
-     (2, 30, 25, 10, 3, 0), 30, 38, 60, 12000.0, 3),
-    ("a2", 2024, "QE", "54", "44", "QN05402M", ("P2", "Ville de Nancy", "commune"), 10,
-     (0, 12, 15, 5, 0, 0), 14, 18, 30, 6000.0, 1),
-    ("a3", 2024, "VVV", "54", "44", "QN05401M", ("P1", "MJC Lillebonne", "association"), 5,
-     (0, 0, 6, 2, 0, 0), 3, 5, 8, 2500.0, 2),
-    ("a4", 2024, "QE", "57", "44", "QN05701M", ("P3", "Centre social Borny", "centre_social"), 30,
-     (5, 40, 35, 12, 8, 1), None, None, 90, 20000.0, 4),
-    ("a5", 2024, "VVV", "57", "44", "QN05702M", ("P4", "=Assoc Bellecroix", "association"), 12,
-     (0, 9, 20, 14, 0, 0), 20, 23, 40, 7000.0, 0),
-    ("a6", 2024, "QE", "31", "76", "QN03101M", ("P5", "Mirail Sport", "association"), 25,
-     (1, 25, 22, 6, 4, 0), 29, 27, 50, 9000.0, 2),
-    ("b1", 2023, "QE", "54", "44", "QP054001", ("P1", "MJC Lillebonne", "association"), 18,
-     (3, 28, 20, 9, 2, 0), 30, 32, 55, 11000.0, 2),
-    ("b2", 2023, "VVV", "54", "44", "QP054001", ("P2", "Ville de Nancy", "commune"), 8,
-     (0, 15, 18, 4, 0, 0), 17, 20, 35, 4000.0, 1),
-    ("b3", 2023, "QE", "57", "44", "QP057001", ("P3", "Centre social Borny", "centre_social"), 28,
-     (0, 35, 30, 10, 5, 0), 40, 40, 75, 18000.0, 3),
-    ("b4", 2023, "QE", "31", "76", "QP031001", ("P5", "Mirail Sport", "association"), 6,
-     (0, 7, 3, 0, 0, 0), 6, 4, 10, 1500.0, 1),
-    ("b5", 2023, "VA", "31", "76", "QP031001", ("P6", "Savoirs en fête", "association"), 15,
-     (0, 20, 15, 5, 0, 0), 18, 22, 38, 5000.0, 1),
-]  # fmt: skip
+    (
+        "a1",
+        2024,
+        "QE",
+        "54",
+        "44",
+        "QN05401M",
+        ("P1", "MJC Lillebonne", "association"),
+        20,
+        (2, 30, 25, 10, 3, 0),
+        30,
+        38,
+        60,
+        12000.0,
+        3,
+    ),
+    (
+        "a2",
+        2024,
+        "QE",
+        "54",
+        "44",
+        "QN05402M",
+        ("P2", "Ville de Nancy", "commune"),
+        10,
+        (0, 12, 15, 5, 0, 0),
+        14,
+        18,
+        30,
+        6000.0,
+        1,
+    ),
+    (
+        "a3",
+        2024,
+        "VVV",
+        "54",
+        "44",
+        "QN05401M",
+        ("P1", "MJC Lillebonne", "association"),
+        5,
+        (0, 0, 6, 2, 0, 0),
+        3,
+        5,
+        8,
+        2500.0,
+        2,
+    ),
+    (
+        "a4",
+        2024,
+        "QE",
+        "57",
+        "44",
+        "QN05701M",
+        ("P3", "Centre social Borny", "centre_social"),
+        30,
+        (5, 40, 35, 12, 8, 1),
+        None,
+        None,
+        90,
+        20000.0,
+        4,
+    ),
+    (
+        "a5",
+        2024,
+        "VVV",
+        "57",
+        "44",
+        "QN05702M",
+        ("P4", "=Assoc Bellecroix", "association"),
+        12,
+        (0, 9, 20, 14, 0, 0),
+        20,
+        23,
+        40,
+        7000.0,
+        0,
+    ),
+    (
+        "a6",
+        2024,
+        "QE",
+        "31",
+        "76",
+        "QN03101M",
+        ("P5", "Mirail Sport", "association"),
+        25,
+        (1, 25, 22, 6, 4, 0),
+        29,
+        27,
+        50,
+        9000.0,
+        2,
+    ),
+    (
+        "b1",
+        2023,
+        "QE",
+        "54",
+        "44",
+        "QP054001",
+        ("P1", "MJC Lillebonne", "association"),
+        18,
+        (3, 28, 20, 9, 2, 0),
+        30,
+        32,
+        55,
+        11000.0,
+        2,
+    ),
+    (
+        "b2",
+        2023,
+        "VVV",
+        "54",
+        "44",
+        "QP054001",
+        ("P2", "Ville de Nancy", "commune"),
+        8,
+        (0, 15, 18, 4, 0, 0),
+        17,
+        20,
+        35,
+        4000.0,
+        1,
+    ),
+    (
+        "b3",
+        2023,
+        "QE",
+        "57",
+        "44",
+        "QP057001",
+        ("P3", "Centre social Borny", "centre_social"),
+        28,
+        (0, 35, 30, 10, 5, 0),
+        40,
+        40,
+        75,
+        18000.0,
+        3,
+    ),
+    (
+        "b4",
+        2023,
+        "QE",
+        "31",
+        "76",
+        "QP031001",
+        ("P5", "Mirail Sport", "association"),
+        6,
+        (0, 7, 3, 0, 0, 0),
+        6,
+        4,
+        10,
+        1500.0,
+        1,
+    ),
+    (
+        "b5",
+        2023,
+        "VA",
+        "31",
+        "76",
+        "QP031001",
+        ("P6", "Savoirs en fête", "association"),
+        15,
+        (0, 20, 15, 5, 0, 0),
+        18,
+        22,
+        38,
+        5000.0,
+        1,
+    ),
+]
 # action, partner id, name, category, role
 PARTNERS = [
     ("a1", "O1", "CAF de Meurthe-et-Moselle", "caf", "cofinancement"),
@@ -330,10 +484,38 @@ def make_marts(path: Path) -> Path:
         aid, year, scheme, dept, reg, qpv, (pid, pname, pcat), sessions, ages = a[:9]
         girls, boys, residents, cost, partners = a[9:]
         rows.append(
-            (aid, year, scheme, aid, f"Action {aid}", pid, pname, pcat, "sport",
-             date(year, 7, 1), date(year, 8, 31), qpv, 1, None, dept, reg, sessions, sum(ages),
-             sum(ages[1:4]), residents, girls, boys, *ages, cost, partners, True, "h", "f.xlsx", 1)
-        )  # fmt: skip
+            (
+                aid,
+                year,
+                scheme,
+                aid,
+                f"Action {aid}",
+                pid,
+                pname,
+                pcat,
+                "sport",
+                date(year, 7, 1),
+                date(year, 8, 31),
+                qpv,
+                1,
+                None,
+                dept,
+                reg,
+                sessions,
+                sum(ages),
+                sum(ages[1:4]),
+                residents,
+                girls,
+                boys,
+                *ages,
+                cost,
+                partners,
+                True,
+                "h",
+                "f.xlsx",
+                1,
+            )
+        )
     con.executemany(f"INSERT INTO marts.fct_actions VALUES ({', '.join('?' * 34)})", rows)
     con.execute(
         "CREATE TABLE marts.fct_partnerships (action_id VARCHAR, campaign_year INTEGER, "
@@ -344,11 +526,21 @@ def make_marts(path: Path) -> Path:
     con.executemany(
         "INSERT INTO marts.fct_partnerships VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         [
-            (aid, by_id[aid][1], by_id[aid][2], by_id[aid][3], by_id[aid][4], by_id[aid][6][0],
-             oid, name, cat, role)
+            (
+                aid,
+                by_id[aid][1],
+                by_id[aid][2],
+                by_id[aid][3],
+                by_id[aid][4],
+                by_id[aid][6][0],
+                oid,
+                name,
+                cat,
+                role,
+            )
             for aid, oid, name, cat, role in PARTNERS
         ],
-    )  # fmt: skip
+    )
     con.execute(
         "CREATE TABLE marts.fct_funding_lines (campaign_year INTEGER, scheme VARCHAR, "
         "grant_file VARCHAR, action_id VARCHAR, funder VARCHAR, amount_requested DOUBLE, "
@@ -463,9 +655,15 @@ def test_site_has_index_and_one_page_per_region_and_departement(site):
     out, result = site
     names = sorted(p.name for p in result.pages)
     assert names == sorted(
-        ["index.html", "region-44.html", "region-76.html",
-         "departement-54.html", "departement-57.html", "departement-31.html"]
-    )  # fmt: skip
+        [
+            "index.html",
+            "region-44.html",
+            "region-76.html",
+            "departement-54.html",
+            "departement-57.html",
+            "departement-31.html",
+        ]
+    )
     assert result.index == out / "index.html"
     assert sorted(result.written) == sorted(result.pages)  # first build writes every page
     assert result.seconds > 0
@@ -505,7 +703,9 @@ def test_every_page_says_what_it_covers(site):
 
 
 def test_explicit_data_date_is_shown(marts_db, tmp_path):
-    result = build_site(marts_db, tmp_path, referential_label=REFERENTIAL, data_date=date(2024, 10, 2))
+    result = build_site(
+        marts_db, tmp_path, referential_label=REFERENTIAL, data_date=date(2024, 10, 2)
+    )
     assert "02/10/2024" in " ".join(parse(result.index).text)
 
 
@@ -546,9 +746,10 @@ def test_figures_never_carry_hidden_values(site):
     out, _ = site
     figs = figure_data(out / "departement-54.html")
     vvv = [
-        t for t in figs["participations"]
+        t
+        for t in figs["participations"]
         if t.get("type") == "bar" and t.get("marker", {}).get("color") == "#D55E00"
-    ]  # fmt: skip
+    ]
     assert vvv, "VVV bars expected"
     for trace in vvv:
         years = trace["x"]
@@ -593,9 +794,9 @@ def test_formula_like_text_is_neutralised_in_exports(site):
     out, _ = site
     rows = read_csv(out / "exports" / "departement-54-retours-manquants.csv")
     porteurs = [r[4] for r in rows[1:]]
-    assert porteurs == ["'=HYPERLINK(\"http://exemple.invalid\")"]
+    assert porteurs == ['\'=HYPERLINK("http://exemple.invalid")']
     xrows = _xlsx_rows(out / "exports" / "departement-54-retours-manquants.xlsx")
-    assert xrows[1][4] == "'=HYPERLINK(\"http://exemple.invalid\")"
+    assert xrows[1][4] == '\'=HYPERLINK("http://exemple.invalid")'
     for f in _export_files(out):
         for row in read_csv(f) if f.suffix == ".csv" else _xlsx_rows(f):
             for v in row:
@@ -633,8 +834,14 @@ def _published_cells(out: Path) -> tuple[dict, list[dict]]:
     values: dict = {}
     eqs: list[dict] = []
     ages = ["0–5 ans", "6–11 ans", "12–17 ans", "18–25 ans", "26–59 ans", "60 ans et plus"]
-    measures = ["Participations", "dont jeunes 6–25 ans", "dont habitants des QPV", "Filles",
-                "Garçons", *[f"Participations {a}" for a in ages]]  # fmt: skip
+    measures = [
+        "Participations",
+        "dont jeunes 6–25 ans",
+        "dont habitants des QPV",
+        "Filles",
+        "Garçons",
+        *[f"Participations {a}" for a in ages],
+    ]
     pages = {"index": ("france", "FR")} | {
         f"{lv}-{c}": (lv, c) for lv, c, *_ in TERRITORIES if lv != "france"
     }
@@ -652,9 +859,15 @@ def _published_cells(out: Path) -> tuple[dict, list[dict]]:
             values[(*cell, "hors QPV")] = None
             p = (*cell, "Participations")
             eqs.append({p: 1, **{(*cell, f"Participations {a}"): -1 for a in ages}})
-            eqs.append({(*cell, "dont jeunes 6–25 ans"): 1,
-                        **{(*cell, f"Participations {a}"): -1 for a in ages[1:4]}})  # fmt: skip
-            eqs.append({p: 1, (*cell, "Filles"): -1, (*cell, "Garçons"): -1, (*cell, "sexe inconnu"): -1})
+            eqs.append(
+                {
+                    (*cell, "dont jeunes 6–25 ans"): 1,
+                    **{(*cell, f"Participations {a}"): -1 for a in ages[1:4]},
+                }
+            )
+            eqs.append(
+                {p: 1, (*cell, "Filles"): -1, (*cell, "Garçons"): -1, (*cell, "sexe inconnu"): -1}
+            )
             eqs.append({p: 1, (*cell, "dont habitants des QPV"): -1, (*cell, "hors QPV"): -1})
     all_label = "Tous dispositifs"
     for key, schemes in schemes_seen.items():
@@ -662,9 +875,11 @@ def _published_cells(out: Path) -> tuple[dict, list[dict]]:
         for m in [*measures, "sexe inconnu", "hors QPV"]:
             eqs.append({(*key, all_label, m): 1, **{(*key, s, m): -1 for s in parts}})
     # parent = sum of children, for every (year, scheme, measure) the parent publishes
-    children = {("france", "FR"): [("region", "44"), ("region", "76")],
-                ("region", "44"): [("departement", "54"), ("departement", "57")],
-                ("region", "76"): [("departement", "31")]}  # fmt: skip
+    children = {
+        ("france", "FR"): [("region", "44"), ("region", "76")],
+        ("region", "44"): [("departement", "54"), ("departement", "57")],
+        ("region", "76"): [("departement", "31")],
+    }
     for parent, kids in children.items():
         for cell in [c for c in values if c[:2] == parent]:
             eqs.append({cell: 1, **{(*k, *cell[2:]): -1 for k in kids}})
@@ -676,14 +891,19 @@ def _published_cells(out: Path) -> tuple[dict, list[dict]]:
         by_scheme: dict = {}
         for r in rows[1:]:
             rec = dict(zip(header, r, strict=True))
-            for m, dm in (("Participations de jeunes (6–25 ans)", "dont jeunes 6–25 ans"),
-                          ("Participations, tous âges", "Participations")):  # fmt: skip
+            for m, dm in (
+                ("Participations de jeunes (6–25 ans)", "dont jeunes 6–25 ans"),
+                ("Participations, tous âges", "Participations"),
+            ):
                 cell = ("Q", rec["Code QPV"], rec["Campagne"], rec["Dispositif"], m)
                 values[cell] = _num(rec[m])
-                groups.setdefault(("departement", dept, rec["Campagne"], rec["Dispositif"], dm), []).append(cell)
+                groups.setdefault(
+                    ("departement", dept, rec["Campagne"], rec["Dispositif"], dm), []
+                ).append(cell)
             for m in ("Participations de jeunes (6–25 ans)", "Participations, tous âges"):
                 by_scheme.setdefault(("Q", rec["Code QPV"], rec["Campagne"], m), []).append(
-                    ("Q", rec["Code QPV"], rec["Campagne"], rec["Dispositif"], m))  # fmt: skip
+                    ("Q", rec["Code QPV"], rec["Campagne"], rec["Dispositif"], m)
+                )
         for total, parts in groups.items():
             eqs.append({total: 1, **{p: -1 for p in parts}})
         # a QPV's all schemes = sum of its schemes
@@ -724,7 +944,9 @@ def test_qpv_tables_flag_qpv_without_action(site):
     rows = {r[0]: dict(zip(main[0], r, strict=True)) for r in main[1:]}
     assert set(rows) == {"QN05401M", "QN05402M"}
     assert rows["QN05401M"]["Population jeune"] == "400"
-    gaps = next(t for t in parsed.tables if t[0] == ["Code QPV", "Quartier", "Communes (code INSEE)"])
+    gaps = next(
+        t for t in parsed.tables if t[0] == ["Code QPV", "Quartier", "Communes (code INSEE)"]
+    )
     assert [r[0] for r in gaps[1:]] == ["QN05403M"]
     assert "QPV sans aucune action — campagne 2024 (1)" in " ".join(parsed.text)
     export = read_csv(out / "exports" / "departement-54-qpv.csv")
@@ -788,7 +1010,9 @@ def test_changed_data_rewrites_only_the_pages_that_show_it(marts_db, tmp_path):
 
 def test_label_change_rewrites_every_page(marts_db, tmp_path):
     build_site(marts_db, tmp_path, referential_label=REFERENTIAL)
-    result = build_site(marts_db, tmp_path, referential_label="référentiel officiel QPV 2024 (ANCT)")
+    result = build_site(
+        marts_db, tmp_path, referential_label="référentiel officiel QPV 2024 (ANCT)"
+    )
     assert sorted(result.written) == sorted(result.pages)
 
 
@@ -813,7 +1037,9 @@ def test_without_boundaries_a_ranking_replaces_the_map(site):
     assert "classement-region-44" in figs and "carte-region-44" not in figs
     ranked = [t for t in figs["classement-region-44"] if t.get("type") == "bar"]
     assert ranked[0]["y"] == ["Meurthe-et-Moselle (54)", "Moselle (57)"] or ranked[0]["y"] == [
-        "Moselle (57)", "Meurthe-et-Moselle (54)"]
+        "Moselle (57)",
+        "Meurthe-et-Moselle (54)",
+    ]
 
 
 def _mapped_codes(page: Path, fig_id: str) -> set[str]:
@@ -825,7 +1051,9 @@ def _mapped_codes(page: Path, fig_id: str) -> set[str]:
 
 @needs_geo
 def test_choropleth_from_grand_est_boundaries(marts_db, tmp_path):
-    result = build_site(marts_db, tmp_path, referential_label=REFERENTIAL, boundaries_file=GRAND_EST)
+    result = build_site(
+        marts_db, tmp_path, referential_label=REFERENTIAL, boundaries_file=GRAND_EST
+    )
     page = tmp_path / "region-44.html"
     assert _mapped_codes(page, "carte-region-44") == {"54", "57"}
     assert "Aucun fichier de contours" not in " ".join(parse(page).text)
@@ -836,9 +1064,12 @@ def test_choropleth_from_grand_est_boundaries(marts_db, tmp_path):
 @needs_geo
 def test_choropleth_from_national_boundaries(marts_db, tmp_path):
     build_site(
-        marts_db, tmp_path, referential_label=REFERENTIAL,
-        boundaries_file=FRANCE_DEPTS, regions_boundaries_file=FRANCE_REGIONS,
-    )  # fmt: skip
+        marts_db,
+        tmp_path,
+        referential_label=REFERENTIAL,
+        boundaries_file=FRANCE_DEPTS,
+        regions_boundaries_file=FRANCE_REGIONS,
+    )
     assert _mapped_codes(tmp_path / "index.html", "carte-index") == {"44", "76"}
     assert _mapped_codes(tmp_path / "region-76.html", "carte-region-76") == {"31"}
     for p in tmp_path.glob("*.html"):
@@ -900,12 +1131,13 @@ def _zero_reach(level: str, code: str, name: str) -> str:
 def test_pages_only_for_territories_with_qpv_or_lines(marts_db, tmp_path):
     dims = "INSERT INTO marts.dim_territories VALUES "
     db = _copy(
-        marts_db, tmp_path,
+        marts_db,
+        tmp_path,
         dims + "('departement', '09', 'Ariège', 'region', '76', '76', '09'),"
-               "('departement', '11', 'Aude', 'region', '76', '76', '11'),"
-               "('departement', '12', 'Aveyron', 'region', '76', '76', '12'),"
-               "('region', '94', 'Corse', 'france', 'FR', '94', NULL),"
-               "('departement', '2A', 'Corse-du-Sud', 'region', '94', '94', '2A')",
+        "('departement', '11', 'Aude', 'region', '76', '76', '11'),"
+        "('departement', '12', 'Aveyron', 'region', '76', '76', '12'),"
+        "('region', '94', 'Corse', 'france', 'FR', '94', NULL),"
+        "('departement', '2A', 'Corse-du-Sud', 'region', '94', '94', '2A')",
         # 09: a QPV of the referential, no action; 12: a funding line only
         "INSERT INTO marts.dim_qpv VALUES ('QN00901M', 2024, 'Foix centre', '09122', '09122', "
         "NULL, NULL, '09', '76', false, 'referentiel')",
@@ -913,9 +1145,11 @@ def test_pages_only_for_territories_with_qpv_or_lines(marts_db, tmp_path):
         "campaign_year, scheme, grant_files, amount_requested, amount_granted) "
         "VALUES ('departement', '12', 'Aveyron', 2024, 'ALL', 1, 1000, 800)",
         # 11 and 2A (and Corse) only have the spine's zero rows
-        _zero_reach("departement", "11", "Aude"), _zero_reach("departement", "2A", "Corse-du-Sud"),
-        _zero_reach("region", "94", "Corse"), _zero_reach("departement", "09", "Ariège"),
-    )  # fmt: skip
+        _zero_reach("departement", "11", "Aude"),
+        _zero_reach("departement", "2A", "Corse-du-Sud"),
+        _zero_reach("region", "94", "Corse"),
+        _zero_reach("departement", "09", "Ariège"),
+    )
     result = build_site(db, tmp_path / "site", referential_label=REFERENTIAL)
     names = {p.name for p in result.pages}
     assert {"departement-09.html", "departement-12.html"} <= names
@@ -927,7 +1161,9 @@ def test_pages_only_for_territories_with_qpv_or_lines(marts_db, tmp_path):
     region = parse(tmp_path / "site" / "region-76.html")
     codes = {r[0] for t in region.tables if t[0][:2] == ["Code", "Département"] for r in t[1:]}
     assert codes == {"09", "12", "31", "Total"}
-    assert not list((tmp_path / "site").glob("*-11*")) and not list((tmp_path / "site" / "exports").glob("*-11-*"))
+    assert not list((tmp_path / "site").glob("*-11*")) and not list(
+        (tmp_path / "site" / "exports").glob("*-11-*")
+    )
 
 
 def test_extra_territory_levels_and_columns_are_ignored(marts_db, site, tmp_path):
@@ -942,12 +1178,13 @@ def test_extra_territory_levels_and_columns_are_ignored(marts_db, site, tmp_path
         ]
         extra.append(f"ALTER TABLE marts.{mart} ADD COLUMN later_column VARCHAR DEFAULT 'x'")
     db = _copy(
-        marts_db, tmp_path,
+        marts_db,
+        tmp_path,
         "INSERT INTO marts.dim_territories VALUES "
         "('epci', '200069052', 'Métropole du Grand Nancy', 'departement', '54', '44', '54'),"
         "('commune', '54395', 'Nancy', 'epci', '200069052', '44', '54')",
         *extra,
-    )  # fmt: skip
+    )
     other = build_site(db, tmp_path / "site", referential_label=REFERENTIAL)
     assert [p.name for p in other.pages] == [p.name for p in result.pages]
     for p in result.pages:
@@ -959,21 +1196,25 @@ def test_extra_territory_levels_and_columns_are_ignored(marts_db, site, tmp_path
 def test_qpv_without_action_taken_from_the_mart_when_it_lists_them(marts_db, tmp_path):
     """mart_qpv with zero rows and `has_action`: its gaps, not the builder's own rule."""
     db = _copy(
-        marts_db, tmp_path,
+        marts_db,
+        tmp_path,
         # in dim_qpv but not listed by the mart for 2024: the builder's rule would flag it
         "INSERT INTO marts.dim_qpv VALUES ('QN05404M', 2024, 'Champ-le-Bœuf', '54318', '54318', "
         "NULL, NULL, '54', '44', false, 'referentiel')",
         "ALTER TABLE marts.mart_qpv ADD COLUMN has_action BOOLEAN DEFAULT true",
         "INSERT INTO marts.mart_qpv SELECT 'QN05403M', 'Les Provinces', '54', '44', 2024, s, "
         "0, 0, 0, 0, 300, 0, false FROM (VALUES ('ALL'), ('QE'), ('VVV')) v(s)",
-    )  # fmt: skip
+    )
     build_site(db, tmp_path / "site", referential_label=REFERENTIAL)
     parsed = parse(tmp_path / "site" / "departement-54.html")
-    gaps = next(t for t in parsed.tables if t[0] == ["Code QPV", "Quartier", "Communes (code INSEE)"])
+    gaps = next(
+        t for t in parsed.tables if t[0] == ["Code QPV", "Quartier", "Communes (code INSEE)"]
+    )
     assert [r[0] for r in gaps[1:]] == ["QN05403M"]
     export = read_csv(tmp_path / "site" / "exports" / "departement-54-qpv.csv")
     assert {(r[0], r[1], r[3]) for r in export[1:] if r[-1] == "oui"} == {
-        ("2024", s, "QN05403M") for s in ("Tous dispositifs", "Quartiers d'été", "Ville Vie Vacances")
+        ("2024", s, "QN05403M")
+        for s in ("Tous dispositifs", "Quartiers d'été", "Ville Vie Vacances")
     }
 
 
@@ -1058,5 +1299,7 @@ def test_second_build_reuses_the_suppressions(marts_db, tmp_path, monkeypatch):
     import dashboards.confidentiality as confidentiality
 
     build_site(marts_db, tmp_path, referential_label=REFERENTIAL)
-    monkeypatch.setattr(confidentiality, "protect", lambda *a, **k: pytest.fail("protection recomputed"))
+    monkeypatch.setattr(
+        confidentiality, "protect", lambda *a, **k: pytest.fail("protection recomputed")
+    )
     assert build_site(marts_db, tmp_path, referential_label=REFERENTIAL).rendered == []

@@ -81,57 +81,257 @@ PORTEUR_C = ("21570463000019", "Ville de Metz", "commune")
 PORTEUR_D = ("34567890123456", "Association Borny Jeunes", "association")
 
 
-def action(year, scheme, grant_file, porteur, qpv_codes, commune, sessions, participants,
-           residents, girls, boys, ages, cost, file_hash, line):
+def action(
+    year,
+    scheme,
+    grant_file,
+    porteur,
+    qpv_codes,
+    commune,
+    sessions,
+    participants,
+    residents,
+    girls,
+    boys,
+    ages,
+    cost,
+    file_hash,
+    line,
+):
     """One raw.activity_rows row (ages = the six bands 0_5 … 60_plus)."""
     name, received, _, _ = FILES[file_hash]
     return (
-        year, scheme, grant_file, f"Action {grant_file}", porteur[0], porteur[1], porteur[2],
-        "sport", date(year, 7, 1), date(year, 8, 31), qpv_codes, commune, sessions,
-        participants, residents, girls, boys, *ages, cost, None,
-        file_hash, name, None, line, received, received,
+        year,
+        scheme,
+        grant_file,
+        f"Action {grant_file}",
+        porteur[0],
+        porteur[1],
+        porteur[2],
+        "sport",
+        date(year, 7, 1),
+        date(year, 8, 31),
+        qpv_codes,
+        commune,
+        sessions,
+        participants,
+        residents,
+        girls,
+        boys,
+        *ages,
+        cost,
+        None,
+        file_hash,
+        name,
+        None,
+        line,
+        received,
+        received,
     )
 
 
 ACTIVITY = [
     # the first version of QE-54-001, superseded by h2
-    action(2024, "QE", "QE-54-001", PORTEUR_A, "QN05402M", "54547", 4, 30, 10, 15, 15,
-           (0, 10, 10, 5, 5, 0), 9999.0, "h1", 2),
+    action(
+        2024,
+        "QE",
+        "QE-54-001",
+        PORTEUR_A,
+        "QN05402M",
+        "54547",
+        4,
+        30,
+        10,
+        15,
+        15,
+        (0, 10, 10, 5, 5, 0),
+        9999.0,
+        "h1",
+        2,
+    ),
     # A2: sex unknown, two QPV (main QN05401M); young = 8+6+0 = 14
-    action(2024, "QE", "QE-54-002", PORTEUR_B, "QN05401M;QN05402M", "54395", 5, 20, 20, None, None,
-           (2, 8, 6, 0, 4, 0), 3000.0, "h1", 3),
+    action(
+        2024,
+        "QE",
+        "QE-54-002",
+        PORTEUR_B,
+        "QN05401M;QN05402M",
+        "54395",
+        5,
+        20,
+        20,
+        None,
+        None,
+        (2, 8, 6, 0, 4, 0),
+        3000.0,
+        "h1",
+        3,
+    ),
     # A1, corrected version (2 versions received); young = 10+20+5 = 35
-    action(2024, "QE", "QE-54-001", PORTEUR_A, "QN05402M", "54547", 10, 40, 30, 18, 22,
-           (0, 10, 20, 5, 5, 0), 8000.0, "h2", 2),
+    action(
+        2024,
+        "QE",
+        "QE-54-001",
+        PORTEUR_A,
+        "QN05402M",
+        "54547",
+        10,
+        40,
+        30,
+        18,
+        22,
+        (0, 10, 20, 5, 5, 0),
+        8000.0,
+        "h2",
+        2,
+    ),
     # A3: no funding; young = 50
-    action(2024, "QE", "QE-57-001", PORTEUR_C, "QN05701M", "57463", 8, 50, 25, 20, 30,
-           (0, 20, 20, 10, 0, 0), 5000.0, "h3", 2),
+    action(
+        2024,
+        "QE",
+        "QE-57-001",
+        PORTEUR_C,
+        "QN05701M",
+        "57463",
+        8,
+        50,
+        25,
+        20,
+        30,
+        (0, 20, 20, 10, 0, 0),
+        5000.0,
+        "h3",
+        2,
+    ),
     # A4: realised cost unknown; young = 10
-    action(2024, "VVV", "VVV-57-001", PORTEUR_D, "qn05701m", "57463", 3, 10, 10, 4, 6,
-           (0, 0, 10, 0, 0, 0), None, "h3", 3),
+    action(
+        2024,
+        "VVV",
+        "VVV-57-001",
+        PORTEUR_D,
+        "qn05701m",
+        "57463",
+        3,
+        10,
+        10,
+        4,
+        6,
+        (0, 0, 10, 0, 0, 0),
+        None,
+        "h3",
+        3,
+    ),
     # A5 (2023), same porteur as A1
-    action(2023, "QE", "QE-54-101", PORTEUR_A, "QP054001", "54395", 6, 25, 20, 10, 15,
-           (0, 10, 10, 5, 0, 0), 4000.0, "h5", 2),
+    action(
+        2023,
+        "QE",
+        "QE-54-101",
+        PORTEUR_A,
+        "QP054001",
+        "54395",
+        6,
+        25,
+        20,
+        10,
+        15,
+        (0, 10, 10, 5, 0, 0),
+        4000.0,
+        "h5",
+        2,
+    ),
     # A6 (2022): main QPV is a 2015 code absent from the referential; a Corsican code after it
-    action(2022, "QE", "QE-54-201", PORTEUR_B, "QP054099;QP02A001", "54395", 2, 12, 12, 6, 6,
-           (0, 12, 0, 0, 0, 0), 1000.0, "h5", 3),
+    action(
+        2022,
+        "QE",
+        "QE-54-201",
+        PORTEUR_B,
+        "QP054099;QP02A001",
+        "54395",
+        2,
+        12,
+        12,
+        6,
+        6,
+        (0, 12, 0, 0, 0, 0),
+        1000.0,
+        "h5",
+        3,
+    ),
     # A7 (2023): a 2015 code absent from the referential, in a commune it does not know
     # (57672): attached to that commune, EPCI unknown → the bucket 57_ND
-    action(2023, "QE", "QE-57-102", PORTEUR_C, "QP057099", "57672", 2, 15, 10, 7, 8,
-           (0, 5, 5, 5, 0, 0), 1500.0, "h5", 4),
+    action(
+        2023,
+        "QE",
+        "QE-57-102",
+        PORTEUR_C,
+        "QP057099",
+        "57672",
+        2,
+        15,
+        10,
+        7,
+        8,
+        (0, 5, 5, 5, 0, 0),
+        1500.0,
+        "h5",
+        4,
+    ),
     # A8 (2023): code_commune in another département than its QPV's → the QPV's main commune
-    action(2023, "QE", "QE-57-101", PORTEUR_D, "QP057001", "54395", 4, 20, 15, 10, 10,
-           (0, 10, 10, 0, 0, 0), 2000.0, "h5", 5),
+    action(
+        2023,
+        "QE",
+        "QE-57-101",
+        PORTEUR_D,
+        "QP057001",
+        "54395",
+        4,
+        20,
+        15,
+        10,
+        10,
+        (0, 10, 10, 0, 0, 0),
+        2000.0,
+        "h5",
+        5,
+    ),
     # a withdrawn file: must be ignored everywhere
-    action(2024, "QE", "QE-67-001", PORTEUR_B, "QN06701M", "67482", 9, 99, 99, 50, 49,
-           (0, 99, 0, 0, 0, 0), 9000.0, "h6", 2),
+    action(
+        2024,
+        "QE",
+        "QE-67-001",
+        PORTEUR_B,
+        "QN06701M",
+        "67482",
+        9,
+        99,
+        99,
+        50,
+        49,
+        (0, 99, 0, 0, 0, 0),
+        9000.0,
+        "h6",
+        2,
+    ),
 ]
 
 
 def partner(year, scheme, grant_file, name, siret, category, role, file_hash, line):
     fname, received, _, _ = FILES[file_hash]
-    return (year, scheme, grant_file, name, siret, category, role,
-            file_hash, fname, "partenaires", line, received, received)
+    return (
+        year,
+        scheme,
+        grant_file,
+        name,
+        siret,
+        category,
+        role,
+        file_hash,
+        fname,
+        "partenaires",
+        line,
+        received,
+        received,
+    )
 
 
 VILLE_NANCY = ("Ville de Nancy", "21540395300011", "commune")
@@ -143,15 +343,55 @@ PARTNERS = [
     partner(2024, "QE", "QE-54-001", *VILLE_NANCY, "cofinancement", "h1", 2),
     partner(2024, "QE", "QE-54-001", "Ancien Partenaire", None, "autre", "autre", "h1", 3),
     # A2: one partner listed twice with two roles, name spelt differently → 1 partner
-    partner(2024, "QE", "QE-54-002", "Association Sport pour tous ", None, "association", "animation", "h1", 4),
-    partner(2024, "QE", "QE-54-002", "ASSOCIATION SPORT POUR TOUS", None, "association", "communication", "h1", 5),
+    partner(
+        2024,
+        "QE",
+        "QE-54-002",
+        "Association Sport pour tous ",
+        None,
+        "association",
+        "animation",
+        "h1",
+        4,
+    ),
+    partner(
+        2024,
+        "QE",
+        "QE-54-002",
+        "ASSOCIATION SPORT POUR TOUS",
+        None,
+        "association",
+        "communication",
+        "h1",
+        5,
+    ),
     # A1 (version 2): 3 partners
     partner(2024, "QE", "QE-54-001", *VILLE_NANCY, "cofinancement", "h2", 2),
     partner(2024, "QE", "QE-54-001", *SPORT, "animation", "h2", 3),
     partner(2024, "QE", "QE-54-001", *CAF, "orientation_publics", "h2", 4),
     # A4: 2 partners
-    partner(2024, "VVV", "VVV-57-001", "Collège Jean Moulin", None, "etablissement_scolaire", "mise_a_disposition", "h3", 2),
-    partner(2024, "VVV", "VVV-57-001", "Conseil citoyen Borny", None, "conseil_citoyen", "co_construction", "h3", 3),
+    partner(
+        2024,
+        "VVV",
+        "VVV-57-001",
+        "Collège Jean Moulin",
+        None,
+        "etablissement_scolaire",
+        "mise_a_disposition",
+        "h3",
+        2,
+    ),
+    partner(
+        2024,
+        "VVV",
+        "VVV-57-001",
+        "Conseil citoyen Borny",
+        None,
+        "conseil_citoyen",
+        "co_construction",
+        "h3",
+        3,
+    ),
     # A5 (2023): the same porteur–partner pair as A1 in 2024 → renewed
     partner(2023, "QE", "QE-54-101", *VILLE_NANCY, "cofinancement", "h5", 2),
     # withdrawn file
@@ -159,10 +399,28 @@ PARTNERS = [
 ]
 
 
-def funding(grant_file, scheme, funder, requested, granted, dep, file_hash, line, porteur=PORTEUR_A):
+def funding(
+    grant_file, scheme, funder, requested, granted, dep, file_hash, line, porteur=PORTEUR_A
+):
     fname, received, _, _ = FILES[file_hash]
-    return (2024, scheme, grant_file, f"Action {grant_file}", porteur[1], porteur[0], funder,
-            requested, granted, dep, file_hash, fname, None, line, received, received)
+    return (
+        2024,
+        scheme,
+        grant_file,
+        f"Action {grant_file}",
+        porteur[1],
+        porteur[0],
+        funder,
+        requested,
+        granted,
+        dep,
+        file_hash,
+        fname,
+        None,
+        line,
+        received,
+        received,
+    )
 
 
 FUNDING = [
@@ -174,25 +432,86 @@ FUNDING = [
     funding("QE-54-001", "QE", "commune", 2000.0, 2000.0, "54", "h4", 3),
     funding("QE-54-002", "QE", "etat_politique_ville", 3000.0, 2500.0, "54", "h4", 4, PORTEUR_B),
     # funded, no return received
-    funding("QE-54-003", "QE", "etat_politique_ville", 4000.0, 4000.0, "54", "h4", 5,
-            ("45678901234567", "Association Sans Bilan", "association")),
+    funding(
+        "QE-54-003",
+        "QE",
+        "etat_politique_ville",
+        4000.0,
+        4000.0,
+        "54",
+        "h4",
+        5,
+        ("45678901234567", "Association Sans Bilan", "association"),
+    ),
     funding("VVV-57-001", "VVV", "etat_politique_ville", 1000.0, 1000.0, "57", "h4", 6, PORTEUR_D),
     funding("VVV-57-001", "VVV", "caf", 500.0, 500.0, "57", "h4", 7, PORTEUR_D),
 ]
 
 QUARANTINE = [
-    ("h3", "bilan_57.csv", None, 4, "activity", "ages_somme", "age_0_5", "12",
-     "La somme des tranches d'âge ne fait pas le nombre de participants.", FILES["h3"][1], FILES["h3"][1]),
-    ("h3", "bilan_57.csv", None, 5, "activity", "ages_somme", "age_0_5", "3",
-     "La somme des tranches d'âge ne fait pas le nombre de participants.", FILES["h3"][1], FILES["h3"][1]),
-    ("h3", "bilan_57.csv", None, 5, "activity", "qpv_inconnu", "qpv_codes", "QN99999X",
-     "Le code QPV QN99999X n'existe pas dans le référentiel.", FILES["h3"][1], FILES["h3"][1]),
-    ("h7", "illisible.xlsx", None, None, None, "fichier_illisible", None, None,
-     "Le fichier ne peut pas être lu.", FILES["h7"][1], FILES["h7"][1]),
+    (
+        "h3",
+        "bilan_57.csv",
+        None,
+        4,
+        "activity",
+        "ages_somme",
+        "age_0_5",
+        "12",
+        "La somme des tranches d'âge ne fait pas le nombre de participants.",
+        FILES["h3"][1],
+        FILES["h3"][1],
+    ),
+    (
+        "h3",
+        "bilan_57.csv",
+        None,
+        5,
+        "activity",
+        "ages_somme",
+        "age_0_5",
+        "3",
+        "La somme des tranches d'âge ne fait pas le nombre de participants.",
+        FILES["h3"][1],
+        FILES["h3"][1],
+    ),
+    (
+        "h3",
+        "bilan_57.csv",
+        None,
+        5,
+        "activity",
+        "qpv_inconnu",
+        "qpv_codes",
+        "QN99999X",
+        "Le code QPV QN99999X n'existe pas dans le référentiel.",
+        FILES["h3"][1],
+        FILES["h3"][1],
+    ),
+    (
+        "h7",
+        "illisible.xlsx",
+        None,
+        None,
+        None,
+        "fichier_illisible",
+        None,
+        None,
+        "Le fichier ne peut pas être lu.",
+        FILES["h7"][1],
+        FILES["h7"][1],
+    ),
 ]
 
-ROWS_BY_FILE = {"h1": (5, 5, 0), "h2": (4, 4, 0), "h3": (6, 4, 2), "h4": (6, 6, 0), "h5": (5, 5, 0),
-                "h6": (2, 2, 0), "h7": (0, 0, 0), "h9": (2, 2, 0)}
+ROWS_BY_FILE = {
+    "h1": (5, 5, 0),
+    "h2": (4, 4, 0),
+    "h3": (6, 4, 2),
+    "h4": (6, 6, 0),
+    "h5": (5, 5, 0),
+    "h6": (2, 2, 0),
+    "h7": (0, 0, 0),
+    "h9": (2, 2, 0),
+}
 
 EPCI_NANCY = ("245400676", "Métropole du Grand Nancy")
 EPCI_METZ = ("200039790", "Metz Métropole")
@@ -202,21 +521,69 @@ GRAND_EST = ("44", "Grand Est")
 
 
 def ref_row(generation, code, name, commune, commune_name, dep, dep_name, epci):
-    return (generation, code, name, commune, commune_name, dep, dep_name, *GRAND_EST, *epci,
-            False, "referentiel_demo.csv")
+    return (
+        generation,
+        code,
+        name,
+        commune,
+        commune_name,
+        dep,
+        dep_name,
+        *GRAND_EST,
+        *epci,
+        False,
+        "referentiel_demo.csv",
+    )
 
 
 REFERENTIAL = [
-    ref_row(2024, "QN05401M", "Plateau de Haye", "54395", "Nancy", "54", "Meurthe-et-Moselle", EPCI_NANCY),
+    ref_row(
+        2024,
+        "QN05401M",
+        "Plateau de Haye",
+        "54395",
+        "Nancy",
+        "54",
+        "Meurthe-et-Moselle",
+        EPCI_NANCY,
+    ),
     # a QPV on two communes: main commune = the first row (54547)
-    ref_row(2024, "QN05402M", "Les Provinces", "54547", "Vandœuvre-lès-Nancy", "54", "Meurthe-et-Moselle", EPCI_NANCY),
-    ref_row(2024, "QN05402M", "Les Provinces", "54395", "Nancy", "54", "Meurthe-et-Moselle", EPCI_NANCY),
+    ref_row(
+        2024,
+        "QN05402M",
+        "Les Provinces",
+        "54547",
+        "Vandœuvre-lès-Nancy",
+        "54",
+        "Meurthe-et-Moselle",
+        EPCI_NANCY,
+    ),
+    ref_row(
+        2024, "QN05402M", "Les Provinces", "54395", "Nancy", "54", "Meurthe-et-Moselle", EPCI_NANCY
+    ),
     ref_row(2024, "QN05701M", "Borny", "57463", "Metz", "57", "Moselle", EPCI_METZ),
     ref_row(2024, "QN06701M", "Neuhof", "67482", "Strasbourg", "67", "Bas-Rhin", EPCI_STRAS),
     # a 2015 QPV on two communes: main commune 54547; A5 (code_commune 54395) stays in 54395
-    ref_row(2015, "QP054001", "Plateau de Haye", "54547", "Vandœuvre-lès-Nancy", "54", "Meurthe-et-Moselle",
-            EPCI_NANCY),
-    ref_row(2015, "QP054001", "Plateau de Haye", "54395", "Nancy", "54", "Meurthe-et-Moselle", EPCI_NANCY),
+    ref_row(
+        2015,
+        "QP054001",
+        "Plateau de Haye",
+        "54547",
+        "Vandœuvre-lès-Nancy",
+        "54",
+        "Meurthe-et-Moselle",
+        EPCI_NANCY,
+    ),
+    ref_row(
+        2015,
+        "QP054001",
+        "Plateau de Haye",
+        "54395",
+        "Nancy",
+        "54",
+        "Meurthe-et-Moselle",
+        EPCI_NANCY,
+    ),
     # the 2015 list gives 57463 its former EPCI: the 2024 row (EPCI_METZ) wins
     ref_row(2015, "QP057001", "Borny", "57463", "Metz", "57", "Moselle", EPCI_METZ_2015),
 ]
@@ -230,9 +597,14 @@ POPULATION = [  # QN06701M and QP054099 unknown
 ]
 
 CODE_LISTS = [
-    ("scheme", code, label) for code, label in [
-        ("QE", "Quartiers d'été"), ("QA", "Quartiers d'automne"), ("QS", "Quartiers solidaires"),
-        ("VA", "Vacances apprenantes"), ("VVV", "Ville Vie Vacances")]
+    ("scheme", code, label)
+    for code, label in [
+        ("QE", "Quartiers d'été"),
+        ("QA", "Quartiers d'automne"),
+        ("QS", "Quartiers solidaires"),
+        ("VA", "Vacances apprenantes"),
+        ("VVV", "Ville Vie Vacances"),
+    ]
 ] + [("funder", "etat_politique_ville", "État – politique de la ville (programme 147)")]
 
 
@@ -247,13 +619,31 @@ def build_raw_warehouse(path: Path) -> None:
             read, accepted, quarantined = ROWS_BY_FILE[file_hash]
             con.execute(
                 "insert into raw.files values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                [file_hash, name, 1000, received, received, status, "activity", read, accepted,
-                 quarantined, None, None, retracted],
+                [
+                    file_hash,
+                    name,
+                    1000,
+                    received,
+                    received,
+                    status,
+                    "activity",
+                    read,
+                    accepted,
+                    quarantined,
+                    None,
+                    None,
+                    retracted,
+                ],
             )
-        for table, rows in [("activity_rows", ACTIVITY), ("partner_rows", PARTNERS),
-                            ("funding_rows", FUNDING), ("quarantine", QUARANTINE),
-                            ("qpv_referential", REFERENTIAL), ("qpv_population", POPULATION),
-                            ("code_lists", CODE_LISTS)]:
+        for table, rows in [
+            ("activity_rows", ACTIVITY),
+            ("partner_rows", PARTNERS),
+            ("funding_rows", FUNDING),
+            ("quarantine", QUARANTINE),
+            ("qpv_referential", REFERENTIAL),
+            ("qpv_population", POPULATION),
+            ("code_lists", CODE_LISTS),
+        ]:
             target = con.table(f"raw.{table}")
             for row in rows:
                 target.insert(row)
@@ -262,17 +652,36 @@ def build_raw_warehouse(path: Path) -> None:
 
 
 def run_dbt(args: list[str], warehouse: Path, tmp: Path) -> subprocess.CompletedProcess:
-    env = {**os.environ, "QUARTIERS_WAREHOUSE": str(warehouse), "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"}
+    env = {
+        **os.environ,
+        "QUARTIERS_WAREHOUSE": str(warehouse),
+        "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
+    }
     return subprocess.run(
-        [str(DBT), *args, "--project-dir", str(DBT_PROJECT), "--profiles-dir", str(DBT_PROJECT),
-         "--target-path", str(tmp / "target"), "--log-path", str(tmp / "logs")],
-        cwd=DBT_PROJECT, env=env, capture_output=True, text=True, timeout=600,
+        [
+            str(DBT),
+            *args,
+            "--project-dir",
+            str(DBT_PROJECT),
+            "--profiles-dir",
+            str(DBT_PROJECT),
+            "--target-path",
+            str(tmp / "target"),
+            "--log-path",
+            str(tmp / "logs"),
+        ],
+        cwd=DBT_PROJECT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
     )
 
 
 # ---------------------------------------------------------------------------------------------
 # one dbt build for the whole module, then `dbt docs generate` on the built warehouse
 # ---------------------------------------------------------------------------------------------
+
 
 @pytest.fixture(scope="module")
 def dbt_runs(tmp_path_factory):
@@ -308,8 +717,11 @@ def artifacts(dbt_runs):
 
 def mart_nodes(manifest: dict) -> dict[str, dict]:
     """The models of the marts schema, by unique id."""
-    return {uid: node for uid, node in manifest["nodes"].items()
-            if node["resource_type"] == "model" and node["config"].get("schema") == "marts"}
+    return {
+        uid: node
+        for uid, node in manifest["nodes"].items()
+        if node["resource_type"] == "model" and node["config"].get("schema") == "marts"
+    }
 
 
 def one(con, sql: str, params: list | None = None):
@@ -326,16 +738,24 @@ def test_build_runs_data_and_unit_tests(built):
     assert ran, log[-2000:]
     assert int(ran.group(1)) >= 150 and int(ran.group(2)) >= 10
     # the singular tests: totals along the territory tree, ratios from sums, QPV without action
-    for name in ("assert_reach_adds_up", "assert_funding_adds_up", "assert_cooperation_adds_up",
-                 "assert_returns_completeness_adds_up", "assert_qpv_without_action_matches_reach"):
+    for name in (
+        "assert_reach_adds_up",
+        "assert_funding_adds_up",
+        "assert_cooperation_adds_up",
+        "assert_returns_completeness_adds_up",
+        "assert_qpv_without_action_matches_reach",
+    ):
         assert re.search(rf"PASS {name} ", log), name
 
 
 def test_latest_version_of_a_corrected_return(built):
     con, _ = built
-    row = one(con, """select participants, file_hash, versions_received, partner_count, has_funding,
+    row = one(
+        con,
+        """select participants, file_hash, versions_received, partner_count, has_funding,
                              department_code, region_code, main_qpv_code, qpv_count
-                      from marts.fct_actions where action_id = '2024|QE|QE-54-001'""")
+                      from marts.fct_actions where action_id = '2024|QE|QE-54-001'""",
+    )
     assert row == (40, "h2", 2, 3, True, "54", "44", "QN05402M", 1)
     # the withdrawn file is ignored; 8 latest actions in all
     assert one(con, "select count(*) from marts.fct_actions")[0] == 8
@@ -344,17 +764,30 @@ def test_latest_version_of_a_corrected_return(built):
 
 def test_qpv_placement(built):
     con, _ = built
-    assert one(con, """select commune_codes, main_commune_code, epci_siren, placement
-                       from marts.dim_qpv where qpv_code = 'QN05402M'""") == (
-        "54547;54395", "54547", "245400676", "referentiel")
-    assert one(con, """select department_code, region_code, placement, generation
-                       from marts.dim_qpv where qpv_code = 'QP054099'""") == ("54", "44", "departement_seul", 2015)
-    assert one(con, "select department_code, region_code from marts.dim_qpv where qpv_code = 'QP02A001'") == ("2A", "94")
+    assert one(
+        con,
+        """select commune_codes, main_commune_code, epci_siren, placement
+                       from marts.dim_qpv where qpv_code = 'QN05402M'""",
+    ) == ("54547;54395", "54547", "245400676", "referentiel")
+    assert one(
+        con,
+        """select department_code, region_code, placement, generation
+                       from marts.dim_qpv where qpv_code = 'QP054099'""",
+    ) == ("54", "44", "departement_seul", 2015)
+    assert one(
+        con, "select department_code, region_code from marts.dim_qpv where qpv_code = 'QP02A001'"
+    ) == ("2A", "94")
     # the 2022 action is placed by its main QPV, absent from the referential
-    assert one(con, "select department_code from marts.fct_actions where grant_file = 'QE-54-201'")[0] == "54"
+    assert (
+        one(con, "select department_code from marts.fct_actions where grant_file = 'QE-54-201'")[0]
+        == "54"
+    )
     # Corsica and its région appear as territories; the QPV on two communes is counted once
-    assert one(con, """select territory_name, parent_code from marts.dim_territories
-                       where territory_level = 'departement' and territory_code = '2A'""") == ("Corse-du-Sud", "94")
+    assert one(
+        con,
+        """select territory_name, parent_code from marts.dim_territories
+                       where territory_level = 'departement' and territory_code = '2A'""",
+    ) == ("Corse-du-Sud", "94")
     assert one(con, "select count(*) from marts.dim_qpv")[0] == 9
 
 
@@ -387,8 +820,11 @@ def test_mart_reach(built):
     row = one(con, sql, ["departement", "54", 2022, "QE"])
     assert row[6:10] == (1, 1, 1, None)
     # France, 2024, ALL: distinct counts recomputed, not summed from schemes
-    assert one(con, """select actions, qpv_with_action from marts.mart_reach where territory_level = 'france'
-                       and campaign_year = 2024 and scheme = 'ALL'""") == (4, 3)
+    assert one(
+        con,
+        """select actions, qpv_with_action from marts.mart_reach where territory_level = 'france'
+                       and campaign_year = 2024 and scheme = 'ALL'""",
+    ) == (4, 3)
 
 
 def test_mart_funding(built):
@@ -408,9 +844,15 @@ def test_mart_funding(built):
     assert row[7] == pytest.approx(100.0) and row[8] == pytest.approx(100.0)
     row = one(con, sql, ["departement", "57", "VVV"])
     assert row[5] is None and row[7] is None
-    assert one(con, """select sum(amount_granted) from marts.mart_funding_by_funder
+    assert (
+        one(
+            con,
+            """select sum(amount_granted) from marts.mart_funding_by_funder
                        where territory_level = 'france' and campaign_year = 2024 and scheme = 'ALL'
-                       and funder = 'fonds_europeens'""")[0] is None
+                       and funder = 'fonds_europeens'""",
+        )[0]
+        is None
+    )
 
 
 def test_mart_cooperation(built):
@@ -438,16 +880,29 @@ def test_mart_cooperation(built):
 
 def test_partner_mix_and_network(built):
     con, _ = built
-    roles = dict(con.execute("""select value, links from marts.mart_partner_mix
+    roles = dict(
+        con.execute("""select value, links from marts.mart_partner_mix
         where territory_level = 'departement' and territory_code = '54' and campaign_year = 2024
-        and scheme = 'QE' and dimension = 'role'""").fetchall())
-    assert roles == {"cofinancement": 1, "animation": 2, "orientation_publics": 1, "communication": 1}
-    assert one(con, """select count(*), sum(shared_actions) from marts.mart_network_edges
+        and scheme = 'QE' and dimension = 'role'""").fetchall()
+    )
+    assert roles == {
+        "cofinancement": 1,
+        "animation": 2,
+        "orientation_publics": 1,
+        "communication": 1,
+    }
+    assert one(
+        con,
+        """select count(*), sum(shared_actions) from marts.mart_network_edges
                        where territory_level = 'departement' and territory_code = '54'
-                       and campaign_year = 2024""") == (7, 7)
-    node = one(con, """select degree, actions, org_category from marts.mart_network_nodes
+                       and campaign_year = 2024""",
+    ) == (7, 7)
+    node = one(
+        con,
+        """select degree, actions, org_category from marts.mart_network_nodes
                        where territory_level = 'departement' and territory_code = '54'
-                       and campaign_year = 2024 and org_id = 'nom:association sport pour tous'""")
+                       and campaign_year = 2024 and org_id = 'nom:association sport pour tous'""",
+    )
     assert node == (4, 2, "association")
 
 
@@ -465,56 +920,109 @@ def test_returns_completeness(built):
     # with what is known of the porteur for the relances: title and SIRET of the export, no
     # other return from it this campaign, none ever
     assert con.execute("select * from marts.fct_missing_returns").fetchall() == [
-        (2024, "QE", "QE-54-003", "54", "Association Sans Bilan", 4000.0, "Action QE-54-003",
-         "45678901234567", 0, None)]
-    assert one(con, """select has_activity_return from marts.fct_funding_lines
-                       where grant_file = 'QE-54-003'""") == (False,)
+        (
+            2024,
+            "QE",
+            "QE-54-003",
+            "54",
+            "Association Sans Bilan",
+            4000.0,
+            "Action QE-54-003",
+            "45678901234567",
+            0,
+            None,
+        )
+    ]
+    assert one(
+        con,
+        """select has_activity_return from marts.fct_funding_lines
+                       where grant_file = 'QE-54-003'""",
+    ) == (False,)
 
 
 def test_mart_qpv_and_participations(built):
     con, _ = built
-    row = one(con, """select actions, sessions, participations, young_participations, young_population,
+    row = one(
+        con,
+        """select actions, sessions, participations, young_participations, young_population,
                              coverage_rate
-                      from marts.mart_qpv where qpv_code = 'QN05402M' and campaign_year = 2024 and scheme = 'QE'""")
+                      from marts.mart_qpv where qpv_code = 'QN05402M' and campaign_year = 2024 and scheme = 'QE'""",
+    )
     assert row[:5] == (2, 10, 40, 35, 1000) and row[5] == pytest.approx(26.25 / 1000)
-    sexes = dict(con.execute("""select category, participations from marts.fct_participations
-                                where action_id = '2024|QE|QE-54-002' and breakdown = 'sexe'""").fetchall())
+    sexes = dict(
+        con.execute("""select category, participations from marts.fct_participations
+                                where action_id = '2024|QE|QE-54-002' and breakdown = 'sexe'""").fetchall()
+    )
     assert sexes == {"fille": 0, "garcon": 0, "inconnu": 20}
 
 
 def test_file_status(built):
     con, _ = built
-    assert one(con, """select activity_rows, actions_current, actions_superseded from marts.mart_file_status
-                       where file_hash = 'h1'""") == (2, 1, 1)
-    assert one(con, """select rejected_lines, rules_broken, rejected_by_rule from marts.mart_file_status
-                       where file_hash = 'h3'""") == (2, 2, "ages_somme : 2 ; qpv_inconnu : 1")
-    assert one(con, """select is_retracted, actions_current from marts.mart_file_status
-                       where file_hash = 'h6'""") == (True, 0)
-    assert one(con, "select file_rejection_reason from marts.mart_file_status where file_hash = 'h7'") == (
-        "Le fichier ne peut pas être lu.",)
+    assert one(
+        con,
+        """select activity_rows, actions_current, actions_superseded from marts.mart_file_status
+                       where file_hash = 'h1'""",
+    ) == (2, 1, 1)
+    assert one(
+        con,
+        """select rejected_lines, rules_broken, rejected_by_rule from marts.mart_file_status
+                       where file_hash = 'h3'""",
+    ) == (2, 2, "ages_somme : 2 ; qpv_inconnu : 1")
+    assert one(
+        con,
+        """select is_retracted, actions_current from marts.mart_file_status
+                       where file_hash = 'h6'""",
+    ) == (True, 0)
+    assert one(
+        con, "select file_rejection_reason from marts.mart_file_status where file_hash = 'h7'"
+    ) == ("Le fichier ne peut pas être lu.",)
     assert one(con, "select count(*) from marts.mart_file_status")[0] == len(FILES)
 
 
 def test_action_attached_to_one_commune_and_its_epci(built):
     con, _ = built
-    attached = dict((r[0], r[1:]) for r in con.execute(
-        "select grant_file, attached_commune_code, attached_epci_siren from marts.fct_actions").fetchall())
+    attached = dict(
+        (r[0], r[1:])
+        for r in con.execute(
+            "select grant_file, attached_commune_code, attached_epci_siren from marts.fct_actions"
+        ).fetchall()
+    )
     assert attached["QE-54-001"] == ("54547", "245400676")  # code_commune = the QPV's main commune
     assert attached["QE-54-101"] == ("54395", "245400676")  # the QPV's second commune, as returned
-    assert attached["QE-57-101"] == ("57463", "200039790")  # code_commune in 54 → QPV's commune; current EPCI
+    assert attached["QE-57-101"] == (
+        "57463",
+        "200039790",
+    )  # code_commune in 54 → QPV's commune; current EPCI
     assert attached["QE-57-102"] == ("57672", None)  # commune unknown to the referential
-    assert attached["QE-54-201"] == ("54395", "245400676")  # QPV unknown, code_commune of its département
+    assert attached["QE-54-201"] == (
+        "54395",
+        "245400676",
+    )  # QPV unknown, code_commune of its département
     # the 2015 EPCI of 57463 is not a territory (its communes moved); dim_qpv keeps the first row's
-    assert one(con, "select count(*) from marts.dim_territories where territory_code = '245700398'")[0] == 0
-    assert one(con, "select epci_siren from marts.dim_qpv where qpv_code = 'QP057001'")[0] == "245700398"
-    tree = {(r[0], r[1]): r[2:] for r in con.execute(
-        """select territory_level, territory_code, territory_name, parent_level, parent_code
-           from marts.dim_territories""").fetchall()}
+    assert (
+        one(con, "select count(*) from marts.dim_territories where territory_code = '245700398'")[0]
+        == 0
+    )
+    assert (
+        one(con, "select epci_siren from marts.dim_qpv where qpv_code = 'QP057001'")[0]
+        == "245700398"
+    )
+    tree = {
+        (r[0], r[1]): r[2:]
+        for r in con.execute(
+            """select territory_level, territory_code, territory_name, parent_level, parent_code
+           from marts.dim_territories"""
+        ).fetchall()
+    }
     assert tree[("commune", "57672")] == ("57672", "epci", "57_ND")
     assert tree[("epci", "57_ND")] == ("EPCI non déterminé (Moselle)", "departement", "57")
     assert tree[("commune", "54395")] == ("Nancy", "epci", "245400676")
     # 54's funded file without return is in its buckets, at both levels
-    assert tree[("commune", "54_ND")] == ("Commune non déterminée (Meurthe-et-Moselle)", "epci", "54_ND")
+    assert tree[("commune", "54_ND")] == (
+        "Commune non déterminée (Meurthe-et-Moselle)",
+        "epci",
+        "54_ND",
+    )
     assert ("epci", "67_ND") not in tree  # nothing of 67 is unplaced
 
 
@@ -534,16 +1042,34 @@ def test_reach_by_epci_and_commune(built):
     assert one(con, sql, ["commune", "54395", 2023, "QE"]) == (1, 25, None, 0, None)
     # 2024: all of 54's actions are in the Grand Nancy; the QPV without action is in Strasbourg
     assert one(con, sql, ["epci", "245400676", 2024, "ALL"]) == (2, 60, 2, 2, 2500)
-    assert one(con, """select qpv_without_action from marts.mart_reach where territory_level = 'epci'
-                       and territory_code = '246700488' and campaign_year = 2024 and scheme = 'ALL'""")[0] == 1
+    assert (
+        one(
+            con,
+            """select qpv_without_action from marts.mart_reach where territory_level = 'epci'
+                       and territory_code = '246700488' and campaign_year = 2024 and scheme = 'ALL'""",
+        )[0]
+        == 1
+    )
     # département = sum of its EPCI, France = sum of its régions (the singular tests check all)
-    assert one(con, """select sum(participations) from marts.mart_reach r join marts.dim_territories t
+    assert (
+        one(
+            con,
+            """select sum(participations) from marts.mart_reach r join marts.dim_territories t
                        using (territory_level, territory_code)
                        where t.parent_level = 'departement' and t.parent_code = '54'
-                       and campaign_year = 2024 and scheme = 'ALL'""")[0] == 60
+                       and campaign_year = 2024 and scheme = 'ALL'""",
+        )[0]
+        == 60
+    )
     # the completeness of returns stops at the département
-    assert one(con, """select count(*) from marts.mart_returns_completeness
-                       where territory_level in ('epci', 'commune')""")[0] == 0
+    assert (
+        one(
+            con,
+            """select count(*) from marts.mart_returns_completeness
+                       where territory_level in ('epci', 'commune')""",
+        )[0]
+        == 0
+    )
 
 
 def test_funding_and_cooperation_by_epci_and_commune(built):
@@ -555,17 +1081,29 @@ def test_funding_and_cooperation_by_epci_and_commune(built):
     assert one(con, sql, ["epci", "54_ND"]) == (1, 4000.0)
     assert one(con, sql, ["commune", "54_ND"]) == (1, 4000.0)
     assert one(con, sql, ["commune", "54547"]) == (1, 7000.0)
-    assert one(con, """select sum(amount_granted) from marts.mart_funding_by_funder
+    assert (
+        one(
+            con,
+            """select sum(amount_granted) from marts.mart_funding_by_funder
                        where territory_level = 'commune' and territory_code = '54395'
-                       and campaign_year = 2024 and scheme = 'QE'""")[0] == 2500.0
+                       and campaign_year = 2024 and scheme = 'QE'""",
+        )[0]
+        == 2500.0
+    )
     sql = """select actions, partnership_links, organisations, network_links, network_density
              from marts.mart_cooperation
              where territory_level = ? and territory_code = ? and campaign_year = 2024 and scheme = 'QE'"""
     assert one(con, sql, ["epci", "245400676"]) == (2, 4, 5, 7, pytest.approx(0.7))
     assert one(con, sql, ["commune", "54547"]) == (1, 3, 4, 6, pytest.approx(1.0))
-    assert one(con, """select links from marts.mart_partner_mix where territory_level = 'commune'
+    assert (
+        one(
+            con,
+            """select links from marts.mart_partner_mix where territory_level = 'commune'
                        and territory_code = '54395' and campaign_year = 2024 and scheme = 'QE'
-                       and dimension = 'role' and value = 'communication'""")[0] == 1
+                       and dimension = 'role' and value = 'communication'""",
+        )[0]
+        == 1
+    )
 
 
 def test_qpv_without_action_rows(built):

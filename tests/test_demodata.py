@@ -21,21 +21,74 @@ from demodata.writers import ACTIVITY_FIELDS, HEADER_VARIANTS, PARTNER_FIELDS, P
 
 GRAND_EST = ["08", "10", "51", "52", "54", "55", "57", "67", "68", "88"]
 SCHEMES = {"QE", "QA", "QS", "VA", "VVV"}
-SCHEME_YEARS = {"QE": set(range(2020, 2026)), "QA": {2020}, "QS": {2020, 2021},
-                "VA": {2020, 2021, 2022}, "VVV": set(range(2020, 2026))}  # fmt: skip
-THEMES = {"sport", "culture", "loisirs", "sejour", "education", "citoyennete", "sante",
-          "numerique", "emploi_insertion", "environnement", "parentalite"}  # fmt: skip
-PORTEUR_CATEGORIES = {"association", "commune", "epci", "centre_social", "bailleur_social",
-                      "etablissement_public", "etablissement_scolaire", "entreprise_ess",
-                      "autre"}  # fmt: skip
-PARTNER_CATEGORIES = {"etat", "commune", "epci", "departement", "region", "caf",
-                      "bailleur_social", "association", "conseil_citoyen",
-                      "collectif_habitants", "etablissement_scolaire", "entreprise",
-                      "autre"}  # fmt: skip
-ROLES = {"cofinancement", "co_construction", "mise_a_disposition", "orientation_publics",
-         "animation", "communication", "autre"}  # fmt: skip
-FUNDERS = {"etat_politique_ville", "etat_autre", "region", "departement", "epci", "commune",
-           "caf", "fonds_europeens", "autre_public", "prive", "fonds_propres"}  # fmt: skip
+SCHEME_YEARS = {
+    "QE": set(range(2020, 2026)),
+    "QA": {2020},
+    "QS": {2020, 2021},
+    "VA": {2020, 2021, 2022},
+    "VVV": set(range(2020, 2026)),
+}
+THEMES = {
+    "sport",
+    "culture",
+    "loisirs",
+    "sejour",
+    "education",
+    "citoyennete",
+    "sante",
+    "numerique",
+    "emploi_insertion",
+    "environnement",
+    "parentalite",
+}
+PORTEUR_CATEGORIES = {
+    "association",
+    "commune",
+    "epci",
+    "centre_social",
+    "bailleur_social",
+    "etablissement_public",
+    "etablissement_scolaire",
+    "entreprise_ess",
+    "autre",
+}
+PARTNER_CATEGORIES = {
+    "etat",
+    "commune",
+    "epci",
+    "departement",
+    "region",
+    "caf",
+    "bailleur_social",
+    "association",
+    "conseil_citoyen",
+    "collectif_habitants",
+    "etablissement_scolaire",
+    "entreprise",
+    "autre",
+}
+ROLES = {
+    "cofinancement",
+    "co_construction",
+    "mise_a_disposition",
+    "orientation_publics",
+    "animation",
+    "communication",
+    "autre",
+}
+FUNDERS = {
+    "etat_politique_ville",
+    "etat_autre",
+    "region",
+    "departement",
+    "epci",
+    "commune",
+    "caf",
+    "fonds_europeens",
+    "autre_public",
+    "prive",
+    "fonds_propres",
+}
 AGES = ["age_0_5", "age_6_11", "age_12_17", "age_18_25", "age_26_59", "age_60_plus"]
 KEY = ["campaign_year", "scheme", "grant_file"]
 OFFICIAL_QPV = Path(__file__).resolve().parents[2] / "shared" / "reference" / "qpv" / "qpv2024.csv"
@@ -82,8 +135,11 @@ def read_rows(path: Path, sheet: str | None) -> dict[int, dict[str, str]]:
     )
     heads = [canonical(c) for c in grid[top]]
     # blank lines and the trailing TOTAL row are not data
-    return {i + 1: dict(zip(heads, row, strict=False)) for i, row in enumerate(grid)
-            if i > top and any(c.strip() for c in row) and row[0] != "TOTAL"}  # fmt: skip
+    return {
+        i + 1: dict(zip(heads, row, strict=False))
+        for i, row in enumerate(grid)
+        if i > top and any(c.strip() for c in row) and row[0] != "TOTAL"
+    }
 
 
 # ---------------------------------------------------------------- identifiers, territories
@@ -147,8 +203,11 @@ def test_a_department_does_not_depend_on_the_rest_of_the_run(tmp_path):
     cols = [c for c in alone.actions.columns if c not in ("file_name", "sheet", "line")]
     # the run's first département also carries the mistaken re-send (rows marked withdrawn)
     kept = ~pl.col("withdrawn")
-    assert many.actions.filter(pl.col("department_code").is_in(["2A", "2B"]) & kept) \
-        .select(cols).equals(alone.actions.filter(kept).select(cols))  # fmt: skip
+    assert (
+        many.actions.filter(pl.col("department_code").is_in(["2A", "2B"]) & kept)
+        .select(cols)
+        .equals(alone.actions.filter(kept).select(cols))
+    )
 
 
 def test_stale_demo_files_are_removed(tmp_path):
@@ -380,11 +439,21 @@ def test_funding_exports(grand_est):
         path = grand_est.inbox / f"financements_{year}.csv"
         raw = path.read_bytes()
         assert raw.startswith(b"\xef\xbb\xbf") == (year % 2 == 0)
-        df = pl.read_csv(io.BytesIO(raw.removeprefix(b"\xef\xbb\xbf")), separator=";",
-                         infer_schema=False)  # fmt: skip
-        assert df.columns == ["annee", "dispositif", "numero_dossier", "lib_action",
-                              "raison_sociale", "code_tiers", "financeur", "montant_demande",
-                              "montant_accorde", "insee_dep"]  # fmt: skip
+        df = pl.read_csv(
+            io.BytesIO(raw.removeprefix(b"\xef\xbb\xbf")), separator=";", infer_schema=False
+        )
+        assert df.columns == [
+            "annee",
+            "dispositif",
+            "numero_dossier",
+            "lib_action",
+            "raison_sociale",
+            "code_tiers",
+            "financeur",
+            "montant_demande",
+            "montant_accorde",
+            "insee_dep",
+        ]
         assert df["montant_accorde"].str.contains(r"^\d+,\d\d$").all()
         truth = grand_est.funding.filter(pl.col("campaign_year") == year)
         assert df.height == truth.height
@@ -403,11 +472,17 @@ def test_personal_data_sits_in_exactly_one_file(grand_est):
     assert len(carriers) == 1
     text = carriers[0].read_bytes().decode("cp1252")
     assert all(v in text for v in values)
-    truth = pl.concat([grand_est.actions.select(pl.concat_str(pl.all().cast(pl.String),
-                                                              separator="|", ignore_nulls=True)),
-                       grand_est.partners.select(pl.concat_str(pl.all().cast(pl.String),
-                                                               separator="|", ignore_nulls=True))],
-                      how="vertical")  # fmt: skip
+    truth = pl.concat(
+        [
+            grand_est.actions.select(
+                pl.concat_str(pl.all().cast(pl.String), separator="|", ignore_nulls=True)
+            ),
+            grand_est.partners.select(
+                pl.concat_str(pl.all().cast(pl.String), separator="|", ignore_nulls=True)
+            ),
+        ],
+        how="vertical",
+    )
     blob = "\n".join(truth.to_series())
     assert not any(v in blob for v in values if "@" in v or " " in v)
 
@@ -418,8 +493,10 @@ def test_personal_data_sits_in_exactly_one_file(grand_est):
 def test_fictitious_referentials_in_anct_format(grand_est):
     assert grand_est.qpv_2024_file == grand_est.reference_dir / "qpv_2024_demo.csv"
     assert not grand_est.official_qpv
-    for path, pattern in ((grand_est.qpv_2024_file, r"^QN\d{3}\d{2}[A-Z]$"),
-                          (grand_est.qpv_2015_file, r"^QP\d{3}\d{3}$")):  # fmt: skip
+    for path, pattern in (
+        (grand_est.qpv_2024_file, r"^QN\d{3}\d{2}[A-Z]$"),
+        (grand_est.qpv_2015_file, r"^QP\d{3}\d{3}$"),
+    ):
         header = path.read_text(encoding="utf-8").split("\n", 1)[0]
         assert tuple(header.split(",")) == ANCT_COLUMNS
         df = pl.read_csv(path, infer_schema=False)
@@ -430,8 +507,9 @@ def test_fictitious_referentials_in_anct_format(grand_est):
         assert df["lib_qp"].str.contains("fictif").all()
         multi = df.filter(pl.col("insee_com").str.contains(";"))
         assert multi.height >= 3
-        assert (multi["insee_com"].str.count_matches(";")
-                == multi["lib_com"].str.count_matches(";")).all()  # fmt: skip
+        assert (
+            multi["insee_com"].str.count_matches(";") == multi["lib_com"].str.count_matches(";")
+        ).all()
         communes = df["insee_com"].str.split(";").explode()
         assert (communes.str.len_chars() == 5).all()
         assert communes.str.slice(0, 2).is_in(GRAND_EST).all()

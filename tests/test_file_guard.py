@@ -36,8 +36,20 @@ from tests.returns_files import (
 TODAY = date(2025, 11, 1)
 ROOT = Path(__file__).resolve().parent.parent
 # Words of library or system messages that must never reach a porteur.
-FOREIGN = ("error", "zip", "calamine", "fastexcel", "polars", "file", "traceback", "exception",
-           "python", "/tmp", "/work", "/home")
+FOREIGN = (
+    "error",
+    "zip",
+    "calamine",
+    "fastexcel",
+    "polars",
+    "file",
+    "traceback",
+    "exception",
+    "python",
+    "/tmp",
+    "/work",
+    "/home",
+)
 
 
 def assert_french_reason(result, rule: str, tmp_path: Path) -> str:
@@ -56,11 +68,15 @@ def good_csv(path: Path) -> Path:
 
 
 def test_a_poison_csv_is_refused_alone_and_the_others_land(tmp_path):
-    poison = write_csv(tmp_path / "poison.csv", ACTIVITY_HEADERS,
-                       [action(commentaire="x" * 5_000_000)])
+    poison = write_csv(
+        tmp_path / "poison.csv", ACTIVITY_HEADERS, [action(commentaire="x" * 5_000_000)]
+    )
     unclosed = tmp_path / "guillemet.csv"
-    unclosed.write_bytes(good_csv(tmp_path / "tmp.csv").read_bytes()
-                         + b'2024;"QE;jamais ferme\n' + b"2024;QE;C\n" * 5000)
+    unclosed.write_bytes(
+        good_csv(tmp_path / "tmp.csv").read_bytes()
+        + b'2024;"QE;jamais ferme\n'
+        + b"2024;QE;C\n" * 5000
+    )
     good = good_csv(tmp_path / "bon.csv")
     bad, open_quote, ok = process_batch([poison, unclosed, good], today=TODAY)
     assert ok.status == "accepted" and ok.rows_accepted == 2
@@ -116,15 +132,19 @@ def test_a_header_only_file_is_refused_with_a_named_rule(tmp_path, writer):
     if writer == "csv":
         path = write_csv(tmp_path / "vide.csv", ACTIVITY_HEADERS, [], suffix="\r\n;;\r\n")
     else:
-        path = write_xlsx(tmp_path / "vide.xlsx", {"actions": (ACTIVITY_HEADERS, []),
-                                                    "partenaires": (PARTNER_HEADERS, [])})
+        path = write_xlsx(
+            tmp_path / "vide.xlsx",
+            {"actions": (ACTIVITY_HEADERS, []), "partenaires": (PARTNER_HEADERS, [])},
+        )
     reason = assert_french_reason(process_file(path), "fichier_sans_ligne", tmp_path)
     assert "en-tête" in reason
 
 
 def test_a_workbook_with_one_empty_sheet_is_read(tmp_path):
-    path = write_xlsx(tmp_path / "b.xlsx", {"actions": (ACTIVITY_HEADERS, [action()]),
-                                            "partenaires": (PARTNER_HEADERS, [])})
+    path = write_xlsx(
+        tmp_path / "b.xlsx",
+        {"actions": (ACTIVITY_HEADERS, [action()]), "partenaires": (PARTNER_HEADERS, [])},
+    )
     r = process_file(path, today=TODAY)
     assert r.refused is None and r.rows_accepted == 1
 
@@ -144,17 +164,25 @@ def test_nul_bytes_after_the_first_8_kb_are_stripped(tmp_path):
 
 def sparse_workbook(path: Path) -> Path:
     """Two cells, at A1 and at the last cell of a sheet: a few bytes, 17 billion cells."""
-    return write_sheet_xml(path, [xml_row(1, ACTIVITY_HEADERS),
-                                  f'<row r="1048576"><c r="{column_letters(16384)}1048576" '
-                                  't="inlineStr"><is><t>x</t></is></c></row>'])
+    return write_sheet_xml(
+        path,
+        [
+            xml_row(1, ACTIVITY_HEADERS),
+            f'<row r="1048576"><c r="{column_letters(16384)}1048576" '
+            't="inlineStr"><is><t>x</t></is></c></row>',
+        ],
+    )
 
 
 def ratio_workbook(path: Path, rows: int = 40_000) -> Path:
     """The same row again and again, cells without references (allowed): compresses
     several hundred times."""
     row = "<row>" + '<c t="inlineStr"><is><t>1</t></is></c>' * 25 + "</row>"
-    return write_sheet_xml(path, (xml_row(1, ACTIVITY_HEADERS) if i == 1 else row
-                                  for i in range(1, rows)), compresslevel=9)
+    return write_sheet_xml(
+        path,
+        (xml_row(1, ACTIVITY_HEADERS) if i == 1 else row for i in range(1, rows)),
+        compresslevel=9,
+    )
 
 
 def test_workbooks_that_would_expand_are_refused_before_parsing(tmp_path):
@@ -163,17 +191,32 @@ def test_workbooks_that_would_expand_are_refused_before_parsing(tmp_path):
     ratio = process_file(ratio_workbook(tmp_path / "bombe.xlsx"))
     assert "compressé" in assert_french_reason(ratio, "classeur_trop_volumineux", tmp_path)
     limits = Limits(max_unzipped_bytes=10_000)
-    big = process_file(write_xlsx(tmp_path / "b.xlsx", {"actions": (
-        ACTIVITY_HEADERS, [action(numero_dossier=f"D{i}") for i in range(300)])}), limits=limits)
+    big = process_file(
+        write_xlsx(
+            tmp_path / "b.xlsx",
+            {"actions": (ACTIVITY_HEADERS, [action(numero_dossier=f"D{i}") for i in range(300)])},
+        ),
+        limits=limits,
+    )
     assert "décompressé" in assert_french_reason(big, "classeur_trop_volumineux", tmp_path)
 
 
 def test_cells_without_references_are_placed_like_the_engine_does(tmp_path):
     # Cells and rows without `r` follow their neighbours: the slower walk measures them.
-    rows = ["<row>" + "".join(f'<c t="inlineStr"><is><t>{h}</t></is></c>'
-                              for h in ACTIVITY_HEADERS) + "</row>"]
-    rows += ["<row>" + "".join(f'<c t="inlineStr"><is><t>{action(numero_dossier=i)[h]}</t></is></c>'
-                               for h in ACTIVITY_HEADERS) + "</row>" for i in "ABC"]
+    rows = [
+        "<row>"
+        + "".join(f'<c t="inlineStr"><is><t>{h}</t></is></c>' for h in ACTIVITY_HEADERS)
+        + "</row>"
+    ]
+    rows += [
+        "<row>"
+        + "".join(
+            f'<c t="inlineStr"><is><t>{action(numero_dossier=i)[h]}</t></is></c>'
+            for h in ACTIVITY_HEADERS
+        )
+        + "</row>"
+        for i in "ABC"
+    ]
     path = write_sheet_xml(tmp_path / "sans_ref.xlsx", rows)
     assert process_file(path, today=TODAY).rows_accepted == 3
     refused = process_file(path, limits=Limits(max_cells=4 * 25 - 1))
@@ -183,8 +226,11 @@ def test_cells_without_references_are_placed_like_the_engine_does(tmp_path):
 @pytest.mark.parametrize("writer", ["csv", "xlsx"])
 def test_reading_is_bounded_in_time(tmp_path, writer):
     rows = [action(numero_dossier=f"D{i}") for i in range(5)]
-    path = (write_csv(tmp_path / "b.csv", ACTIVITY_HEADERS, rows) if writer == "csv"
-            else write_xlsx(tmp_path / "b.xlsx", {"actions": (ACTIVITY_HEADERS, rows)}))
+    path = (
+        write_csv(tmp_path / "b.csv", ACTIVITY_HEADERS, rows)
+        if writer == "csv"
+        else write_xlsx(tmp_path / "b.xlsx", {"actions": (ACTIVITY_HEADERS, rows)})
+    )
     # No time at all: refused at the first check, whatever the machine's speed.
     r = process_file(path, limits=Limits(max_seconds=0))
     assert_french_reason(r, "lecture_trop_longue", tmp_path)
@@ -192,6 +238,7 @@ def test_reading_is_bounded_in_time(tmp_path, writer):
 
 
 # --- Fuzzing: random bytes and mutated real returns give a result or a refusal ----------------
+
 
 def _check(result) -> None:
     if result.refused is not None:
@@ -211,8 +258,9 @@ def _process_bytes(tmp_path: Path, name: str, data: bytes):
     return result
 
 
-@settings(max_examples=150, deadline=None,
-          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(data=st.binary(max_size=4096), name=st.sampled_from(["f.csv", "f.xlsx", "f.txt"]))
 def test_fuzz_random_bytes(tmp_path, data, name):
     _process_bytes(tmp_path, name, data)
@@ -221,16 +269,24 @@ def test_fuzz_random_bytes(tmp_path, data, name):
 @pytest.fixture(scope="module")
 def real_returns(tmp_path_factory) -> dict[str, bytes]:
     d = tmp_path_factory.mktemp("real")
-    rows = [action(), action(numero_dossier="B", commentaire="Appeler au 06 12 34 56 78"),
-            action(numero_dossier="C", porteur_siret="123")]
+    rows = [
+        action(),
+        action(numero_dossier="B", commentaire="Appeler au 06 12 34 56 78"),
+        action(numero_dossier="C", porteur_siret="123"),
+    ]
     return {
         "bilan.csv": write_csv(d / "a.csv", ACTIVITY_HEADERS, rows).read_bytes(),
-        "bilan_utf8.csv": write_csv(d / "b.csv", ACTIVITY_HEADERS, rows, sep=",",
-                                    encoding="utf-8", bom=True).read_bytes(),
-        "bilan.xlsx": write_xlsx(d / "c.xlsx", {
-            "actions": (ACTIVITY_HEADERS, rows),
-            "partenaires": (PARTNER_HEADERS, [partner(), partner(numero_dossier="B")])},
-            title_rows=1).read_bytes(),
+        "bilan_utf8.csv": write_csv(
+            d / "b.csv", ACTIVITY_HEADERS, rows, sep=",", encoding="utf-8", bom=True
+        ).read_bytes(),
+        "bilan.xlsx": write_xlsx(
+            d / "c.xlsx",
+            {
+                "actions": (ACTIVITY_HEADERS, rows),
+                "partenaires": (PARTNER_HEADERS, [partner(), partner(numero_dossier="B")]),
+            },
+            title_rows=1,
+        ).read_bytes(),
     }
 
 
@@ -245,18 +301,22 @@ def _mutate(data: bytes, seed: int, edits: int) -> bytes:
         elif op == 1:  # insert bytes, among them separators, quotes, NUL, CR
             out[i:i] = bytes(rnd.choice(b';,"\x00\r\n\t\xff') for _ in range(rnd.randrange(1, 8)))
         elif op == 2:  # delete a run
-            del out[i:i + rnd.randrange(1, 64)]
+            del out[i : i + rnd.randrange(1, 64)]
         elif op == 3:  # truncate
             del out[i:]
         else:  # duplicate a run
-            out[i:i] = out[max(0, i - 64):i]
+            out[i:i] = out[max(0, i - 64) : i]
     return bytes(out)
 
 
-@settings(max_examples=150, deadline=None,
-          suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(name=st.sampled_from(["bilan.csv", "bilan_utf8.csv", "bilan.xlsx"]),
-       seed=st.integers(0, 2**32), edits=st.integers(1, 12))
+@settings(
+    max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    name=st.sampled_from(["bilan.csv", "bilan_utf8.csv", "bilan.xlsx"]),
+    seed=st.integers(0, 2**32),
+    edits=st.integers(1, 12),
+)
 def test_fuzz_mutated_real_returns(tmp_path, real_returns, name, seed, edits):
     _process_bytes(tmp_path, name, _mutate(real_returns[name], seed, edits))
 
@@ -275,8 +335,13 @@ _MEASURE = textwrap.dedent("""
 
 
 def _peak(path: Path) -> dict:
-    out = subprocess.run([sys.executable, "-c", _MEASURE, str(path)], cwd=ROOT,
-                         capture_output=True, text=True, check=True)
+    out = subprocess.run(
+        [sys.executable, "-c", _MEASURE, str(path)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
@@ -295,8 +360,9 @@ def dense_workbook(path: Path, valid: bool, rows: int = 190_000, columns: int = 
         cells[grant] = f"D{r}"
         return cells
 
-    return write_sheet_xml(path, (xml_row(1, headers) if r == 1 else xml_row(r, row(r))
-                                  for r in range(1, rows + 2)))
+    return write_sheet_xml(
+        path, (xml_row(1, headers) if r == 1 else xml_row(r, row(r)) for r in range(1, rows + 2))
+    )
 
 
 def wide_csv(path: Path, columns: int = 500) -> Path:
@@ -325,8 +391,12 @@ def test_peak_memory_stays_under_1_gb_for_files_at_the_limits(tmp_path):
         "wide": (wide_csv(tmp_path / "wide.csv"), None),
         "sparse": (sparse_workbook(tmp_path / "sparse.xlsx"), "classeur_trop_volumineux"),
         "ratio": (ratio_workbook(tmp_path / "ratio.xlsx", 400_000), "classeur_trop_volumineux"),
-        "cell": (write_csv(tmp_path / "cell.csv", ACTIVITY_HEADERS,
-                           [action(commentaire="x" * 5_000_000)]), "cellule_trop_longue"),
+        "cell": (
+            write_csv(
+                tmp_path / "cell.csv", ACTIVITY_HEADERS, [action(commentaire="x" * 5_000_000)]
+            ),
+            "cellule_trop_longue",
+        ),
     }
     peaks = {}
     for name, (path, rule) in cases.items():
@@ -339,6 +409,7 @@ def test_peak_memory_stays_under_1_gb_for_files_at_the_limits(tmp_path):
 
 
 # --- The inbox ------------------------------------------------------------------------------
+
 
 def test_symbolic_links_in_the_inbox_are_never_followed(tmp_path):
     inbox, outside = tmp_path / "inbox", tmp_path / "ailleurs"

@@ -24,10 +24,16 @@ def warehouse(tmp_path, monkeypatch):
 
 def _receive(con, days_ago: int, name: str):
     at = datetime.combine(date.today() - timedelta(days=days_ago), datetime.min.time())
-    con.execute("INSERT INTO raw.files (file_hash, file_name, received_at, ingested_at) "
-                "VALUES ($1, $2, $3, $3)", [name, name, at])
-    con.execute("INSERT INTO raw.activity_rows (file_hash, file_name, campaign_year, "
-                "received_at) VALUES ($1, $2, $3, $4)", [name, name, date.today().year, at])
+    con.execute(
+        "INSERT INTO raw.files (file_hash, file_name, received_at, ingested_at) "
+        "VALUES ($1, $2, $3, $3)",
+        [name, name, at],
+    )
+    con.execute(
+        "INSERT INTO raw.activity_rows (file_hash, file_name, campaign_year, "
+        "received_at) VALUES ($1, $2, $3, $4)",
+        [name, name, date.today().year, at],
+    )
 
 
 def test_a_quiet_campaign_in_season_fails_and_a_recent_one_passes(warehouse):

@@ -13,8 +13,10 @@ from tests.returns_files import ACTIVITY_HEADERS, action, write_csv
 def _files(settings):
     con = duckdb.connect(str(settings.warehouse), read_only=True)
     try:
-        files = {r[0]: r[1:] for r in con.sql(
-            "SELECT file_name, status, ingested_at FROM raw.files").fetchall()}
+        files = {
+            r[0]: r[1:]
+            for r in con.sql("SELECT file_name, status, ingested_at FROM raw.files").fetchall()
+        }
         rules = dict(con.sql("SELECT file_name, rule FROM raw.quarantine").fetchall())
         reasons = [r for (r,) in con.sql("SELECT reason FROM raw.quarantine").fetchall()]
         actions = con.sql("SELECT count(*) FROM raw.activity_rows").fetchall()[0][0]
@@ -27,8 +29,9 @@ def test_poison_files_are_recorded_alone_and_not_retried(platform, monkeypatch):
     from orchestration import cli
 
     settings = platform
-    write_csv(settings.inbox / "poison.csv", ACTIVITY_HEADERS,
-              [action(commentaire="x" * 5_000_000)])
+    write_csv(
+        settings.inbox / "poison.csv", ACTIVITY_HEADERS, [action(commentaire="x" * 5_000_000)]
+    )
     write_csv(settings.inbox / "bon.csv", ACTIVITY_HEADERS, [action()])
     write_csv(settings.inbox / "maudit.csv", ACTIVITY_HEADERS, [action(numero_dossier="M")])
     real = process_module.read_file
@@ -43,7 +46,10 @@ def test_poison_files_are_recorded_alone_and_not_retried(platform, monkeypatch):
     cli.ingest(settings, instance)
     files, rules, reasons, actions = _files(settings)
     assert {k: v[0] for k, v in files.items()} == {
-        "poison.csv": "rejected", "bon.csv": "accepted", "maudit.csv": "rejected"}
+        "poison.csv": "rejected",
+        "bon.csv": "accepted",
+        "maudit.csv": "rejected",
+    }
     assert rules == {"poison.csv": "cellule_trop_longue", "maudit.csv": "erreur_de_traitement"}
     assert actions == 1
     assert not any(str(settings.data_dir) in r or "unexpected" in r for r in reasons)

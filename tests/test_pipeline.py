@@ -11,28 +11,40 @@ import pytest
 from tests.truth import accepted_actions as accepted_truth
 
 # The generator's names for the rules it breaks → the contract's rule names.
-RULE_OF = {"siret_luhn": "siret_invalide", "age_bands_sum": "tranches_age_incoherentes",
-           "sex_sum": "sexes_superieurs", "scheme_unknown": "code_inconnu",
-           "date_outside_campaign": "date_hors_campagne", "qpv_unknown": "qpv_inconnu",
-           "grant_file_duplicate": "dossier_en_double", "action_unknown": "action_inconnue"}
+RULE_OF = {
+    "siret_luhn": "siret_invalide",
+    "age_bands_sum": "tranches_age_incoherentes",
+    "sex_sum": "sexes_superieurs",
+    "scheme_unknown": "code_inconnu",
+    "date_outside_campaign": "date_hors_campagne",
+    "qpv_unknown": "qpv_inconnu",
+    "grant_file_duplicate": "dossier_en_double",
+    "action_unknown": "action_inconnue",
+}
 KEY = ["campaign_year", "scheme", "grant_file"]
-
-
 
 
 def test_young_participations_per_department_match_the_inputs(pipeline):
     demo, settings, _, _ = pipeline
-    truth = accepted_truth(demo.actions).group_by("department_code").agg(
-        young=(pl.col("age_6_11") + pl.col("age_12_17") + pl.col("age_18_25")).sum(),
-        actions=pl.len()).sort("department_code")
+    truth = (
+        accepted_truth(demo.actions)
+        .group_by("department_code")
+        .agg(
+            young=(pl.col("age_6_11") + pl.col("age_12_17") + pl.col("age_18_25")).sum(),
+            actions=pl.len(),
+        )
+        .sort("department_code")
+    )
     con = duckdb.connect(str(settings.snapshot), read_only=True)
     marts = con.sql("""
         SELECT territory_code AS department_code, sum(young_participations)::BIGINT AS young,
                sum(actions)::BIGINT AS actions
         FROM marts.mart_reach WHERE territory_level = 'departement' AND scheme = 'ALL'
         GROUP BY 1 HAVING sum(actions) > 0 ORDER BY 1""").pl()
-    region = con.sql("SELECT sum(young_participations)::BIGINT FROM marts.mart_reach "
-                     "WHERE territory_level = 'region' AND scheme = 'ALL'").fetchall()[0][0]
+    region = con.sql(
+        "SELECT sum(young_participations)::BIGINT FROM marts.mart_reach "
+        "WHERE territory_level = 'region' AND scheme = 'ALL'"
+    ).fetchall()[0][0]
     con.close()
     assert marts.cast(truth.schema).equals(truth.cast(truth.schema)), (marts, truth)
     assert region == truth["young"].sum()
@@ -41,10 +53,13 @@ def test_young_participations_per_department_match_the_inputs(pipeline):
 def test_state_credit_matches_the_funding_export(pipeline):
     demo, settings, _, _ = pipeline
     expected = demo.funding.filter(pl.col("funder") == "etat_politique_ville")[
-        "amount_granted"].sum()
+        "amount_granted"
+    ].sum()
     con = duckdb.connect(str(settings.snapshot), read_only=True)
-    got = con.sql("SELECT sum(amount_granted) FROM marts.fct_funding_lines "
-                  "WHERE funder = 'etat_politique_ville'").fetchall()[0][0]
+    got = con.sql(
+        "SELECT sum(amount_granted) FROM marts.fct_funding_lines "
+        "WHERE funder = 'etat_politique_ville'"
+    ).fetchall()[0][0]
     con.close()
     assert got == pytest.approx(expected, abs=0.01)
 
@@ -52,21 +67,28 @@ def test_state_credit_matches_the_funding_export(pipeline):
 def test_every_broken_row_is_quarantined_with_its_rule(pipeline):
     demo, settings, _, _ = pipeline
     con = duckdb.connect(str(settings.snapshot), read_only=True)
-    q = con.sql("SELECT file_name, coalesce(sheet, '') AS sheet, line, rule, reason "
-                "FROM raw.quarantine").pl()
+    q = con.sql(
+        "SELECT file_name, coalesce(sheet, '') AS sheet, line, rule, reason FROM raw.quarantine"
+    ).pl()
     con.close()
-    broken = pl.concat([
-        demo.actions.filter(pl.col("broken_rule").is_not_null())
-        .select("file_name", sheet=pl.col("sheet").fill_null(""), line="line", br="broken_rule"),
-        demo.partners.filter(pl.col("broken_rule").is_not_null())
-        .select("file_name", sheet=pl.col("sheet").fill_null(""), line="line", br="broken_rule"),
-    ])
+    broken = pl.concat(
+        [
+            demo.actions.filter(pl.col("broken_rule").is_not_null()).select(
+                "file_name", sheet=pl.col("sheet").fill_null(""), line="line", br="broken_rule"
+            ),
+            demo.partners.filter(pl.col("broken_rule").is_not_null()).select(
+                "file_name", sheet=pl.col("sheet").fill_null(""), line="line", br="broken_rule"
+            ),
+        ]
+    )
     assert broken.height > 0
     found = broken.join(q, on=["file_name", "sheet", "line"], how="left")
     for row in broken.iter_rows(named=True):
-        rules = found.filter((pl.col("file_name") == row["file_name"])
-                             & (pl.col("line") == row["line"])
-                             & (pl.col("sheet") == row["sheet"]))["rule"].to_list()
+        rules = found.filter(
+            (pl.col("file_name") == row["file_name"])
+            & (pl.col("line") == row["line"])
+            & (pl.col("sheet") == row["sheet"])
+        )["rule"].to_list()
         assert RULE_OF[row["br"]] in rules, row
     assert q["reason"].null_count() == 0
 
@@ -79,15 +101,20 @@ def test_rows_are_conserved_and_no_personal_data_is_stored(pipeline):
     assert row_conservation(warehouse=Warehouse()).passed
     for path in (settings.warehouse, settings.snapshot):
         con = duckdb.connect(str(path), read_only=True)
-        cols = con.sql("SELECT table_schema, table_name, column_name FROM information_schema.columns "
-                       "WHERE data_type = 'VARCHAR' AND table_schema IN ('raw', 'marts')").fetchall()
+        cols = con.sql(
+            "SELECT table_schema, table_name, column_name FROM information_schema.columns "
+            "WHERE data_type = 'VARCHAR' AND table_schema IN ('raw', 'marts')"
+        ).fetchall()
         for value in demo.personal_data_values:
             for schema, table, column in cols:
-                hit = con.sql(f'SELECT count(*) FROM "{schema}"."{table}" '
-                              f'WHERE contains("{column}", $1)', params=[value]).fetchall()[0][0]
+                hit = con.sql(
+                    f'SELECT count(*) FROM "{schema}"."{table}" WHERE contains("{column}", $1)',
+                    params=[value],
+                ).fetchall()[0][0]
                 assert hit == 0, (value, schema, table, column)
-        files = con.sql("SELECT sum(rows_read), sum(rows_accepted), sum(rows_quarantined) "
-                        "FROM raw.files").fetchall()[0]
+        files = con.sql(
+            "SELECT sum(rows_read), sum(rows_accepted), sum(rows_quarantined) FROM raw.files"
+        ).fetchall()[0]
         con.close()
         assert files[0] == files[1] + files[2]
     assert len(keys) == len(demo.files)
@@ -99,9 +126,11 @@ def test_same_files_again_change_nothing(pipeline):
 
     def counts():
         con = duckdb.connect(str(settings.warehouse), read_only=True)
-        out = con.sql("SELECT (SELECT count(*) FROM raw.activity_rows), "
-                      "(SELECT count(*) FROM raw.quarantine), "
-                      "(SELECT max(ingested_at) FROM raw.files)").fetchall()[0]
+        out = con.sql(
+            "SELECT (SELECT count(*) FROM raw.activity_rows), "
+            "(SELECT count(*) FROM raw.quarantine), "
+            "(SELECT max(ingested_at) FROM raw.files)"
+        ).fetchall()[0]
         con.close()
         return out
 
@@ -134,8 +163,11 @@ def test_lineage_from_ingestion_to_publication():
     upstream = graph.get(dg.AssetKey("analysts_snapshot")).parent_keys
     assert any(k.path[0] == "marts" for k in upstream)
     stg = [k for k in keys if "stg_raw__actions" in k]
-    assert stg and dg.AssetKey("raw_activity_rows") in graph.get(
-        dg.AssetKey.from_user_string(stg[0])).parent_keys
+    assert (
+        stg
+        and dg.AssetKey("raw_activity_rows")
+        in graph.get(dg.AssetKey.from_user_string(stg[0])).parent_keys
+    )
     checks = {c.name for c in graph.asset_check_keys}
     assert "row_conservation" in checks
     assert any(c.startswith(("unique_", "not_null_")) for c in checks)  # dbt tests
@@ -148,17 +180,25 @@ def test_sexes_funders_and_completeness_match_the_inputs(pipeline):
     try:
         girls, boys, participants = con.sql(
             "SELECT sum(girls), sum(boys), sum(participations) FROM marts.mart_reach "
-            "WHERE territory_level = 'region' AND scheme = 'ALL'").fetchall()[0]
-        by_funder = dict(con.sql(
-            "SELECT funder, sum(amount_granted) FROM marts.mart_funding_by_funder "
-            "WHERE territory_level = 'region' AND scheme = 'ALL' GROUP BY 1").fetchall())
+            "WHERE territory_level = 'region' AND scheme = 'ALL'"
+        ).fetchall()[0]
+        by_funder = dict(
+            con.sql(
+                "SELECT funder, sum(amount_granted) FROM marts.mart_funding_by_funder "
+                "WHERE territory_level = 'region' AND scheme = 'ALL' GROUP BY 1"
+            ).fetchall()
+        )
         missing = con.sql(
             "SELECT sum(funded_without_return) FROM marts.mart_returns_completeness "
-            "WHERE territory_level = 'region' AND scheme = 'ALL'").fetchall()[0][0]
+            "WHERE territory_level = 'region' AND scheme = 'ALL'"
+        ).fetchall()[0][0]
     finally:
         con.close()
     assert (girls, boys, participants) == (
-        actions["girls"].sum(), actions["boys"].sum(), actions["participants"].sum())
+        actions["girls"].sum(),
+        actions["boys"].sum(),
+        actions["participants"].sum(),
+    )
     expected = demo.funding.group_by("funder").agg(pl.col("amount_granted").sum())
     for funder, amount in expected.iter_rows():
         assert by_funder[funder] == pytest.approx(amount, abs=0.01), funder

@@ -25,14 +25,31 @@ from tests.returns_files import (
 )
 
 EMAIL = "kevin.martin@example.org"
-PHONES = ["06 12 34 56 78", "+33 6 12 34 56 78", "0612345678", "06.12.34.56.78",
-          "+33 (0)6 12 34 56 78", "07-98-76-54-32"]
+PHONES = [
+    "06 12 34 56 78",
+    "+33 6 12 34 56 78",
+    "0612345678",
+    "06.12.34.56.78",
+    "+33 (0)6 12 34 56 78",
+    "07-98-76-54-32",
+]
 NAMES = "Kévin Martin; Léa Dupont"
 # What must not be found, as typed or in part (a number with its spacing dropped, a name).
-PLANTED = [EMAIL, "kevin.martin", "example.org", *PHONES, "612345678", "798765432",
-           "12 34 56", "Kévin", "Léa Dupont"]
-LOOKS_PERSONAL = re.compile(r"[\w.+-]+@[\w-]+(\.[\w-]+)+"
-                            r"|(?<!\d)((\+|00)\s?33\s?(\(0\)\s?)?|0)[1-9]([\s.\-]?\d{2}){4}(?!\d)")
+PLANTED = [
+    EMAIL,
+    "kevin.martin",
+    "example.org",
+    *PHONES,
+    "612345678",
+    "798765432",
+    "12 34 56",
+    "Kévin",
+    "Léa Dupont",
+]
+LOOKS_PERSONAL = re.compile(
+    r"[\w.+-]+@[\w-]+(\.[\w-]+)+"
+    r"|(?<!\d)((\+|00)\s?33\s?(\(0\)\s?)?|0)[1-9]([\s.\-]?\d{2}){4}(?!\d)"
+)
 
 
 def personal_actions() -> list[dict[str, object]]:
@@ -40,9 +57,12 @@ def personal_actions() -> list[dict[str, object]]:
     breaks a rule through the planted value (wrong code, count, QPV code, commune...)."""
     return [
         # Accepted row: personal data in the free text, the title and the porteur's name.
-        action(numero_dossier="OK-1", intitule_action=f"Foot, inscriptions {EMAIL}",
-               porteur_nom=f"Asso du quartier {PHONES[0]}",
-               commentaire=f"Appeler {PHONES[1]} ou {PHONES[2]}, {EMAIL}"),
+        action(
+            numero_dossier="OK-1",
+            intitule_action=f"Foot, inscriptions {EMAIL}",
+            porteur_nom=f"Asso du quartier {PHONES[0]}",
+            commentaire=f"Appeler {PHONES[1]} ou {PHONES[2]}, {EMAIL}",
+        ),
         action(numero_dossier="R-QPV", codes_qpv=NAMES),  # names typed as QPV codes
         action(numero_dossier="R-QPV2", codes_qpv=f"QN05401M;{PHONES[3]}"),
         action(numero_dossier="R-COM", code_commune=EMAIL),  # e-mail as a commune code
@@ -62,24 +82,51 @@ def personal_actions() -> list[dict[str, object]]:
 
 def plant_files(inbox):
     extra = f"Contact {EMAIL}"  # a column outside the contract named with an e-mail
-    write_csv(inbox / f"bilan {PHONES[2]}.csv", ACTIVITY_HEADERS + [extra],
-              [r | {extra: "voir fiche"} for r in personal_actions()])
-    write_xlsx(inbox / f"bilan_{EMAIL}.xlsx", {
-        f"Tél {PHONES[2]}": (ACTIVITY_HEADERS, personal_actions()),
-        "partenaires": (PARTNER_HEADERS, [
-            partner(numero_dossier="OK-1", partenaire_nom=f"Mme Durand {PHONES[0]}"),
-            partner(numero_dossier="OK-1", partenaire_nom=f"Collectif {EMAIL}",
-                    role=EMAIL, partenaire_categorie=PHONES[1]),
-            partner(numero_dossier="OK-1", partenaire_nom="Ville", partenaire_siret=PHONES[2]),
-            partner(numero_dossier=f"ORPHELIN {PHONES[3]}"),  # unknown action
-        ]),
-    })
-    write_csv(inbox / "financements.csv", FUNDING_HEADERS, [
-        funding(numero_dossier="OK-1", lib_action=f"Foot {EMAIL}",
-                raison_sociale=f"Asso {PHONES[1]}"),
-        funding(numero_dossier="F-2", code_tiers=EMAIL, insee_dep=PHONES[0],
-                montant_accorde=PHONES[2], financeur=PHONES[4]),
-    ])
+    write_csv(
+        inbox / f"bilan {PHONES[2]}.csv",
+        ACTIVITY_HEADERS + [extra],
+        [r | {extra: "voir fiche"} for r in personal_actions()],
+    )
+    write_xlsx(
+        inbox / f"bilan_{EMAIL}.xlsx",
+        {
+            f"Tél {PHONES[2]}": (ACTIVITY_HEADERS, personal_actions()),
+            "partenaires": (
+                PARTNER_HEADERS,
+                [
+                    partner(numero_dossier="OK-1", partenaire_nom=f"Mme Durand {PHONES[0]}"),
+                    partner(
+                        numero_dossier="OK-1",
+                        partenaire_nom=f"Collectif {EMAIL}",
+                        role=EMAIL,
+                        partenaire_categorie=PHONES[1],
+                    ),
+                    partner(
+                        numero_dossier="OK-1", partenaire_nom="Ville", partenaire_siret=PHONES[2]
+                    ),
+                    partner(numero_dossier=f"ORPHELIN {PHONES[3]}"),  # unknown action
+                ],
+            ),
+        },
+    )
+    write_csv(
+        inbox / "financements.csv",
+        FUNDING_HEADERS,
+        [
+            funding(
+                numero_dossier="OK-1",
+                lib_action=f"Foot {EMAIL}",
+                raison_sociale=f"Asso {PHONES[1]}",
+            ),
+            funding(
+                numero_dossier="F-2",
+                code_tiers=EMAIL,
+                insee_dep=PHONES[0],
+                montant_accorde=PHONES[2],
+                financeur=PHONES[4],
+            ),
+        ],
+    )
     (inbox / f"coupe {PHONES[0]}.xlsx").write_bytes(b"PK\x03\x04 tronque")  # refused whole
 
 
@@ -102,11 +149,13 @@ def test_personal_data_is_stored_nowhere_and_echoed_in_no_report(platform):
     columns = con.execute(
         "SELECT table_schema, table_name, column_name FROM information_schema.columns "
         # a content hash is hex digits of the file's bytes (it may hold a phone-like run)
-        "WHERE data_type = 'VARCHAR' AND column_name NOT LIKE '%hash' ORDER BY ALL").fetchall()
+        "WHERE data_type = 'VARCHAR' AND column_name NOT LIKE '%hash' ORDER BY ALL"
+    ).fetchall()
     found, scanned = [], 0
     for schema, table, column in columns:
         for (value,) in con.execute(
-                f'SELECT DISTINCT "{column}" FROM "{schema}"."{table}"').fetchall():
+            f'SELECT DISTINCT "{column}" FROM "{schema}"."{table}"'
+        ).fetchall():
             scanned += 1
             found += [(schema, table, column, value, hit) for hit in leaks(value)]
     # The planted rows did arrive: rejected for their rules, the clean fields kept.
@@ -116,10 +165,20 @@ def test_personal_data_is_stored_nowhere_and_echoed_in_no_report(platform):
     con.close()
     assert found == [], found
     assert files == 4 and accepted == 2 and scanned > 100
-    assert {"code_qpv_invalide", "commune_invalide", "entier_invalide", "code_inconnu",
-            "date_invalide", "montant_invalide", "siret_invalide", "dossier_en_double",
-            "action_inconnue", "annee_invalide", "departement_invalide",
-            "fichier_illisible"} <= rules
+    assert {
+        "code_qpv_invalide",
+        "commune_invalide",
+        "entier_invalide",
+        "code_inconnu",
+        "date_invalide",
+        "montant_invalide",
+        "siret_invalide",
+        "dossier_en_double",
+        "action_inconnue",
+        "annee_invalide",
+        "departement_invalide",
+        "fichier_illisible",
+    } <= rules
 
     reports = sorted(settings.reports.iterdir())
     assert len(reports) == 8  # XLSX and CSV for each of the four files
@@ -130,8 +189,13 @@ def test_personal_data_is_stored_nowhere_and_echoed_in_no_report(platform):
                 cells = [c for row in csv.reader(fh, delimiter=";") for c in row]
         else:
             wb = openpyxl.load_workbook(path, read_only=True)
-            cells = [str(c) for ws in wb.worksheets for row in ws.iter_rows(values_only=True)
-                     for c in row if c is not None]
+            cells = [
+                str(c)
+                for ws in wb.worksheets
+                for row in ws.iter_rows(values_only=True)
+                for c in row
+                if c is not None
+            ]
             wb.close()
         assert cells
         assert [(c, leaks(c)) for c in cells if leaks(c)] == [], path.name
@@ -140,8 +204,13 @@ def test_personal_data_is_stored_nowhere_and_echoed_in_no_report(platform):
 def _file_cells(path) -> list[str]:
     if path.suffix == ".xlsx":
         wb = openpyxl.load_workbook(path, read_only=True)
-        cells = [str(c) for ws in wb.worksheets for row in ws.iter_rows(values_only=True)
-                 for c in row if c is not None]
+        cells = [
+            str(c)
+            for ws in wb.worksheets
+            for row in ws.iter_rows(values_only=True)
+            for c in row
+            if c is not None
+        ]
         wb.close()
         return cells
     if path.suffix in (".html", ".csv", ".json", ".txt", ".md"):
@@ -165,18 +234,24 @@ def test_personal_data_is_published_nowhere(platform):
     columns = con.execute(
         "SELECT table_schema, table_name, column_name FROM information_schema.columns "
         # a content hash is hex digits of the file's bytes (it may hold a phone-like run)
-        "WHERE data_type = 'VARCHAR' AND column_name NOT LIKE '%hash' ORDER BY ALL").fetchall()
-    found = [(s, t, c, v) for s, t, c in columns
-             for (v,) in con.execute(f'SELECT DISTINCT "{c}" FROM "{s}"."{t}"').fetchall()
-             if leaks(v)]
+        "WHERE data_type = 'VARCHAR' AND column_name NOT LIKE '%hash' ORDER BY ALL"
+    ).fetchall()
+    found = [
+        (s, t, c, v)
+        for s, t, c in columns
+        for (v,) in con.execute(f'SELECT DISTINCT "{c}" FROM "{s}"."{t}"').fetchall()
+        if leaks(v)
+    ]
     porteurs = con.execute("SELECT porteur_name FROM marts.fct_actions").fetchall()
     con.close()
     assert found == [], found
     assert porteurs  # the accepted action is published, its porteur's name masked
-    published = [p for root in (settings.site, settings.snapshot.parent / "parquet",
-                                settings.reminders)
-                 for p in root.rglob("*") if p.is_file()
-                 and ".build" not in p.parts]  # the builder's digests: hex, no values
+    published = [
+        p
+        for root in (settings.site, settings.snapshot.parent / "parquet", settings.reminders)
+        for p in root.rglob("*")
+        if p.is_file() and ".build" not in p.parts
+    ]  # the builder's digests: hex, no values
     pages = [p for p in published if p.suffix == ".html"]
     assert pages and any(p.suffix == ".csv" for p in published)
     for path in published:
@@ -184,9 +259,12 @@ def test_personal_data_is_published_nowhere(platform):
             import polars as pl
 
             frame = pl.read_parquet(path)
-            cells = [str(v) for c in frame.columns
-                     if frame.schema[c] == pl.String and not c.endswith("hash")
-                     for v in frame[c].drop_nulls()]
+            cells = [
+                str(v)
+                for c in frame.columns
+                if frame.schema[c] == pl.String and not c.endswith("hash")
+                for v in frame[c].drop_nulls()
+            ]
         else:
             cells = _file_cells(path)
         hits = [h for c in cells for h in leaks(c)]

@@ -73,6 +73,7 @@ def column_of(kind: Kind, name: str) -> str:
 
 # --- Structure -------------------------------------------------------------------------------
 
+
 def test_sheets_headers_and_layout(workbook):
     assert workbook.sheetnames == ["instructions", "actions", "partenaires", "listes"]
     assert workbook["listes"].sheet_state == "hidden"
@@ -96,7 +97,9 @@ def test_sheets_headers_and_layout(workbook):
 def test_reader_recognises_the_sheets_and_ignores_instructions_and_lists(template):
     read = read_file(template)
     assert [(t.kind.name, t.sheet) for t in read.tables] == [
-        ("activity", "actions"), ("partners", "partenaires")]
+        ("activity", "actions"),
+        ("partners", "partenaires"),
+    ]
     assert read.ignored_sheets == ["instructions", "listes"]
     assert all(t.missing == [] and t.data.height == 0 for t in read.tables)
 
@@ -105,7 +108,10 @@ def test_reader_recognises_the_sheets_and_ignores_instructions_and_lists(templat
 def test_data_validations_follow_the_contract(workbook, kind, qpv54):
     ws = workbook[kind.sheet_names[0]]
     dvs = validations(ws)
-    first, last = (date(CAMPAIGN, 1, 1) - EXCEL_EPOCH).days, (date(CAMPAIGN, 12, 31) - EXCEL_EPOCH).days
+    first, last = (
+        (date(CAMPAIGN, 1, 1) - EXCEL_EPOCH).days,
+        (date(CAMPAIGN, 12, 31) - EXCEL_EPOCH).days,
+    )
     for f in kind.fields:
         dv = dvs.get(column_of(kind, f.name))
         assert dv is not None, f.header
@@ -117,8 +123,7 @@ def test_data_validations_follow_the_contract(workbook, kind, qpv54):
             case "int":
                 assert (dv.type, dv.operator, dv.formula1) == ("whole", "greaterThanOrEqual", "0")
             case "decimal":
-                assert (dv.type, dv.operator, dv.formula1) == ("decimal", "greaterThanOrEqual",
-                                                               "0")
+                assert (dv.type, dv.operator, dv.formula1) == ("decimal", "greaterThanOrEqual", "0")
             case "date":
                 assert dv.type == "date" and (int(dv.formula1), int(dv.formula2)) == (first, last)
             case "year":
@@ -131,13 +136,19 @@ def test_data_validations_follow_the_contract(workbook, kind, qpv54):
     if kind is PARTNERS:  # dossier numbers offered from the actions sheet, with a warning
         dv = dvs[column_of(PARTNERS, "grant_file")]
         assert dv.type == "list" and dv.errorStyle == "warning"
-        assert dv.formula1 == f"actions!${column_of(ACTIVITY, 'grant_file')}$2:" \
-                              f"${column_of(ACTIVITY, 'grant_file')}${DATA_ROWS + 1}"
+        assert (
+            dv.formula1 == f"actions!${column_of(ACTIVITY, 'grant_file')}$2:"
+            f"${column_of(ACTIVITY, 'grant_file')}${DATA_ROWS + 1}"
+        )
 
 
 def test_instructions_in_french(workbook, qpv54):
-    text = "\n".join(str(v) for row in workbook["instructions"].iter_rows(values_only=True)
-                     for v in row if v is not None)
+    text = "\n".join(
+        str(v)
+        for row in workbook["instructions"].iter_rows(values_only=True)
+        for v in row
+        if v is not None
+    )
     for kind in (ACTIVITY, PARTNERS):
         for f in kind.fields:
             assert f.header in text and f.label in text
@@ -146,14 +157,25 @@ def test_instructions_in_french(workbook, qpv54):
                     assert re.search(rf"^{re.escape(code)}\n{re.escape(label)}$", text, re.M), code
     for code, name in qpv54:
         assert re.search(rf"^{code}\n{re.escape(name)}$", text, re.M), code
-    for words in ("une ligne par action", "6 à 25 ans", "participations, pas des personnes",
-                  "renvoyez le fichier entier", "la plus récente remplace l'ancienne",
-                  "aucune donnée personnelle", "date de naissance", "adresse",
-                  "téléphone", "e-mail", "campagne 2024", "département 54"):
+    for words in (
+        "une ligne par action",
+        "6 à 25 ans",
+        "participations, pas des personnes",
+        "renvoyez le fichier entier",
+        "la plus récente remplace l'ancienne",
+        "aucune donnée personnelle",
+        "date de naissance",
+        "adresse",
+        "téléphone",
+        "e-mail",
+        "campagne 2024",
+        "département 54",
+    ):
         assert words in text, words
 
 
 # --- QPV of a département for a campaign -----------------------------------------------------
+
 
 def test_qpv_for_picks_the_generation_of_the_campaign(qpv_file, qpv54):
     ref = read_qpv_referential(qpv_file, is_official=True)
@@ -175,13 +197,18 @@ def test_template_without_qpv_list_still_explains_the_codes(tmp_path):
     dv = validations(wb["actions"])[column_of(ACTIVITY, "qpv_codes")]
     assert dv.type is None and "QP054001" in dv.prompt  # 2015 generation for 2022
     assert validations(wb["actions"])["A"].formula1 == "2022"
-    text = "\n".join(str(v) for row in wb["instructions"].iter_rows(values_only=True)
-                     for v in row if v is not None)
+    text = "\n".join(
+        str(v)
+        for row in wb["instructions"].iter_rows(values_only=True)
+        for v in row
+        if v is not None
+    )
     assert "Aucune liste de quartiers" in text
     assert read_file(path).ignored_sheets == ["instructions", "listes"]
 
 
 # --- Round trip: the template filled as a porteur would, through the pipeline -----------------
+
 
 def _fill(ws, kind: Kind, rows: list[dict[str, object]]) -> None:
     columns = {h: i for i, h in enumerate(headers(ws), start=1)}
@@ -208,14 +235,29 @@ def test_round_trip_filled_template_is_accepted(tmp_path, template, qpv_file, qp
 
     def action(i: int, codes: list[str], **over: object) -> dict[str, object]:
         row: dict[str, object] = {
-            "campaign_year": CAMPAIGN, "scheme": schemes[0], "grant_file": f"QE-2024-054-{i:04d}",
-            "action_title": f"Action {i}", "porteur_siret": SIRET_OK, "porteur_name": "Asso A",
-            "porteur_category": categories[i % len(categories)], "theme": themes[i % len(themes)],
-            "start_date": date(2024, 7, 1 + i), "end_date": date(2024, 8, 20 + i),
-            "qpv_codes": ";".join(codes), "commune_code": commune_of[codes[0]],
-            "sessions": 8, "participants": 30, "qpv_residents": 25, "girls": 14, "boys": 16,
-            "age_6_11": 12, "age_12_17": 10, "age_18_25": 6, "age_26_59": 2,
-            "realised_cost": 2500.5, "comment": "Bonne fréquentation",
+            "campaign_year": CAMPAIGN,
+            "scheme": schemes[0],
+            "grant_file": f"QE-2024-054-{i:04d}",
+            "action_title": f"Action {i}",
+            "porteur_siret": SIRET_OK,
+            "porteur_name": "Asso A",
+            "porteur_category": categories[i % len(categories)],
+            "theme": themes[i % len(themes)],
+            "start_date": date(2024, 7, 1 + i),
+            "end_date": date(2024, 8, 20 + i),
+            "qpv_codes": ";".join(codes),
+            "commune_code": commune_of[codes[0]],
+            "sessions": 8,
+            "participants": 30,
+            "qpv_residents": 25,
+            "girls": 14,
+            "boys": 16,
+            "age_6_11": 12,
+            "age_12_17": 10,
+            "age_18_25": 6,
+            "age_26_59": 2,
+            "realised_cost": 2500.5,
+            "comment": "Bonne fréquentation",
         }
         return row | over
 
@@ -228,9 +270,15 @@ def test_round_trip_filled_template_is_accepted(tmp_path, template, qpv_file, qp
     partner_cats = choices(dvs_p, PARTNERS, "partner_category")
     roles = choices(dvs_p, PARTNERS, "role")
     partners = [
-        {"campaign_year": CAMPAIGN, "scheme": a["scheme"], "grant_file": a["grant_file"],
-         "partner_name": f"Partenaire {j}", "partner_category": partner_cats[j],
-         "role": roles[j], **({"partner_siret": SIRET_OK} if j == 0 else {})}
+        {
+            "campaign_year": CAMPAIGN,
+            "scheme": a["scheme"],
+            "grant_file": a["grant_file"],
+            "partner_name": f"Partenaire {j}",
+            "partner_category": partner_cats[j],
+            "role": roles[j],
+            **({"partner_siret": SIRET_OK} if j == 0 else {}),
+        }
         for j, a in enumerate(actions + actions[:1])
     ]
     _fill(parts, PARTNERS, partners)
@@ -261,4 +309,3 @@ def test_round_trip_filled_template_is_accepted(tmp_path, template, qpv_file, qp
     p = acc["partners"]
     assert p["role"].to_list() == [r["role"] for r in partners]
     assert p["partner_siret"].to_list() == [SIRET_OK, None, None, None]
-

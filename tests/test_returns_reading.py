@@ -33,11 +33,19 @@ def rules_of(result) -> set[str]:
     return set(result.quarantine()["rule"].to_list())
 
 
-@pytest.mark.parametrize(("header", "field"), [
-    ("N° dossier", "grant_file"), ("Nombre de filles", "girls"), ("ANNÉE", "campaign_year"),
-    ("Intitulé de l'action", "action_title"), ("  Date de début ", "start_date"),
-    ("Code(s) QPV", "qpv_codes"), ("60 ans et +", "age_60_plus"), ("Coût total réalisé", "realised_cost"),
-])
+@pytest.mark.parametrize(
+    ("header", "field"),
+    [
+        ("N° dossier", "grant_file"),
+        ("Nombre de filles", "girls"),
+        ("ANNÉE", "campaign_year"),
+        ("Intitulé de l'action", "action_title"),
+        ("  Date de début ", "start_date"),
+        ("Code(s) QPV", "qpv_codes"),
+        ("60 ans et +", "age_60_plus"),
+        ("Coût total réalisé", "realised_cost"),
+    ],
+)
 def test_header_synonyms(header, field):
     kind = KINDS[0]
     row = [header, "Nombre de participants", "Intitulé", "codes_qpv"]
@@ -45,14 +53,27 @@ def test_header_synonyms(header, field):
     assert match is not None and field in match.mapping.values(), normalise(header)
 
 
-@pytest.mark.parametrize(("sep", "encoding", "bom"), [
-    (";", "cp1252", False), (",", "utf-8", False), (";", "utf-8", True), ("\t", "utf-8", False),
-])
+@pytest.mark.parametrize(
+    ("sep", "encoding", "bom"),
+    [
+        (";", "cp1252", False),
+        (",", "utf-8", False),
+        (";", "utf-8", True),
+        ("\t", "utf-8", False),
+    ],
+)
 def test_csv_variants_accepted(tmp_path, sep, encoding, bom):
-    rows = [action(), action(numero_dossier="QE-2024-054-0002", porteur_nom="Régie de quartier",
-                             cout_total_realise="1.234,5" if sep != "," else "1234.5")]
-    path = write_csv(tmp_path / "bilan.txt", ACTIVITY_HEADERS, rows, sep=sep, encoding=encoding,
-                     bom=bom)
+    rows = [
+        action(),
+        action(
+            numero_dossier="QE-2024-054-0002",
+            porteur_nom="Régie de quartier",
+            cout_total_realise="1.234,5" if sep != "," else "1234.5",
+        ),
+    ]
+    path = write_csv(
+        tmp_path / "bilan.txt", ACTIVITY_HEADERS, rows, sep=sep, encoding=encoding, bom=bom
+    )
     r = process_file(path, today=TODAY)
     assert r.refused is None and r.kinds == ["activity"]
     assert r.rows_accepted == 2, r.quarantine()
@@ -63,14 +84,19 @@ def test_csv_variants_accepted(tmp_path, sep, encoding, bom):
 
 def test_tolerances_dates_codes_thousands_total_blank_lines(tmp_path):
     rows = [
-        action(date_debut="2024-07-01", date_fin="45535", dispositif="qe",  # ISO, Excel serial
-               codes_qpv="qn05401m ; QN05402I", porteur_siret="732 829 320 00074",
-               cout_total_realise="1\u00a0234,50", thematique="Sport"),
+        action(
+            date_debut="2024-07-01",
+            date_fin="45535",
+            dispositif="qe",  # ISO, Excel serial
+            codes_qpv="qn05401m ; QN05402I",
+            porteur_siret="732 829 320 00074",
+            cout_total_realise="1\u00a0234,50",
+            thematique="Sport",
+        ),
         {},  # a blank line
         action(numero_dossier="QE-2024-054-0002", porteur_categorie="Centre social"),
     ]
-    path = write_csv(tmp_path / "b.csv", ACTIVITY_HEADERS, rows,
-                     suffix=";;;TOTAL;;;;;;;;;;50\r\n")
+    path = write_csv(tmp_path / "b.csv", ACTIVITY_HEADERS, rows, suffix=";;;TOTAL;;;;;;;;;;50\r\n")
     r = process_file(path, today=TODAY)
     assert r.rows_accepted == 2 and r.rows_quarantined == 0, r.quarantine()
     assert r.rows_ignored == 2  # the blank line and the TOTAL row
@@ -83,11 +109,15 @@ def test_tolerances_dates_codes_thousands_total_blank_lines(tmp_path):
 
 def test_workbook_with_title_block_any_order_and_extra_columns(tmp_path):
     headers = list(reversed(ACTIVITY_HEADERS)) + ["Observations internes"]
-    path = write_xlsx(tmp_path / "bilan.xlsx", {
-        "actions": (headers, [action(), action(numero_dossier="X2")]),
-        "partenaires": (PARTNER_HEADERS, [partner(), partner(numero_dossier="X2")]),
-        "Instructions": (["Lisez-moi"], []),
-    }, title_rows=2)
+    path = write_xlsx(
+        tmp_path / "bilan.xlsx",
+        {
+            "actions": (headers, [action(), action(numero_dossier="X2")]),
+            "partenaires": (PARTNER_HEADERS, [partner(), partner(numero_dossier="X2")]),
+            "Instructions": (["Lisez-moi"], []),
+        },
+        title_rows=2,
+    )
     r = process_batch([path], today=TODAY)[0]
     assert r.kinds == ["activity", "partners"]
     assert r.rows_accepted == 4 and r.rows_quarantined == 0, r.quarantine()
@@ -96,14 +126,17 @@ def test_workbook_with_title_block_any_order_and_extra_columns(tmp_path):
     assert r.tables[0].accepted["line"].to_list() == [4, 5]  # as the spreadsheet numbers them
 
 
-@pytest.mark.parametrize(("content", "name", "rule"), [
-    (b"", "vide.csv", "fichier_vide"),
-    (b"\x00\x01\x02binary" * 10, "data.csv", "fichier_illisible"),
-    (b"PK\x03\x04truncated", "coupe.xlsx", "fichier_illisible"),
-    (b"hello", "faux.xlsx", "fichier_illisible"),
-    (b"\xd0\xcf\x11\xe0old", "ancien.xls", "format_non_pris_en_charge"),
-    (b"nom;prenom;age\nA;B;3\n", "autre.csv", "entete_introuvable"),
-])
+@pytest.mark.parametrize(
+    ("content", "name", "rule"),
+    [
+        (b"", "vide.csv", "fichier_vide"),
+        (b"\x00\x01\x02binary" * 10, "data.csv", "fichier_illisible"),
+        (b"PK\x03\x04truncated", "coupe.xlsx", "fichier_illisible"),
+        (b"hello", "faux.xlsx", "fichier_illisible"),
+        (b"\xd0\xcf\x11\xe0old", "ancien.xls", "format_non_pris_en_charge"),
+        (b"nom;prenom;age\nA;B;3\n", "autre.csv", "entete_introuvable"),
+    ],
+)
 def test_unreadable_files_are_refused_whole(tmp_path, content, name, rule):
     path = tmp_path / name
     path.write_bytes(content)
@@ -114,36 +147,50 @@ def test_unreadable_files_are_refused_whole(tmp_path, content, name, rule):
 
 
 def test_size_and_row_limits(tmp_path):
-    path = write_csv(tmp_path / "big.csv", ACTIVITY_HEADERS,
-                     [action(numero_dossier=f"D{i}") for i in range(30)])
+    path = write_csv(
+        tmp_path / "big.csv", ACTIVITY_HEADERS, [action(numero_dossier=f"D{i}") for i in range(30)]
+    )
     assert process_file(path, limits=Limits(max_bytes=100)).refused[0] == "fichier_trop_volumineux"
     assert process_file(path, limits=Limits(max_rows=10)).refused[0] == "trop_de_lignes"
 
 
-@pytest.mark.parametrize(("overrides", "rule"), [
-    ({"porteur_siret": SIRET_BAD}, "siret_invalide"),
-    ({"dispositif": "XX"}, "code_inconnu"),
-    ({"annee": 2019}, "annee_invalide"),
-    ({"nb_participants": "douze"}, "entier_invalide"),
-    ({"nb_seances": "-2"}, "entier_invalide"),
-    ({"cout_total_realise": "beaucoup"}, "montant_invalide"),
-    ({"date_debut": "31/02/2024"}, "date_invalide"),
-    ({"date_debut": "01/07/2023"}, "date_hors_campagne"),
-    ({"date_debut": "31/08/2024", "date_fin": "01/07/2024"}, "dates_inversees"),
-    ({"codes_qpv": "QX123"}, "code_qpv_invalide"),
-    ({"codes_qpv": "QP054001"}, "code_qpv_generation"),
-    ({"code_commune": "5418"}, "qpv_commune_incoherente"),  # padded to 05418: wrong commune
-    ({"code_commune": "ABCDE"}, "commune_invalide"),
-    ({"nb_habitants_qpv": 30}, "habitants_qpv_superieurs"),
-    ({"nb_filles": 20, "nb_garcons": 10}, "sexes_superieurs"),
-    ({"nb_6_11": 11}, "tranches_age_incoherentes"),
-    ({"intitule_action": "  "}, "valeur_obligatoire"),
-])
+@pytest.mark.parametrize(
+    ("overrides", "rule"),
+    [
+        ({"porteur_siret": SIRET_BAD}, "siret_invalide"),
+        ({"dispositif": "XX"}, "code_inconnu"),
+        ({"annee": 2019}, "annee_invalide"),
+        ({"nb_participants": "douze"}, "entier_invalide"),
+        ({"nb_seances": "-2"}, "entier_invalide"),
+        ({"cout_total_realise": "beaucoup"}, "montant_invalide"),
+        ({"date_debut": "31/02/2024"}, "date_invalide"),
+        ({"date_debut": "01/07/2023"}, "date_hors_campagne"),
+        ({"date_debut": "31/08/2024", "date_fin": "01/07/2024"}, "dates_inversees"),
+        ({"codes_qpv": "QX123"}, "code_qpv_invalide"),
+        ({"codes_qpv": "QP054001"}, "code_qpv_generation"),
+        ({"code_commune": "5418"}, "qpv_commune_incoherente"),  # padded to 05418: wrong commune
+        ({"code_commune": "ABCDE"}, "commune_invalide"),
+        ({"nb_habitants_qpv": 30}, "habitants_qpv_superieurs"),
+        ({"nb_filles": 20, "nb_garcons": 10}, "sexes_superieurs"),
+        ({"nb_6_11": 11}, "tranches_age_incoherentes"),
+        ({"intitule_action": "  "}, "valeur_obligatoire"),
+    ],
+)
 def test_each_rule_quarantines_with_a_french_reason(tmp_path, overrides, rule):
-    ref = Referential(pl.DataFrame({"generation": [2024, 2024], "qpv_code": ["QN05401M", "QN05401M"],
-                                    "commune_code": ["54184", "54395"]}).cast({"generation": pl.Int32}))
-    path = write_csv(tmp_path / "b.csv", ACTIVITY_HEADERS,
-                     [action(), action(numero_dossier="QE-2024-054-0002", **overrides)])
+    ref = Referential(
+        pl.DataFrame(
+            {
+                "generation": [2024, 2024],
+                "qpv_code": ["QN05401M", "QN05401M"],
+                "commune_code": ["54184", "54395"],
+            }
+        ).cast({"generation": pl.Int32})
+    )
+    path = write_csv(
+        tmp_path / "b.csv",
+        ACTIVITY_HEADERS,
+        [action(), action(numero_dossier="QE-2024-054-0002", **overrides)],
+    )
     r = process_file(path, referential=ref, today=TODAY)
     assert r.rows_accepted == 1 and r.rows_quarantined == 1
     q = r.quarantine()
@@ -154,8 +201,11 @@ def test_each_rule_quarantines_with_a_french_reason(tmp_path, overrides, rule):
 
 
 def test_a_row_lists_every_rule_it_breaks(tmp_path):
-    path = write_csv(tmp_path / "b.csv", ACTIVITY_HEADERS, [
-        action(porteur_siret=SIRET_BAD, dispositif="ZZ", nb_filles=40)])
+    path = write_csv(
+        tmp_path / "b.csv",
+        ACTIVITY_HEADERS,
+        [action(porteur_siret=SIRET_BAD, dispositif="ZZ", nb_filles=40)],
+    )
     r = process_file(path, today=TODAY)
     assert {"siret_invalide", "code_inconnu", "sexes_superieurs"} <= rules_of(r)
     assert r.rows_quarantined == 1
@@ -169,26 +219,46 @@ def test_missing_required_column_rejects_rows_with_that_reason(tmp_path):
 
 
 def test_unknown_qpv_against_referential_of_its_generation(tmp_path):
-    ref = Referential(pl.DataFrame({"generation": [2024], "qpv_code": ["QN05401M"],
-                                    "commune_code": ["54184"]}).cast({"generation": pl.Int32}))
-    rows = [action(), action(numero_dossier="B", codes_qpv="QN05401M;QN05499Z"),
-            # 2015 codes are not checked when no 2015 referential is loaded
-            action(numero_dossier="C", annee=2022, date_debut="01/07/2022", date_fin="02/07/2022",
-                   codes_qpv="QP054001", code_commune="54395")]
-    r = process_file(write_csv(tmp_path / "b.csv", ACTIVITY_HEADERS, rows), referential=ref,
-                     today=TODAY)
+    ref = Referential(
+        pl.DataFrame(
+            {"generation": [2024], "qpv_code": ["QN05401M"], "commune_code": ["54184"]}
+        ).cast({"generation": pl.Int32})
+    )
+    rows = [
+        action(),
+        action(numero_dossier="B", codes_qpv="QN05401M;QN05499Z"),
+        # 2015 codes are not checked when no 2015 referential is loaded
+        action(
+            numero_dossier="C",
+            annee=2022,
+            date_debut="01/07/2022",
+            date_fin="02/07/2022",
+            codes_qpv="QP054001",
+            code_commune="54395",
+        ),
+    ]
+    r = process_file(
+        write_csv(tmp_path / "b.csv", ACTIVITY_HEADERS, rows), referential=ref, today=TODAY
+    )
     q = r.quarantine()
     assert q["rule"].to_list() == ["qpv_inconnu"] and q["value"][0] == "QN05499Z"
     assert r.rows_accepted == 2
 
 
 def test_duplicates_and_orphan_partners(tmp_path):
-    acts = write_csv(tmp_path / "a.csv", ACTIVITY_HEADERS,
-                     [action(), action(), action(numero_dossier="OK2")])
-    parts = write_csv(tmp_path / "p.csv", PARTNER_HEADERS,
-                      [partner(), partner(numero_dossier="OK2"), partner(numero_dossier="NOPE")])
-    fund = write_csv(tmp_path / "f.csv", FUNDING_HEADERS,
-                     [funding(), funding(), funding(financeur="commune"), funding(dispositif="ZZ")])
+    acts = write_csv(
+        tmp_path / "a.csv", ACTIVITY_HEADERS, [action(), action(), action(numero_dossier="OK2")]
+    )
+    parts = write_csv(
+        tmp_path / "p.csv",
+        PARTNER_HEADERS,
+        [partner(), partner(numero_dossier="OK2"), partner(numero_dossier="NOPE")],
+    )
+    fund = write_csv(
+        tmp_path / "f.csv",
+        FUNDING_HEADERS,
+        [funding(), funding(), funding(financeur="commune"), funding(dispositif="ZZ")],
+    )
     ra, rp, rf = process_batch([acts, parts, fund], today=TODAY)
     assert ra.reasons_by_rule() == {"dossier_en_double": 2}
     # A partner of a duplicated (rejected) action still belongs to the return; NOPE does not.
@@ -199,9 +269,17 @@ def test_duplicates_and_orphan_partners(tmp_path):
 
 def test_personal_data_is_dropped_by_header_and_content(tmp_path):
     headers = ACTIVITY_HEADERS + ["Nom du participant", "Date de naissance", "Contact", "Groupe"]
-    rows = [action(**{"Nom du participant": "Kévin Martin", "Date de naissance": "12/03/2010",
-                      "Contact": "kevin.martin@example.org", "Groupe": "A",
-                      "commentaire": "Appeler la mère au 06 12 34 56 78"})]
+    rows = [
+        action(
+            **{
+                "Nom du participant": "Kévin Martin",
+                "Date de naissance": "12/03/2010",
+                "Contact": "kevin.martin@example.org",
+                "Groupe": "A",
+                "commentaire": "Appeler la mère au 06 12 34 56 78",
+            }
+        )
+    ]
     r = process_file(write_csv(tmp_path / "b.csv", headers, rows), today=TODAY)
     assert set(r.guard.dropped) == {"Nom du participant", "Date de naissance", "Contact"}
     assert r.guard.kept_aside == ["Groupe"]
@@ -212,9 +290,14 @@ def test_personal_data_is_dropped_by_header_and_content(tmp_path):
     assert r.guard.masked == {"comment": 1}
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(st.lists(st.sampled_from(["ok", "siret", "sum", "code", "blank", "dup"]), min_size=1,
-                max_size=25))
+@settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    st.lists(
+        st.sampled_from(["ok", "siret", "sum", "code", "blank", "dup"]), min_size=1, max_size=25
+    )
+)
 def test_row_conservation_and_idempotency_property(tmp_path, kinds):
     rows = []
     for i, k in enumerate(kinds):
@@ -238,7 +321,8 @@ def test_row_conservation_and_idempotency_property(tmp_path, kinds):
     assert first.rows_read == data_rows
     assert first.rows_read == first.rows_accepted + first.rows_quarantined
     expected_bad = sum(k in ("siret", "sum", "code") for k in kinds) + (
-        kinds.count("dup") if kinds.count("dup") > 1 else 0)
+        kinds.count("dup") if kinds.count("dup") > 1 else 0
+    )
     assert first.rows_quarantined == expected_bad
     assert first.tables[0].accepted.equals(second.tables[0].accepted)
     assert first.quarantine().equals(second.quarantine())
@@ -249,8 +333,12 @@ def test_rejection_report_lists_each_violation_in_french(tmp_path):
 
     from returns.report import write_report
 
-    rows = [action(), action(numero_dossier="B", porteur_siret=SIRET_BAD,
-                             intitule_action="=HYPERLINK(\"http://x\")")]
+    rows = [
+        action(),
+        action(
+            numero_dossier="B", porteur_siret=SIRET_BAD, intitule_action='=HYPERLINK("http://x")'
+        ),
+    ]
     r = process_file(write_csv(tmp_path / "b.csv", ACTIVITY_HEADERS, rows), today=TODAY)
     xlsx, csv_path = write_report(r, tmp_path / "reports")
     wb = openpyxl.load_workbook(xlsx)
@@ -261,8 +349,12 @@ def test_rejection_report_lists_each_violation_in_french(tmp_path):
     assert "SIRET" in detail[1][5]
     text = csv_path.read_text(encoding="utf-8-sig")
     assert "siret_invalide" in text
-    assert all(not str(c.value).startswith("=") for row in wb["Synthèse"].iter_rows() for c in row
-               if c.value is not None)
+    assert all(
+        not str(c.value).startswith("=")
+        for row in wb["Synthèse"].iter_rows()
+        for c in row
+        if c.value is not None
+    )
     # the same file gives the same report, byte for byte
     first = xlsx.read_bytes(), csv_path.read_bytes()
     again = write_report(r, tmp_path / "again")

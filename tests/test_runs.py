@@ -34,17 +34,23 @@ BIN = Path(sys.executable).parent
 def _instance_home(home: Path) -> Path:
     home.mkdir(parents=True, exist_ok=True)
     (home / "dagster.yaml").write_text(
-        (Path(__file__).parent.parent / "orchestration" / "dagster.yaml").read_text())
+        (Path(__file__).parent.parent / "orchestration" / "dagster.yaml").read_text()
+    )
     return home
 
 
 def _holding_run(instance: dg.DagsterInstance, tags: dict[str, str]) -> str:
     """A STARTED build run holding the warehouse slot in its dbt step."""
     run_id = str(uuid.uuid4())
-    instance.add_run(dg.DagsterRun(job_name="build_job", run_id=run_id, tags=tags,
-                                   status=dg.DagsterRunStatus.STARTED))
+    instance.add_run(
+        dg.DagsterRun(
+            job_name="build_job", run_id=run_id, tags=tags, status=dg.DagsterRunStatus.STARTED
+        )
+    )
     instance.event_log_storage.set_concurrency_slots(POOL, 1)
-    assert instance.event_log_storage.claim_concurrency_slot(POOL, run_id, "quartiers_dbt").is_claimed
+    assert instance.event_log_storage.claim_concurrency_slot(
+        POOL, run_id, "quartiers_dbt"
+    ).is_claimed
     return run_id
 
 
@@ -80,18 +86,29 @@ def _waiting_command(tmp_path: Path, minutes: str) -> tuple[subprocess.Popen, st
     home = _instance_home(tmp_path / "home")
     with dg.instance_for_test(temp_dir=str(home)) as instance:
         run_id = _holding_run(instance, process_tags())
-    env = {**os.environ, "DAGSTER_HOME": str(home), "QUARTIERS_DATA_DIR": str(tmp_path / "data"),
-           "QUARTIERS_WAIT_MINUTES": minutes}
+    env = {
+        **os.environ,
+        "DAGSTER_HOME": str(home),
+        "QUARTIERS_DATA_DIR": str(tmp_path / "data"),
+        "QUARTIERS_WAIT_MINUTES": minutes,
+    }
     env.pop("QUARTIERS_WAREHOUSE", None)
-    return subprocess.Popen([str(BIN / "quartiers"), "run"], env=env, text=True,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE), run_id
+    return subprocess.Popen(
+        [str(BIN / "quartiers"), "run"],
+        env=env,
+        text=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    ), run_id
 
 
 def test_the_command_gives_up_after_the_allowed_wait(tmp_path):
     command, holder = _waiting_command(tmp_path, "0.001")
     out, err = command.communicate(timeout=120)
     assert command.returncode == 1, err[-2000:]
-    assert f"Abandon après 0.001 min d'attente. L'entrepôt est occupé par le run {holder[:8]}" in err
+    assert (
+        f"Abandon après 0.001 min d'attente. L'entrepôt est occupé par le run {holder[:8]}" in err
+    )
 
 
 def test_the_waiting_command_stops_on_sigterm(tmp_path):
@@ -137,18 +154,31 @@ VICTIM = textwrap.dedent("""
 # middle of dbt (its first model built, dbt's process still running), at the start of the
 # snapshot and of the site (those two in runs without dbt, to keep the test short).
 PUBLICATION = ["analysts_snapshot", "dashboards_site"]
-KILLS = [("ingest_returns", "STEP_START", []), ("quartiers_dbt", "ASSET_MATERIALIZATION", []),
-         ("analysts_snapshot", "STEP_START", PUBLICATION),
-         ("dashboards_site", "STEP_START", PUBLICATION)]
+KILLS = [
+    ("ingest_returns", "STEP_START", []),
+    ("quartiers_dbt", "ASSET_MATERIALIZATION", []),
+    ("analysts_snapshot", "STEP_START", PUBLICATION),
+    ("dashboards_site", "STEP_START", PUBLICATION),
+]
 
 
 def _env(data: Path) -> dict[str, str]:
-    env = {**os.environ, "QUARTIERS_DATA_DIR": str(data), "DAGSTER_HOME": str(data / "home"),
-           "QUARTIERS_WAIT_MINUTES": "5", "PATH": f"{BIN}:{os.environ.get('PATH', '')}",
-           # the victim says KILL on its stdout from inside a step: not into the log file
-           "QUARTIERS_VERBOSE": "1"}
-    for name in ("QUARTIERS_WAREHOUSE", "QUARTIERS_QPV_2024_FILE", "QUARTIERS_SITE",
-                 "QUARTIERS_SNAPSHOT", "QUARTIERS_INBOX"):
+    env = {
+        **os.environ,
+        "QUARTIERS_DATA_DIR": str(data),
+        "DAGSTER_HOME": str(data / "home"),
+        "QUARTIERS_WAIT_MINUTES": "5",
+        "PATH": f"{BIN}:{os.environ.get('PATH', '')}",
+        # the victim says KILL on its stdout from inside a step: not into the log file
+        "QUARTIERS_VERBOSE": "1",
+    }
+    for name in (
+        "QUARTIERS_WAREHOUSE",
+        "QUARTIERS_QPV_2024_FILE",
+        "QUARTIERS_SITE",
+        "QUARTIERS_SNAPSHOT",
+        "QUARTIERS_INBOX",
+    ):
         env.pop(name, None)
     return env
 
@@ -156,12 +186,19 @@ def _env(data: Path) -> dict[str, str]:
 def _marts(snapshot: Path) -> dict[str, list]:
     con = duckdb.connect(str(snapshot), read_only=True)
     try:
-        tables = [t for (t,) in con.sql("SELECT table_name FROM information_schema.tables "
-                                         "WHERE table_schema = 'marts' ORDER BY 1").fetchall()]
+        tables = [
+            t
+            for (t,) in con.sql(
+                "SELECT table_name FROM information_schema.tables "
+                "WHERE table_schema = 'marts' ORDER BY 1"
+            ).fetchall()
+        ]
         # when a file was read, and where its report went (the data folders differ), aside
         other = {"mart_file_status": " EXCLUDE (ingested_at, report_path)"}
-        rows = {t: con.sql(f'SELECT *{other.get(t, "")} FROM marts."{t}" ORDER BY ALL').fetchall()
-                for t in tables}
+        rows = {
+            t: con.sql(f'SELECT *{other.get(t, "")} FROM marts."{t}" ORDER BY ALL').fetchall()
+            for t in tables
+        }
     finally:
         con.close()
     # exactly equal: the marts sum euros and estimates as exact decimals (dbt macro `money`)
@@ -170,8 +207,11 @@ def _marts(snapshot: Path) -> dict[str, list]:
 
 def _published(site: Path) -> dict[str, bytes]:
     """Pages, exports and plotly.js; not `.build/`, the builder's digests of its inputs."""
-    return {p.relative_to(site).as_posix(): p.read_bytes()
-            for p in sorted(site.rglob("*")) if p.is_file() and ".build" not in p.parts}
+    return {
+        p.relative_to(site).as_posix(): p.read_bytes()
+        for p in sorted(site.rglob("*"))
+        if p.is_file() and ".build" not in p.parts
+    }
 
 
 def test_a_run_killed_at_any_step_never_blocks_the_next(tmp_path):
@@ -181,13 +221,23 @@ def test_a_run_killed_at_any_step_never_blocks_the_next(tmp_path):
     generate_demo(clean, seed=11, scale=0.1, regions=("94",))  # Corse: two départements
     for part in ("inbox", "reference"):  # same files, same dates of receipt
         shutil.copytree(clean / part, killed / part)
-    reference = subprocess.Popen([str(BIN / "quartiers"), "run"], env=_env(clean), cwd=root,
-                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    reference = subprocess.Popen(
+        [str(BIN / "quartiers"), "run"],
+        env=_env(clean),
+        cwd=root,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     for step, event, only in KILLS:
         with (tmp_path / f"{step}.log").open("w") as log:
-            victim = subprocess.Popen([sys.executable, "-c", VICTIM, step, event, *only],
-                                      env=_env(killed), cwd=root, text=True,
-                                      stdout=subprocess.PIPE, stderr=log)
+            victim = subprocess.Popen(
+                [sys.executable, "-c", VICTIM, step, event, *only],
+                env=_env(killed),
+                cwd=root,
+                text=True,
+                stdout=subprocess.PIPE,
+                stderr=log,
+            )
             line = next((x for x in victim.stdout if x.startswith("KILL")), "")
             assert line, (tmp_path / f"{step}.log").read_text()[-3000:]
             victim.send_signal(signal.SIGKILL)
@@ -195,19 +245,30 @@ def test_a_run_killed_at_any_step_never_blocks_the_next(tmp_path):
         with dg.DagsterInstance.from_config(str(killed / "home")) as instance:
             (held,) = holders(instance, POOL)  # the dead run still holds the warehouse
             assert held.step_key == step and held.process.pid == int(line.split()[1])
-    last = subprocess.run([str(BIN / "quartiers"), "run"], env=_env(killed), cwd=root,
-                          capture_output=True, text=True, timeout=900)
+    last = subprocess.run(
+        [str(BIN / "quartiers"), "run"],
+        env=_env(killed),
+        cwd=root,
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
     (tmp_path / "last.log").write_text(last.stderr)
     assert last.returncode == 0, last.stderr[-3000:]
     assert "disparu, marqué en échec ; l'entrepôt est libéré." in last.stderr
     assert reference.wait(timeout=900) == 0
     publication = Path("publication")
     assert _marts(killed / publication / "quartiers.duckdb") == _marts(
-        clean / publication / "quartiers.duckdb")
+        clean / publication / "quartiers.duckdb"
+    )
     assert _published(killed / publication / "site") == _published(clean / publication / "site")
     # nothing half-written left beside the publications (no .tmp, .new or .old)
     assert sorted(p.name for p in (killed / publication).iterdir()) == [
-        "documentation", "parquet", "quartiers.duckdb", "site"]
+        "documentation",
+        "parquet",
+        "quartiers.duckdb",
+        "site",
+    ]
 
 
 def test_the_sensor_frees_what_a_dead_run_holds(tmp_path):
@@ -241,19 +302,27 @@ GUARDED = textwrap.dedent("""
 """)
 
 
-@pytest.mark.parametrize("minutes, stop, code, said", [
-    ("0", False, 1, "Abandon après 0 min d'attente. L'entrepôt est occupé par le run"),
-    ("30", True, 143, "Arrêt demandé pendant l'attente de l'entrepôt"),
-])
-def test_a_step_blocked_on_the_pool_ends_after_the_wait_or_on_sigterm(tmp_path, minutes, stop,
-                                                                      code, said):
+@pytest.mark.parametrize(
+    "minutes, stop, code, said",
+    [
+        ("0", False, 1, "Abandon après 0 min d'attente. L'entrepôt est occupé par le run"),
+        ("30", True, 143, "Arrêt demandé pendant l'attente de l'entrepôt"),
+    ],
+)
+def test_a_step_blocked_on_the_pool_ends_after_the_wait_or_on_sigterm(
+    tmp_path, minutes, stop, code, said
+):
     home = _instance_home(tmp_path / "home")
     with dg.instance_for_test(temp_dir=str(home)) as instance:
         holder = _holding_run(instance, process_tags())
-    command = subprocess.Popen([sys.executable, "-c", GUARDED, minutes],
-                               env={**os.environ, "DAGSTER_HOME": str(home)}, text=True,
-                               cwd=Path(__file__).resolve().parent.parent,
-                               stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    command = subprocess.Popen(
+        [sys.executable, "-c", GUARDED, minutes],
+        env={**os.environ, "DAGSTER_HOME": str(home)},
+        text=True,
+        cwd=Path(__file__).resolve().parent.parent,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
     if stop:
         next(line for line in command.stdout if "Attente de sa fin" in line)
         command.send_signal(signal.SIGTERM)

@@ -23,8 +23,10 @@ def test_season_months_and_run_days():
 
 
 def _context(instance, day):
-    return dg.build_schedule_context(instance=instance, scheduled_execution_time=datetime(
-        day.year, day.month, day.day, 6, 0, tzinfo=UTC))
+    return dg.build_schedule_context(
+        instance=instance,
+        scheduled_execution_time=datetime(day.year, day.month, day.day, 6, 0, tzinfo=UTC),
+    )
 
 
 def test_schedules_follow_the_configured_calendar(tmp_path, monkeypatch):

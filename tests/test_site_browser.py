@@ -29,9 +29,17 @@ from urllib.parse import unquote, urlparse
 import pytest
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-         "--disable-background-networking", "--disable-component-update", "--disable-sync",
-         "--allow-file-access-from-files"]
+FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--allow-file-access-from-files",
+]
 DESKTOP = (1280, 800)
 PHONE = (390, 844)
 KINDS = ["index", "region", "departement"]
@@ -42,14 +50,24 @@ pytestmark = pytest.mark.browser
 def chromium(target: str, profile: Path, *extra: str, window: tuple[int, int] = DESKTOP):
     if CHROMIUM is None:
         pytest.fail("chromium is not installed: `make browser` installs Debian's package")
-    args = [CHROMIUM, *FLAGS, f"--window-size={window[0]},{window[1]}",
-            f"--user-data-dir={profile}", "--enable-logging=stderr", "--v=0",
-            "--run-all-compositor-stages-before-draw", "--virtual-time-budget=15000", *extra, target]
+    args = [
+        CHROMIUM,
+        *FLAGS,
+        f"--window-size={window[0]},{window[1]}",
+        f"--user-data-dir={profile}",
+        "--enable-logging=stderr",
+        "--v=0",
+        "--run-all-compositor-stages-before-draw",
+        "--virtual-time-budget=15000",
+        *extra,
+        target,
+    ]
     return subprocess.run(args, capture_output=True, text=True, timeout=120)
 
 
-def render(page: Path, profile: Path, screenshot: Path | None = None,
-           window: tuple[int, int] = DESKTOP) -> tuple[str, str]:
+def render(
+    page: Path, profile: Path, screenshot: Path | None = None, window: tuple[int, int] = DESKTOP
+) -> tuple[str, str]:
     """The DOM after scripts ran, and Chromium's log (console messages included)."""
     if screenshot is not None:
         out = chromium(page.as_uri(), profile, f"--screenshot={screenshot}", window=window)
@@ -188,14 +206,25 @@ class DevTools:
             os.dup2(from_browser_w, 4)
 
         self.proc = subprocess.Popen(
-            [CHROMIUM, *FLAGS, f"--user-data-dir={profile}", "--remote-debugging-pipe", "about:blank"],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, preexec_fn=wire, pass_fds=(3, 4),
-        )  # fmt: skip
+            [
+                CHROMIUM,
+                *FLAGS,
+                f"--user-data-dir={profile}",
+                "--remote-debugging-pipe",
+                "about:blank",
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            preexec_fn=wire,
+            pass_fds=(3, 4),
+        )
         os.close(to_browser_r)
         os.close(from_browser_w)
         self._buf, self._id, self.events = b"", 0, []
         target = self.call("Target.createTarget", {"url": "about:blank"})["targetId"]
-        self.session = self.call("Target.attachToTarget", {"targetId": target, "flatten": True})["sessionId"]
+        self.session = self.call("Target.attachToTarget", {"targetId": target, "flatten": True})[
+            "sessionId"
+        ]
 
     def _message(self, deadline: float) -> dict:
         while b"\0" not in self._buf:
@@ -210,7 +239,9 @@ class DevTools:
         raw, self._buf = self._buf.split(b"\0", 1)
         return json.loads(raw)
 
-    def call(self, method: str, params: dict | None = None, *, page: bool = False, timeout: float = 60):
+    def call(
+        self, method: str, params: dict | None = None, *, page: bool = False, timeout: float = 60
+    ):
         self._id += 1
         msg = {"id": self._id, "method": method, "params": params or {}}
         if page:
@@ -233,8 +264,9 @@ class DevTools:
             self.events.append(self._message(deadline))
 
     def evaluate(self, expression: str):
-        return self.call("Runtime.evaluate", {"expression": expression, "returnByValue": True},
-                         page=True)["result"].get("value")  # fmt: skip
+        return self.call(
+            "Runtime.evaluate", {"expression": expression, "returnByValue": True}, page=True
+        )["result"].get("value")
 
     def errors(self) -> list[str]:
         """Uncaught exceptions, console.error calls and failed loads seen so far."""
@@ -265,8 +297,9 @@ class DevTools:
         os.close(self._r)
 
 
-def probe(page: Path, workdir: Path, window: tuple[int, int], shots: dict[str, Path] | None = None
-          ) -> tuple[dict, list[str]]:  # fmt: skip
+def probe(
+    page: Path, workdir: Path, window: tuple[int, int], shots: dict[str, Path] | None = None
+) -> tuple[dict, list[str]]:
     """Open a probed copy of `page` in a `window`-sized viewport (a phone when narrower than
     600 px) and return what the probe recorded and the errors the page logged; then, with
     `shots`, screenshot the real page (top, and scrolled to each anchor of `shots`)."""
@@ -282,9 +315,16 @@ def probe(page: Path, workdir: Path, window: tuple[int, int], shots: dict[str, P
     try:
         for domain in ("Page", "Runtime", "Log"):
             browser.call(f"{domain}.enable", page=True)
-        browser.call("Emulation.setDeviceMetricsOverride", {
-            "width": window[0], "height": window[1], "deviceScaleFactor": 2 if phone else 1,
-            "mobile": phone}, page=True)  # fmt: skip
+        browser.call(
+            "Emulation.setDeviceMetricsOverride",
+            {
+                "width": window[0],
+                "height": window[1],
+                "deviceScaleFactor": 2 if phone else 1,
+                "mobile": phone,
+            },
+            page=True,
+        )
         browser.open(copy.as_uri())
         deadline = time.monotonic() + 90
         while not browser.evaluate("document.documentElement.getAttribute('data-probe-done')"):
@@ -319,8 +359,11 @@ def site(pipeline) -> tuple[Path, str]:
 
 def page_of(site: tuple[Path, str], kind: str) -> Path:
     root, department = site
-    return {"index": root / "index.html", "region": root / "region-44.html",
-            "departement": root / f"departement-{department}.html"}[kind]
+    return {
+        "index": root / "index.html",
+        "region": root / "region-44.html",
+        "departement": root / f"departement-{department}.html",
+    }[kind]
 
 
 @pytest.fixture(scope="module")
@@ -333,8 +376,10 @@ def probed(site, tmp_path_factory, artifacts):
         work = tmp_path_factory.mktemp(f"probe-{kind}-{window[0]}")
         shots = None
         if window == PHONE:
-            shots = {"top": artifacts / f"site-{kind}-phone.png",
-                     "s-public": artifacts / f"site-{kind}-phone-charts.png"}
+            shots = {
+                "top": artifacts / f"site-{kind}-phone.png",
+                "s-public": artifacts / f"site-{kind}-phone-charts.png",
+            }
         return probe(page_of(site, kind), work, window, shots)
 
     return run
@@ -366,7 +411,9 @@ def test_selectors_change_what_is_drawn(probed, page_kind):
     assert not found["widths"]["titles"], found["widths"]["titles"]
     charts = {r["id"]: r for r in found["selectors"]}
     # the charts of the page that carry a campaign or scheme selector
-    expected = {"participations", "ages", "financeurs"} if page_kind != "index" else {"participations"}
+    expected = (
+        {"participations", "ages", "financeurs"} if page_kind != "index" else {"participations"}
+    )
     assert expected <= set(charts), sorted(charts)
     for chart_id, r in charts.items():
         assert r["header"] and r["entries"] == len(r["labels"]) >= 2, (chart_id, r)
@@ -407,7 +454,9 @@ def test_phone_width_has_no_horizontal_overflow(probed, page_kind, artifacts):
     w = found["widths"]
     assert w["innerWidth"] == PHONE[0], w  # a phone's viewport, not zoomed out to fit
     assert w["scrollWidth"] <= w["innerWidth"], w
-    assert w["bodyScrollWidth"] <= w["innerWidth"] and w["mainScrollWidth"] <= w["mainClientWidth"], w
+    assert (
+        w["bodyScrollWidth"] <= w["innerWidth"] and w["mainScrollWidth"] <= w["mainClientWidth"]
+    ), w
     assert not w["offenders"], w["offenders"]
     assert not w["titles"], w["titles"]  # long chart titles wrap instead
     assert not errors, errors
@@ -420,7 +469,9 @@ def test_phone_width_has_no_horizontal_overflow(probed, page_kind, artifacts):
 def test_demo_pages_within_weight_budget(site, artifacts):
     root, _ = site
     weights = {p.name: p.stat().st_size for p in sorted(root.glob("*.html"))}
-    (artifacts / "site-page-weights.json").write_text(json.dumps(weights, indent=1), encoding="utf-8")
+    (artifacts / "site-page-weights.json").write_text(
+        json.dumps(weights, indent=1), encoding="utf-8"
+    )
     assert "index.html" in weights and len(weights) > 2
     for name, size in weights.items():
         budget = 300_000 if name.startswith("departement-") else 400_000
@@ -433,7 +484,11 @@ def test_rebuilding_the_demo_site_renders_nothing(pipeline):
     from dashboards.site import build_site
 
     _, settings, _, _ = pipeline
-    again = build_site(settings.snapshot, settings.site, referential_label=settings.referential_label,
-                       boundaries_file=settings.boundaries_file,
-                       regions_boundaries_file=settings.region_boundaries_file)  # fmt: skip
+    again = build_site(
+        settings.snapshot,
+        settings.site,
+        referential_label=settings.referential_label,
+        boundaries_file=settings.boundaries_file,
+        regions_boundaries_file=settings.region_boundaries_file,
+    )
     assert again.pages and again.rendered == [] and again.written == []

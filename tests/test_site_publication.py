@@ -30,8 +30,11 @@ def marts_db(tmp_path_factory) -> Path:
 
 
 def tree(folder: Path) -> dict[str, bytes]:
-    return {p.relative_to(folder).as_posix(): p.read_bytes()
-            for p in sorted(folder.rglob("*")) if p.is_file()}
+    return {
+        p.relative_to(folder).as_posix(): p.read_bytes()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file()
+    }
 
 
 def figures_of(page: str) -> list:
@@ -58,8 +61,11 @@ def test_markup_in_names_is_shown_as_text_never_rendered(marts_db, tmp_path):
     con = duckdb.connect(str(db))
     con.execute("UPDATE marts.mart_network_nodes SET org_name = $1 || org_name", [MARKUP])
     for table in ("dim_territories", "mart_reach"):
-        con.execute(f"UPDATE marts.{table} SET territory_name = $1 || territory_name "
-                    "WHERE territory_level = 'departement'", [MARKUP])
+        con.execute(
+            f"UPDATE marts.{table} SET territory_name = $1 || territory_name "
+            "WHERE territory_level = 'departement'",
+            [MARKUP],
+        )
     con.close()
     out = build_site(db, tmp_path / "site", referential_label=REFERENTIAL).index.parent
     seen = set()
@@ -76,11 +82,11 @@ def test_markup_in_names_is_shown_as_text_never_rendered(marts_db, tmp_path):
 
 
 def test_a_choropleth_shows_markup_as_text():
-    frame = pl.DataFrame({"code": ["54"], "name": [MARKUP], "value": [12],
-                                            "value_secret": [False]})
+    frame = pl.DataFrame({"code": ["54"], "name": [MARKUP], "value": [12], "value_secret": [False]})
     square = {"type": "Polygon", "coordinates": [[[6, 48], [7, 48], [7, 49], [6, 49], [6, 48]]]}
-    fig = figures.choropleth(frame, {"features": [{"properties": {"code": "54"},
-                                                   "geometry": square}]}, title=MARKUP)
+    fig = figures.choropleth(
+        frame, {"features": [{"properties": {"code": "54"}, "geometry": square}]}, title=MARKUP
+    )
     texts = strings(json.loads(fig.to_json()))
     assert not [t for t in texts if "<a " in t or "<span" in t]
     assert any(SHOWN in t for t in texts)
@@ -109,17 +115,23 @@ def test_a_build_that_crashes_leaves_the_published_site_whole(marts_db, tmp_path
     assert sorted(p.name for p in tmp_path.iterdir()) == ["site"]  # no stage left
 
 
-BUILD = ("import sys; from pathlib import Path; from dashboards.site import build_site; "
-         "build_site(Path(sys.argv[1]), Path(sys.argv[2]), referential_label=sys.argv[3])")
+BUILD = (
+    "import sys; from pathlib import Path; from dashboards.site import build_site; "
+    "build_site(Path(sys.argv[1]), Path(sys.argv[2]), referential_label=sys.argv[3])"
+)
 
 
 def test_the_same_snapshot_gives_the_same_bytes(marts_db, tmp_path):
     """Two builds in processes with different hash seeds (set order) and in other folders."""
     root = Path(__file__).resolve().parent.parent
     for n in ("1", "2"):
-        subprocess.run([sys.executable, "-c", BUILD, str(marts_db), str(tmp_path / f"site{n}"),
-                        REFERENTIAL], cwd=root, check=True, timeout=300,
-                       env={**os.environ, "PYTHONHASHSEED": n})
+        subprocess.run(
+            [sys.executable, "-c", BUILD, str(marts_db), str(tmp_path / f"site{n}"), REFERENTIAL],
+            cwd=root,
+            check=True,
+            timeout=300,
+            env={**os.environ, "PYTHONHASHSEED": n},
+        )
     first, second = tree(tmp_path / "site1"), tree(tmp_path / "site2")
     assert first.keys() == second.keys() and len(first) > 10
     assert [k for k in first if first[k] != second[k]] == []

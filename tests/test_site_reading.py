@@ -111,8 +111,16 @@ class Page(HTMLParser):
         for t in self.tables:
             header = t["rows"][0]
             if header[: len(header_start)] == header_start:
-                found.append({"title": t["title"], "rows": [dict(zip(header, r, strict=True)) for r in t["rows"][1:]
-                                                            if len(r) == len(header)]})  # fmt: skip
+                found.append(
+                    {
+                        "title": t["title"],
+                        "rows": [
+                            dict(zip(header, r, strict=True))
+                            for r in t["rows"][1:]
+                            if len(r) == len(header)
+                        ],
+                    }
+                )
         return found
 
 
@@ -134,7 +142,9 @@ def _figures(text: str) -> dict[str, tuple[list, dict]]:
 def _array(value):
     """Plotly may embed arrays as typed base64 ("bdata"): back to a list."""
     if isinstance(value, dict) and "bdata" in value:
-        return np.frombuffer(base64.b64decode(value["bdata"]), dtype=np.dtype(value["dtype"])).tolist()
+        return np.frombuffer(
+            base64.b64decode(value["bdata"]), dtype=np.dtype(value["dtype"])
+        ).tolist()
     return value
 
 
@@ -158,7 +168,10 @@ class Reader:
             (r["territory_level"], r["territory_code"], r["campaign_year"], r["scheme"]): r
             for r in marts.mart_reach.iter_rows(named=True)
         }
-        self.qpv = {(r["qpv_code"], r["campaign_year"], r["scheme"]): r for r in marts.mart_qpv.iter_rows(named=True)}
+        self.qpv = {
+            (r["qpv_code"], r["campaign_year"], r["scheme"]): r
+            for r in marts.mart_qpv.iter_rows(named=True)
+        }
         self.errors: list[str] = []
         self.seen = defaultdict(int)  # how many cells of each kind were read
 
@@ -194,7 +207,9 @@ class Reader:
                 self.errors.append(f"{where}: shows {shown!r}, the mart holds {true}")
             return
         self.seen["ratio"] += 1
-        if true is None or abs(value - true * scale) > 0.51 * (1 if abs(true * scale) >= 10 else 0.1):
+        if true is None or abs(value - true * scale) > 0.51 * (
+            1 if abs(true * scale) >= 10 else 0.1
+        ):
             self.errors.append(f"{where}: shows {shown!r}, the mart holds {true}")
 
     def not_smaller(self, where: str, total: str, part: str) -> None:
@@ -216,12 +231,19 @@ def read_page(reader: Reader, path: Path, level: str, code: str, latest: int) ->
     hidden_cards = [label for label, value in page.cards.items() if value in MARKS]
     assert not hidden_cards, f"{name}: key figures hidden: {hidden_cards}"
     cur = reader.reach.get((level, code, latest, "ALL"))
-    for label, col in (("Participations de jeunes (6–25 ans)", "young_participations"),
-                       ("Participations, tous âges", "participations")):  # fmt: skip
+    for label, col in (
+        ("Participations de jeunes (6–25 ans)", "young_participations"),
+        ("Participations, tous âges", "participations"),
+    ):
         shown = page.cards[label]
         assert shown not in MARKS, f"{name}: key figure {label} hidden"
         reader.count(f"{name} carte {label}", shown, cur and cur[col])
-    reader.ratio(f"{name} carte couverture", page.cards[fmt.COVERAGE_LABEL], cur and cur["coverage_rate"], 100)
+    reader.ratio(
+        f"{name} carte couverture",
+        page.cards[fmt.COVERAGE_LABEL],
+        cur and cur["coverage_rate"],
+        100,
+    )
 
     # participations by campaign and scheme
     (reach,) = page.table(["Campagne", "Dispositif", "Actions", "Séances"])
@@ -231,8 +253,12 @@ def read_page(reader: Reader, path: Path, level: str, code: str, latest: int) ->
         true = reader.reach[(level, code, int(row["Campagne"]), scheme)]
         where = f"{name} {row['Campagne']} {row['Dispositif']}"
         for header, col in REACH_COLUMNS.items():
-            reader.count(f"{where} {header}", row[header], true[col], people=header not in (
-                "Actions", "Séances", "QPV avec action", "QPV sans action"))  # fmt: skip
+            reader.count(
+                f"{where} {header}",
+                row[header],
+                true[col],
+                people=header not in ("Actions", "Séances", "QPV avec action", "QPV sans action"),
+            )
         reader.ratio(f"{where} part des filles", row["Part des filles"], true["girls_share"], 100)
         reader.ratio(f"{where} couverture", row[fmt.COVERAGE_LABEL], true["coverage_rate"], 100)
         for header in PARTS_OF_PARTICIPATIONS:
@@ -242,8 +268,11 @@ def read_page(reader: Reader, path: Path, level: str, code: str, latest: int) ->
         for scheme, row in rows.items():
             if scheme != "ALL" and "ALL" in rows:
                 for header in ("Participations", *PARTS_OF_PARTICIPATIONS):
-                    reader.not_smaller(f"{name} {year} tous dispositifs vs {scheme} {header}",
-                                       rows["ALL"][header], row[header])  # fmt: skip
+                    reader.not_smaller(
+                        f"{name} {year} tous dispositifs vs {scheme} {header}",
+                        rows["ALL"][header],
+                        row[header],
+                    )
 
     # sub-territories: latest campaign, and young participations per campaign with the total
     kid_level = "region" if level == "france" else "departement"
@@ -252,34 +281,59 @@ def read_page(reader: Reader, path: Path, level: str, code: str, latest: int) ->
             kid = (kid_level, row["Code"]) if row["Code"] != "Total" else (level, code)
             if "Actions" in row:  # latest campaign
                 true = reader.reach.get((*kid, latest, "ALL"))
-                for header, col in (("Participations de jeunes (6–25 ans)", "young_participations"),
-                                    ("Participations, tous âges", "participations")):  # fmt: skip
+                for header, col in (
+                    ("Participations de jeunes (6–25 ans)", "young_participations"),
+                    ("Participations, tous âges", "participations"),
+                ):
                     reader.count(f"{name} {row['Code']} {header}", row[header], true and true[col])
                     assert row[header] not in MARKS, f"{name}: {row['Code']} {header} hidden"
-                reader.ratio(f"{name} {row['Code']} couverture", row[fmt.COVERAGE_LABEL],
-                             true and true["coverage_rate"], 100)  # fmt: skip
+                reader.ratio(
+                    f"{name} {row['Code']} couverture",
+                    row[fmt.COVERAGE_LABEL],
+                    true and true["coverage_rate"],
+                    100,
+                )
             else:
                 for year in [h for h in row if re.fullmatch(r"\d{4}", h)]:
                     true = reader.reach.get((*kid, int(year), "ALL"))
-                    reader.count(f"{name} {row['Code']} {year}", row[year], true and true["young_participations"])
+                    reader.count(
+                        f"{name} {row['Code']} {year}",
+                        row[year],
+                        true and true["young_participations"],
+                    )
         totals = [r for r in t["rows"] if r["Code"] == "Total"]
         for total in totals:
             for row in t["rows"]:
                 for year in [h for h in row if re.fullmatch(r"\d{4}", h)]:
-                    reader.not_smaller(f"{name} total {year} vs {row['Code']}", total[year], row[year])
+                    reader.not_smaller(
+                        f"{name} total {year} vs {row['Code']}", total[year], row[year]
+                    )
 
     # QPV of a département
     for t in page.table(["Code QPV", "Quartier", "Actions"]):
         for row in t["rows"]:
             true = reader.qpv.get((row["Code QPV"], latest, "ALL"))
-            reader.count(f"{name} {row['Code QPV']} jeunes", row["Participations de jeunes (6–25 ans)"],
-                         true and true["young_participations"])  # fmt: skip
-            reader.count(f"{name} {row['Code QPV']} tous âges", row["Participations, tous âges"],
-                         true and true["participations"])  # fmt: skip
-            reader.ratio(f"{name} {row['Code QPV']} couverture", row[fmt.COVERAGE_LABEL],
-                         true and true["coverage_rate"], 100)  # fmt: skip
-            reader.not_smaller(f"{name} {row['Code QPV']}", row["Participations, tous âges"],
-                               row["Participations de jeunes (6–25 ans)"])  # fmt: skip
+            reader.count(
+                f"{name} {row['Code QPV']} jeunes",
+                row["Participations de jeunes (6–25 ans)"],
+                true and true["young_participations"],
+            )
+            reader.count(
+                f"{name} {row['Code QPV']} tous âges",
+                row["Participations, tous âges"],
+                true and true["participations"],
+            )
+            reader.ratio(
+                f"{name} {row['Code QPV']} couverture",
+                row[fmt.COVERAGE_LABEL],
+                true and true["coverage_rate"],
+                100,
+            )
+            reader.not_smaller(
+                f"{name} {row['Code QPV']}",
+                row["Participations, tous âges"],
+                row["Participations de jeunes (6–25 ans)"],
+            )
     for t in page.table(["Code QPV", "Quartier"]):  # the pivot: one column per campaign
         years = [h for h in (t["rows"][0] if t["rows"] else {}) if re.fullmatch(r"\d{4}", h)]
         if not years:
@@ -291,8 +345,14 @@ def read_page(reader: Reader, path: Path, level: str, code: str, latest: int) ->
                     true = reader.reach.get((level, code, int(year), "ALL"))
                 else:
                     true = reader.qpv.get((row["Code QPV"], int(year), "ALL"))
-                    reader.not_smaller(f"{name} QPV total {year} vs {row['Code QPV']}", total[year], row[year])
-                reader.count(f"{name} {row['Code QPV']} {year}", row[year], true and true["young_participations"])
+                    reader.not_smaller(
+                        f"{name} QPV total {year} vs {row['Code QPV']}", total[year], row[year]
+                    )
+                reader.count(
+                    f"{name} {row['Code QPV']} {year}",
+                    row[year],
+                    true and true["young_participations"],
+                )
 
     read_charts(reader, page, name, level, code, latest)
 
@@ -302,7 +362,10 @@ def _groups(layout: dict, n: int) -> list[tuple[str, list[int]]]:
     menus = layout.get("updatemenus") or []
     if not menus:
         return [("", list(range(n)))]
-    return [(b["label"], [i for i, v in enumerate(b["args"][0]["visible"]) if v]) for b in menus[0]["buttons"]]
+    return [
+        (b["label"], [i for i, v in enumerate(b["args"][0]["visible"]) if v])
+        for b in menus[0]["buttons"]
+    ]
 
 
 def read_charts(reader: Reader, page: Page, name: str, level: str, code: str, latest: int) -> None:
@@ -310,21 +373,30 @@ def read_charts(reader: Reader, page: Page, name: str, level: str, code: str, la
     for label, members in _groups(layout, len(traces)):
         scheme = LABEL_SCHEME.get(label, "ALL")
         bars = [traces[i] for i in members if traces[i].get("type") == "bar"]
-        marks = {traces[i]["name"]: dict(zip(traces[i]["x"], traces[i]["text"], strict=True))
-                 for i in members if traces[i].get("mode") == "text"}  # fmt: skip
+        marks = {
+            traces[i]["name"]: dict(zip(traces[i]["x"], traces[i]["text"], strict=True))
+            for i in members
+            if traces[i].get("mode") == "text"
+        }
         for bar in bars:
             col = "young_participations" if "jeunes" in bar["name"] else "participations"
             for x, y in zip(bar["x"], bar["y"], strict=True):
                 true = reader.reach[(level, code, int(x), scheme)][col]
                 shown = marks.get(bar["name"], {}).get(x) if y is None else fmt.integer(y)
-                reader.count(f"{name} graphique {label} {bar['name']} {x}", shown or fmt.MISSING, true)
+                reader.count(
+                    f"{name} graphique {label} {bar['name']} {x}", shown or fmt.MISSING, true
+                )
     traces, layout = page.figures["ages"]
     for label, members in _groups(layout, len(traces)):
         year, scheme_label = label.split(" – ", 1) if label else (str(latest), "Tous dispositifs")
         scheme = LABEL_SCHEME[scheme_label]
         bar = next(traces[i] for i in members if traces[i].get("type") == "bar")
-        marks = {x: t for i in members if traces[i].get("mode") == "text"
-                 for x, t in zip(traces[i]["x"], traces[i]["text"], strict=True)}  # fmt: skip
+        marks = {
+            x: t
+            for i in members
+            if traces[i].get("mode") == "text"
+            for x, t in zip(traces[i]["x"], traces[i]["text"], strict=True)
+        }
         true_row = reader.reach[(level, code, int(year), scheme)]
         for x, y in zip(bar["x"], bar["y"], strict=True):
             true = true_row["age_" + LABEL_BAND[x]]
@@ -342,7 +414,9 @@ def read_charts(reader: Reader, page: Page, name: str, level: str, code: str, la
                 if shown == "aucune participation déclarée":
                     assert not (true and true["young_participations"]), t["text"]
                     continue
-                reader.count(f"{name} carte {m.group(1)}", shown, true and true["young_participations"])
+                reader.count(
+                    f"{name} carte {m.group(1)}", shown, true and true["young_participations"]
+                )
 
 
 # --------------------------------------------------------------------------- tests
@@ -378,7 +452,9 @@ def test_every_page_shows_its_mart_cells_or_the_right_mark(demo_site):
         read_page(reader, path, level, code, latest)
     assert not reader.errors, "\n".join(reader.errors[:30])
     # the demo exercises every case: figures shown, both marks, ratios hidden and shown
-    assert reader.seen["shown"] > 1000 and reader.seen["< 11"] > 0 and reader.seen["s"] > 0, reader.seen
+    assert reader.seen["shown"] > 1000 and reader.seen["< 11"] > 0 and reader.seen["s"] > 0, (
+        reader.seen
+    )
     assert reader.seen["ratio"] > 100, reader.seen
 
 
@@ -388,7 +464,9 @@ def test_marks_are_explained_on_every_page(demo_site):
         text = html.unescape(path.read_text(encoding="utf-8"))
         assert "« < 11 » signale un effectif de 1 à 10" in text, path.name
         assert "« s » signale une valeur masquée" in text, path.name
-        assert 'title="Participations de jeunes (6–25 ans) habitant un QPV' in text, path.name  # definition on hover
+        assert 'title="Participations de jeunes (6–25 ans) habitant un QPV' in text, (
+            path.name
+        )  # definition on hover
 
 
 def test_what_the_site_hides_is_measured_and_small(demo_site, pipeline):
@@ -402,7 +480,9 @@ def test_what_the_site_hides_is_measured_and_small(demo_site, pipeline):
     # in the site asset's metadata and in the command's summary too
     event = instance.get_latest_materialization_event(dg.AssetKey("dashboards_site"))
     metadata = event.asset_materialization.metadata
-    assert metadata["secret : part masquée, site (%)"].value == round(100 * report["site"]["share_hidden"], 2)
+    assert metadata["secret : part masquée, site (%)"].value == round(
+        100 * report["site"]["share_hidden"], 2
+    )
     assert metadata["secret : chiffres clés masqués"].value == 0
     assert "pages départements" in "\n".join(_secret_lines(settings))
     assert {p.name for p, _, _ in _pages(site)} == set(report["pages"])
@@ -419,7 +499,11 @@ def test_no_hidden_count_of_the_demo_can_be_worked_out(demo_site):
     algebra, one block of linked hidden cells at a time: no hidden count is determined."""
     _, marts = demo_site
     prot = protect_site(marts.mart_reach, marts.mart_qpv, marts.dim_territories)
-    implied = {k for k in prot.values if k[0] == "T" and k[-1] in ("sex_unknown", "non_qpv_resident_participations")}
+    implied = {
+        k
+        for k in prot.values
+        if k[0] == "T" and k[-1] in ("sex_unknown", "non_qpv_resident_participations")
+    }
     unknown = set(prot.suppressed) | implied
     # a relation with a single unknown gives it away: it is known (and a leak if it must
     # not be); repeated, this leaves the small blocks only the full solve can settle
@@ -468,5 +552,7 @@ def test_no_hidden_count_of_the_demo_can_be_worked_out(demo_site):
         leaks |= determined_by_null_space(a, cells)
     sensitive = {k for k in leaks if k in prot.suppressed or is_small(prot.values[k])}
     assert not sensitive, sorted(sensitive, key=repr)[:10]
-    published = json.loads((demo_site[0] / ".build" / "protection.json").read_text(encoding="utf-8"))
+    published = json.loads(
+        (demo_site[0] / ".build" / "protection.json").read_text(encoding="utf-8")
+    )
     assert {tuple(k) for k in published["suppressed"]} == set(prot.suppressed)

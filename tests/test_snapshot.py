@@ -31,15 +31,22 @@ def test_publication_while_an_analyst_reads(tmp_path):
     con.execute("CREATE SCHEMA staging; CREATE VIEW staging.v AS SELECT * FROM marts.t")
     assert publish_snapshot(con, snapshot) == {"marts.t": 1}  # views are not published
 
-    analyst = subprocess.Popen([sys.executable, "-c", ANALYST, str(snapshot)],
-                               stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    analyst = subprocess.Popen(
+        [sys.executable, "-c", ANALYST, str(snapshot)],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
     assert analyst.stdout.readline().strip() == "1"
     # The live warehouse stays writable and the next publication succeeds while the analyst
     # holds the snapshot open.
     con.execute("INSERT INTO marts.t VALUES (2), (3)")
     assert publish_snapshot(con, snapshot) == {"marts.t": 3}
     out, _ = analyst.communicate("go\n", timeout=60)
-    assert out.split() == ["1", "3"]  # the open connection keeps its file; after reconnecting, the new one
+    assert out.split() == [
+        "1",
+        "3",
+    ]  # the open connection keeps its file; after reconnecting, the new one
     assert analyst.returncode == 0
     assert not list(snapshot.parent.glob(".*.tmp"))
     con.close()
@@ -74,19 +81,29 @@ def test_the_snapshot_opens_in_a_duckdb_1_client_and_marts_exist_as_parquet(tmp_
     old_client = Path(__file__).resolve().parent.parent / ".tools" / "duckdb1" / "bin" / "python"
     assert old_client.exists(), "run `make duckdb1` (part of `make test`)"
     con = duckdb.connect(str(tmp_path / "w.duckdb"))
-    con.execute("CREATE SCHEMA marts; CREATE TABLE marts.mart_reach AS SELECT * FROM (VALUES "
-                "(2024, 'QE', 12::BIGINT, 0.25::DOUBLE, 1.5::DECIMAL(18, 6)), "
-                "(2025, 'QE', 7, NULL, 2)) t(campaign_year, scheme, actions, share, est)")
+    con.execute(
+        "CREATE SCHEMA marts; CREATE TABLE marts.mart_reach AS SELECT * FROM (VALUES "
+        "(2024, 'QE', 12::BIGINT, 0.25::DOUBLE, 1.5::DECIMAL(18, 6)), "
+        "(2025, 'QE', 7, NULL, 2)) t(campaign_year, scheme, actions, share, est)"
+    )
     con.execute("CREATE TABLE marts.dim_qpv AS SELECT 'QN05401M' AS qpv_code")
     snapshot = tmp_path / "pub" / "quartiers.duckdb"
     publish_snapshot(con, snapshot)
     counts = publish_parquet(con, tmp_path / "pub" / "parquet")
     con.close()
     read = subprocess.run(
-        [str(old_client), "-c", "import sys, duckdb; c = duckdb.connect(sys.argv[1], "
-         "read_only=True); print(duckdb.__version__, c.sql('SELECT sum(actions), sum(est) "
-         "FROM marts.mart_reach').fetchall()[0])", str(snapshot)],
-        capture_output=True, text=True, check=True)
+        [
+            str(old_client),
+            "-c",
+            "import sys, duckdb; c = duckdb.connect(sys.argv[1], "
+            "read_only=True); print(duckdb.__version__, c.sql('SELECT sum(actions), sum(est) "
+            "FROM marts.mart_reach').fetchall()[0])",
+            str(snapshot),
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     assert read.stdout.split(maxsplit=1) == ["1.2.2", "(19, Decimal('3.500000'))\n"]
     assert counts == {"dim_qpv": 1, "mart_reach": 2}
     parts = sorted(p.name for p in (tmp_path / "pub" / "parquet" / "mart_reach").iterdir())

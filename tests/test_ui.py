@@ -25,9 +25,11 @@ def _free_port() -> int:
 
 
 def _graphql(port: int, query: str) -> dict:
-    req = urllib.request.Request(f"http://127.0.0.1:{port}/graphql",
-                                 data=json.dumps({"query": query}).encode(),
-                                 headers={"Content-Type": "application/json"})
+    req = urllib.request.Request(
+        f"http://127.0.0.1:{port}/graphql",
+        data=json.dumps({"query": query}).encode(),
+        headers={"Content-Type": "application/json"},
+    )
     with urllib.request.urlopen(req, timeout=10) as resp:
         return json.load(resp)["data"]
 
@@ -42,20 +44,32 @@ def _restore_signals() -> None:
 @pytest.mark.slow
 def test_ui_serves_the_loaded_code_location(tmp_path):
     port = _free_port()
-    env = {**os.environ, "DAGSTER_HOME": str(tmp_path), "QUARTIERS_DATA_DIR": str(tmp_path),
-           "PATH": f"{Path(sys.executable).parent}:{os.environ.get('PATH', '')}"}  # as make ui
+    env = {
+        **os.environ,
+        "DAGSTER_HOME": str(tmp_path),
+        "QUARTIERS_DATA_DIR": str(tmp_path),
+        "PATH": f"{Path(sys.executable).parent}:{os.environ.get('PATH', '')}",
+    }  # as make ui
     (tmp_path / "dagster.yaml").write_text((ROOT / "orchestration" / "dagster.yaml").read_text())
     dagster = Path(sys.executable).parent / "dagster"
-    proc = subprocess.Popen([str(dagster), "dev", "-w", "workspace.yaml", "-h", "127.0.0.1",
-                             "-p", str(port)], cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
-                            stderr=subprocess.DEVNULL, preexec_fn=_restore_signals)
+    proc = subprocess.Popen(
+        [str(dagster), "dev", "-w", "workspace.yaml", "-h", "127.0.0.1", "-p", str(port)],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        preexec_fn=_restore_signals,
+    )
     try:
         status = None
         deadline = time.time() + 120
         while time.time() < deadline:
             try:
-                data = _graphql(port, "{ workspaceOrError { ... on Workspace { locationEntries "
-                                      "{ name loadStatus locationOrLoadError { __typename } } } } }")
+                data = _graphql(
+                    port,
+                    "{ workspaceOrError { ... on Workspace { locationEntries "
+                    "{ name loadStatus locationOrLoadError { __typename } } } } }",
+                )
                 entry = data["workspaceOrError"]["locationEntries"][0]
                 status = (entry["loadStatus"], entry["locationOrLoadError"]["__typename"])
                 if status[0] == "LOADED":
@@ -64,12 +78,15 @@ def test_ui_serves_the_loaded_code_location(tmp_path):
                 pass
             time.sleep(1)
         assert status == ("LOADED", "RepositoryLocation"), status
-        nodes = _graphql(port, "{ assetNodes { assetKey { path } groupName "
-                               "dependencyKeys { path } } }")["assetNodes"]
+        nodes = _graphql(
+            port, "{ assetNodes { assetKey { path } groupName dependencyKeys { path } } }"
+        )["assetNodes"]
         groups = {n["groupName"] for n in nodes}
         assert {"reference", "ingestion", "staging", "marts", "publication"} <= groups
-        deps = {"/".join(n["assetKey"]["path"]): {"/".join(d["path"]) for d in n["dependencyKeys"]}
-                for n in nodes}
+        deps = {
+            "/".join(n["assetKey"]["path"]): {"/".join(d["path"]) for d in n["dependencyKeys"]}
+            for n in nodes
+        }
         assert "raw_activity_rows" in deps["staging/stg_raw__actions"]
         assert any(d.startswith("marts/") for d in deps["analysts_snapshot"])
         assert deps["dashboards_site"] == {"analysts_snapshot"}

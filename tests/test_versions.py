@@ -35,9 +35,13 @@ def _arrive(settings, name, headers, rows, age_s):
 def _actions(settings):
     con = duckdb.connect(str(settings.snapshot), read_only=True)
     try:
-        return {r[0]: r[1:] for r in con.sql(
-            "SELECT grant_file, participants, versions_received, file_name "
-            "FROM marts.fct_actions ORDER BY 1").fetchall()}
+        return {
+            r[0]: r[1:]
+            for r in con.sql(
+                "SELECT grant_file, participants, versions_received, file_name "
+                "FROM marts.fct_actions ORDER BY 1"
+            ).fetchall()
+        }
     finally:
         con.close()
 
@@ -47,35 +51,59 @@ def test_corrected_return_supersedes_and_withdrawal_leaves_a_trace(platform):
     from orchestration import cli
 
     settings, instance = platform, dg.DagsterInstance.ephemeral()
-    _arrive(settings, "bilan_v1.csv", ACTIVITY_HEADERS,
-            [action(numero_dossier="A"), action(numero_dossier="B")], age_s=3600)
-    _arrive(settings, "financements.csv", FUNDING_HEADERS,
-            [funding(numero_dossier="A"), funding(numero_dossier="B")], age_s=3600)
+    _arrive(
+        settings,
+        "bilan_v1.csv",
+        ACTIVITY_HEADERS,
+        [action(numero_dossier="A"), action(numero_dossier="B")],
+        age_s=3600,
+    )
+    _arrive(
+        settings,
+        "financements.csv",
+        FUNDING_HEADERS,
+        [funding(numero_dossier="A"), funding(numero_dossier="B")],
+        age_s=3600,
+    )
     cli.ingest(settings, instance)
     cli._run("build_job", instance)
     assert _actions(settings) == {"A": (25, 1, "bilan_v1.csv"), "B": (25, 1, "bilan_v1.csv")}
 
     # The porteur corrects action A: 30 participants, one more of 6–11 years.
-    _arrive(settings, "bilan_v2.csv", ACTIVITY_HEADERS,
-            [action(numero_dossier="A", nb_participants=30, nb_6_11=15, nb_habitants_qpv=25)],
-            age_s=60)
+    _arrive(
+        settings,
+        "bilan_v2.csv",
+        ACTIVITY_HEADERS,
+        [action(numero_dossier="A", nb_participants=30, nb_6_11=15, nb_habitants_qpv=25)],
+        age_s=60,
+    )
     cli.ingest(settings, instance)
     cli._run("build_job", instance)
     assert _actions(settings) == {"A": (30, 2, "bilan_v2.csv"), "B": (25, 1, "bilan_v1.csv")}
     con = duckdb.connect(str(settings.snapshot), read_only=True)
-    history = con.sql("SELECT file_name, participants FROM raw.activity_rows "
-                      "WHERE grant_file = 'A' ORDER BY file_name").fetchall()
+    history = con.sql(
+        "SELECT file_name, participants FROM raw.activity_rows "
+        "WHERE grant_file = 'A' ORDER BY file_name"
+    ).fetchall()
     con.close()
     assert history == [("bilan_v1.csv", 25), ("bilan_v2.csv", 30)]
 
     # The correction is withdrawn: A goes back to its first version; the trace stays.
-    cli._run("retract_job", instance, run_config={"ops": {"retract_file": {"config": {
-        "file": "bilan_v2.csv", "reason": "Envoyé par erreur"}}}})
+    cli._run(
+        "retract_job",
+        instance,
+        run_config={
+            "ops": {
+                "retract_file": {"config": {"file": "bilan_v2.csv", "reason": "Envoyé par erreur"}}
+            }
+        },
+    )
     cli._run("build_job", instance)
     assert _actions(settings)["A"] == (25, 1, "bilan_v1.csv")  # a withdrawn version is not counted
     con = duckdb.connect(str(settings.snapshot), read_only=True)
-    trace = con.sql("SELECT retraction_reason FROM raw.files WHERE file_name = 'bilan_v2.csv'"
-                    ).fetchall()
+    trace = con.sql(
+        "SELECT retraction_reason FROM raw.files WHERE file_name = 'bilan_v2.csv'"
+    ).fetchall()
     con.close()
     assert trace == [("Envoyé par erreur",)]
 
@@ -83,8 +111,9 @@ def test_corrected_return_supersedes_and_withdrawal_leaves_a_trace(platform):
 def _partners(settings):
     con = duckdb.connect(str(settings.snapshot), read_only=True)
     try:
-        return sorted(con.sql("SELECT action_id, partner_name, role FROM marts.fct_partnerships"
-                              ).fetchall())
+        return sorted(
+            con.sql("SELECT action_id, partner_name, role FROM marts.fct_partnerships").fetchall()
+        )
     finally:
         con.close()
 
@@ -94,22 +123,41 @@ def test_partners_arriving_later_join_their_action_by_key(platform):
     from orchestration import cli
 
     settings, instance = platform, dg.DagsterInstance.ephemeral()
-    _arrive(settings, "bilan_actions.csv", ACTIVITY_HEADERS,
-            [action(numero_dossier="A"), action(numero_dossier="B")], age_s=7200)
+    _arrive(
+        settings,
+        "bilan_actions.csv",
+        ACTIVITY_HEADERS,
+        [action(numero_dossier="A"), action(numero_dossier="B")],
+        age_s=7200,
+    )
     cli.ingest(settings, instance)
     cli._run("build_job", instance)
     assert _partners(settings) == []
 
     # A later run brings the partner file: its rows join the actions received before; a row
     # for an action received nowhere stays in quarantine with its reason.
-    _arrive(settings, "bilan_partenaires.csv", PARTNER_HEADERS, [
-        partner(numero_dossier="A"),
-        partner(numero_dossier="A", partenaire_nom="CAF 54", partenaire_categorie="caf",
-                role="cofinancement"),
-        partner(numero_dossier="B", partenaire_nom="Conseil citoyen du Haut-du-Lièvre",
-                partenaire_categorie="conseil_citoyen", role="co_construction"),
-        partner(numero_dossier="Z"),
-    ], age_s=3600)
+    _arrive(
+        settings,
+        "bilan_partenaires.csv",
+        PARTNER_HEADERS,
+        [
+            partner(numero_dossier="A"),
+            partner(
+                numero_dossier="A",
+                partenaire_nom="CAF 54",
+                partenaire_categorie="caf",
+                role="cofinancement",
+            ),
+            partner(
+                numero_dossier="B",
+                partenaire_nom="Conseil citoyen du Haut-du-Lièvre",
+                partenaire_categorie="conseil_citoyen",
+                role="co_construction",
+            ),
+            partner(numero_dossier="Z"),
+        ],
+        age_s=3600,
+    )
     cli.ingest(settings, instance)
     cli._run("build_job", instance)
     assert _partners(settings) == [
@@ -118,14 +166,20 @@ def test_partners_arriving_later_join_their_action_by_key(platform):
         ("2024|QE|B", "Conseil citoyen du Haut-du-Lièvre", "co_construction"),
     ]
     con = duckdb.connect(str(settings.snapshot), read_only=True)
-    orphan = con.sql("SELECT rule, value FROM raw.quarantine "
-                     "WHERE file_name = 'bilan_partenaires.csv'").fetchall()
+    orphan = con.sql(
+        "SELECT rule, value FROM raw.quarantine WHERE file_name = 'bilan_partenaires.csv'"
+    ).fetchall()
     con.close()
     assert orphan == [("action_inconnue", "Z")]
 
     # A newer partner list of A replaces the older one; B keeps its list.
-    _arrive(settings, "bilan_partenaires_v2.csv", PARTNER_HEADERS,
-            [partner(numero_dossier="A", role="animation")], age_s=60)
+    _arrive(
+        settings,
+        "bilan_partenaires_v2.csv",
+        PARTNER_HEADERS,
+        [partner(numero_dossier="A", role="animation")],
+        age_s=60,
+    )
     cli.ingest(settings, instance)
     cli._run("build_job", instance)
     assert _partners(settings) == [
@@ -137,8 +191,11 @@ def test_partners_arriving_later_join_their_action_by_key(platform):
 def test_killed_mid_batch_leaves_no_trace_then_completes(platform):
     settings = platform
     for i in range(3):
-        write_csv(settings.inbox / f"bilan_{i}.csv", ACTIVITY_HEADERS,
-                  [action(numero_dossier=f"D{i}-{j}") for j in range(50)])
+        write_csv(
+            settings.inbox / f"bilan_{i}.csv",
+            ACTIVITY_HEADERS,
+            [action(numero_dossier=f"D{i}-{j}") for j in range(50)],
+        )
     # A child process writes the batch and is killed (os._exit) after the second insert.
     script = textwrap.dedent(f"""
         import os, duckdb
@@ -162,8 +219,9 @@ def test_killed_mid_batch_leaves_no_trace_then_completes(platform):
     done = subprocess.run([sys.executable, "-c", script], cwd=os.getcwd(), env=os.environ.copy())
     assert done.returncode == 9
     con = duckdb.connect(str(settings.warehouse), read_only=True)
-    counts = con.sql("SELECT (SELECT count(*) FROM raw.activity_rows), "
-                     "(SELECT count(*) FROM raw.files)").fetchall()[0]
+    counts = con.sql(
+        "SELECT (SELECT count(*) FROM raw.activity_rows), (SELECT count(*) FROM raw.files)"
+    ).fetchall()[0]
     con.close()
     assert counts == (0, 0)
 
@@ -172,7 +230,8 @@ def test_killed_mid_batch_leaves_no_trace_then_completes(platform):
     instance = dg.DagsterInstance.ephemeral()
     cli.ingest(settings, instance)
     con = duckdb.connect(str(settings.warehouse), read_only=True)
-    counts = con.sql("SELECT (SELECT count(*) FROM raw.activity_rows), "
-                     "(SELECT count(*) FROM raw.files)").fetchall()[0]
+    counts = con.sql(
+        "SELECT (SELECT count(*) FROM raw.activity_rows), (SELECT count(*) FROM raw.files)"
+    ).fetchall()[0]
     con.close()
     assert counts == (150, 3)
