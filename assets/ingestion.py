@@ -5,6 +5,7 @@ A backfill of many files is one run (single-run backfill policy) and one transac
 
 import dagster as dg
 
+from assets import progress
 from assets.raw_tables import ensure_raw_schema, registered_hashes, write_batch
 from assets.reference import WAREHOUSE_POOL
 from orchestration.resources import PlatformSettings, Warehouse
@@ -110,6 +111,7 @@ def ingest_returns(
             referential=referential,
             known_actions=known,
             digests={p: k for k, p in todo.items()},
+            on_read=progress.reporter(context.log.info, progress.FILES_READ),
         )
         reports = {}
         for r in results:

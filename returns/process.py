@@ -6,6 +6,7 @@ Pure: no warehouse, no Dagster. The ingestion asset writes what this returns.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -225,12 +226,16 @@ def process_batch(
     today: date | None = None,
     known_actions: pl.DataFrame | None = None,
     digests: dict[Path, str] | None = None,
+    on_read: Callable[[int, int, str], None] | None = None,
 ) -> list[FileResult]:
     """Process files, then check partner rows against the actions of the batch and of the
-    warehouse (`known_actions`)."""
-    results = _validate(
-        [_read(p, limits, (digests or {}).get(p)) for p in paths], referential, today
-    )
+    warehouse (`known_actions`). `on_read(n, total, name)` follows the reading, file by file."""
+    pending = []
+    for path in paths:
+        pending.append(_read(path, limits, (digests or {}).get(path)))
+        if on_read is not None:
+            on_read(len(pending), len(paths), pending[-1][0].name)
+    results = _validate(pending, referential, today)
     known = action_keys(results)
     if known_actions is not None:
         known = pl.concat([known, known_actions.select(known.columns).cast(known.schema)])
