@@ -486,7 +486,7 @@ def main(argv: list[str] | None = None) -> None:
 
 def _dispatch(args: argparse.Namespace) -> None:
     if args.command == "demo":
-        from demodata.generator import generate_demo
+        from demodata.generator import NATIONAL, generate_demo
         from demodata.territories import ALL_REGIONS
 
         settings = load_settings()
@@ -494,7 +494,11 @@ def _dispatch(args: argparse.Namespace) -> None:
         regions = tuple(ALL_REGIONS) if args.national else ("44",)
         official = settings.qpv_2024_file if settings.referential_is_official else None
         demo = generate_demo(
-            settings.data_dir, seed=args.seed, regions=regions, qpv_2024_file=official
+            settings.data_dir,
+            seed=args.seed,
+            regions=regions,
+            qpv_2024_file=official,
+            **(NATIONAL if args.national else {}),
         )
         print(
             f"Données de démonstration générées dans {settings.data_dir} "

@@ -19,6 +19,17 @@ PG_URL_ENV = "QUARTIERS_DAGSTER_PG_URL"
 PG_SCHEME = "postgresql+psycopg2"
 PROJECT_FILE = Path(__file__).resolve().parent / "dagster.yaml"
 
+# Without PostgreSQL: the event log on SQLite with pooled connections
+# (orchestration/event_storage.py); Dagster's own opens a connection per event, 50 ms each on
+# an ordinary disk, too slow for a backfill of thousands of files. Run and schedule storage
+# stay Dagster's defaults under DAGSTER_HOME.
+SQLITE_EVENT_LOG = """
+# No PostgreSQL URL: SQLite under DAGSTER_HOME, the event log with pooled connections.
+event_log_storage:
+  module: orchestration.event_storage
+  class: PooledSqliteEventLogStorage
+"""
+
 POSTGRES_STORAGE = f"""
 # {PG_URL_ENV} is set: runs, events and schedules in PostgreSQL (docs/deployment.md).
 storage:
@@ -34,7 +45,7 @@ def instance_yaml(env: Mapping[str, str] | None = None) -> str:
     text = PROJECT_FILE.read_text(encoding="utf-8")
     url = env.get(PG_URL_ENV)
     if not url:
-        return text
+        return text + SQLITE_EVENT_LOG
     scheme = url.split("://", 1)[0] if "://" in url else ""
     if scheme != PG_SCHEME:  # the URL itself may hold a password: never shown
         raise ValueError(

@@ -6,7 +6,9 @@ Pure: no warehouse, no Dagster. The ingestion asset writes what this returns.
 from __future__ import annotations
 
 import hashlib
+import os
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -27,6 +29,7 @@ from returns.validate import (
 )
 
 DEFAULT_LIMITS = Limits()
+READ_THREADS = min(4, os.cpu_count() or 1)
 _FAILURE_DETAIL = {
     MemoryError: "le fichier demande trop de mémoire",
     RecursionError: "structure du fichier trop imbriquée",
@@ -230,11 +233,13 @@ def process_batch(
 ) -> list[FileResult]:
     """Process files, then check partner rows against the actions of the batch and of the
     warehouse (`known_actions`). `on_read(n, total, name)` follows the reading, file by file."""
-    pending = []
-    for path in paths:
-        pending.append(_read(path, limits, (digests or {}).get(path)))
-        if on_read is not None:
-            on_read(len(pending), len(paths), pending[-1][0].name)
+    # Reading is mostly polars and file I/O, which release the GIL: threads use every core.
+    with ThreadPoolExecutor(max_workers=READ_THREADS) as pool:
+        pending = []
+        for item in pool.map(lambda p: _read(p, limits, (digests or {}).get(p)), paths):
+            pending.append(item)
+            if on_read is not None:
+                on_read(len(pending), len(paths), item[0].name)
     results = _validate(pending, referential, today)
     known = action_keys(results)
     if known_actions is not None:

@@ -35,12 +35,14 @@ def test_sqlite_by_default_postgres_when_a_url_is_configured(tmp_path):
     default = write_instance_yaml(tmp_path / "sqlite", {})
     config, _ = dagster_instance_config(str(default.parent), "dagster.yaml")
     assert "storage" not in config  # Dagster's SQLite under DAGSTER_HOME
+    assert config["event_log_storage"]["class"] == "PooledSqliteEventLogStorage"
     assert config["run_coordinator"]["class"] == "QueuedRunCoordinator"
 
     url = "postgresql+psycopg2://u:secret@db.example:5432/dagster"
     pg = write_instance_yaml(tmp_path / "pg", {PG_URL_ENV: url})
     config, _ = dagster_instance_config(str(pg.parent), "dagster.yaml")
     assert config["storage"] == {"postgres": {"postgres_url": {"env": PG_URL_ENV}}}
+    assert "event_log_storage" not in config
     assert config["concurrency"] == dagster_instance_config(str(default.parent))[0]["concurrency"]
     assert "secret" not in pg.read_text()  # the URL stays in the environment
 
@@ -117,10 +119,10 @@ def test_the_pipeline_runs_end_to_end_on_a_postgres_instance(
         assert all(r.status == dg.DagsterRunStatus.SUCCESS for r in runs)
         files = set(instance.get_dynamic_partitions("inbox_files"))
         assert len(files) == 3
-        # one observation per file, with its status and counts, as the UI shows them
+        # one materialization per file, with its status and counts, as the UI shows them
         observed = {
-            r.partition_key: r.asset_observation.metadata
-            for r in instance.fetch_observations(dg.AssetKey("raw_files"), limit=100).records
+            r.partition_key: r.asset_materialization.metadata
+            for r in instance.fetch_materializations(dg.AssetKey("raw_files"), limit=100).records
         }
         assert set(observed) == files
         by_name = {m["fichier"].value: m for m in observed.values()}
@@ -162,7 +164,7 @@ def test_the_pipeline_runs_end_to_end_on_a_postgres_instance(
                 ("build_job", "SUCCESS"),
             ]
             cur.execute(
-                "SELECT partition FROM event_logs WHERE dagster_event_type = 'ASSET_OBSERVATION' "
+                "SELECT partition FROM event_logs WHERE dagster_event_type = 'ASSET_MATERIALIZATION' "
                 "AND asset_key = %s",
                 (json.dumps(["raw_files"]),),
             )
