@@ -24,6 +24,8 @@ from returns.validate import (
     Referential,
     Validated,
     check_partner_actions,
+    mark_orphans,
+    orphan_partner_lines,
     reason,
     validate_tables,
 )
@@ -244,14 +246,22 @@ def process_batch(
     known = action_keys(results)
     if known_actions is not None:
         known = pl.concat([known, known_actions.select(known.columns).cast(known.schema)])
-    for r in results:
-        try:
-            r.tables = [
-                check_partner_actions(t, known) if t.kind.name == "partners" else t
-                for t in r.tables
-            ]
-        except Exception as exc:  # noqa: BLE001
-            r.fail(exc)
+    partners = [
+        (r, i) for r in results for i, t in enumerate(r.tables) if t.kind.name == "partners"
+    ]
+    try:
+        orphans = orphan_partner_lines([r.tables[i].accepted for r, i in partners], known)
+        for j, (r, i) in enumerate(partners):
+            r.tables[i] = mark_orphans(r.tables[i], orphans.get(j))
+    except Exception:  # noqa: BLE001 - find the file(s) at fault, file by file
+        for r in results:
+            try:
+                r.tables = [
+                    check_partner_actions(t, known) if t.kind.name == "partners" else t
+                    for t in r.tables
+                ]
+            except Exception as exc:  # noqa: BLE001
+                r.fail(exc)
     return results
 
 

@@ -392,11 +392,14 @@ def validate_tables(
             ids.remove(i)
         # Split back by table once per frame (a filter per table is quadratic in files).
         parts = [
-            (frame.partition_by("_tid", as_dict=True, include_key=False), frame.clear())
+            (
+                frame.partition_by("_tid", as_dict=True, include_key=False),
+                frame.clear().drop("_tid"),
+            )
             for frame in (accepted, violations, keys)
         ]
         for i in ids:
-            own = [by_tid.get((i,), blank.drop("_tid")) for by_tid, blank in parts]
+            own = [by_tid.get((i,), blank) for by_tid, blank in parts]
             out[i] = Validated(
                 kind,
                 tables[i].sheet,
@@ -485,13 +488,31 @@ def _validate_frame(
     return accepted, violations, keys, over
 
 
-def check_partner_actions(partners: Validated, known_actions: pl.DataFrame) -> Validated:
-    """Partner rows whose action (year, scheme, grant file) is not in the return(s) received:
-    `known_actions` holds the keys of accepted or quarantined actions of the same batch and of
-    the warehouse."""
+def orphan_partner_lines(
+    frames: list[pl.DataFrame], known_actions: pl.DataFrame
+) -> dict[int, pl.DataFrame]:
+    """For each frame of accepted partner rows, those whose action (year, scheme, grant file)
+    is not in `known_actions` (the keys of accepted or quarantined actions of the same batch
+    and of the warehouse), by position. One join for the whole batch: a join per file would
+    hash every known action once per file."""
     keys = ["campaign_year", "scheme", "grant_file"]
-    orphans = partners.accepted.join(known_actions.select(keys).unique(), on=keys, how="anti")
-    if orphans.is_empty():
+    frames = [
+        f.select(*keys, "line").with_columns(_tid=pl.lit(j, pl.Int32)) for j, f in enumerate(frames)
+    ]
+    if not frames:
+        return {}
+    known = known_actions.select(keys).unique()
+    orphans = pl.concat(frames, how="vertical_relaxed").join(
+        known.cast(dict(frames[0].select(keys).schema)), on=keys, how="anti"
+    )
+    return {
+        k[0]: v for k, v in orphans.partition_by("_tid", as_dict=True, include_key=False).items()
+    }
+
+
+def mark_orphans(partners: Validated, orphans: pl.DataFrame | None) -> Validated:
+    """Partner rows of an unknown action move from accepted to violations (`action_inconnue`)."""
+    if orphans is None or orphans.is_empty():
         return partners
     extra = orphans.select(
         "line",
@@ -508,3 +529,8 @@ def check_partner_actions(partners: Validated, known_actions: pl.DataFrame) -> V
         partners.rows_read,
         partners.keys,
     )
+
+
+def check_partner_actions(partners: Validated, known_actions: pl.DataFrame) -> Validated:
+    """One table's partner rows checked against the known actions."""
+    return mark_orphans(partners, orphan_partner_lines([partners.accepted], known_actions).get(0))
