@@ -116,52 +116,73 @@ def write_batch(
         ).fetchall()
     }
     # Frames of every file gathered per table, then one insert per table: thousands of small
-    # files cost a few statements, not a few per file.
+    # files cost a few statements, not a few per file. Each row's origin (which file) is added
+    # after the concatenation, from the file's position and its number of rows.
     frames: dict[str, list[pl.DataFrame]] = {table: [] for table in table_columns()}
-    for r in results:
-        origin = {
-            "file_hash": pl.lit(r.file_hash, pl.Utf8),
-            "file_name": pl.lit(r.name, pl.Utf8),
-            "received_at": pl.lit(received_at[r.file_hash], pl.Datetime("us")),
-            "ingested_at": pl.lit(now, pl.Datetime("us")),
-        }
+    owners: dict[str, list[tuple[int, int]]] = {table: [] for table in table_columns()}
+
+    def add(table: str, frame: pl.DataFrame, owner: int) -> None:
+        if not frame.is_empty():
+            frames[table].append(frame)
+            owners[table].append((owner, frame.height))
+
+    files = []
+    for n, r in enumerate(results):
         for t in r.tables:
-            frames[t.kind.table].append(
-                t.accepted.with_columns(sheet=pl.lit(t.sheet, pl.Utf8), **origin)
-            )
-        frames["quarantine"].append(r.quarantine().with_columns(**origin))
+            add(t.kind.table, t.accepted.with_columns(sheet=pl.lit(t.sheet, pl.Utf8)), n)
+        add("quarantine", r.quarantine(), n)
         retraction = retracted.get(r.file_hash, (None, None))
-        frames["files"].append(
+        files.append(
+            {
+                "size_bytes": r.size_bytes,
+                "status": r.status,
+                "kinds": ";".join(r.kinds),
+                "rows_read": r.rows_read,
+                "rows_accepted": r.rows_accepted,
+                "rows_quarantined": r.rows_quarantined,
+                "rows_ignored": r.rows_ignored,
+                "dropped_columns": ";".join(r.guard.dropped),
+                "extra_columns": ";".join(r.guard.kept_aside),
+                "report_path": (report_paths or {}).get(r.file_hash),
+                "retracted_at": retraction[0],
+                "retraction_reason": retraction[1],
+            }
+        )
+        owners["files"].append((n, 1))
+    if files:
+        frames["files"] = [
             pl.DataFrame(
-                {
-                    "size_bytes": [r.size_bytes],
-                    "status": [r.status],
-                    "kinds": [";".join(r.kinds)],
-                    "rows_read": [r.rows_read],
-                    "rows_accepted": [r.rows_accepted],
-                    "rows_quarantined": [r.rows_quarantined],
-                    "rows_ignored": [r.rows_ignored],
-                    "dropped_columns": [";".join(r.guard.dropped)],
-                    "extra_columns": [";".join(r.guard.kept_aside)],
-                    "report_path": [(report_paths or {}).get(r.file_hash)],
-                    "retracted_at": [retraction[0]],
-                    "retraction_reason": [retraction[1]],
-                },
+                files,
                 schema_overrides={
                     "report_path": pl.Utf8,
                     "retracted_at": pl.Datetime("us"),
                     "retraction_reason": pl.Utf8,
                 },
-            ).with_columns(**origin)
+            )
+        ]
+    origin = pl.DataFrame(
+        {
+            "file_hash": [r.file_hash for r in results],
+            "file_name": [r.name for r in results],
+            "received_at": [received_at[r.file_hash] for r in results],
+        },
+        schema={"file_hash": pl.Utf8, "file_name": pl.Utf8, "received_at": pl.Datetime("us")},
+    )
+
+    def with_origin(table: str) -> pl.DataFrame:
+        rows = pl.concat(frames[table], how="diagonal_relaxed").rechunk()
+        position = pl.Series([o for o, k in owners[table] for _ in range(k)], dtype=pl.UInt32)
+        return pl.concat([rows, origin[position]], how="horizontal").with_columns(
+            ingested_at=pl.lit(now, pl.Datetime("us"))
         )
+
     con.execute("BEGIN TRANSACTION")
     try:
         for table in table_columns():
             con.execute(f"DELETE FROM raw.{table} WHERE file_hash IN (SELECT unnest($1))", [hashes])
         for table, parts in frames.items():
-            parts = [f for f in parts if not f.is_empty()]
             if parts:
-                _insert(con, table, pl.concat(parts, how="diagonal_relaxed"))
+                _insert(con, table, with_origin(table))
         con.execute("COMMIT")
     except BaseException:
         con.execute("ROLLBACK")

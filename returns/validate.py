@@ -373,7 +373,9 @@ def validate_tables(
             )
             for i in ids
         ]
-        df = pl.concat(frames, how="diagonal_relaxed")
+        # One chunk: string and regex kernels run per chunk, and a batch of small files would
+        # otherwise make thousands of them.
+        df = pl.concat(frames, how="diagonal_relaxed").rechunk()
         missing = {f.name: [i for i in ids if f.name in tables[i].missing] for f in kind.fields}
         accepted, violations, keys, over = _validate_frame(
             kind, df, missing, referential, today, max_violations
