@@ -4,7 +4,12 @@ import dagster as dg
 import polars as pl
 
 from orchestration.resources import PlatformSettings, Warehouse
-from returns.referentials import code_lists, read_population, read_qpv_referential
+from returns.referentials import (
+    code_lists,
+    qpv_generations,
+    read_population,
+    read_qpv_referential,
+)
 
 WAREHOUSE_POOL = "warehouse"
 # Tag of the jobs that write the warehouse: the instance's run queue admits one such run at a
@@ -78,10 +83,16 @@ def raw_qpv_population(settings: PlatformSettings, warehouse: Warehouse) -> dg.M
     pool=WAREHOUSE_POOL,
     kinds={"duckdb"},
     description="Listes de codes du contrat (dispositifs, thématiques, catégories, rôles, "
-    "financeurs).",
+    "financeurs) et générations de QPV de chaque campagne.",
 )
 def raw_code_lists(warehouse: Warehouse) -> dg.MaterializeResult:
-    codes = code_lists()
+    codes, generations = code_lists(), qpv_generations()
     with warehouse.connect() as con:
         _replace(con, "code_lists", codes)
-    return dg.MaterializeResult(metadata={"codes": dg.MetadataValue.int(codes.height)})
+        _replace(con, "qpv_generations", generations)
+    return dg.MaterializeResult(
+        metadata={
+            "codes": dg.MetadataValue.int(codes.height),
+            "générations de QPV": dg.MetadataValue.int(generations.height),
+        }
+    )

@@ -29,6 +29,7 @@ from dashboards.confidentiality import (
     reach_key,
 )
 from dashboards.marts import Marts
+from returns.contract import FIRST_CAMPAIGN, QPV_GENERATIONS, campaign_generation
 
 SECRET_SUFFIX = "_secret"
 
@@ -196,14 +197,6 @@ def age_long(reach: pl.DataFrame) -> pl.DataFrame:
     return pl.concat(frames) if frames else pl.DataFrame()
 
 
-def campaign_generation(year: int, department_code: str | None = None) -> int:
-    """QPV generation of a campaign (specs/returns.md, dbt macro `campaign_generation`):
-    2015 list until 2023, 2024 list after; overseas départements keep the 2015 list in 2024."""
-    if year <= 2023 or (year == 2024 and (department_code or "").startswith("97")):
-        return 2015
-    return 2024
-
-
 # --------------------------------------------------------------------------- tables
 
 SCHEME_COLS = [Column("campaign_year", "Campagne", "year"), Column("scheme_label", "Dispositif")]
@@ -248,6 +241,16 @@ def reach_table(reach: pl.DataFrame, slug: str) -> Table:
         f"{fmt.COVERAGE_LABEL} : {fmt.COVERAGE_HELP[0].lower()}{fmt.COVERAGE_HELP[1:]}",
         emphasis=lambda r: r["scheme"] == "ALL",
     )
+
+
+def _generations_note() -> str:
+    """E.g. "QPV de la génération 2015 pour les campagnes 2020 à 2023, 2024 ensuite."
+    (metropolitan France, from the contract)."""
+    first, *later = QPV_GENERATIONS
+    text = f"QPV de la génération {first.generation} pour les campagnes {FIRST_CAMPAIGN}"
+    for g in later:
+        text += f" à {g.first_campaign - 1}, {g.generation} ensuite"
+    return text + "."
 
 
 def qpv_tables(
@@ -338,8 +341,7 @@ def qpv_tables(
         html_rows=latest_rows.filter(~pl.col("without_action")).sort("qpv_code"),
         export_columns=[*SCHEME_COLS, Column("communes", "Communes"), *cols],
         note="L'export contient toutes les campagnes, chaque dispositif et les QPV sans action "
-        "(colonne « Sans action »). QPV de la génération 2015 pour les campagnes 2020 à 2023, "
-        "2024 ensuite.",
+        f"(colonne « Sans action »). {_generations_note()}",
     )
     gaps = Table(
         None,
