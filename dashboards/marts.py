@@ -35,6 +35,7 @@ SCHEMAS: dict[str, dict[str, type[pl.DataType]]] = {
         "region_code": S,
         "department_code": S,
     },
+    "dim_code_lists": {"list_name": S, "code": S, "label": S},
     "dim_qpv": {
         "qpv_code": S,
         "generation": I,
@@ -153,6 +154,7 @@ _QUERIES = {name: "SELECT * FROM " + name for name in SCHEMAS}  # noqa: S608 (co
 @dataclass(frozen=True)
 class Marts:
     dim_territories: pl.DataFrame
+    dim_code_lists: pl.DataFrame  # French labels of the contract's codes
     dim_qpv: pl.DataFrame
     mart_reach: pl.DataFrame
     mart_funding: pl.DataFrame

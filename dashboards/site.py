@@ -111,6 +111,10 @@ class Context:
     def marts(self) -> Marts:
         return self.pub.marts
 
+    @property
+    def labels(self) -> fmt.Labels:
+        return fmt.Labels.from_frame(self.marts.dim_code_lists)
+
     def children(self, t: Territory) -> list[Territory]:
         kids = [c for c in self.territories.values() if c.parent == (t.level, t.code)]
         return sorted(kids, key=lambda c: c.code)
@@ -367,7 +371,7 @@ def _map_section(ctx: Context, t: Territory, kids: list[Territory]) -> tuple[str
 
 def render(ctx: Context, t: Territory) -> tuple[str, list[Table]]:
     """The HTML of a territory's page and the tables it exports."""
-    pub, m = ctx.pub, ctx.marts
+    pub, m, labels = ctx.pub, ctx.marts, ctx.labels
     reach = for_territory(pub.reach, t.level, t.code)
     funding = for_territory(pub.funding, t.level, t.code)
     coop = for_territory(m.mart_cooperation, t.level, t.code)
@@ -385,7 +389,7 @@ def render(ctx: Context, t: Territory) -> tuple[str, list[Table]]:
     scope = (
         f'<p class="scope"><span><b>Territoire :</b> {pages.esc(level_word + t.title)}</span>'
         f"<span><b>Couverture :</b> {pages.esc(fmt.campaigns_text(years))}</span>"
-        f"<span><b>Dispositifs :</b> {pages.esc(', '.join(fmt.scheme_label(s) for s in schemes) or 'aucun')}</span>"
+        f"<span><b>Dispositifs :</b> {pages.esc(', '.join(labels.scheme(s) for s in schemes) or 'aucun')}</span>"
         f"<span><b>Données au :</b> {pages.esc(fmt.french_date(ctx.data_date))}</span>"
         f"<span><b>Référentiel des QPV :</b> {pages.esc(ctx.referential_label)}</span></p>"
     )
@@ -419,13 +423,13 @@ def render(ctx: Context, t: Territory) -> tuple[str, list[Table]]:
     )
 
     # reach
-    reach_t = tables.reach_table(reach, f"{t.page}-public")
+    reach_t = tables.reach_table(reach, f"{t.page}-public", labels=labels)
     exported.append(reach_t)
     reach_body = [
-        pages.figure(figures.participations_by_year(reach), "participations"),
+        pages.figure(figures.participations_by_year(reach, labels=labels), "participations"),
         '<div class="grid2">',
-        pages.figure(figures.age_profile(tables.age_long(reach)), "ages"),
-        pages.figure(figures.girls_share(reach), "filles"),
+        pages.figure(figures.age_profile(tables.age_long(reach), labels=labels), "ages"),
+        pages.figure(figures.girls_share(reach, labels=labels), "filles"),
         "</div>",
         _tables_html([reach_t]),
     ]
@@ -447,7 +451,13 @@ def render(ctx: Context, t: Territory) -> tuple[str, list[Table]]:
     # QPV
     if t.level == "departement":
         qpv_ts = tables.qpv_tables(
-            pub.qpv, m.dim_qpv, reach, t.code, t.page, mart_has_gaps=m.qpv_with_zero_rows
+            pub.qpv,
+            m.dim_qpv,
+            reach,
+            t.code,
+            t.page,
+            mart_has_gaps=m.qpv_with_zero_rows,
+            labels=labels,
         )
         exported += qpv_ts
         body.append(
@@ -460,13 +470,14 @@ def render(ctx: Context, t: Territory) -> tuple[str, list[Table]]:
 
     # funding
     by_funder = for_territory(m.mart_funding_by_funder, t.level, t.code)
-    fund_ts = tables.funding_tables(funding, coop, by_funder, t.page)
+    fund_ts = tables.funding_tables(funding, coop, by_funder, t.page, labels=labels)
     exported += fund_ts
     fund_body = [
         '<div class="grid2">',
-        pages.figure(figures.funding_by_year(funding), "financement"),
+        pages.figure(figures.funding_by_year(funding, labels=labels), "financement"),
         pages.figure(
-            figures.funding_by_funder(by_funder.filter(pl.col("scheme") == "ALL")), "financeurs"
+            figures.funding_by_funder(by_funder.filter(pl.col("scheme") == "ALL"), labels=labels),
+            "financeurs",
         ),
         "</div>",
         _tables_html(fund_ts),
@@ -478,20 +489,23 @@ def render(ctx: Context, t: Territory) -> tuple[str, list[Table]]:
     nodes = for_territory(m.mart_network_nodes, t.level, t.code).filter(pl.col("scheme") == "ALL")
     edges = for_territory(m.mart_network_edges, t.level, t.code).filter(pl.col("scheme") == "ALL")
     net_year = max(nodes["campaign_year"].to_list()) if nodes.height else None
-    coop_t = tables.cooperation_table(coop, t.page)
+    coop_t = tables.cooperation_table(coop, t.page, labels=labels)
     exported.append(coop_t)
     coop_body = [
         '<div class="grid2">',
-        pages.figure(figures.partners_per_action(coop), "partenaires"),
+        pages.figure(figures.partners_per_action(coop, labels=labels), "partenaires"),
         pages.figure(
             figures.partnership_renewal(coop.filter(pl.col("scheme") == "ALL")), "renouvellement"
         ),
         pages.figure(
-            figures.partner_mix(mix.filter(pl.col("dimension") == "categorie"), "categorie"),
+            figures.partner_mix(
+                mix.filter(pl.col("dimension") == "categorie"), "categorie", labels=labels
+            ),
             "categories",
         ),
         pages.figure(
-            figures.partner_mix(mix.filter(pl.col("dimension") == "role"), "role"), "roles"
+            figures.partner_mix(mix.filter(pl.col("dimension") == "role"), "role", labels=labels),
+            "roles",
         ),
         "</div>",
     ]
@@ -502,13 +516,16 @@ def render(ctx: Context, t: Territory) -> tuple[str, list[Table]]:
                 figures.cooperation_network(
                     nodes.filter(pl.col("campaign_year") == net_year),
                     edges.filter(pl.col("campaign_year") == net_year),
+                    labels=labels,
                 ),
                 "reseau",
             )
         )
         coop_body.append(
             pages.table(
-                tables.actors_table(nodes.filter(pl.col("campaign_year") == net_year), net_year)
+                tables.actors_table(
+                    nodes.filter(pl.col("campaign_year") == net_year), net_year, labels=labels
+                )
             )
         )
     else:
@@ -538,7 +555,7 @@ def render(ctx: Context, t: Territory) -> tuple[str, list[Table]]:
     missing = m.fct_missing_returns
     if t.level != "france":
         missing = missing.filter(pl.col("department_code").is_in(dept_codes))
-    ret_ts = tables.returns_tables(comp, missing, t.page)
+    ret_ts = tables.returns_tables(comp, missing, t.page, labels=labels)
     exported += ret_ts
     body.append(
         pages.section(

@@ -168,12 +168,12 @@ def for_territory(df: pl.DataFrame, level: str, code: str) -> pl.DataFrame:
     return df.filter((pl.col("territory_level") == level) & (pl.col("territory_code") == code))
 
 
-def with_scheme_label(df: pl.DataFrame) -> pl.DataFrame:
+def with_scheme_label(df: pl.DataFrame, labels: fmt.Labels) -> pl.DataFrame:
     order = {s: i for i, s in enumerate(fmt.SCHEME_ORDER)}
     return (
         df.with_columns(
             pl.col("scheme")
-            .replace_strict(fmt.SCHEMES, default=pl.col("scheme"))
+            .replace_strict(labels.schemes, default=pl.col("scheme"))
             .alias("scheme_label"),
             pl.col("scheme").replace_strict(order, default=len(order)).alias("_order"),
         )
@@ -205,7 +205,7 @@ COVERAGE = Column(
 )
 
 
-def reach_table(reach: pl.DataFrame, slug: str) -> Table:
+def reach_table(reach: pl.DataFrame, slug: str, *, labels: fmt.Labels) -> Table:
     cols = [
         *SCHEME_COLS,
         Column("actions", "Actions", "count"),
@@ -223,7 +223,7 @@ def reach_table(reach: pl.DataFrame, slug: str) -> Table:
     export = [
         *cols[:8],
         *[
-            Column(m, f"Participations {fmt.label('age', m.removeprefix('age_'))}", "people")
+            Column(m, f"Participations {fmt.AGE_BANDS[m.removeprefix('age_')]}", "people")
             for m in AGE_MEASURES
         ],
         *cols[8:10],
@@ -235,7 +235,7 @@ def reach_table(reach: pl.DataFrame, slug: str) -> Table:
         slug,
         "Participations par campagne et dispositif",
         cols,
-        with_scheme_label(reach),
+        with_scheme_label(reach, labels),
         export_columns=export,
         note="Participations : une personne inscrite à plusieurs actions compte une fois par action. "
         f"{fmt.COVERAGE_LABEL} : {fmt.COVERAGE_HELP[0].lower()}{fmt.COVERAGE_HELP[1:]}",
@@ -261,6 +261,7 @@ def qpv_tables(
     page: str,
     *,
     mart_has_gaps: bool = False,
+    labels: fmt.Labels,
 ) -> list[Table]:
     """The QPV of a département: latest campaign (QPV without action flagged) and the
     young participations of each QPV per campaign, with the département's total.
@@ -310,7 +311,7 @@ def qpv_tables(
         # the mart's flag when it has one, else no action counted
         (~has_action).fill_null(pl.col("actions").fill_null(0) == 0).alias("without_action"),
         pl.col("scheme")
-        .replace_strict(fmt.SCHEMES, default=pl.col("scheme"))
+        .replace_strict(labels.schemes, default=pl.col("scheme"))
         .alias("scheme_label"),
     ).sort(["campaign_year", "scheme", "qpv_code"], descending=[True, False, False])
     communes = dict(zip(dims["qpv_code"].to_list(), dims["commune_codes"].to_list(), strict=True))
@@ -515,10 +516,15 @@ def subterritory_tables(
 
 
 def funding_tables(
-    funding: pl.DataFrame, cooperation: pl.DataFrame, by_funder: pl.DataFrame, page: str
+    funding: pl.DataFrame,
+    cooperation: pl.DataFrame,
+    by_funder: pl.DataFrame,
+    page: str,
+    *,
+    labels: fmt.Labels,
 ) -> list[Table]:
     lev = cooperation.select("campaign_year", "scheme", "leverage")
-    df = with_scheme_label(funding.join(lev, on=["campaign_year", "scheme"], how="left"))
+    df = with_scheme_label(funding.join(lev, on=["campaign_year", "scheme"], how="left"), labels)
     main = Table(
         f"{page}-financement",
         "Financements par campagne et dispositif",
@@ -550,7 +556,7 @@ def funding_tables(
         by_funder.filter(pl.col("scheme") == "ALL")
         .with_columns(
             pl.col("funder")
-            .replace_strict(fmt.FUNDERS, default=pl.col("funder"))
+            .replace_strict(labels.lists.get("funder", {}), default=pl.col("funder"))
             .alias("funder_label")
         )
         .sort(["campaign_year", "amount_granted"], descending=[True, True])
@@ -574,7 +580,7 @@ def funding_tables(
     return [main, funder_table]
 
 
-def cooperation_table(cooperation: pl.DataFrame, page: str) -> Table:
+def cooperation_table(cooperation: pl.DataFrame, page: str, *, labels: fmt.Labels) -> Table:
     return Table(
         f"{page}-cooperation",
         "Coopération par campagne et dispositif",
@@ -604,17 +610,19 @@ def cooperation_table(cooperation: pl.DataFrame, page: str) -> Table:
             Column("renewed_partnerships", "Partenariats renouvelés", "count"),
             Column("new_partnerships", "Nouveaux partenariats", "count"),
         ],
-        with_scheme_label(cooperation),
+        with_scheme_label(cooperation, labels),
         emphasis=lambda r: r["scheme"] == "ALL",
     )
 
 
-def actors_table(nodes: pl.DataFrame, year: int | None, top: int = 10) -> Table:
+def actors_table(
+    nodes: pl.DataFrame, year: int | None, top: int = 10, *, labels: fmt.Labels
+) -> Table:
     df = nodes.sort(["degree", "actions", "org_id"], descending=[True, True, False]).head(top)
     df = (
         df.with_columns(
             pl.col("org_category")
-            .map_elements(fmt.organisation_category_label, return_dtype=pl.String)
+            .map_elements(labels.organisation_category, return_dtype=pl.String)
             .alias("category_label")
         )
         if df.height
@@ -636,7 +644,12 @@ def actors_table(nodes: pl.DataFrame, year: int | None, top: int = 10) -> Table:
 
 
 def returns_tables(
-    completeness: pl.DataFrame, missing: pl.DataFrame, page: str, limit: int = 100
+    completeness: pl.DataFrame,
+    missing: pl.DataFrame,
+    page: str,
+    limit: int = 100,
+    *,
+    labels: fmt.Labels,
 ) -> list[Table]:
     main = Table(
         f"{page}-retours",
@@ -649,11 +662,13 @@ def returns_tables(
             Column("returns_without_funding", "Retours sans financement", "count"),
             Column("completeness_rate", "Taux de complétude", "ratio"),
         ],
-        with_scheme_label(completeness),
+        with_scheme_label(completeness, labels),
         emphasis=lambda r: r["scheme"] == "ALL",
     )
     missing = missing.with_columns(
-        pl.col("scheme").replace_strict(fmt.SCHEMES, default=pl.col("scheme")).alias("scheme_label")
+        pl.col("scheme")
+        .replace_strict(labels.schemes, default=pl.col("scheme"))
+        .alias("scheme_label")
     ).sort(["campaign_year", "department_code", "grant_file"], descending=[True, False, False])
     latest = missing["campaign_year"].max() if missing.height else None
     shown = missing.filter(pl.col("campaign_year") == latest).head(limit) if latest else None

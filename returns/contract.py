@@ -86,6 +86,8 @@ def _generations_text() -> str:
 
 
 # --- Code lists (specs/returns.md §1–§3), code → French label -------------------------------
+# The one copy of the labels: porteurs read them in the template, delegates on the site (the
+# reference asset loads them as raw.code_lists, dbt publishes them as marts.dim_code_lists).
 CODE_LISTS: dict[str, dict[str, str]] = {
     "scheme": {
         "QE": "Quartiers d'été",
@@ -97,7 +99,7 @@ CODE_LISTS: dict[str, dict[str, str]] = {
     "porteur_category": {
         "association": "Association",
         "commune": "Commune",
-        "epci": "EPCI",
+        "epci": "Intercommunalité (EPCI)",
         "centre_social": "Centre social",
         "bailleur_social": "Bailleur social",
         "etablissement_public": "Établissement public",
@@ -121,7 +123,7 @@ CODE_LISTS: dict[str, dict[str, str]] = {
     "partner_category": {
         "etat": "État",
         "commune": "Commune",
-        "epci": "EPCI",
+        "epci": "Intercommunalité (EPCI)",
         "departement": "Département",
         "region": "Région",
         "caf": "CAF",
@@ -147,13 +149,22 @@ CODE_LISTS: dict[str, dict[str, str]] = {
         "etat_autre": "État – autres crédits",
         "region": "Région",
         "departement": "Département",
-        "epci": "EPCI",
+        "epci": "Intercommunalité (EPCI)",
         "commune": "Commune",
         "caf": "CAF",
         "fonds_europeens": "Fonds européens",
-        "autre_public": "Autres financements publics",
-        "prive": "Financements privés",
+        "autre_public": "Autres financeurs publics",
+        "prive": "Financeurs privés",
         "fonds_propres": "Fonds propres",
+    },
+}
+
+
+#: Former labels still read as their code (porteurs copy them from older templates).
+FORMER_LABELS: dict[str, dict[str, str]] = {
+    "funder": {
+        "Autres financements publics": "autre_public",
+        "Financements privés": "prive",
     },
 }
 

@@ -11,7 +11,7 @@ from functools import cache
 
 import polars as pl
 
-from returns.contract import CODE_LISTS, QPV_GENERATIONS
+from returns.contract import CODE_LISTS, FORMER_LABELS, QPV_GENERATIONS
 from returns.headers import strip_accents
 
 QPV_2015 = r"^QP(\d{3}|02[AB])\d{3}$"
@@ -85,7 +85,8 @@ def _fold(text: str) -> str:
 def code_lookup(list_name: str) -> dict[str, str]:
     """Every accepted spelling of a code (code or French label, any case, accents, spacing)
     → code; folded as `_code_key` folds the values."""
-    return {
+    former = {_fold(label): code for label, code in FORMER_LABELS.get(list_name, {}).items()}
+    return former | {
         _fold(variant): code
         for code, label in CODE_LISTS[list_name].items()
         for variant in (label, code)

@@ -22,6 +22,7 @@ import plotly.offline
 import pytest
 
 from dashboards.site import SiteResult, build_site
+from returns.referentials import code_lists
 from tests.derivable import determined
 
 REFERENTIAL = "référentiel QPV fictif (démo)"
@@ -454,6 +455,10 @@ def make_marts(path: Path) -> Path:
         "department_code VARCHAR)"
     )
     con.executemany("INSERT INTO marts.dim_territories VALUES (?, ?, ?, ?, ?, ?, ?)", TERRITORIES)
+    # the labels the site prints: the contract's code lists, as dbt publishes them
+    con.register("_code_lists", code_lists().to_arrow())
+    con.execute("CREATE TABLE marts.dim_code_lists AS SELECT * FROM _code_lists")
+    con.unregister("_code_lists")
     con.execute(
         "CREATE TABLE marts.dim_qpv (qpv_code VARCHAR PRIMARY KEY, generation INTEGER, "
         "qpv_name VARCHAR, commune_codes VARCHAR, main_commune_code VARCHAR, epci_siren VARCHAR, "
