@@ -70,6 +70,7 @@ SCHEMAS: dict[str, dict[str, type[pl.DataType]]] = {
         "qpv_without_action": I,
         "young_population": I,
         "coverage_rate": F,
+        "estimated_young_qpv_participations": F,  # the coverage's numerator
     },
     "mart_funding": {
         **_TERR,
@@ -142,6 +143,7 @@ SCHEMAS: dict[str, dict[str, type[pl.DataType]]] = {
         "participations": I,
         "young_population": I,
         "coverage_rate": F,
+        "estimated_young_qpv_participations": F,  # the coverage's numerator
         "has_action": B,
     },
 }

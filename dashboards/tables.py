@@ -32,6 +32,8 @@ from dashboards.marts import Marts
 from returns.contract import FIRST_CAMPAIGN, QPV_GENERATIONS, campaign_generation
 
 SECRET_SUFFIX = "_secret"
+#: the coverage's numerator, as the marts carry it (never published: the rate's check)
+ESTIMATED = "estimated_young_qpv_participations"
 
 
 @dataclass(frozen=True)
@@ -90,7 +92,7 @@ def protected_reach(marts: Marts, prot: Protection) -> pl.DataFrame:
             share_hidden and row["girls_share"] is not None
         )
         cov_hidden = coverage_hidden(
-            prot, row["coverage_rate"], row[POPULATION], reach_key(*t, "young_participations")
+            prot, row[ESTIMATED], row[POPULATION], reach_key(*t, "young_participations")
         )
         out["coverage_rate"] = None if cov_hidden else row["coverage_rate"]
         out["coverage_rate" + SECRET_SUFFIX] = _ratio_mark(cov_hidden)
@@ -108,7 +110,7 @@ def protected_qpv(marts: Marts, prot: Protection) -> pl.DataFrame:
             out[m] = prot.value(qpv_key(*t, m))
             out[m + SECRET_SUFFIX] = prot.mark(qpv_key(*t, m))
         cov_hidden = coverage_hidden(
-            prot, row["coverage_rate"], row[POPULATION], qpv_key(*t, "young_participations")
+            prot, row[ESTIMATED], row[POPULATION], qpv_key(*t, "young_participations")
         )
         out["coverage_rate"] = None if cov_hidden else row["coverage_rate"]
         out["coverage_rate" + SECRET_SUFFIX] = _ratio_mark(cov_hidden)
