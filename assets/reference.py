@@ -83,16 +83,24 @@ def raw_qpv_population(settings: PlatformSettings, warehouse: Warehouse) -> dg.M
     pool=WAREHOUSE_POOL,
     kinds={"duckdb"},
     description="Listes de codes du contrat (dispositifs, thématiques, catégories, rôles, "
-    "financeurs) et générations de QPV de chaque campagne.",
+    "financeurs).",
 )
 def raw_code_lists(warehouse: Warehouse) -> dg.MaterializeResult:
-    codes, generations = code_lists(), qpv_generations()
+    codes = code_lists()
     with warehouse.connect() as con:
         _replace(con, "code_lists", codes)
+    return dg.MaterializeResult(metadata={"codes": dg.MetadataValue.int(codes.height)})
+
+
+@dg.asset(
+    group_name="reference",
+    pool=WAREHOUSE_POOL,
+    kinds={"duckdb"},
+    description="Générations de QPV du contrat et première campagne de chacune (métropole, "
+    "outre-mer) : la liste de QPV de chaque campagne.",
+)
+def raw_qpv_generations(warehouse: Warehouse) -> dg.MaterializeResult:
+    generations = qpv_generations()
+    with warehouse.connect() as con:
         _replace(con, "qpv_generations", generations)
-    return dg.MaterializeResult(
-        metadata={
-            "codes": dg.MetadataValue.int(codes.height),
-            "générations de QPV": dg.MetadataValue.int(generations.height),
-        }
-    )
+    return dg.MaterializeResult(metadata={"générations": dg.MetadataValue.int(generations.height)})
