@@ -11,7 +11,7 @@ export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 DBT_SOURCES := $(shell find dbt_project/models dbt_project/macros dbt_project/seeds dbt_project/tests -type f 2>/dev/null) dbt_project/dbt_project.yml dbt_project/profiles.yml
 MANIFEST := dbt_project/target/manifest.json
 
-.PHONY: setup manifest demo demo-national ui test test-fast lint bench browser clean instance duckdb1
+.PHONY: setup manifest demo demo-national ui test test-fast lint bench browser postgres clean instance duckdb1
 
 setup: $(VENV)/.installed
 
@@ -20,7 +20,7 @@ $(UV):
 	.tools/bin/pip install --quiet --disable-pip-version-check uv==0.13.8
 
 $(VENV)/.installed: pyproject.toml uv.lock | $(UV)
-	$(UV) sync --frozen --python $(PYTHON)
+	$(UV) sync --frozen --compile-bytecode --python $(PYTHON)
 	touch $@
 
 # A DuckDB 1.x client in a throwaway environment, as analysts' tools embed: the tests open the
@@ -37,10 +37,10 @@ $(MANIFEST): $(VENV)/.installed $(DBT_SOURCES)
 	$(BIN)/dagster-dbt project prepare-and-package --file orchestration/dbt_project.py
 	touch $@
 
-# Refreshed when the project's file is newer (an old copy would keep run monitoring off).
-instance:
-	@mkdir -p $(DAGSTER_HOME)
-	@test $(DAGSTER_HOME)/dagster.yaml -nt orchestration/dagster.yaml || cp orchestration/dagster.yaml $(DAGSTER_HOME)/dagster.yaml
+# The project's rules, with PostgreSQL storage when QUARTIERS_DAGSTER_PG_URL is set
+# (orchestration/instance.py; the `quartiers` command writes the same file).
+instance: setup
+	@$(BIN)/python -m orchestration.instance
 
 demo: setup manifest instance
 	$(BIN)/quartiers demo
@@ -62,7 +62,14 @@ browser:
 	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
 	  else echo "chromium missing: sudo apt-get install chromium"; exit 1; fi; }
 
-test: setup manifest lint browser duckdb1
+# PostgreSQL server binaries from Debian's packages, for the test of the instance on
+# PostgreSQL (tests/postgres_server.py starts its own server in a temporary folder).
+postgres:
+	@ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || command -v initdb >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null; \
+	  else echo "PostgreSQL missing: sudo apt-get install postgresql"; exit 1; fi; }
+
+test: setup manifest lint browser duckdb1 postgres
 	$(BIN)/pytest
 
 # The inner loop: everything but the end-to-end runs (marked slow, or using the session's

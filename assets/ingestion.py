@@ -5,6 +5,7 @@ A backfill of many files is one run (single-run backfill policy) and one transac
 
 import dagster as dg
 
+from assets import progress
 from assets.raw_tables import ensure_raw_schema, registered_hashes, write_batch
 from assets.reference import WAREHOUSE_POOL
 from orchestration.resources import PlatformSettings, Warehouse
@@ -17,13 +18,23 @@ from returns.validate import Referential
 
 inbox_partitions = dg.DynamicPartitionsDefinition(name="inbox_files")
 
+# The register of received files is partitioned by file: each file's partition carries its
+# status and counts. The row tables are whole tables, materialized once per run: one event
+# per file in all, not one per file and table (which made a backfill of thousands of small
+# files spend most of its time in the instance's event log).
+FILES_ASSET = "raw_files"
+FILES_DESCRIPTION = "Registre des fichiers reçus : statut, lignes lues, acceptées, refusées."
 RAW_TABLE_ASSETS = {
     "raw_activity_rows": "Lignes d'actions acceptées (bilans d'activité), avec leur origine.",
     "raw_partner_rows": "Lignes de partenaires acceptées, avec leur origine.",
     "raw_funding_rows": "Lignes de financement acceptées (export du système de subventions).",
     "raw_quarantine": "Lignes et fichiers refusés : règle, champ, valeur et motif en français.",
-    "raw_files": "Registre des fichiers reçus : statut, lignes lues, acceptées, refusées.",
 }
+CONSERVATION = "row_conservation"
+CONSERVATION_DESCRIPTION = (
+    "Conservation des lignes : pour chaque fichier, lignes lues = lignes acceptées + lignes "
+    "refusées, dans l'entrepôt."
+)
 
 
 class IngestConfig(dg.Config):
@@ -64,17 +75,33 @@ def file_metadata(result: FileResult) -> dict[str, dg.MetadataValue]:
 
 @dg.multi_asset(
     specs=[
+        # Skippable: its per-file materializations are logged by the step itself, with each
+        # file's own metadata, rather than one copy of the run's totals per partition.
         dg.AssetSpec(
-            key,
-            description=desc,
+            FILES_ASSET,
+            description=FILES_DESCRIPTION,
             group_name="ingestion",
             kinds={"duckdb", "polars"},
             deps=["raw_qpv_referential"],
             partitions_def=inbox_partitions,
-        )
-        for key, desc in RAW_TABLE_ASSETS.items()
+            skippable=True,
+        ),
+        *(
+            dg.AssetSpec(
+                key,
+                description=desc,
+                group_name="ingestion",
+                kinds={"duckdb", "polars"},
+                deps=["raw_qpv_referential"],
+            )
+            for key, desc in RAW_TABLE_ASSETS.items()
+        ),
     ],
-    partitions_def=inbox_partitions,
+    check_specs=[
+        dg.AssetCheckSpec(
+            CONSERVATION, asset=FILES_ASSET, blocking=True, description=CONSERVATION_DESCRIPTION
+        )
+    ],
     backfill_policy=dg.BackfillPolicy.single_run(),
     pool=WAREHOUSE_POOL,
     can_subset=False,
@@ -110,6 +137,7 @@ def ingest_returns(
             referential=referential,
             known_actions=known,
             digests={p: k for k, p in todo.items()},
+            on_read=progress.reporter(context.log.info, progress.FILES_READ),
         )
         reports = {}
         for r in results:
@@ -122,6 +150,7 @@ def ingest_returns(
                     f"{r.name} : rapport de rejets non écrit ({type(exc).__name__})"
                 )
         write_batch(con, results, {r.file_hash: received_at(r.path) for r in results}, reports)
+        conservation = conservation_result(con)
     for r in results:
         if r.error:  # refused after an unexpected error: the cause, for the data staff
             context.log.warning(
@@ -132,7 +161,7 @@ def ingest_returns(
         if r.file_hash in reports:
             meta["rapport de rejets"] = dg.MetadataValue.path(reports[r.file_hash])
         context.log_event(
-            dg.AssetObservation(asset_key="raw_files", partition=r.file_hash, metadata=meta)
+            dg.AssetMaterialization(asset_key=FILES_ASSET, partition=r.file_hash, metadata=meta)
         )
     skipped = len(keys) - len(todo)
     totals = {
@@ -147,6 +176,7 @@ def ingest_returns(
         totals["par fichier"] = dg.MetadataValue.md(_markdown(results))
     for key in RAW_TABLE_ASSETS:
         yield dg.MaterializeResult(asset_key=key, metadata=totals)
+    yield conservation
 
 
 def _markdown(results: list[FileResult]) -> str:
@@ -158,31 +188,26 @@ def _markdown(results: list[FileResult]) -> str:
     return "\n".join(lines)
 
 
-@dg.asset_check(
-    asset="raw_files",
-    blocking=True,
-    description="Conservation des lignes : pour chaque fichier, lignes lues = "
-    "lignes acceptées + lignes refusées, dans l'entrepôt.",
-)
-def row_conservation(warehouse: Warehouse) -> dg.AssetCheckResult:
-    with warehouse.connect() as con:
-        ensure_raw_schema(con)
-        broken = con.execute("""
-            WITH accepted AS (
-                SELECT file_hash, count(*) AS n FROM (
-                    SELECT file_hash FROM raw.activity_rows
-                    UNION ALL SELECT file_hash FROM raw.partner_rows
-                    UNION ALL SELECT file_hash FROM raw.funding_rows) GROUP BY file_hash),
-            refused AS (
-                SELECT file_hash, count(DISTINCT (coalesce(sheet, ''), line)) AS n
-                FROM raw.quarantine WHERE line IS NOT NULL GROUP BY file_hash)
-            SELECT f.file_name, f.rows_read, coalesce(a.n, 0) AS accepted,
-                   coalesce(r.n, 0) AS refused
-            FROM raw.files f
-            LEFT JOIN accepted a USING (file_hash) LEFT JOIN refused r USING (file_hash)
-            WHERE f.rows_read <> coalesce(a.n, 0) + coalesce(r.n, 0)""").fetchall()
-        files = con.execute("SELECT count(*) FROM raw.files").fetchall()[0][0]
+def conservation_result(con) -> dg.AssetCheckResult:
+    """Every file's rows read = rows accepted + rows refused, as the warehouse holds them."""
+    broken = con.execute("""
+        WITH accepted AS (
+            SELECT file_hash, count(*) AS n FROM (
+                SELECT file_hash FROM raw.activity_rows
+                UNION ALL SELECT file_hash FROM raw.partner_rows
+                UNION ALL SELECT file_hash FROM raw.funding_rows) GROUP BY file_hash),
+        refused AS (
+            SELECT file_hash, count(DISTINCT (coalesce(sheet, ''), line)) AS n
+            FROM raw.quarantine WHERE line IS NOT NULL GROUP BY file_hash)
+        SELECT f.file_name, f.rows_read, coalesce(a.n, 0) AS accepted,
+               coalesce(r.n, 0) AS refused
+        FROM raw.files f
+        LEFT JOIN accepted a USING (file_hash) LEFT JOIN refused r USING (file_hash)
+        WHERE f.rows_read <> coalesce(a.n, 0) + coalesce(r.n, 0)""").fetchall()
+    files = con.execute("SELECT count(*) FROM raw.files").fetchall()[0][0]
     return dg.AssetCheckResult(
+        asset_key=FILES_ASSET,
+        check_name=CONSERVATION,
         passed=not broken,
         metadata={
             "fichiers vérifiés": files,

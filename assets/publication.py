@@ -4,6 +4,7 @@ from collections.abc import Sequence
 
 import dagster as dg
 
+from assets import progress
 from assets.reference import WAREHOUSE_POOL
 from assets.snapshot import publish_parquet, publish_snapshot
 from dashboards.site import CONFIDENTIALITY_FILE, build_site
@@ -65,7 +66,9 @@ def build_publication_assets(mart_keys: Sequence[dg.AssetKey]) -> list[dg.Assets
         description="Site statique des tableaux de bord des délégués du préfet : un index "
         "et une page par région et par département, hors ligne.",
     )
-    def dashboards_site(settings: PlatformSettings) -> dg.MaterializeResult:
+    def dashboards_site(
+        context: dg.AssetExecutionContext, settings: PlatformSettings
+    ) -> dg.MaterializeResult:
         s = settings.get()
         result = build_site(
             s.snapshot,
@@ -73,6 +76,7 @@ def build_publication_assets(mart_keys: Sequence[dg.AssetKey]) -> list[dg.Assets
             referential_label=s.referential_label,
             boundaries_file=s.boundaries_file,
             regions_boundaries_file=s.region_boundaries_file,
+            progress=progress.reporter(context.log.info, progress.PAGES_DONE),
         )
         return dg.MaterializeResult(
             metadata={

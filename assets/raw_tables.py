@@ -115,55 +115,53 @@ def write_batch(
             [hashes],
         ).fetchall()
     }
+    # Frames of every file gathered per table, then one insert per table: thousands of small
+    # files cost a few statements, not a few per file.
+    frames: dict[str, list[pl.DataFrame]] = {table: [] for table in table_columns()}
+    for r in results:
+        origin = {
+            "file_hash": pl.lit(r.file_hash, pl.Utf8),
+            "file_name": pl.lit(r.name, pl.Utf8),
+            "received_at": pl.lit(received_at[r.file_hash], pl.Datetime("us")),
+            "ingested_at": pl.lit(now, pl.Datetime("us")),
+        }
+        for t in r.tables:
+            frames[t.kind.table].append(
+                t.accepted.with_columns(sheet=pl.lit(t.sheet, pl.Utf8), **origin)
+            )
+        frames["quarantine"].append(r.quarantine().with_columns(**origin))
+        retraction = retracted.get(r.file_hash, (None, None))
+        frames["files"].append(
+            pl.DataFrame(
+                {
+                    "size_bytes": [r.size_bytes],
+                    "status": [r.status],
+                    "kinds": [";".join(r.kinds)],
+                    "rows_read": [r.rows_read],
+                    "rows_accepted": [r.rows_accepted],
+                    "rows_quarantined": [r.rows_quarantined],
+                    "rows_ignored": [r.rows_ignored],
+                    "dropped_columns": [";".join(r.guard.dropped)],
+                    "extra_columns": [";".join(r.guard.kept_aside)],
+                    "report_path": [(report_paths or {}).get(r.file_hash)],
+                    "retracted_at": [retraction[0]],
+                    "retraction_reason": [retraction[1]],
+                },
+                schema_overrides={
+                    "report_path": pl.Utf8,
+                    "retracted_at": pl.Datetime("us"),
+                    "retraction_reason": pl.Utf8,
+                },
+            ).with_columns(**origin)
+        )
     con.execute("BEGIN TRANSACTION")
     try:
         for table in table_columns():
             con.execute(f"DELETE FROM raw.{table} WHERE file_hash IN (SELECT unnest($1))", [hashes])
-        for r in results:
-            origin = {
-                "file_hash": r.file_hash,
-                "file_name": r.name,
-                "received_at": received_at[r.file_hash],
-                "ingested_at": now,
-            }
-            for t in r.tables:
-                rows = t.accepted.with_columns(
-                    sheet=pl.lit(t.sheet, pl.Utf8),
-                    **{k: pl.lit(v) for k, v in origin.items()},
-                )
-                _insert(con, t.kind.table, rows)
-            _insert(
-                con,
-                "quarantine",
-                r.quarantine().with_columns(**{k: pl.lit(v) for k, v in origin.items()}),
-            )
-            _insert(
-                con,
-                "files",
-                pl.DataFrame(
-                    [
-                        {
-                            **origin,
-                            "size_bytes": r.size_bytes,
-                            "status": r.status,
-                            "kinds": ";".join(r.kinds),
-                            "rows_read": r.rows_read,
-                            "rows_accepted": r.rows_accepted,
-                            "rows_quarantined": r.rows_quarantined,
-                            "rows_ignored": r.rows_ignored,
-                            "dropped_columns": ";".join(r.guard.dropped),
-                            "extra_columns": ";".join(r.guard.kept_aside),
-                            "report_path": (report_paths or {}).get(r.file_hash),
-                            "retracted_at": retracted.get(r.file_hash, (None, None))[0],
-                            "retraction_reason": retracted.get(r.file_hash, (None, None))[1],
-                        }
-                    ],
-                    schema_overrides={
-                        "retracted_at": pl.Datetime("us"),
-                        "retraction_reason": pl.Utf8,
-                    },
-                ),
-            )
+        for table, parts in frames.items():
+            parts = [f for f in parts if not f.is_empty()]
+            if parts:
+                _insert(con, table, pl.concat(parts, how="diagonal_relaxed"))
         con.execute("COMMIT")
     except BaseException:
         con.execute("ROLLBACK")

@@ -1,24 +1,97 @@
-"""`make bench`: ingestion speed on a generated inbox, as a ratio to a baseline run in the
-same process (reading the same files with no contract: csv module / fastexcel only)."""
+"""`make bench`: the platform's speed as its users meet it, in one run, side by side.
+
+Each scenario times the real thing (the `quartiers` command in a child process, through
+Dagster, from an empty data folder) next to a baseline run in the same process on the same
+files, and prints the ratio: seconds depend on the machine and on what else runs on it, the
+ratios much less. Scenarios (all by default, or name some: `python -m benchmarks.run
+reading national`):
+
+- reading: the contract reader against the floor: DuckDB's own `read_csv`, a plain pandas
+  loader, and the csv module / fastexcel without any contract.
+- small_files: per-porteur returns of the whole country (≈35,000 files at the default scale)
+  backfilled through Dagster in one run, against `process_batch` alone.
+- national: the national demo (≈60,000 actions over six campaigns, with partners and
+  funding), from an empty folder to published site and snapshot; peak memory.
+- one_file: one more return dropped into that national inbox, then `quartiers run`: pages
+  republished and the number of pages actually rewritten.
+"""
 
 from __future__ import annotations
 
+import argparse
 import csv
 import io
 import json
+import os
+import re
+import resource
+import shutil
+import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
+import duckdb
 import fastexcel
 
-from demodata.generator import generate_demo
+from demodata.generator import NATIONAL, generate_demo
+from demodata.territories import ALL_REGIONS
 from returns.inbox import inbox_files
 from returns.process import process_batch
 
+ROOT = Path(__file__).resolve().parents[1]
+SMALL_FILES_SCALE = 1.25  # national calibration × 1.25 ≈ 35,000 per-porteur files
 
-def baseline(paths: list[Path]) -> int:
+
+# --------------------------------------------------------------------------- helpers
+
+
+def timed(fn):
+    t = time.perf_counter()
+    out = fn()
+    return time.perf_counter() - t, out
+
+
+def quartiers(data_dir: Path, *args: str) -> tuple[float, int, str]:
+    """Run the `quartiers` command on a data folder: (seconds, peak RSS in MB, stdout)."""
+    env = dict(
+        os.environ,
+        QUARTIERS_DATA_DIR=str(data_dir),
+        DAGSTER_HOME=str(data_dir / ".dagster_home"),
+    )
+    env.pop("QUARTIERS_INBOX", None)
+    t = time.perf_counter()
+    proc = subprocess.Popen(
+        [str(Path(sys.executable).with_name("quartiers")), *args],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+        cwd=ROOT,
+    )
+    out = proc.stdout.read()
+    _, status, usage = os.wait4(proc.pid, 0)
+    seconds = time.perf_counter() - t
+    if os.waitstatus_to_exitcode(status) != 0:
+        raise RuntimeError(f"quartiers {' '.join(args)} failed:\n{out[-2000:]}")
+    return seconds, round(usage.ru_maxrss / 1024), out
+
+
+def stage_seconds(out: str) -> tuple[float, float]:
+    """The command's own split: reading (reference + ingest) and build + publication."""
+    m = re.search(r"lecture ([\d.,]+) s, construction et publication ([\d.,]+) s", out)
+    return (float(m[1].replace(",", ".")), float(m[2].replace(",", "."))) if m else (0.0, 0.0)
+
+
+def site_files(site: Path) -> dict[str, int]:
+    return {str(p.relative_to(site)): p.stat().st_mtime_ns for p in site.rglob("*.html")}
+
+
+# --------------------------------------------------------------------------- baselines
+
+
+def floor_csv_module(paths: list[Path]) -> int:
     rows = 0
     for p in paths:
         if p.suffix == ".xlsx":
@@ -35,35 +108,239 @@ def baseline(paths: list[Path]) -> int:
     return rows
 
 
-def best_of(fn, repeat: int = 3) -> tuple[float, object]:
-    best, out = float("inf"), None
-    for _ in range(repeat):
-        t = time.perf_counter()
-        out = fn()
-        best = min(best, time.perf_counter() - t)
-    return best, out
+def floor_duckdb(paths: list[Path]) -> int:
+    """DuckDB's CSV reader, every column as text, in the file's encoding (UTF-8, else the
+    Windows-1252 of spreadsheet exports, read as Latin-1)."""
+    con = duckdb.connect()
+    rows = 0
+    for p in paths:
+        for encoding in ("utf-8", "latin-1"):
+            try:
+                rows += con.sql(
+                    "SELECT count(*) FROM read_csv($1, all_varchar = true, sep = ';', "
+                    "null_padding = true, ignore_errors = true, encoding = $2)",
+                    params=[str(p), encoding],
+                ).fetchall()[0][0]
+                break
+            except duckdb.InvalidInputException:
+                continue
+    con.close()
+    return rows
 
 
-def main(scale: float = 1.0) -> dict:
-    with tempfile.TemporaryDirectory() as tmp:
-        t_gen, demo = best_of(lambda: generate_demo(Path(tmp), seed=2020, scale=scale), repeat=1)
-        paths = inbox_files(demo.inbox)
-        t_base, _ = best_of(lambda: baseline(paths))
-        t_ours, results = best_of(lambda: process_batch(paths))
+def floor_pandas(paths: list[Path]) -> int | None:
+    try:
+        import pandas as pd
+    except ImportError:
+        return None
+    rows = 0
+    for p in paths:
+        rows += len(pd.read_csv(p, sep=";", dtype=str, encoding="latin-1", on_bad_lines="skip"))
+    return rows
+
+
+# --------------------------------------------------------------------------- scenarios
+
+
+def reading(work: Path) -> list[dict]:
+    demo = generate_demo(work / "reading", seed=2020)
+    paths = inbox_files(demo.inbox)
+    csvs = [p for p in paths if p.suffix == ".csv"]
+    t_ours, results = timed(lambda: process_batch(paths))
+    t_ours_csv, csv_results = timed(lambda: process_batch(csvs))
     rows = sum(r.rows_read for r in results)
-    report = {
-        "files": len(paths),
+    csv_rows = sum(r.rows_read for r in csv_results)
+    out = [
+        row("reading: reader + contract, all files", len(paths), rows, t_ours),
+    ]
+    t_floor, _ = timed(lambda: floor_csv_module(paths))
+    out.append(row("  csv module + fastexcel, no contract", len(paths), rows, t_floor, t_ours))
+    out.append(row("reading: reader + contract, CSV only", len(csvs), csv_rows, t_ours_csv))
+    t_duck, _ = timed(lambda: floor_duckdb(csvs))
+    out.append(row("  DuckDB read_csv, same CSV", len(csvs), csv_rows, t_duck, t_ours_csv))
+    t_pd, n = timed(lambda: floor_pandas(csvs))
+    if n is not None:
+        out.append(row("  pandas read_csv, same CSV", len(csvs), csv_rows, t_pd, t_ours_csv))
+    return out
+
+
+def small_files(work: Path, scale: float) -> list[dict]:
+    data = work / "small_files"
+    demo = generate_demo(
+        data,
+        seed=2020,
+        regions=tuple(ALL_REGIONS),
+        per_porteur=True,
+        **dict(NATIONAL, scale=NATIONAL["scale"] * scale),
+    )
+    paths = inbox_files(demo.inbox)
+    t_pure, results = timed(lambda: process_batch(paths))
+    rows = sum(r.rows_read for r in results)
+    seconds, rss, _ = quartiers(data, "ingest", str(demo.inbox), "--json")
+    visible = visible_files(data)
+    return [
+        row(
+            "small files: quartiers ingest (Dagster, one run)",
+            len(paths),
+            rows,
+            seconds,
+            rss=rss,
+            note=f"{visible} files visible in the UI (one partition each)",
+        ),
+        row("  process_batch alone (reading + checks)", len(paths), rows, t_pure, seconds),
+    ]
+
+
+def visible_files(data: Path) -> int:
+    """Partitions of `raw_files` with a materialization: what the data staff see per file."""
+    code = (
+        "import dagster as dg;"
+        "i = dg.DagsterInstance.get();"
+        "print(len(i.get_materialized_partitions(dg.AssetKey('raw_files'))))"
+    )
+    env = dict(os.environ, DAGSTER_HOME=str(data / ".dagster_home"))
+    out = subprocess.run(
+        [sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True
+    )
+    return int(out.stdout.strip().splitlines()[-1])
+
+
+def national(work: Path, scale: float) -> tuple[list[dict], Path]:
+    data = work / "national"
+    demo = generate_demo(
+        data,
+        seed=2020,
+        regions=tuple(ALL_REGIONS),
+        **dict(NATIONAL, scale=NATIONAL["scale"] * scale),
+    )
+    paths = inbox_files(demo.inbox)
+    actions = demo.actions_in_force().height
+    seconds, rss, out = quartiers(data, "run")
+    read_s, build_s = stage_seconds(out)
+    t_pure, results = timed(lambda: process_batch(paths))
+    rows = sum(r.rows_read for r in results)
+    return [
+        row(
+            f"national: {actions:,} actions, empty to published site",
+            len(paths),
+            rows,
+            seconds,
+            rss=rss,
+            note=f"reading {read_s:.1f} s, build and publication {build_s:.1f} s",
+        ),
+        row("  process_batch alone (reading + checks)", len(paths), rows, t_pure, seconds),
+    ], data
+
+
+def one_file(data: Path) -> list[dict]:
+    """One more porteur's return in the national inbox, then `quartiers run`."""
+    site = data / "publication" / "site"
+    extra = work_file(data)
+    before = site_files(site)
+    seconds, rss, _ = quartiers(data, "run")
+    after = site_files(site)
+    rewritten = sum(1 for k, v in after.items() if before.get(k) != v)
+    t_nothing, _, _ = quartiers(data, "run")
+    return [
+        row(
+            f"one more file: quartiers run ({extra.name})",
+            1,
+            None,
+            seconds,
+            rss=rss,
+            note=f"{rewritten} of {len(after)} pages rewritten",
+        ),
+        row("  quartiers run, nothing new", 0, None, t_nothing, seconds),
+    ]
+
+
+def work_file(data: Path) -> Path:
+    """A porteur's corrected return: a copy of an existing return, one count changed."""
+    source = next(p for p in sorted((data / "inbox").glob("bilan_*_actions.csv")))
+    text = source.read_bytes().decode("cp1252").splitlines(keepends=True)
+    header, first = text[0], text[1]
+    cells = first.split(";")
+    # the last numeric cell of the first data row, plus one (the porteur's correction)
+    for i in range(len(cells) - 1, -1, -1):
+        if cells[i].strip().isdigit():
+            cells[i] = str(int(cells[i]) + 1)
+            break
+    target = source.with_name(source.stem + "_v2.csv")
+    target.write_bytes((header + ";".join(cells)).encode("cp1252"))
+    return target
+
+
+# --------------------------------------------------------------------------- report
+
+
+def row(what, files, rows, seconds, main=None, *, rss=None, note="") -> dict:
+    """A table row; `main`: on a baseline's row, the seconds of the scenario it measures,
+    and the ratio says how many times the baseline's time the scenario takes."""
+    return {
+        "scenario": what,
+        "files": files,
         "rows": rows,
-        "demo_generation_s": round(t_gen, 3),
-        "baseline_s": round(t_base, 3),
-        "ingestion_s": round(t_ours, 3),
-        "ratio_to_baseline": round(t_ours / t_base, 2),
-        "rows_per_s": round(rows / t_ours),
-        "files_per_s": round(len(paths) / t_ours, 1),
+        "seconds": round(seconds, 2),
+        "files/s": round(files / seconds, 1) if files else None,
+        "rows/s": round(rows / seconds) if rows else None,
+        "ratio": round(main / seconds, 2) if main else None,
+        "peak RSS (MB)": rss,
+        "note": note,
     }
-    print(json.dumps(report, indent=2))
-    return report
+
+
+def _cell(value) -> str:
+    if value is None:
+        return ""
+    return f"{value:,}" if isinstance(value, int | float) else str(value)
+
+
+def markdown(rows: list[dict]) -> str:
+    heads = list(rows[0])
+    lines = ["| " + " | ".join(heads) + " |", "|" + "---|" * len(heads)]
+    for r in rows:
+        cells = [_cell(r[h]) for h in heads]
+        lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> list[dict]:
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.run", description=__doc__)
+    parser.add_argument(
+        "scenarios",
+        nargs="*",
+        default=["reading", "small_files", "national", "one_file"],
+        choices=["reading", "small_files", "national", "one_file"],
+    )
+    parser.add_argument("--scale", type=float, default=1.0, help="multiplies the volumes")
+    parser.add_argument("--keep", type=Path, help="work in this folder and keep it")
+    args = parser.parse_args(argv)
+    work = args.keep or Path(tempfile.mkdtemp(prefix="quartiers-bench-"))
+    work.mkdir(parents=True, exist_ok=True)
+    out: list[dict] = []
+    try:
+        if "reading" in args.scenarios:
+            out += reading(work)
+        if "small_files" in args.scenarios:
+            out += small_files(work, SMALL_FILES_SCALE * args.scale)
+        if "national" in args.scenarios or "one_file" in args.scenarios:
+            rows, data = national(work, args.scale)
+            out += rows
+            if "one_file" in args.scenarios:
+                out += one_file(data)
+    finally:
+        if not args.keep:
+            shutil.rmtree(work, ignore_errors=True)
+    cpus = os.cpu_count()
+    load = os.getloadavg()[0]
+    print(f"\n{cpus} cores, load average {load:.1f}; ratio = scenario's seconds / baseline's\n")
+    print(markdown(out))
+    print("\n" + json.dumps(out, ensure_ascii=False))
+    print(
+        f"\nbench process peak RSS: {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024} MB"
+    )
+    return out
 
 
 if __name__ == "__main__":
-    main(float(sys.argv[1]) if len(sys.argv) > 1 else 1.0)
+    main()

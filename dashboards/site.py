@@ -22,7 +22,7 @@ import hashlib
 import json
 import time
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -102,6 +102,14 @@ def confidentiality_report(
     }
 
 
+def _counted(items: list, progress: Callable[[int, int], None] | None):
+    """The items, calling progress(n, total) once the loop's body is done with the n-th."""
+    for n, item in enumerate(items, 1):
+        yield item
+        if progress is not None:
+            progress(n, len(items))
+
+
 def build_site(
     db_path: Path,
     out_dir: Path,
@@ -110,9 +118,11 @@ def build_site(
     data_date: date | None = None,
     boundaries_file: Path | None = None,
     regions_boundaries_file: Path | None = None,
+    progress: Callable[[int, int], None] | None = None,
 ) -> SiteResult:
     """Build (or update) the static site in `out_dir` from the marts of `db_path`; the new
-    site replaces the previous one whole, once complete."""
+    site replaces the previous one whole, once complete. `progress(n, total)` follows the
+    pages, whether rendered again or kept."""
     start = time.perf_counter()
     con = duckdb.connect(str(db_path), read_only=True)
     try:
@@ -150,7 +160,7 @@ def build_site(
     rendered: list[Path] = []
     page_paths: list[Path] = []
     export_names: set[str] = set()
-    for territory in order:
+    for territory in _counted(order, progress):
         path = out_dir / territory.href
         page_paths.append(path)
         page_ctx = slice_for(ctx, territory)

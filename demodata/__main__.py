@@ -1,4 +1,5 @@
-"""Command line: `python -m demodata OUT_DIR [--regions 44 11 | all] [--seed N] [--scale X]`."""
+"""Command line: `python -m demodata OUT_DIR [--regions 44 11 | all] [--seed N] [--scale X]
+[--per-porteur]`."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ import argparse
 import time
 from pathlib import Path
 
-from demodata.generator import generate_demo
+from demodata.generator import NATIONAL, generate_demo
 from demodata.territories import ALL_REGIONS
 
 
@@ -19,17 +20,23 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--qpv-2024-file", type=Path, default=None)
     parser.add_argument("--communes-file", type=Path, default=None)
     parser.add_argument("--workers", type=int, default=None)
+    parser.add_argument("--per-porteur", action="store_true", help="one return per porteur")
+    parser.add_argument(
+        "--national", action="store_true", help="every région, calibrated on national figures"
+    )
     args = parser.parse_args(argv)
-    regions = ALL_REGIONS if args.regions == ["all"] else tuple(args.regions)
+    regions = ALL_REGIONS if args.regions == ["all"] or args.national else tuple(args.regions)
+    calibration = dict(NATIONAL, scale=NATIONAL["scale"] * args.scale) if args.national else {}
     started = time.perf_counter()
     res = generate_demo(
         args.out_dir,
         seed=args.seed,
         regions=regions,
         qpv_2024_file=args.qpv_2024_file,
-        scale=args.scale,
+        **({"scale": args.scale} | calibration),
         communes_file=args.communes_file,
         workers=args.workers,
+        per_porteur=args.per_porteur,
     )
     for key, value in res.summary().items():
         print(f"{key}: {value}")

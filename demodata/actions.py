@@ -92,6 +92,8 @@ _THEMES: dict[str, dict[str, float]] = {
 }
 # Relative weight of each age band (0_5 … 60_plus), by theme first, else by scheme.
 _AGE_PROFILES: dict[str, tuple[float, ...]] = {
+    # fêtes de quartier, tournois, ciné plein air: open to everyone, families above all
+    "evenement_ouvert": (10, 16, 13, 10, 38, 13),
     "parentalite": (15, 30, 10, 5, 38, 2),
     "sejour": (0, 40, 50, 10, 0, 0),
     "emploi_insertion": (0, 0, 30, 65, 5, 0),
@@ -241,8 +243,13 @@ def _sex(n: int, theme: str, rng: random.Random) -> tuple[int | None, int | None
     return girls, known - girls
 
 
-def _ages(n: int, scheme: str, theme: str, rng: random.Random) -> list[int]:
-    profile = _AGE_PROFILES.get(theme) or _AGE_PROFILES[scheme]
+def _open_event_participants(rng: random.Random) -> int:
+    """An event open to the whole neighbourhood: hundreds of participations, often more."""
+    return min(max(int(round(rng.lognormvariate(math.log(600), 0.9))), 80), 5000)
+
+
+def _ages(n: int, scheme: str, theme: str, rng: random.Random, profile_key: str = "") -> list[int]:
+    profile = _AGE_PROFILES.get(profile_key or theme) or _AGE_PROFILES[scheme]
     # Each action has its own mix around the profile (uniform jitter: cheap, good enough).
     weights = [w * (0.4 + 1.2 * rng.random()) for w in profile]
     return allocate(n, weights, rng)
@@ -333,8 +340,10 @@ def department_year(
     memory: PartnerMemory,
     rng: random.Random,
     scale: float,
+    open_events: float = 0.0,
 ) -> list[Action]:
-    """All grant files of one département and campaign, every scheme of that year."""
+    """All grant files of one département and campaign, every scheme of that year.
+    `open_events`: share of actions that are events open to everyone (not séjours)."""
     active = [p for p in pool.porteurs if p.active(year)]
     porteurs = Draw(active, [p.weight for p in active])
     partners = Draw(pool.partners, [p.weight for p in pool.partners])
@@ -364,13 +373,16 @@ def department_year(
                     partners,
                     memory,
                     rng,
+                    open_events,
                 )
             )
     memory.end_year()
     return actions
 
 
-def _action(year, scheme, grant_file, porteurs, qpvs, qpv_draw, partners, memory, rng) -> Action:
+def _action(
+    year, scheme, grant_file, porteurs, qpvs, qpv_draw, partners, memory, rng, open_events=0.0
+) -> Action:
     theme = _THEME_DRAW[scheme](rng)
     porteur = porteurs(rng)
     start, end = _dates(scheme, year, theme, rng)
@@ -380,6 +392,10 @@ def _action(year, scheme, grant_file, porteurs, qpvs, qpv_draw, partners, memory
     others = [i for i in range(len(qpvs)) if i != main]
     chosen = [qpvs[main]] + [qpvs[i] for i in rng.sample(others, min(n_qpv - 1, len(others)))]
     n = _participants(theme, rng)
+    # Drawn only when asked, so that the default demo's random stream stays the same.
+    is_open = bool(open_events) and theme != "sejour" and rng.random() < open_events
+    if is_open:
+        n = _open_event_participants(rng)
     if theme == "sejour":
         sessions = days
     elif days == 1:
@@ -410,7 +426,7 @@ def _action(year, scheme, grant_file, porteurs, qpvs, qpv_draw, partners, memory
         qpv_residents=round(n * share_qpv),
         girls=girls,
         boys=boys,
-        ages=_ages(n, scheme, theme, rng),
+        ages=_ages(n, scheme, theme, rng, "evenement_ouvert" if is_open else ""),
         cost=_cost(n, sessions, days, theme, rng),
         comment=rng.choice(COMMENTS) if rng.random() < 0.2 else None,
         returned=returned,

@@ -109,6 +109,9 @@ class DepartmentJob:
     run_index: int  # position in the run: decides XLSX vs CSV years
     with_personal_data: bool  # this département carries the run's personal-data file
     with_withdrawn_file: bool = False  # this département carries the run's mistaken re-send
+    per_porteur: bool = False  # one return per porteur instead of one per département
+    open_events: float = 0.0  # share of actions open to everyone (hundreds of participations)
+    actions_per_porteur: float = 4.0  # sizes the pool of porteurs
 
 
 @dataclass
@@ -156,7 +159,7 @@ def run_department(job: DepartmentJob) -> DepartmentOutput:
         dep,
         communes,
         rng,
-        max(12, round(ACTIONS_PER_YEAR * job.scale / 4)),
+        max(12, round(ACTIONS_PER_YEAR * job.scale / job.actions_per_porteur)),
         nic_prefix=f"0{position:02d}",
     )
     memory = PartnerMemory()
@@ -185,6 +188,7 @@ def run_department(job: DepartmentJob) -> DepartmentOutput:
             memory=memory,
             rng=rng,
             scale=job.scale,
+            open_events=job.open_events,
         )
         for a in actions:
             for funder, asked, granted in a.funding:
@@ -522,6 +526,56 @@ def _write_return(
             values = [p[j] for p in people]
             extra.append((header, values))
             personal_values.extend(values)
+    if job.per_porteur:
+        # One return per porteur, as real returns arrive: a workbook, or a CSV pair.
+        groups: dict[str, list[int]] = {}
+        for i, a in enumerate(actions):
+            groups.setdefault(a.porteur.siret, []).append(i)
+        by_file = {}
+        for p in partner_rows:
+            by_file.setdefault(p["grant_file"], []).append(p)
+        # A partner row pointing at an unknown grant file (a broken row) rides with the first.
+        known = {a.grant_file for a in actions}
+        orphans = [p for p in partner_rows if p["grant_file"] not in known]
+        written = []
+        for n, (siret, idx) in enumerate(groups.items()):
+            files = {a.grant_file for a in (actions[i] for i in idx)}
+            written += _emit(
+                job,
+                year,
+                f"bilan_{dep.code}_{year}_{siret}",
+                as_xlsx,
+                [rows[i] for i in idx],
+                [p for f in sorted(files) for p in by_file.get(f, [])]
+                + (orphans if n == 0 else []),
+                [(h, [v[i] for i in idx]) for h, v in extra],
+                a_style,
+                p_style,
+                actions_out,
+                partners_out,
+            )
+        return written, (rows, partner_rows)
+    written = _emit(
+        job,
+        year,
+        f"bilan_{dep.code}_{year}",
+        as_xlsx,
+        rows,
+        partner_rows,
+        extra,
+        a_style,
+        p_style,
+        actions_out,
+        partners_out,
+    )
+    return written, (rows, partner_rows)
+
+
+def _emit(
+    job, year, stem, as_xlsx, rows, partner_rows, extra, a_style, p_style, actions_out, partners_out
+) -> list[Path]:
+    """Write one return (a workbook, or a CSV pair) and record where each truth row lies."""
+    dep = job.dep
     total_cols = (
         "sessions",
         "participants",
@@ -535,7 +589,6 @@ def _write_return(
     a_table = Table(ACTIVITY_FIELDS, rows, a_style, extra=extra or None, total=totals)
     p_table = Table(PARTNER_FIELDS, partner_rows, p_style)
 
-    stem = f"bilan_{dep.code}_{year}"
     if as_xlsx:
         path = job.inbox / f"{stem}.xlsx"
         a_lines, p_lines = write_workbook(
@@ -562,4 +615,4 @@ def _write_return(
     for row, line in zip(partner_rows, p_lines, strict=True):
         row.update(department_code=dep.code, file_name=p_where[0], sheet=p_where[1], line=line)
         partners_out.add(row)
-    return written, (rows, partner_rows)
+    return written

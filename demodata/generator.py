@@ -151,6 +151,12 @@ class DemoResult:
         }
 
 
+# Calibrated on the ANCT's published 2023 results for the whole country: 9,834 actions,
+# 1.67 M participations (about 170 per action: many open events), 54 % aged 0–25; about
+# 5,000 porteurs a year (two actions each). Multiply `scale` for stress runs.
+NATIONAL = {"scale": 1 / 3, "open_events": 0.18, "actions_per_porteur": 2.0}
+
+
 def generate_demo(
     out_dir: Path,
     *,
@@ -160,6 +166,9 @@ def generate_demo(
     scale: float = 1.0,
     communes_file: Path | None = None,
     workers: int | None = None,
+    per_porteur: bool = False,
+    open_events: float = 0.0,
+    actions_per_porteur: float = 4.0,
 ) -> DemoResult:
     """Write the demo inbox and referentials under `out_dir`; return where, and the truth.
 
@@ -170,6 +179,10 @@ def generate_demo(
     `workers`: processes generating départements in parallel (same bytes whatever the
     number); None = one per CPU from 20 départements on, else 1. Parallel runs use the
     "spawn" start method: a calling script needs the usual `if __name__ == "__main__":`.
+    `per_porteur`: one return per porteur and campaign (as returns really arrive) instead of
+    one per département and campaign; the same rows either way. `open_events`: share of
+    actions open to everyone (hundreds of participations of all ages); `actions_per_porteur`
+    sizes each département's pool of porteurs. `NATIONAL` holds the national calibration.
     Demo files of an earlier run left in `out_dir/inbox` (bilan_*, financements_*) are
     deleted first, other files are left alone.
     """
@@ -198,6 +211,9 @@ def generate_demo(
             run_index=i,
             with_personal_data=i == 0,
             with_withdrawn_file=i == 0,
+            per_porteur=per_porteur,
+            open_events=open_events,
+            actions_per_porteur=actions_per_porteur,
         )
         for i, dep in enumerate(departments)
     ]

@@ -12,7 +12,6 @@ import argparse
 import contextlib
 import json
 import os
-import shutil
 import signal
 import sys
 import threading
@@ -26,9 +25,11 @@ import duckdb
 from assets.reference import WAREHOUSE_POOL
 from dashboards import formatting as fmt
 from dashboards.site import CONFIDENTIALITY_FILE
+from orchestration.instance import write_instance_yaml
+from orchestration.progress import RunProgress
 from orchestration.runs import BlockedRunGuard, WarehouseBusy, process_tags, wait_for_pool
 from orchestration.sensors import RANGE_END, RANGE_START
-from orchestration.settings import PROJECT_ROOT, Settings, load_settings
+from orchestration.settings import Settings, load_settings
 from returns.inbox import duplicates, index_by_hash, partition_ranges, scan, skipped_links
 from returns.privacy import mask_text
 
@@ -36,11 +37,10 @@ from returns.privacy import mask_text
 def instance_for(settings: Settings) -> dg.DagsterInstance:
     """The project's own Dagster instance (never the user's global one)."""
     home = Path(os.environ.setdefault("DAGSTER_HOME", str(settings.data_dir / ".dagster_home")))
-    home.mkdir(parents=True, exist_ok=True)
-    source, copy = PROJECT_ROOT / "orchestration" / "dagster.yaml", home / "dagster.yaml"
-    # Refreshed when the project's file is newer: an old copy would keep run monitoring off.
-    if not copy.exists() or copy.stat().st_mtime < source.stat().st_mtime:
-        shutil.copy(source, copy)
+    try:
+        write_instance_yaml(home)  # PostgreSQL storage when QUARTIERS_DAGSTER_PG_URL is set
+    except ValueError as bad:
+        raise SystemExit(str(bad)) from None
     return dg.DagsterInstance.get()
 
 
@@ -95,34 +95,36 @@ def _stage(job_name: str):
     saved = os.dup(1), os.dup(2)
     previous, _console = _console, os.fdopen(os.dup(saved[1]), "w", buffering=1)
     ok = False
-    with log.open("a", encoding="utf-8") as fh:
-        fh.write(f"\n===== {time.strftime('%Y-%m-%d %H:%M:%S')} {job_name} =====\n")
-        fh.flush()
-        os.dup2(fh.fileno(), 1)
-        os.dup2(fh.fileno(), 2)
-        try:
-            yield
-            ok = True
-        finally:
-            sys.stdout.flush()
-            sys.stderr.flush()
-            os.dup2(saved[0], 1)
-            os.dup2(saved[1], 2)
-            for fd in saved:
-                os.close(fd)
-            _console.close()
-            _console = previous
-    if ok:
-        print(f"  fait ({time.perf_counter() - t:.1f} s)", file=_console, flush=True)
-    else:
-        tail = log.read_text(encoding="utf-8", errors="replace").splitlines()[-15:]
-        print(
-            "  échec — fin du journal :\n    "
-            + "\n    ".join(tail)
-            + f"\n  Journal complet : {log}",
-            file=_console,
-            flush=True,
-        )
+    try:
+        with log.open("a", encoding="utf-8") as fh:
+            fh.write(f"\n===== {time.strftime('%Y-%m-%d %H:%M:%S')} {job_name} =====\n")
+            fh.flush()
+            os.dup2(fh.fileno(), 1)
+            os.dup2(fh.fileno(), 2)
+            try:
+                yield
+                ok = True
+            finally:
+                sys.stdout.flush()
+                sys.stderr.flush()
+                os.dup2(saved[0], 1)
+                os.dup2(saved[1], 2)
+                for fd in saved:
+                    os.close(fd)
+                _console.close()
+                _console = previous
+    finally:  # also when the job failed (SystemExit) or was interrupted
+        if ok:
+            print(f"  fait ({time.perf_counter() - t:.1f} s)", file=_console, flush=True)
+        else:
+            tail = log.read_text(encoding="utf-8", errors="replace").splitlines()[-15:]
+            print(
+                "  échec — fin du journal :\n    "
+                + "\n    ".join(tail)
+                + f"\n  Journal complet : {log}",
+                file=_console,
+                flush=True,
+            )
 
 
 def _run(
@@ -142,17 +144,15 @@ def _run(
         raise SystemExit(str(busy)) from None
     run_id = str(uuid.uuid4())
     with _stage(job_name):
-        with BlockedRunGuard(instance, run_id, WAREHOUSE_POOL, minutes=minutes, say=_say):
-            result = (
-                _defs()
-                .resolve_job_def(job_name)
-                .execute_in_process(
-                    instance=instance,
-                    run_id=run_id,
-                    tags={**process_tags(), **(tags or {})},
-                    run_config=run_config,
-                    raise_on_error=False,
-                )
+        job = _defs().resolve_job_def(job_name)
+        guard = BlockedRunGuard(instance, run_id, WAREHOUSE_POOL, minutes=minutes, say=_say)
+        with guard, _progress(job, instance, run_id):
+            result = job.execute_in_process(
+                instance=instance,
+                run_id=run_id,
+                tags={**process_tags(), **(tags or {})},
+                run_config=run_config,
+                raise_on_error=False,
             )
         if not result.success:
             failed = [e.step_key for e in result.all_events if e.is_step_failure]
@@ -160,6 +160,19 @@ def _run(
                 f"Échec du job {job_name} (étapes : {', '.join(failed)}). "
                 "Voir le journal ou l'interface Dagster."
             )
+
+
+def _progress(job: dg.JobDefinition, instance: dg.DagsterInstance, run_id: str):
+    """Counts per stage on the console, from the run's events (none when verbose: the event
+    log is on screen)."""
+    if VERBOSE:
+        return contextlib.nullcontext()
+    from orchestration.dbt_assets import quartiers_dbt
+
+    dbt_keys = set(quartiers_dbt.keys) & set(job.asset_layer.selected_asset_keys)
+    display = RunProgress(_console, dbt_keys)
+    instance.add_event_listener(run_id, display.on_event)
+    return display
 
 
 def _say(text: str) -> None:
@@ -476,7 +489,7 @@ def main(argv: list[str] | None = None) -> None:
 
 def _dispatch(args: argparse.Namespace) -> None:
     if args.command == "demo":
-        from demodata.generator import generate_demo
+        from demodata.generator import NATIONAL, generate_demo
         from demodata.territories import ALL_REGIONS
 
         settings = load_settings()
@@ -484,7 +497,11 @@ def _dispatch(args: argparse.Namespace) -> None:
         regions = tuple(ALL_REGIONS) if args.national else ("44",)
         official = settings.qpv_2024_file if settings.referential_is_official else None
         demo = generate_demo(
-            settings.data_dir, seed=args.seed, regions=regions, qpv_2024_file=official
+            settings.data_dir,
+            seed=args.seed,
+            regions=regions,
+            qpv_2024_file=official,
+            **(NATIONAL if args.national else {}),
         )
         print(
             f"Données de démonstration générées dans {settings.data_dir} "

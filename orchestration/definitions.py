@@ -26,7 +26,7 @@ defs = dg.Definitions(
         *build_publication_assets(mart_keys()),
         build_documentation_asset(mart_keys()),
     ],
-    asset_checks=[ingestion.row_conservation, campaign_receiving, snapshot_up_to_date],
+    asset_checks=[campaign_receiving, snapshot_up_to_date],
     jobs=[reference_job, ingest_job, build_job, retract_job, templates_job, freshness_job],
     schedules=[inbox_check, season_rebuild, freshness_checks],
     sensors=[

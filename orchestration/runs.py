@@ -78,7 +78,7 @@ def process_tags() -> dict[str, str]:
 @dataclass(frozen=True)
 class RunProcess:
     pid: int
-    host: str | None  # None: the host of the instance (local SQLite storage)
+    host: str | None  # None: the host of the instance (local SQLite storage only)
     born: float | None
 
     def is_dead(self, not_before: float | None = None) -> bool:
@@ -102,6 +102,11 @@ class RunProcess:
         return not_before is not None and start > not_before + 1
 
 
+def _local_storage(instance: dg.DagsterInstance) -> bool:
+    """SQLite or in memory: every run of the instance ran on this machine."""
+    return type(instance.run_storage).__module__.startswith("dagster._core.storage")
+
+
 def run_process(instance: dg.DagsterInstance, run: dg.DagsterRun) -> RunProcess | None:
     """The process executing a run: our tags, else the pid Dagster logs when a process starts
     executing it (code server's run worker, or `execute_in_process`)."""
@@ -110,6 +115,8 @@ def run_process(instance: dg.DagsterInstance, run: dg.DagsterRun) -> RunProcess 
         return RunProcess(
             int(run.tags[PID_TAG]), run.tags.get(HOST_TAG), float(born) if born else None
         )
+    if not _local_storage(instance):
+        return None  # shared storage (PostgreSQL): a pid without its host proves nothing
     records = instance.get_records_for_run(
         run.run_id, of_type=dg.DagsterEventType.ENGINE_EVENT, limit=20
     ).records

@@ -6,6 +6,9 @@ Pure: no warehouse, no Dagster. The ingestion asset writes what this returns.
 from __future__ import annotations
 
 import hashlib
+import os
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -26,6 +29,7 @@ from returns.validate import (
 )
 
 DEFAULT_LIMITS = Limits()
+READ_THREADS = min(4, os.cpu_count() or 1)
 _FAILURE_DETAIL = {
     MemoryError: "le fichier demande trop de mémoire",
     RecursionError: "structure du fichier trop imbriquée",
@@ -225,12 +229,18 @@ def process_batch(
     today: date | None = None,
     known_actions: pl.DataFrame | None = None,
     digests: dict[Path, str] | None = None,
+    on_read: Callable[[int, int, str], None] | None = None,
 ) -> list[FileResult]:
     """Process files, then check partner rows against the actions of the batch and of the
-    warehouse (`known_actions`)."""
-    results = _validate(
-        [_read(p, limits, (digests or {}).get(p)) for p in paths], referential, today
-    )
+    warehouse (`known_actions`). `on_read(n, total, name)` follows the reading, file by file."""
+    # Reading is mostly polars and file I/O, which release the GIL: threads use every core.
+    with ThreadPoolExecutor(max_workers=READ_THREADS) as pool:
+        pending = []
+        for item in pool.map(lambda p: _read(p, limits, (digests or {}).get(p)), paths):
+            pending.append(item)
+            if on_read is not None:
+                on_read(len(pending), len(paths), item[0].name)
+    results = _validate(pending, referential, today)
     known = action_keys(results)
     if known_actions is not None:
         known = pl.concat([known, known_actions.select(known.columns).cast(known.schema)])

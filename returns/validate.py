@@ -398,15 +398,20 @@ def validate_tables(
                 too_many_violations=n,
             )
             ids.remove(i)
+        # Split back by table once per frame (a filter per table is quadratic in files).
+        parts = [
+            (frame.partition_by("_tid", as_dict=True, include_key=False), frame.clear())
+            for frame in (accepted, violations, keys)
+        ]
         for i in ids:
-            own = pl.col("_tid") == i
+            own = [by_tid.get((i,), blank.drop("_tid")) for by_tid, blank in parts]
             out[i] = Validated(
                 kind,
                 tables[i].sheet,
-                accepted.filter(own).drop("_tid"),
-                violations.filter(own).drop("_tid").sort("line", "rule"),
+                own[0],
+                own[1].sort("line", "rule"),
                 tables[i].data.height,
-                keys.filter(own).drop("_tid"),
+                own[2],
             )
     return [out[i] for i in range(len(tables))]
 

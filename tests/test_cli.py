@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -122,6 +123,8 @@ def test_quiet_by_default_a_line_per_stage_and_the_detail_in_the_log(tmp_path, s
     folder = tmp_path / "depot"
     folder.mkdir()
     write_csv(folder / "bilan.csv", ACTIVITY_HEADERS, [action()])
+    write_csv(folder / "second.csv", ACTIVITY_HEADERS, [action(numero_dossier="S")])
+    (folder / "casse.xlsx").write_bytes(b"PK\x03\x04 tronque")
     env = _env(tmp_path, shared_reference)
     quiet = subprocess.run(
         [str(Path(sys.executable).parent / "quartiers"), "ingest", str(folder)],
@@ -135,6 +138,11 @@ def test_quiet_by_default_a_line_per_stage_and_the_detail_in_the_log(tmp_path, s
     assert "• Lecture et contrôle des fichiers reçus" in screen and "fait (" in screen
     assert "DEBUG" not in screen and "STEP_START" not in screen
     assert "bilan.csv: accepted" in quiet.stdout
+    # not a terminal: plain progress lines from the run's events, ending on every file read
+    counts = re.findall(r"^  Fichiers lus : (\d+)/(\d+)$", quiet.stderr, re.MULTILINE)
+    assert counts and counts[-1] == ("3", "3")
+    assert all(total == "3" and 1 <= int(n) <= 3 for n, total in counts)
+    assert "\x1b[" not in quiet.stderr  # no terminal control sequences in a log
     log = (tmp_path / "data" / "logs" / "quartiers.log").read_text(encoding="utf-8")
     assert "STEP_START" in log and "===== " in log
 
@@ -147,3 +155,20 @@ def test_quiet_by_default_a_line_per_stage_and_the_detail_in_the_log(tmp_path, s
         timeout=300,
     )
     assert loud.returncode == 0 and "STEP_START" in loud.stdout + loud.stderr
+
+
+def test_a_failed_stage_shows_the_end_of_its_log(tmp_path, monkeypatch, capfd):
+    from orchestration import cli
+
+    monkeypatch.setenv("QUARTIERS_DATA_DIR", str(tmp_path))
+    monkeypatch.setattr(cli, "VERBOSE", False)
+    try:
+        with cli._stage("ingest_job"):
+            os.write(1, "ce que le run a écrit avant d'échouer\n".encode())  # as dbt does
+            raise SystemExit("Échec du job ingest_job")
+    except SystemExit:
+        pass
+    err = capfd.readouterr().err
+    assert "• Lecture et contrôle des fichiers reçus …" in err
+    assert "échec — fin du journal" in err and "ce que le run a écrit avant d'échouer" in err
+    assert "fait (" not in err
