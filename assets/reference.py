@@ -4,7 +4,12 @@ import dagster as dg
 import polars as pl
 
 from orchestration.resources import PlatformSettings, Warehouse
-from returns.referentials import code_lists, read_population, read_qpv_referential
+from returns.referentials import (
+    code_lists,
+    qpv_generations,
+    read_population,
+    read_qpv_referential,
+)
 
 WAREHOUSE_POOL = "warehouse"
 # Tag of the jobs that write the warehouse: the instance's run queue admits one such run at a
@@ -85,3 +90,17 @@ def raw_code_lists(warehouse: Warehouse) -> dg.MaterializeResult:
     with warehouse.connect() as con:
         _replace(con, "code_lists", codes)
     return dg.MaterializeResult(metadata={"codes": dg.MetadataValue.int(codes.height)})
+
+
+@dg.asset(
+    group_name="reference",
+    pool=WAREHOUSE_POOL,
+    kinds={"duckdb"},
+    description="Générations de QPV du contrat et première campagne de chacune (métropole, "
+    "outre-mer) : la liste de QPV de chaque campagne.",
+)
+def raw_qpv_generations(warehouse: Warehouse) -> dg.MaterializeResult:
+    generations = qpv_generations()
+    with warehouse.connect() as con:
+        _replace(con, "qpv_generations", generations)
+    return dg.MaterializeResult(metadata={"générations": dg.MetadataValue.int(generations.height)})

@@ -648,17 +648,23 @@ def ratio_hidden(protection: Protection, *count_keys: Key) -> bool:
 
 
 def coverage_hidden(
-    protection: Protection, rate: float | None, population: float | None, *count_keys: Key
+    protection: Protection,
+    estimated: float | None,
+    population: float | None,
+    *count_keys: Key,
 ) -> bool:
-    """Coverage = estimated young participations of QPV residents ÷ young population.
+    """Coverage = estimated young participations of QPV residents ÷ young population, both
+    read from the marts (`estimated_young_qpv_participations`, `young_population`).
 
     With the population published, the rate gives back its numerator: hide it when the
-    numerator is a small count, when the population is hidden, or when one of the counts
-    it comes from is hidden.
+    numerator is a small count (or unknown), when the population is hidden, or when one of
+    the counts it comes from is hidden. No population (unknown or 0): no rate to hide.
     """
-    if rate is None or population is None:
+    if not population:
         return False
-    numerator = rate * population
     return (
-        is_small(round(numerator)) or is_small(population) or ratio_hidden(protection, *count_keys)
+        estimated is None
+        or is_small(round(estimated))
+        or is_small(population)
+        or ratio_hidden(protection, *count_keys)
     )

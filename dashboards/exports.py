@@ -2,9 +2,10 @@
 
 CSV: UTF-8 with BOM, `;` separator, decimal comma, no thousands separator (Excel reads the
 numbers as numbers). XLSX: numbers as numbers with French-looking formats. In both, a hidden
-count of 1 to 10 reads « < 11 », any other hidden value « s » (secondary secret), and a text starting with = + - @ (or a tab /
-carriage return) is neutralised with a leading apostrophe so no spreadsheet runs it as a
-formula. Both writers give the same bytes for the same table (incremental builds).
+count of 1 to 10 reads « < 11 », any other hidden value « s » (secondary secret), and a text
+starting with = + - @ (or a tab / carriage return) is neutralised with a leading apostrophe so
+no spreadsheet runs it as a formula. Both writers give the same bytes for the same table
+(incremental builds).
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ import xlsxwriter
 
 from dashboards import formatting as fmt
 from dashboards.confidentiality import SECONDARY, SECRET, mark_text
-from dashboards.tables import SECRET_SUFFIX, Column, Table
+from dashboards.table_model import SECRET_SUFFIX, Column, Table
 from returns.report import neutralise  # one rule for every spreadsheet the platform writes
 
 SECRET_RATIO = SECONDARY  # a hidden ratio is never itself a count of 1 to 10

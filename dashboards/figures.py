@@ -131,7 +131,7 @@ def empty_figure(title: str, message: str) -> go.Figure:
 # --------------------------------------------------------------------------- reach
 
 
-def participations_by_year(df: pl.DataFrame) -> go.Figure:
+def participations_by_year(df: pl.DataFrame, *, labels: fmt.Labels) -> go.Figure:
     """Young and all-ages participations per campaign, one dropdown entry per scheme.
 
     Columns: campaign_year, scheme, young_participations, participations (+ `_secret`).
@@ -170,13 +170,13 @@ def participations_by_year(df: pl.DataFrame) -> go.Figure:
                 members.append(len(fig.data))
                 fig.add_trace(_secret_markers(x, secrets, name))
         groups.append(members)
-    _dropdown(fig, [fmt.scheme_label(s) for s in schemes], groups)
+    _dropdown(fig, [labels.scheme(s) for s in schemes], groups)
     fig.update_layout(barmode="group", xaxis={"type": "category"})
     fig.update_yaxes(title="Participations", tickformat=",d")
     return fig
 
 
-def age_profile(df: pl.DataFrame) -> go.Figure:
+def age_profile(df: pl.DataFrame, *, labels: fmt.Labels) -> go.Figure:
     """Participations by age band, one dropdown entry per (campaign, scheme).
 
     Columns: campaign_year, scheme, band (code of formatting.AGE_BANDS), participations
@@ -186,14 +186,14 @@ def age_profile(df: pl.DataFrame) -> go.Figure:
     if df.height == 0:
         return empty_figure(title, "Aucune action déclarée")
     fig = _base(title)
-    labels, groups = [], []
+    names, groups = [], []
     for year in reversed(_years(df)):
         for scheme in _schemes(df.filter(pl.col("campaign_year") == year)):
             part = df.filter((pl.col("campaign_year") == year) & (pl.col("scheme") == scheme))
             order = {b: i for i, b in enumerate(fmt.AGE_BANDS)}
             part = part.sort(pl.col("band").replace_strict(order, default=99))
             bands = part["band"].to_list()
-            x = [plain(fmt.label("age", b)) for b in bands]
+            x = [plain(labels.label("age", b)) for b in bands]
             values = part["participations"].to_list()
             secrets = _secret(part, "participations")
             colours = [OKABE_ITO[0] if b in fmt.YOUNG_BANDS else GREY for b in bands]
@@ -201,7 +201,7 @@ def age_profile(df: pl.DataFrame) -> go.Figure:
             fig.add_bar(
                 x=x,
                 y=values,
-                name=plain(f"{year} – {fmt.scheme_label(scheme)}"),
+                name=plain(f"{year} – {labels.scheme(scheme)}"),
                 marker={"color": colours},
                 hovertemplate="%{x} : %{y:,d} participations<extra></extra>",
                 showlegend=False,
@@ -209,15 +209,15 @@ def age_profile(df: pl.DataFrame) -> go.Figure:
             if any(secrets):
                 members.append(len(fig.data))
                 fig.add_trace(_secret_markers(x, secrets, "Participations"))
-            labels.append(f"{year} – {fmt.scheme_label(scheme)}")
+            names.append(f"{year} – {labels.scheme(scheme)}")
             groups.append(members)
-    _dropdown(fig, labels, groups)
+    _dropdown(fig, names, groups)
     fig.update_xaxes(type="category", automargin=True)  # band labels stay whole on a phone
     fig.update_yaxes(title="Participations", tickformat=",d")
     return fig
 
 
-def girls_share(df: pl.DataFrame) -> go.Figure:
+def girls_share(df: pl.DataFrame, *, labels: fmt.Labels) -> go.Figure:
     """Share of girls among participations of known sex, per campaign, one line per scheme.
 
     Columns: campaign_year, scheme, girls_share (ratio 0–1, null when unknown or hidden).
@@ -238,10 +238,10 @@ def girls_share(df: pl.DataFrame) -> go.Figure:
             x=[str(y) for y in part["campaign_year"].to_list()],
             y=[None if v is None else round(v * 100, 2) for v in shares],
             mode="lines+markers",
-            name=plain(fmt.scheme_label(scheme)),
+            name=plain(labels.scheme(scheme)),
             line={"color": SCHEME_COLOURS.get(scheme, GREY), "width": 3 if scheme == "ALL" else 2},
             customdata=texts,
-            hovertemplate=f"{plain(fmt.scheme_label(scheme))}<br>%{{x}} : %{{customdata}}"
+            hovertemplate=f"{plain(labels.scheme(scheme))}<br>%{{x}} : %{{customdata}}"
             "<extra></extra>",
         )
     fig.add_hline(y=50, line_dash="dot", line_color=GREY, annotation_text="parité")
@@ -253,7 +253,7 @@ def girls_share(df: pl.DataFrame) -> go.Figure:
 # --------------------------------------------------------------------------- funding
 
 
-def funding_by_year(df: pl.DataFrame) -> go.Figure:
+def funding_by_year(df: pl.DataFrame, *, labels: fmt.Labels) -> go.Figure:
     """Granted amounts per campaign, in the four funder groups of the marts: State politique
     de la ville, other State credits, porteurs' own funds, other funders.
 
@@ -286,14 +286,14 @@ def funding_by_year(df: pl.DataFrame) -> go.Figure:
                 hovertemplate=f"{name}<br>%{{x}} : %{{y:,.0f}} €<extra></extra>",
             )
         groups.append(members)
-    _dropdown(fig, [fmt.scheme_label(s) for s in schemes], groups)
+    _dropdown(fig, [labels.scheme(s) for s in schemes], groups)
     fig.update_layout(barmode="stack")
     fig.update_xaxes(type="category")
     fig.update_yaxes(title="Montant accordé (€)", tickformat=",d", ticksuffix=" €")
     return fig
 
 
-def funding_by_funder(df: pl.DataFrame) -> go.Figure:
+def funding_by_funder(df: pl.DataFrame, *, labels: fmt.Labels) -> go.Figure:
     """Amount granted per funder, one dropdown entry per campaign.
 
     Columns: campaign_year, funder (code), amount_granted.
@@ -302,13 +302,13 @@ def funding_by_funder(df: pl.DataFrame) -> go.Figure:
     if df.height == 0:
         return empty_figure(title, "Aucun financement enregistré")
     fig = _base(title, height=420)
-    labels, groups = [], []
+    names, groups = [], []
     for year in reversed(_years(df)):
         part = df.filter(pl.col("campaign_year") == year).sort("amount_granted", nulls_last=False)
         values = part["amount_granted"].to_list()
         groups.append([len(fig.data)])
         fig.add_bar(
-            y=[plain(fmt.label("funder", f)) for f in part["funder"].to_list()],
+            y=[plain(labels.label("funder", f)) for f in part["funder"].to_list()],
             x=values,
             orientation="h",
             name=str(year),
@@ -316,8 +316,8 @@ def funding_by_funder(df: pl.DataFrame) -> go.Figure:
             hovertemplate="%{y} : %{x:,.0f} €<extra></extra>",
             showlegend=False,
         )
-        labels.append(f"Campagne {year}")
-    _dropdown(fig, labels, groups)
+        names.append(f"Campagne {year}")
+    _dropdown(fig, names, groups)
     fig.update_xaxes(title="Montant accordé (€)", tickformat=",d", ticksuffix=" €")
     fig.update_yaxes(type="category", automargin=True)
     return fig
@@ -326,7 +326,7 @@ def funding_by_funder(df: pl.DataFrame) -> go.Figure:
 # --------------------------------------------------------------------------- cooperation
 
 
-def partners_per_action(df: pl.DataFrame) -> go.Figure:
+def partners_per_action(df: pl.DataFrame, *, labels: fmt.Labels) -> go.Figure:
     """Average number of partners per action, per campaign, one dropdown entry per scheme.
 
     Columns: campaign_year, scheme, partners_per_action, share_actions_2plus_partners,
@@ -355,19 +355,19 @@ def partners_per_action(df: pl.DataFrame) -> go.Figure:
         fig.add_bar(
             x=[str(y) for y in part["campaign_year"].to_list()],
             y=part["partners_per_action"].to_list(),
-            name=plain(fmt.scheme_label(scheme)),
+            name=plain(labels.scheme(scheme)),
             marker={"color": SCHEME_COLOURS.get(scheme, OKABE_ITO[0])},
             customdata=texts,
             hovertemplate="%{x}<br>%{customdata}<extra></extra>",
             showlegend=False,
         )
-    _dropdown(fig, [fmt.scheme_label(s) for s in schemes], groups)
+    _dropdown(fig, [labels.scheme(s) for s in schemes], groups)
     fig.update_xaxes(type="category")
     fig.update_yaxes(title="Partenaires par action (moyenne)")
     return fig
 
 
-def partner_mix(df: pl.DataFrame, dimension: str) -> go.Figure:
+def partner_mix(df: pl.DataFrame, dimension: str, *, labels: fmt.Labels) -> go.Figure:
     """Partnership links by partner category (`categorie`) or role (`role`), per campaign.
 
     Columns: campaign_year, value (code), links, actions.
@@ -380,12 +380,12 @@ def partner_mix(df: pl.DataFrame, dimension: str) -> go.Figure:
     if df.height == 0:
         return empty_figure(title, "Aucun partenaire déclaré")
     fig = _base(title, height=420)
-    labels, groups = [], []
+    names, groups = [], []
     for year in reversed(_years(df)):
         part = df.filter(pl.col("campaign_year") == year).sort("links", nulls_last=False)
         groups.append([len(fig.data)])
         fig.add_bar(
-            y=[plain(fmt.label(kind, v)) for v in part["value"].to_list()],
+            y=[plain(labels.label(kind, v)) for v in part["value"].to_list()],
             x=part["links"].to_list(),
             orientation="h",
             marker={"color": OKABE_ITO[2] if dimension == "categorie" else OKABE_ITO[4]},
@@ -397,8 +397,8 @@ def partner_mix(df: pl.DataFrame, dimension: str) -> go.Figure:
             showlegend=False,
             name=str(year),
         )
-        labels.append(f"Campagne {year}")
-    _dropdown(fig, labels, groups)
+        names.append(f"Campagne {year}")
+    _dropdown(fig, names, groups)
     fig.update_xaxes(title="Liens de partenariat (action × partenaire)", tickformat=",d")
     fig.update_yaxes(type="category", automargin=True)
     return fig
@@ -479,7 +479,12 @@ def spring_layout(
 
 
 def cooperation_network(
-    nodes: pl.DataFrame, edges: pl.DataFrame, *, top: int = 8, max_nodes: int = 120
+    nodes: pl.DataFrame,
+    edges: pl.DataFrame,
+    *,
+    top: int = 8,
+    max_nodes: int = 120,
+    labels: fmt.Labels,
 ) -> go.Figure:
     """Network of organisations (porteurs and partners) linked by shared actions.
 
@@ -529,7 +534,7 @@ def cooperation_network(
             x=[float(pos[index[r["org_id"]], 0]) for r in rows],
             y=[float(pos[index[r["org_id"]], 1]) for r in rows],
             mode="markers+text",
-            name=plain(fmt.organisation_category_label(category)),
+            name=plain(labels.organisation_category(category)),
             text=[plain(r["org_name"]) if r["org_id"] in top_ids else "" for r in rows],
             textposition="top center",
             textfont={"size": 11},
@@ -540,7 +545,7 @@ def cooperation_network(
             },
             customdata=[
                 f"{plain(r['org_name'])}<br>"
-                f"{plain(fmt.organisation_category_label(r['org_category']))}<br>"
+                f"{plain(labels.organisation_category(r['org_category']))}<br>"
                 f"{fmt.integer(r['degree'])} organisations reliées, "
                 f"{fmt.integer(r['actions'])} actions"
                 for r in rows

@@ -1,4 +1,4 @@
-"""French formatting of numbers, amounts, dates, and French labels of the contract's codes.
+"""French formatting of numbers, amounts, dates, and French labels of codes.
 
 Numbers use a decimal comma and a space as thousands separator ("1 234,5"), percentages a
 space before the sign ("12,3 %"), dates dd/mm/yyyy. Missing values print as an em dash
@@ -8,18 +8,17 @@ unless the caller gives another text (e.g. "non disponible").
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from datetime import date, datetime
+
+import polars as pl
 
 MISSING = "—"
 
-SCHEMES: dict[str, str] = {
-    "QE": "Quartiers d'été",
-    "QA": "Quartiers d'automne",
-    "QS": "Quartiers solidaires",
-    "VA": "Vacances apprenantes",
-    "VVV": "Ville Vie Vacances",
-    "ALL": "Tous dispositifs",
-}
+#: the site's own row of every scheme's table (not a code of the contract)
+ALL_SCHEMES = "ALL"
+ALL_SCHEMES_LABEL = "Tous dispositifs"
 SCHEME_ORDER = ("ALL", "QE", "QA", "QS", "VA", "VVV")
 
 AGE_BANDS: dict[str, str] = {
@@ -34,72 +33,6 @@ YOUNG_BANDS = ("6_11", "12_17", "18_25")
 
 SEXES: dict[str, str] = {"fille": "Filles", "garcon": "Garçons", "inconnu": "Sexe non renseigné"}
 
-PARTNER_CATEGORIES: dict[str, str] = {
-    "etat": "État",
-    "commune": "Commune",
-    "epci": "Intercommunalité (EPCI)",
-    "departement": "Département",
-    "region": "Région",
-    "caf": "CAF",
-    "bailleur_social": "Bailleur social",
-    "association": "Association",
-    "conseil_citoyen": "Conseil citoyen",
-    "collectif_habitants": "Collectif d'habitants",
-    "etablissement_scolaire": "Établissement scolaire",
-    "entreprise": "Entreprise",
-    "autre": "Autre",
-}
-
-PORTEUR_CATEGORIES: dict[str, str] = {
-    "association": "Association",
-    "commune": "Commune",
-    "epci": "Intercommunalité (EPCI)",
-    "centre_social": "Centre social",
-    "bailleur_social": "Bailleur social",
-    "etablissement_public": "Établissement public",
-    "etablissement_scolaire": "Établissement scolaire",
-    "entreprise_ess": "Entreprise de l'ESS",
-    "autre": "Autre",
-}
-
-ROLES: dict[str, str] = {
-    "cofinancement": "Cofinancement",
-    "co_construction": "Co-construction",
-    "mise_a_disposition": "Mise à disposition",
-    "orientation_publics": "Orientation des publics",
-    "animation": "Animation",
-    "communication": "Communication",
-    "autre": "Autre",
-}
-
-FUNDERS: dict[str, str] = {
-    "etat_politique_ville": "État – politique de la ville (P147)",
-    "etat_autre": "État – autres crédits",
-    "region": "Région",
-    "departement": "Département",
-    "epci": "Intercommunalité (EPCI)",
-    "commune": "Commune",
-    "caf": "CAF",
-    "fonds_europeens": "Fonds européens",
-    "autre_public": "Autres financeurs publics",
-    "prive": "Financeurs privés",
-    "fonds_propres": "Fonds propres",
-}
-
-THEMES: dict[str, str] = {
-    "sport": "Sport",
-    "culture": "Culture",
-    "loisirs": "Loisirs",
-    "sejour": "Séjour",
-    "education": "Éducation",
-    "citoyennete": "Citoyenneté",
-    "sante": "Santé",
-    "numerique": "Numérique",
-    "emploi_insertion": "Emploi et insertion",
-    "environnement": "Environnement",
-    "parentalite": "Parentalité",
-}
-
 # Coverage: young participations of QPV residents per 100 young residents of those QPV. A
 # young person may take part in several actions: a number (it may exceed 100), never a %.
 COVERAGE_LABEL = "Participations de jeunes pour 100 jeunes résidents des QPV"
@@ -112,36 +45,53 @@ COVERAGE_HELP = (
 
 LEVELS: dict[str, str] = {"france": "France", "region": "Région", "departement": "Département"}
 
-_LISTS: dict[str, dict[str, str]] = {
-    "scheme": SCHEMES,
-    "age": AGE_BANDS,
-    "sexe": SEXES,
-    "partner_category": PARTNER_CATEGORIES,
-    "categorie": PARTNER_CATEGORIES,
-    "porteur_category": PORTEUR_CATEGORIES,
-    "role": ROLES,
-    "funder": FUNDERS,
-    "theme": THEMES,
-    "level": LEVELS,
-}
+#: lists of the site's own (the contract's code lists come from the warehouse: `Labels`)
+_SITE_LISTS: dict[str, dict[str, str]] = {"age": AGE_BANDS, "sexe": SEXES, "level": LEVELS}
+#: names the marts give a contract list (mart_partner_mix's dimension "categorie")
+_ALIASES = {"categorie": "partner_category"}
 
 
-def label(kind: str, code: str | None) -> str:
-    """French label of a code of list `kind`; the code itself when unknown."""
-    if code is None:
-        return MISSING
-    return _LISTS[kind].get(str(code), str(code))
+@dataclass(frozen=True)
+class Labels:
+    """French labels of codes: the contract's lists as the warehouse holds them
+    (marts.dim_code_lists, loaded with the marts), and the site's own lists (age bands,
+    sexes, levels, "all schemes"). An unknown code prints as itself."""
 
+    lists: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
 
-def scheme_label(code: str) -> str:
-    return label("scheme", code)
+    @classmethod
+    def from_frame(cls, code_lists: pl.DataFrame) -> Labels:
+        """From rows (list_name, code, label)."""
+        lists: dict[str, dict[str, str]] = {}
+        for name, code, text in code_lists.select("list_name", "code", "label").iter_rows():
+            lists.setdefault(name, {})[code] = text
+        return cls(lists)
 
+    def label(self, kind: str, code: str | None) -> str:
+        """French label of a code of list `kind`; the code itself when unknown."""
+        if code is None:
+            return MISSING
+        if kind in _SITE_LISTS:
+            return _SITE_LISTS[kind].get(str(code), str(code))
+        return self.lists.get(_ALIASES.get(kind, kind), {}).get(str(code), str(code))
 
-def organisation_category_label(code: str | None) -> str:
-    """Network nodes mix porteurs and partners: try both lists."""
-    if code is None:
-        return MISSING
-    return PARTNER_CATEGORIES.get(code) or PORTEUR_CATEGORIES.get(code) or code
+    def scheme(self, code: str) -> str:
+        return ALL_SCHEMES_LABEL if code == ALL_SCHEMES else self.label("scheme", code)
+
+    @property
+    def schemes(self) -> dict[str, str]:
+        """code → label of every scheme, "all schemes" included (for polars' replace)."""
+        return {ALL_SCHEMES: ALL_SCHEMES_LABEL, **self.lists.get("scheme", {})}
+
+    def organisation_category(self, code: str | None) -> str:
+        """Network nodes mix porteurs and partners: try both lists."""
+        if code is None:
+            return MISSING
+        return (
+            self.lists.get("partner_category", {}).get(code)
+            or self.lists.get("porteur_category", {}).get(code)
+            or code
+        )
 
 
 def scheme_sort_key(code: str) -> tuple[int, str]:

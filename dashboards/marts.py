@@ -35,6 +35,7 @@ SCHEMAS: dict[str, dict[str, type[pl.DataType]]] = {
         "region_code": S,
         "department_code": S,
     },
+    "dim_code_lists": {"list_name": S, "code": S, "label": S},
     "dim_qpv": {
         "qpv_code": S,
         "generation": I,
@@ -69,6 +70,7 @@ SCHEMAS: dict[str, dict[str, type[pl.DataType]]] = {
         "qpv_without_action": I,
         "young_population": I,
         "coverage_rate": F,
+        "estimated_young_qpv_participations": F,  # the coverage's numerator
     },
     "mart_funding": {
         **_TERR,
@@ -141,6 +143,7 @@ SCHEMAS: dict[str, dict[str, type[pl.DataType]]] = {
         "participations": I,
         "young_population": I,
         "coverage_rate": F,
+        "estimated_young_qpv_participations": F,  # the coverage's numerator
         "has_action": B,
     },
 }
@@ -153,6 +156,7 @@ _QUERIES = {name: "SELECT * FROM " + name for name in SCHEMAS}  # noqa: S608 (co
 @dataclass(frozen=True)
 class Marts:
     dim_territories: pl.DataFrame
+    dim_code_lists: pl.DataFrame  # French labels of the contract's codes
     dim_qpv: pl.DataFrame
     mart_reach: pl.DataFrame
     mart_funding: pl.DataFrame

@@ -1,164 +1,17 @@
-"""Published tables: the marts with confidentiality applied, cut per territory.
-
-Every count of people goes through the site's `Protection` here (and only here): hidden
-counts become null and their `<column>_secret` column holds the mark to print (« < 11 »
-for a count from 1 to 10, « s » for a cell hidden to protect another); ratios built from
-hidden counts are hidden the same way, marked « s » (a ratio is never a count of 1 to 10). Pages, figures and exports read these frames, never the marts.
-No indicator is computed here: values come from the dbt marts as they are.
+"""Table builders: the tables each page section shows and exports, from the published
+(protected) frames and the marts. No indicator is computed here: values come from the dbt
+marts as they are; what is hidden is decided once in `dashboards.protected`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass, field
-
 import polars as pl
 
 from dashboards import formatting as fmt
-from dashboards.confidentiality import (
-    AGE_MEASURES,
-    POPULATION,
-    QPV_PEOPLE,
-    REACH_PEOPLE,
-    SECONDARY,
-    Protection,
-    coverage_hidden,
-    is_small,
-    qpv_key,
-    ratio_hidden,
-    reach_key,
-)
-from dashboards.marts import Marts
-
-SECRET_SUFFIX = "_secret"
-
-
-@dataclass(frozen=True)
-class Column:
-    name: str
-    label: str
-    kind: str = "text"  # text, year, people, count, amount, ratio, per100, number, flag
-    missing: str = fmt.MISSING
-    help: str = ""  # definition shown on hover of the column header
-
-
-@dataclass
-class Table:
-    """A table shown on a page and, when it has a slug, exported beside it."""
-
-    slug: str | None
-    title: str
-    columns: list[Column]
-    df: pl.DataFrame
-    html_rows: pl.DataFrame | None = None  # rows shown on the page (default: every row)
-    export_columns: list[Column] | None = None  # columns of the export (default: columns)
-    note: str = ""
-    links: dict[str, str] = field(default_factory=dict)  # first-column value -> page href
-    emphasis: Callable[[dict], bool] | None = None  # rows to highlight
-    folded: bool = False  # shown folded (title as a summary to click)
-
-    @property
-    def shown(self) -> pl.DataFrame:
-        return self.df if self.html_rows is None else self.html_rows
-
-
-# --------------------------------------------------------------------------- protection
-
-
-def _typed(rows: list[dict], base: pl.DataFrame, extra: dict[str, pl.DataType]) -> pl.DataFrame:
-    schema = {**dict(base.schema), **extra}
-    return pl.DataFrame(rows, schema=schema, orient="row") if rows else pl.DataFrame(schema=schema)
-
-
-def _ratio_mark(hidden: bool) -> str | None:
-    return SECONDARY if hidden else None
-
-
-def protected_reach(marts: Marts, prot: Protection) -> pl.DataFrame:
-    rows = []
-    for row in marts.mart_reach.iter_rows(named=True):
-        t = (row["territory_level"], row["territory_code"], row["campaign_year"], row["scheme"])
-        out = dict(row)
-        for m in (*REACH_PEOPLE, POPULATION):
-            key = reach_key(*t, m)
-            out[m] = prot.value(key)
-            out[m + SECRET_SUFFIX] = prot.mark(key)
-        share_hidden = ratio_hidden(prot, reach_key(*t, "girls"), reach_key(*t, "boys"))
-        out["girls_share"] = None if share_hidden else row["girls_share"]
-        out["girls_share" + SECRET_SUFFIX] = _ratio_mark(
-            share_hidden and row["girls_share"] is not None
-        )
-        cov_hidden = coverage_hidden(
-            prot, row["coverage_rate"], row[POPULATION], reach_key(*t, "young_participations")
-        )
-        out["coverage_rate"] = None if cov_hidden else row["coverage_rate"]
-        out["coverage_rate" + SECRET_SUFFIX] = _ratio_mark(cov_hidden)
-        rows.append(out)
-    flags = [*REACH_PEOPLE, POPULATION, "girls_share", "coverage_rate"]
-    return _typed(rows, marts.mart_reach, {m + SECRET_SUFFIX: pl.String for m in flags})
-
-
-def protected_qpv(marts: Marts, prot: Protection) -> pl.DataFrame:
-    rows = []
-    for row in marts.mart_qpv.iter_rows(named=True):
-        t = (row["qpv_code"], row["campaign_year"], row["scheme"])
-        out = dict(row)
-        for m in (*QPV_PEOPLE, POPULATION):
-            out[m] = prot.value(qpv_key(*t, m))
-            out[m + SECRET_SUFFIX] = prot.mark(qpv_key(*t, m))
-        cov_hidden = coverage_hidden(
-            prot, row["coverage_rate"], row[POPULATION], qpv_key(*t, "young_participations")
-        )
-        out["coverage_rate"] = None if cov_hidden else row["coverage_rate"]
-        out["coverage_rate" + SECRET_SUFFIX] = _ratio_mark(cov_hidden)
-        rows.append(out)
-    flags = [*QPV_PEOPLE, POPULATION, "coverage_rate"]
-    return _typed(rows, marts.mart_qpv, {m + SECRET_SUFFIX: pl.String for m in flags})
-
-
-def protected_funding(marts: Marts, prot: Protection) -> pl.DataFrame:
-    """mart_funding without its participation counts; a cost per participation is hidden
-    when the participations it divides by are hidden (it would give them back)."""
-    rows = []
-    for row in marts.mart_funding.iter_rows(named=True):
-        t = (row["territory_level"], row["territory_code"], row["campaign_year"], row["scheme"])
-        out = {k: v for k, v in row.items() if k not in ("participations", "young_participations")}
-        for ratio, count in (
-            ("cost_per_participation", "participations"),
-            ("cost_per_young_participation", "young_participations"),
-        ):
-            hidden = row[ratio] is not None and (
-                is_small(row[count]) or ratio_hidden(prot, reach_key(*t, count))
-            )
-            out[ratio] = None if hidden else row[ratio]
-            out[ratio + SECRET_SUFFIX] = _ratio_mark(hidden)
-        rows.append(out)
-    base = marts.mart_funding.drop("participations", "young_participations")
-    extra = {
-        c + SECRET_SUFFIX: pl.String
-        for c in ("cost_per_participation", "cost_per_young_participation")
-    }
-    return _typed(rows, base, extra)
-
-
-@dataclass(frozen=True)
-class Published:
-    """Every frame the site shows, protected once for all pages."""
-
-    marts: Marts
-    reach: pl.DataFrame
-    qpv: pl.DataFrame
-    funding: pl.DataFrame
-
-
-def publish(marts: Marts, prot: Protection) -> Published:
-    return Published(
-        marts,
-        protected_reach(marts, prot),
-        protected_qpv(marts, prot),
-        protected_funding(marts, prot),
-    )
-
+from dashboards.confidentiality import AGE_MEASURES
+from dashboards.protected import Published
+from dashboards.table_model import SECRET_SUFFIX, Column, Table
+from returns.contract import FIRST_CAMPAIGN, QPV_GENERATIONS, campaign_generation
 
 # --------------------------------------------------------------------------- cutting
 
@@ -167,12 +20,12 @@ def for_territory(df: pl.DataFrame, level: str, code: str) -> pl.DataFrame:
     return df.filter((pl.col("territory_level") == level) & (pl.col("territory_code") == code))
 
 
-def with_scheme_label(df: pl.DataFrame) -> pl.DataFrame:
+def with_scheme_label(df: pl.DataFrame, labels: fmt.Labels) -> pl.DataFrame:
     order = {s: i for i, s in enumerate(fmt.SCHEME_ORDER)}
     return (
         df.with_columns(
             pl.col("scheme")
-            .replace_strict(fmt.SCHEMES, default=pl.col("scheme"))
+            .replace_strict(labels.schemes, default=pl.col("scheme"))
             .alias("scheme_label"),
             pl.col("scheme").replace_strict(order, default=len(order)).alias("_order"),
         )
@@ -196,14 +49,6 @@ def age_long(reach: pl.DataFrame) -> pl.DataFrame:
     return pl.concat(frames) if frames else pl.DataFrame()
 
 
-def campaign_generation(year: int, department_code: str | None = None) -> int:
-    """QPV generation of a campaign (specs/returns.md, dbt macro `campaign_generation`):
-    2015 list until 2023, 2024 list after; overseas départements keep the 2015 list in 2024."""
-    if year <= 2023 or (year == 2024 and (department_code or "").startswith("97")):
-        return 2015
-    return 2024
-
-
 # --------------------------------------------------------------------------- tables
 
 SCHEME_COLS = [Column("campaign_year", "Campagne", "year"), Column("scheme_label", "Dispositif")]
@@ -212,7 +57,7 @@ COVERAGE = Column(
 )
 
 
-def reach_table(reach: pl.DataFrame, slug: str) -> Table:
+def reach_table(reach: pl.DataFrame, slug: str, *, labels: fmt.Labels) -> Table:
     cols = [
         *SCHEME_COLS,
         Column("actions", "Actions", "count"),
@@ -230,7 +75,7 @@ def reach_table(reach: pl.DataFrame, slug: str) -> Table:
     export = [
         *cols[:8],
         *[
-            Column(m, f"Participations {fmt.label('age', m.removeprefix('age_'))}", "people")
+            Column(m, f"Participations {fmt.AGE_BANDS[m.removeprefix('age_')]}", "people")
             for m in AGE_MEASURES
         ],
         *cols[8:10],
@@ -242,12 +87,23 @@ def reach_table(reach: pl.DataFrame, slug: str) -> Table:
         slug,
         "Participations par campagne et dispositif",
         cols,
-        with_scheme_label(reach),
+        with_scheme_label(reach, labels),
         export_columns=export,
-        note="Participations : une personne inscrite à plusieurs actions compte une fois par action. "
+        note="Participations : une personne inscrite à plusieurs actions compte une fois par "
+        "action. "
         f"{fmt.COVERAGE_LABEL} : {fmt.COVERAGE_HELP[0].lower()}{fmt.COVERAGE_HELP[1:]}",
         emphasis=lambda r: r["scheme"] == "ALL",
     )
+
+
+def _generations_note() -> str:
+    """E.g. "QPV de la génération 2015 pour les campagnes 2020 à 2023, 2024 ensuite."
+    (metropolitan France, from the contract)."""
+    first, *later = QPV_GENERATIONS
+    text = f"QPV de la génération {first.generation} pour les campagnes {FIRST_CAMPAIGN}"
+    for g in later:
+        text += f" à {g.first_campaign - 1}, {g.generation} ensuite"
+    return text + "."
 
 
 def qpv_tables(
@@ -258,6 +114,7 @@ def qpv_tables(
     page: str,
     *,
     mart_has_gaps: bool = False,
+    labels: fmt.Labels,
 ) -> list[Table]:
     """The QPV of a département: latest campaign (QPV without action flagged) and the
     young participations of each QPV per campaign, with the département's total.
@@ -307,7 +164,7 @@ def qpv_tables(
         # the mart's flag when it has one, else no action counted
         (~has_action).fill_null(pl.col("actions").fill_null(0) == 0).alias("without_action"),
         pl.col("scheme")
-        .replace_strict(fmt.SCHEMES, default=pl.col("scheme"))
+        .replace_strict(labels.schemes, default=pl.col("scheme"))
         .alias("scheme_label"),
     ).sort(["campaign_year", "scheme", "qpv_code"], descending=[True, False, False])
     communes = dict(zip(dims["qpv_code"].to_list(), dims["commune_codes"].to_list(), strict=True))
@@ -338,8 +195,7 @@ def qpv_tables(
         html_rows=latest_rows.filter(~pl.col("without_action")).sort("qpv_code"),
         export_columns=[*SCHEME_COLS, Column("communes", "Communes"), *cols],
         note="L'export contient toutes les campagnes, chaque dispositif et les QPV sans action "
-        "(colonne « Sans action »). QPV de la génération 2015 pour les campagnes 2020 à 2023, "
-        "2024 ensuite.",
+        f"(colonne « Sans action »). {_generations_note()}",
     )
     gaps = Table(
         None,
@@ -513,10 +369,15 @@ def subterritory_tables(
 
 
 def funding_tables(
-    funding: pl.DataFrame, cooperation: pl.DataFrame, by_funder: pl.DataFrame, page: str
+    funding: pl.DataFrame,
+    cooperation: pl.DataFrame,
+    by_funder: pl.DataFrame,
+    page: str,
+    *,
+    labels: fmt.Labels,
 ) -> list[Table]:
     lev = cooperation.select("campaign_year", "scheme", "leverage")
-    df = with_scheme_label(funding.join(lev, on=["campaign_year", "scheme"], how="left"))
+    df = with_scheme_label(funding.join(lev, on=["campaign_year", "scheme"], how="left"), labels)
     main = Table(
         f"{page}-financement",
         "Financements par campagne et dispositif",
@@ -548,7 +409,7 @@ def funding_tables(
         by_funder.filter(pl.col("scheme") == "ALL")
         .with_columns(
             pl.col("funder")
-            .replace_strict(fmt.FUNDERS, default=pl.col("funder"))
+            .replace_strict(labels.lists.get("funder", {}), default=pl.col("funder"))
             .alias("funder_label")
         )
         .sort(["campaign_year", "amount_granted"], descending=[True, True])
@@ -572,7 +433,7 @@ def funding_tables(
     return [main, funder_table]
 
 
-def cooperation_table(cooperation: pl.DataFrame, page: str) -> Table:
+def cooperation_table(cooperation: pl.DataFrame, page: str, *, labels: fmt.Labels) -> Table:
     return Table(
         f"{page}-cooperation",
         "Coopération par campagne et dispositif",
@@ -602,17 +463,19 @@ def cooperation_table(cooperation: pl.DataFrame, page: str) -> Table:
             Column("renewed_partnerships", "Partenariats renouvelés", "count"),
             Column("new_partnerships", "Nouveaux partenariats", "count"),
         ],
-        with_scheme_label(cooperation),
+        with_scheme_label(cooperation, labels),
         emphasis=lambda r: r["scheme"] == "ALL",
     )
 
 
-def actors_table(nodes: pl.DataFrame, year: int | None, top: int = 10) -> Table:
+def actors_table(
+    nodes: pl.DataFrame, year: int | None, top: int = 10, *, labels: fmt.Labels
+) -> Table:
     df = nodes.sort(["degree", "actions", "org_id"], descending=[True, True, False]).head(top)
     df = (
         df.with_columns(
             pl.col("org_category")
-            .map_elements(fmt.organisation_category_label, return_dtype=pl.String)
+            .map_elements(labels.organisation_category, return_dtype=pl.String)
             .alias("category_label")
         )
         if df.height
@@ -634,7 +497,12 @@ def actors_table(nodes: pl.DataFrame, year: int | None, top: int = 10) -> Table:
 
 
 def returns_tables(
-    completeness: pl.DataFrame, missing: pl.DataFrame, page: str, limit: int = 100
+    completeness: pl.DataFrame,
+    missing: pl.DataFrame,
+    page: str,
+    limit: int = 100,
+    *,
+    labels: fmt.Labels,
 ) -> list[Table]:
     main = Table(
         f"{page}-retours",
@@ -647,11 +515,13 @@ def returns_tables(
             Column("returns_without_funding", "Retours sans financement", "count"),
             Column("completeness_rate", "Taux de complétude", "ratio"),
         ],
-        with_scheme_label(completeness),
+        with_scheme_label(completeness, labels),
         emphasis=lambda r: r["scheme"] == "ALL",
     )
     missing = missing.with_columns(
-        pl.col("scheme").replace_strict(fmt.SCHEMES, default=pl.col("scheme")).alias("scheme_label")
+        pl.col("scheme")
+        .replace_strict(labels.schemes, default=pl.col("scheme"))
+        .alias("scheme_label")
     ).sort(["campaign_year", "department_code", "grant_file"], descending=[True, False, False])
     latest = missing["campaign_year"].max() if missing.height else None
     shown = missing.filter(pl.col("campaign_year") == latest).head(limit) if latest else None

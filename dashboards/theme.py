@@ -73,23 +73,6 @@ def template() -> go.layout.Template:
     return pio.templates[TEMPLATE_NAME]
 
 
-# Plotly modebar and formats in French: registered once per page before the figures.
-LOCALE_SCRIPT = (
-    "Plotly.register({moduleType:'locale',name:'fr',dictionary:{"
-    "'Download plot as a png':'Télécharger en PNG','Download plot':'Télécharger',"
-    "'Zoom':'Zoom','Pan':'Déplacer','Reset axes':'Réinitialiser les axes',"
-    "'Autoscale':'Échelle automatique','Zoom in':'Zoom avant','Zoom out':'Zoom arrière',"
-    "'Reset view':'Réinitialiser la vue','Double-click to zoom back out':"
-    "'Double-cliquer pour dézoomer','Double-click on legend to isolate one trace':"
-    "'Double-cliquer sur la légende pour isoler une série',"
-    "'Click to enter Colorscale title':'Titre de l’échelle'},"
-    "format:{decimal:',',thousands:' ',days:['dimanche','lundi','mardi','mercredi','jeudi',"
-    "'vendredi','samedi'],shortDays:['dim.','lun.','mar.','mer.','jeu.','ven.','sam.'],"
-    "months:['janvier','février','mars','avril','mai','juin','juillet','août','septembre',"
-    "'octobre','novembre','décembre'],shortMonths:['janv.','févr.','mars','avr.','mai',"
-    "'juin','juil.','août','sept.','oct.','nov.','déc.'],date:'%d/%m/%Y'}});"
-)
-
 # Passed to every fig.to_html: French locale, no plotly logo, fits its container.
 CONFIG = {
     "locale": "fr",

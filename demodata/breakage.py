@@ -11,6 +11,7 @@ import random
 
 from demodata.referential import Qpv
 from demodata.siret import break_siret
+from returns.contract import campaign_generation
 
 BROKEN_ACTION_RULES = (
     "siret_luhn",  # porteur SIRET fails the Luhn check (last digit mistyped)
@@ -109,7 +110,8 @@ def break_actions(
         elif rule == "qpv_unknown":
             codes = row["qpv_codes"].split(";")
             while codes[0] in known:
-                if row["campaign_year"] <= 2023:
+                # a code of the generation in force for the campaign (the contract's rule)
+                if campaign_generation(row["campaign_year"], dep_code3.lstrip("0")) == 2015:
                     codes[0] = f"QP{dep_code3}{rng.randint(950, 999)}"
                 else:
                     codes[0] = f"QN{dep_code3}{rng.randint(90, 99)}X"  # X: a letter never used

@@ -38,6 +38,7 @@ from demodata.writers import (
     write_csv,
     write_workbook,
 )
+from returns.contract import campaign_generation
 
 ACTIONS_PER_YEAR = 330  # average grant files per département and campaign at scale 1.0
 
@@ -175,7 +176,8 @@ def run_department(job: DepartmentJob) -> DepartmentOutput:
     )
     written: dict[int, tuple[list[dict], list[dict]]] = {}  # year -> (action, partner rows)
     for year in YEARS:
-        qpvs = qpv15 if year <= 2023 else qpv24
+        # the generation in force for the campaign there (the return contract's rule)
+        qpvs = qpv15 if campaign_generation(year, dep.code) == 2015 else qpv24
         if not qpvs:
             continue  # the given referential does not cover this département
         actions = department_year(

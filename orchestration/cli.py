@@ -344,19 +344,22 @@ def summary(settings: Settings) -> str:
             "SELECT count(*), sum(rows_read), sum(rows_accepted), sum(rows_quarantined), "
             "count(*) FILTER (WHERE status = 'rejected') FROM raw.files"
         ).fetchall()[0]
+        # the France rows of the marts (all schemes), one per campaign: the figures the
+        # site's France page shows, not sums of the facts again
         a = con.sql(
-            "SELECT count(*), sum(young_participations), sum(participants) FROM marts.fct_actions"
+            "SELECT sum(actions), sum(young_participations), sum(participations), "
+            "min(campaign_year) FILTER (WHERE actions > 0), "
+            "max(campaign_year) FILTER (WHERE actions > 0) "
+            "FROM marts.mart_reach WHERE territory_level = 'france' AND scheme = 'ALL'"
         ).fetchall()[0]
         state = (
             con.sql(
-                "SELECT sum(amount_granted) FROM marts.fct_funding_lines "
-                "WHERE funder = 'etat_politique_ville'"
+                "SELECT sum(granted_state_pv) FROM marts.mart_funding "
+                "WHERE territory_level = 'france' AND scheme = 'ALL'"
             ).fetchall()[0][0]
             or 0
         )
-        years = con.sql(
-            "SELECT min(campaign_year), max(campaign_year) FROM marts.fct_actions"
-        ).fetchall()[0]
+        years = a[3:5]
     finally:
         con.close()
     index = settings.site / "index.html"
@@ -368,7 +371,7 @@ def summary(settings: Settings) -> str:
             f"  Lignes lues             : {_fr(f[1] or 0)} — acceptées {_fr(f[2] or 0)}, "
             f"en quarantaine {_fr(f[3] or 0)}",
             f"  Campagnes               : {years[0]}–{years[1]}",
-            f"  Actions                 : {_fr(a[0])}",
+            f"  Actions                 : {_fr(a[0] or 0)}",
             f"  Participations          : {_fr(a[2] or 0)} dont {_fr(a[1] or 0)} de jeunes (6–25 ans)"
             " — des participations, pas des personnes distinctes",
             f"  Crédits État accordés   : {_fr(state)} € (politique de la ville, programme 147)",

@@ -4,7 +4,12 @@ import dagster as dg
 
 from assets.reference import WRITES_WAREHOUSE
 
-REFERENCE_ASSETS = ("raw_qpv_referential", "raw_qpv_population", "raw_code_lists")
+REFERENCE_ASSETS = (
+    "raw_qpv_referential",
+    "raw_qpv_population",
+    "raw_code_lists",
+    "raw_qpv_generations",
+)
 
 reference_job = dg.define_asset_job(
     "reference_job",

@@ -7,6 +7,7 @@ Headers are the porteurs' French ones; `Field.name` is the warehouse column.
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -26,7 +27,67 @@ FieldType = Literal[
 
 FIRST_CAMPAIGN = 2020
 
+
+# --- QPV generations (specs/returns.md): which list of QPV a campaign uses -------------------
+@dataclass(frozen=True)
+class QpvGeneration:
+    """One list of priority neighbourhoods and the first campaign that uses it."""
+
+    generation: int
+    code_prefix: str  # its codes start with it (QP…, QN…)
+    first_campaign: int  # metropolitan France
+    first_campaign_overseas: int  # overseas départements (97x)
+
+
+#: The one definition of the generation in force for a campaign: the validator, the template,
+#: the site and dbt (through raw.qpv_generations, written by the reference asset) read it.
+QPV_GENERATIONS: tuple[QpvGeneration, ...] = (
+    QpvGeneration(2015, "QP", first_campaign=2015, first_campaign_overseas=2015),
+    QpvGeneration(2024, "QN", first_campaign=2024, first_campaign_overseas=2025),
+)
+
+
+def is_overseas(department_code: str | None) -> bool:
+    return (department_code or "").startswith("97")
+
+
+def campaign_generation(campaign_year: int, department_code: str | None = None) -> int:
+    """Generation of QPV in force for a campaign in a département: the newest one whose first
+    campaign (overseas or not) is reached; the oldest before any."""
+    overseas = is_overseas(department_code)
+    started = [
+        g.generation
+        for g in QPV_GENERATIONS
+        if (g.first_campaign_overseas if overseas else g.first_campaign) <= campaign_year
+    ]
+    return max(started, default=QPV_GENERATIONS[0].generation)
+
+
+def generation_of_code(qpv_code: str) -> int | None:
+    """Generation a QPV code belongs to, read from its prefix."""
+    return next((g.generation for g in QPV_GENERATIONS if qpv_code.startswith(g.code_prefix)), None)
+
+
+def _generations_text() -> str:
+    """The rule in French, e.g. "codes QP jusqu'en 2023, codes QN à partir de 2024 ;
+    outre-mer : QN à partir de 2025"."""
+    gens = QPV_GENERATIONS
+    metro = [
+        f"codes {a.code_prefix} jusqu'en {b.first_campaign - 1}"
+        for a, b in itertools.pairwise(gens)
+    ]
+    metro += [f"codes {g.code_prefix} à partir de {g.first_campaign}" for g in gens[1:]]
+    overseas = [
+        f"{g.code_prefix} à partir de {g.first_campaign_overseas}"
+        for g in gens[1:]
+        if g.first_campaign_overseas != g.first_campaign
+    ]
+    return ", ".join(metro) + (" ; outre-mer : " + ", ".join(overseas) if overseas else "")
+
+
 # --- Code lists (specs/returns.md §1–§3), code → French label -------------------------------
+# The one copy of the labels: porteurs read them in the template, delegates on the site (the
+# reference asset loads them as raw.code_lists, dbt publishes them as marts.dim_code_lists).
 CODE_LISTS: dict[str, dict[str, str]] = {
     "scheme": {
         "QE": "Quartiers d'été",
@@ -38,7 +99,7 @@ CODE_LISTS: dict[str, dict[str, str]] = {
     "porteur_category": {
         "association": "Association",
         "commune": "Commune",
-        "epci": "EPCI",
+        "epci": "Intercommunalité (EPCI)",
         "centre_social": "Centre social",
         "bailleur_social": "Bailleur social",
         "etablissement_public": "Établissement public",
@@ -62,7 +123,7 @@ CODE_LISTS: dict[str, dict[str, str]] = {
     "partner_category": {
         "etat": "État",
         "commune": "Commune",
-        "epci": "EPCI",
+        "epci": "Intercommunalité (EPCI)",
         "departement": "Département",
         "region": "Région",
         "caf": "CAF",
@@ -88,13 +149,22 @@ CODE_LISTS: dict[str, dict[str, str]] = {
         "etat_autre": "État – autres crédits",
         "region": "Région",
         "departement": "Département",
-        "epci": "EPCI",
+        "epci": "Intercommunalité (EPCI)",
         "commune": "Commune",
         "caf": "CAF",
         "fonds_europeens": "Fonds européens",
-        "autre_public": "Autres financements publics",
-        "prive": "Financements privés",
+        "autre_public": "Autres financeurs publics",
+        "prive": "Financeurs privés",
         "fonds_propres": "Fonds propres",
+    },
+}
+
+
+#: Former labels still read as their code (porteurs copy them from older templates).
+FORMER_LABELS: dict[str, dict[str, str]] = {
+    "funder": {
+        "Autres financements publics": "autre_public",
+        "Financements privés": "prive",
     },
 }
 
@@ -645,8 +715,9 @@ RULES: dict[str, Rule] = {
         ),
         Rule(
             "code_qpv_generation",
-            "Le code QPV « {value} » n'est pas de la génération de la campagne {year} (codes QP "
-            "jusqu'en 2023, codes QN à partir de 2024 ; outre-mer : QN à partir de 2025).",
+            "Le code QPV « {value} » n'est pas de la génération de la campagne {year} ("
+            + _generations_text().replace("{", "{{").replace("}", "}}")
+            + ").",
         ),
         Rule(
             "qpv_inconnu",

@@ -11,7 +11,7 @@ from functools import cache
 
 import polars as pl
 
-from returns.contract import CODE_LISTS
+from returns.contract import CODE_LISTS, FORMER_LABELS, QPV_GENERATIONS
 from returns.headers import strip_accents
 
 QPV_2015 = r"^QP(\d{3}|02[AB])\d{3}$"
@@ -85,7 +85,8 @@ def _fold(text: str) -> str:
 def code_lookup(list_name: str) -> dict[str, str]:
     """Every accepted spelling of a code (code or French label, any case, accents, spacing)
     → code; folded as `_code_key` folds the values."""
-    return {
+    former = {_fold(label): code for label, code in FORMER_LABELS.get(list_name, {}).items()}
+    return former | {
         _fold(variant): code
         for code, label in CODE_LISTS[list_name].items()
         for variant in (label, code)
@@ -140,3 +141,26 @@ def commune(e: pl.Expr) -> pl.Expr:
 def department(e: pl.Expr) -> pl.Expr:
     s = e.str.replace_all(r"\s", "").str.to_uppercase().str.replace(r"\.0+$", "")
     return pl.when(s.str.contains(r"^\d$")).then("0" + s).otherwise(s)
+
+
+def code_generation(code: pl.Expr) -> pl.Expr:
+    """Generation of a QPV code, from its prefix (contract's QPV_GENERATIONS)."""
+    expr = pl.lit(None, pl.Int32)
+    for g in QPV_GENERATIONS:
+        expr = (
+            pl.when(code.str.starts_with(g.code_prefix))
+            .then(pl.lit(g.generation, pl.Int32))
+            .otherwise(expr)
+        )
+    return expr
+
+
+def expected_generation(year: pl.Expr, overseas: pl.Expr) -> pl.Expr:
+    """The contract's `campaign_generation` as an expression: the newest generation whose
+    first campaign (overseas or not) is reached, the oldest before any."""
+    ordered = sorted(QPV_GENERATIONS, key=lambda g: g.generation)
+    expr = pl.lit(ordered[0].generation, pl.Int32)
+    for g in ordered:
+        first = pl.when(overseas).then(g.first_campaign_overseas).otherwise(g.first_campaign)
+        expr = pl.when(year >= first).then(pl.lit(g.generation, pl.Int32)).otherwise(expr)
+    return expr

@@ -12,7 +12,8 @@ from pathlib import Path
 
 import polars as pl
 
-from returns.contract import CODE_LISTS
+from returns.contract import CODE_LISTS, QPV_GENERATIONS
+from returns.normalise import code_generation
 
 REFERENTIAL_SCHEMA = {
     "generation": pl.Int32,
@@ -48,7 +49,7 @@ def read_qpv_referential(path: Path, *, is_official: bool) -> pl.DataFrame:
     say which commune belongs to which EPCI for the few QPV on two EPCI)."""
     df = pl.read_csv(path, infer_schema=False, encoding="utf8-lossy")
     df = df.rename({c: c.strip().lstrip("\ufeff") for c in df.columns})
-    gen = pl.when(pl.col("code_qp").str.starts_with("QP")).then(2015).otherwise(2024)
+    gen = code_generation(pl.col("code_qp")).fill_null(max(g.generation for g in QPV_GENERATIONS))
     multi = (
         df.with_columns(
             communes=_split("insee_com"),
@@ -119,4 +120,26 @@ def code_lists() -> pl.DataFrame:
             for code, label in codes.items()
         ],
         schema={"list_name": pl.Utf8, "code": pl.Utf8, "label": pl.Utf8},
+    )
+
+
+def qpv_generations() -> pl.DataFrame:
+    """The contract's QPV generations, for dbt (raw.qpv_generations): which list of QPV a
+    campaign uses, in metropolitan France and overseas."""
+    return pl.DataFrame(
+        [
+            {
+                "generation": g.generation,
+                "code_prefix": g.code_prefix,
+                "first_campaign": g.first_campaign,
+                "first_campaign_overseas": g.first_campaign_overseas,
+            }
+            for g in QPV_GENERATIONS
+        ],
+        schema={
+            "generation": pl.Int32,
+            "code_prefix": pl.Utf8,
+            "first_campaign": pl.Int32,
+            "first_campaign_overseas": pl.Int32,
+        },
     )

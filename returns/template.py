@@ -20,7 +20,17 @@ from xlsxwriter.utility import xl_col_to_name
 from xlsxwriter.workbook import Workbook
 from xlsxwriter.worksheet import Worksheet
 
-from returns.contract import ACTIVITY, AGE_BANDS, CODE_LISTS, PARTNERS, YOUNG_BANDS, Field, Kind
+from returns.contract import (
+    ACTIVITY,
+    AGE_BANDS,
+    CODE_LISTS,
+    PARTNERS,
+    QPV_GENERATIONS,
+    YOUNG_BANDS,
+    Field,
+    Kind,
+    campaign_generation,
+)
 from returns.referentials import read_qpv_referential
 
 #: Rows of each fillable sheet carrying the data validations (the header is row 1).
@@ -61,10 +71,8 @@ def _department(code: str) -> str:
 
 
 def qpv_generation(campaign: int, department: str | None = None) -> int:
-    """Generation of QPV codes a campaign uses: 2015 codes (QP…) up to 2023, 2024 codes
-    (QN…) from 2024, overseas from 2025 (the rule `code_qpv_generation` of the validator)."""
-    overseas = department is not None and _department(department).startswith("97")
-    return 2024 if campaign >= 2025 or (campaign == 2024 and not overseas) else 2015
+    """Generation of QPV codes a campaign uses in a département (the contract's rule)."""
+    return campaign_generation(campaign, _department(department) if department else None)
 
 
 def qpv_for(referential_csv: Path, department: str, campaign: int) -> list[tuple[str, str]]:
@@ -426,7 +434,8 @@ def _write_instructions(
                 line(code, label)
 
     gap()
-    generation_text = f"génération {generation}, codes {'QP' if generation == 2015 else 'QN'}…"
+    prefix = next(g.code_prefix for g in QPV_GENERATIONS if g.generation == generation)
+    generation_text = f"génération {generation}, codes {prefix}…"
     para(
         f"Quartiers prioritaires (QPV){where} pour la campagne {campaign} ({generation_text})",
         "section",

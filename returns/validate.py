@@ -13,7 +13,15 @@ from datetime import date
 import polars as pl
 
 from returns import normalise as norm
-from returns.contract import AGE_BANDS, CODE_LISTS, FIRST_CAMPAIGN, RULES, Field, Kind
+from returns.contract import (
+    AGE_BANDS,
+    CODE_LISTS,
+    FIRST_CAMPAIGN,
+    QPV_GENERATIONS,
+    RULES,
+    Field,
+    Kind,
+)
 from returns.readers import RawTable
 
 ROW = ["_tid", "line"]  # a row of a batch: which table, which line
@@ -215,11 +223,10 @@ def _qpv_generation_checks(df: pl.DataFrame) -> pl.DataFrame:
         )
     )
     overseas = pl.col("code").str.slice(2, 2) == "97"
-    expected_new = (pl.col("campaign_year") >= 2025) | (
-        (pl.col("campaign_year") == 2024) & ~overseas
+    bad = exploded.filter(
+        norm.code_generation(pl.col("code"))
+        != norm.expected_generation(pl.col("campaign_year"), overseas)
     )
-    is_new = pl.col("code").str.starts_with("QN")
-    bad = exploded.filter(is_new != expected_new)
     return (
         bad.group_by(ROW, maintain_order=True)
         .agg(pl.col("code").str.join(";").alias("value"), pl.col("campaign_year").first())
@@ -245,9 +252,10 @@ def _referential_checks(df: pl.DataFrame, ref: Referential) -> list[pl.DataFrame
         .explode("code")
         .filter(pl.col("code").is_not_null())
         .with_columns(
-            generation=pl.when(pl.col("code").str.starts_with("QP"))
-            .then(pl.lit(2015, pl.Int32))
-            .otherwise(pl.lit(2024, pl.Int32))
+            # a code of no known prefix is looked up in the newest list (and reported unknown)
+            generation=norm.code_generation(pl.col("code")).fill_null(
+                max(g.generation for g in QPV_GENERATIONS)
+            )
         )
         .filter(pl.col("generation").is_in(list(gens)))
     )

@@ -78,12 +78,17 @@ def test_implied_cell_protected_only_when_small():
 
 
 def test_coverage_hidden_when_it_gives_back_a_small_numerator():
+    # the numerator is the marts' estimated young participations of QPV residents
     prot = protect({"k": 50})
-    assert coverage_hidden(prot, 0.02, 400, "k")  # 8 young participations
-    assert not coverage_hidden(prot, 0.5, 400, "k")
-    assert not coverage_hidden(prot, None, 400, "k")
+    assert coverage_hidden(prot, 8.2, 400, "k")  # 8 young participations
+    assert not coverage_hidden(prot, 200, 400, "k")
+    assert not coverage_hidden(prot, 0, 400, "k")  # none: nothing to protect
+    assert not coverage_hidden(prot, 200, None, "k")  # no population, no rate
+    assert not coverage_hidden(prot, 200, 0, "k")
+    assert coverage_hidden(prot, None, 400, "k")  # numerator unknown: not checkable, hidden
+    assert coverage_hidden(prot, 200, 7, "k")  # a small population
     hidden = protect({"k": 5})
-    assert coverage_hidden(hidden, 0.5, 400, "k")
+    assert coverage_hidden(hidden, 200, 400, "k")
 
 
 # --------------------------------------------------------------------------- property

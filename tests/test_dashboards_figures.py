@@ -11,7 +11,11 @@ import polars as pl
 import pytest
 
 from dashboards import exports, figures, geo, theme
+from dashboards.formatting import Labels
 from dashboards.tables import Column, Table
+from returns.referentials import code_lists
+
+LABELS = Labels.from_frame(code_lists())
 
 GEO = Path(__file__).resolve().parents[2] / "shared" / "reference" / "geo"
 GRAND_EST = GEO / "departements-grand-est.geojson"
@@ -42,7 +46,7 @@ def test_theme_is_registered_with_french_separators_and_okabe_ito():
 
 
 def test_participations_by_year_has_a_scheme_dropdown_and_no_hidden_value():
-    fig = figures.participations_by_year(reach_frame())
+    fig = figures.participations_by_year(reach_frame(), labels=LABELS)
     menu = fig.layout.updatemenus[0]
     assert [b.label for b in menu.buttons] == [
         "Tous dispositifs",
@@ -75,7 +79,7 @@ def test_age_profile_one_entry_per_campaign_and_scheme():
             "participations_secret": [True, False, False, False, False, False],
         }
     )
-    fig = figures.age_profile(df)
+    fig = figures.age_profile(df, labels=LABELS)
     bars = [t for t in fig.data if t.type == "bar"]
     assert list(bars[0].x) == [
         "0–5 ans",
@@ -91,7 +95,7 @@ def test_age_profile_one_entry_per_campaign_and_scheme():
 
 
 def test_girls_share_in_percent_with_parity_line():
-    fig = figures.girls_share(reach_frame())
+    fig = figures.girls_share(reach_frame(), labels=LABELS)
     all_line = next(t for t in fig.data if t.name == "Tous dispositifs")
     assert list(all_line.y) == [52.0, None]
     assert "secret statistique" in all_line.customdata
@@ -109,7 +113,7 @@ def test_funding_and_cooperation_figures():
             "granted_other": [250.5, 0.0],
         }
     )
-    fig = figures.funding_by_year(funding)
+    fig = figures.funding_by_year(funding, labels=LABELS)
     assert fig.layout.barmode == "stack"
     # the four funder groups of the marts, own funds and other State credits apart
     assert [t.name for t in fig.data[:4]] == [
@@ -128,7 +132,7 @@ def test_funding_and_cooperation_figures():
             "actions": [2, 4],
         }
     )
-    fig = figures.partner_mix(mix, "categorie")
+    fig = figures.partner_mix(mix, "categorie", labels=LABELS)
     assert list(fig.data[0].y) == ["CAF", "Conseil citoyen"]
     renewal = pl.DataFrame(
         {"campaign_year": [2023, 2024], "renewed_partnerships": [0, 3], "new_partnerships": [5, 2]}
@@ -138,7 +142,7 @@ def test_funding_and_cooperation_figures():
 
 def test_empty_frames_give_a_message_not_an_error():
     empty = pl.DataFrame(schema={"campaign_year": pl.Int64, "scheme": pl.String})
-    fig = figures.participations_by_year(empty)
+    fig = figures.participations_by_year(empty, labels=LABELS)
     assert fig.layout.annotations[0].text == "Aucune action déclarée"
 
 
@@ -166,7 +170,7 @@ def test_network_names_the_most_connected_only():
     edges = pl.DataFrame(
         {"org_a": ["o0", "o0", "o1"], "org_b": ["o1", "o2", "o3"], "shared_actions": [2, 1, 1]}
     )
-    fig = figures.cooperation_network(nodes, edges, top=3, max_nodes=10)
+    fig = figures.cooperation_network(nodes, edges, top=3, max_nodes=10, labels=LABELS)
     named = [
         x for t in fig.data if t.type == "scatter" and t.mode == "markers+text" for x in t.text if x
     ]
@@ -312,6 +316,7 @@ def test_each_mark_is_printed_as_decided_and_explained():
                 "participations": [None, 320],
                 "participations_secret": ["< 11", None],
             }
-        )
+        ),
+        labels=LABELS,
     )
     assert sorted(t.text[0] for t in fig.data if t.type == "scatter") == ["< 11", "s"]

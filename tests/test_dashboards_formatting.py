@@ -5,9 +5,11 @@ from __future__ import annotations
 import math
 from datetime import date, datetime
 
+import polars as pl
 import pytest
 
 from dashboards import formatting as fmt
+from returns.referentials import code_lists
 
 
 @pytest.mark.parametrize(
@@ -73,28 +75,48 @@ def test_campaigns_text():
     assert fmt.campaigns_text([]) == "aucune campagne"
 
 
+# The labels the site prints are the warehouse's (raw.code_lists → marts.dim_code_lists),
+# built from the contract: the same frame as the reference asset writes.
+LABELS = fmt.Labels.from_frame(code_lists())
+
+
 def test_scheme_labels_and_order():
-    assert fmt.scheme_label("QE") == "Quartiers d'été"
-    assert fmt.scheme_label("QA") == "Quartiers d'automne"
-    assert fmt.scheme_label("QS") == "Quartiers solidaires"
-    assert fmt.scheme_label("VA") == "Vacances apprenantes"
-    assert fmt.scheme_label("VVV") == "Ville Vie Vacances"
-    assert fmt.scheme_label("ALL") == "Tous dispositifs"
+    assert LABELS.scheme("QE") == "Quartiers d'été"
+    assert LABELS.scheme("QA") == "Quartiers d'automne"
+    assert LABELS.scheme("QS") == "Quartiers solidaires"
+    assert LABELS.scheme("VA") == "Vacances apprenantes"
+    assert LABELS.scheme("VVV") == "Ville Vie Vacances"
+    assert LABELS.scheme("ALL") == "Tous dispositifs"
+    assert LABELS.schemes["ALL"] == "Tous dispositifs" and LABELS.schemes["QE"] == "Quartiers d'été"
     assert sorted(["VVV", "QE", "ALL", "VA"], key=fmt.scheme_sort_key) == ["ALL", "QE", "VA", "VVV"]
 
 
 def test_code_labels():
-    assert fmt.label("age", "60_plus") == "60 ans et plus"
-    assert fmt.label("age", "6_11") == "6–11 ans"
-    assert fmt.label("partner_category", "conseil_citoyen") == "Conseil citoyen"
-    assert fmt.label("role", "co_construction") == "Co-construction"
-    assert fmt.label("funder", "etat_politique_ville").startswith("État – politique de la ville")
-    assert fmt.label("porteur_category", "entreprise_ess") == "Entreprise de l'ESS"
-    assert fmt.label("theme", "sejour") == "Séjour"
-    assert fmt.label("role", "inconnu_xyz") == "inconnu_xyz"  # unknown code: shown as is
-    assert fmt.label("role", None) == "—"
-    assert fmt.organisation_category_label("centre_social") == "Centre social"
-    assert fmt.organisation_category_label("caf") == "CAF"
+    assert LABELS.label("age", "60_plus") == "60 ans et plus"
+    assert LABELS.label("age", "6_11") == "6–11 ans"
+    assert LABELS.label("partner_category", "conseil_citoyen") == "Conseil citoyen"
+    assert LABELS.label("categorie", "conseil_citoyen") == "Conseil citoyen"  # mart_partner_mix
+    assert LABELS.label("role", "co_construction") == "Co-construction"
+    assert LABELS.label("funder", "etat_politique_ville").startswith("État – politique de la ville")
+    assert LABELS.label("porteur_category", "entreprise_ess") == "Entreprise de l'ESS"
+    assert LABELS.label("porteur_category", "epci") == "Intercommunalité (EPCI)"
+    assert LABELS.label("theme", "sejour") == "Séjour"
+    assert LABELS.label("role", "inconnu_xyz") == "inconnu_xyz"  # unknown code: shown as is
+    assert LABELS.label("role", None) == "—"
+    assert LABELS.organisation_category("centre_social") == "Centre social"
+    assert LABELS.organisation_category("caf") == "CAF"
+
+
+def test_labels_come_from_the_warehouse_not_a_copy():
+    """A label changed in the warehouse's code lists is the one printed."""
+    frame = code_lists().with_columns(
+        label=pl.when(pl.col("code") == "caf")
+        .then(pl.lit("Caisse d'allocations familiales"))
+        .otherwise(pl.col("label"))
+    )
+    labels = fmt.Labels.from_frame(frame)
+    assert labels.organisation_category("caf") == "Caisse d'allocations familiales"
+    assert fmt.Labels().scheme("QE") == "QE"  # no code lists: the codes, never a second copy
 
 
 def test_per_100():

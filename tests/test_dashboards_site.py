@@ -22,6 +22,7 @@ import plotly.offline
 import pytest
 
 from dashboards.site import SiteResult, build_site
+from returns.referentials import code_lists
 from tests.derivable import determined
 
 REFERENTIAL = "référentiel QPV fictif (démo)"
@@ -305,7 +306,8 @@ MART_SQL = [
         young_participations, qpv_resident_participations, girls, boys, girls_share,
         age_0_5, age_6_11, age_12_17, age_18_25, age_26_59, age_60_plus, qt.qpv_total,
         qpv_with_action, qt.qpv_total - qpv_with_action AS qpv_without_action,
-        qt.pop AS young_population, est / qt.pop AS coverage_rate
+        qt.pop AS young_population, est / qt.pop AS coverage_rate,
+        est AS estimated_young_qpv_participations
     FROM agg
     JOIN marts.dim_territories t ON t.territory_level = agg.lvl AND t.territory_code = agg.code
     LEFT JOIN qt ON qt.lvl = agg.lvl AND qt.code = agg.code
@@ -318,7 +320,9 @@ MART_SQL = [
         sum(a.young_participations) AS young_participations,
         sum(a.participants) AS participations, any_value(p.young_population) AS young_population,
         sum(a.young_participations * a.qpv_residents / a.participants)
-            / any_value(p.young_population) AS coverage_rate
+            / any_value(p.young_population) AS coverage_rate,
+        sum(a.young_participations * a.qpv_residents / a.participants)
+            AS estimated_young_qpv_participations
     FROM sch a JOIN marts.dim_qpv q ON q.qpv_code = a.main_qpv_code
     LEFT JOIN qpv_population p ON p.qpv_code = q.qpv_code
     GROUP BY ALL""",
@@ -454,6 +458,10 @@ def make_marts(path: Path) -> Path:
         "department_code VARCHAR)"
     )
     con.executemany("INSERT INTO marts.dim_territories VALUES (?, ?, ?, ?, ?, ?, ?)", TERRITORIES)
+    # the labels the site prints: the contract's code lists, as dbt publishes them
+    con.register("_code_lists", code_lists().to_arrow())
+    con.execute("CREATE TABLE marts.dim_code_lists AS SELECT * FROM _code_lists")
+    con.unregister("_code_lists")
     con.execute(
         "CREATE TABLE marts.dim_qpv (qpv_code VARCHAR PRIMARY KEY, generation INTEGER, "
         "qpv_name VARCHAR, commune_codes VARCHAR, main_commune_code VARCHAR, epci_siren VARCHAR, "
@@ -1203,7 +1211,7 @@ def test_qpv_without_action_taken_from_the_mart_when_it_lists_them(marts_db, tmp
         "NULL, NULL, '54', '44', false, 'referentiel')",
         "ALTER TABLE marts.mart_qpv ADD COLUMN has_action BOOLEAN DEFAULT true",
         "INSERT INTO marts.mart_qpv SELECT 'QN05403M', 'Les Provinces', '54', '44', 2024, s, "
-        "0, 0, 0, 0, 300, 0, false FROM (VALUES ('ALL'), ('QE'), ('VVV')) v(s)",
+        "0, 0, 0, 0, 300, 0, 0, false FROM (VALUES ('ALL'), ('QE'), ('VVV')) v(s)",
     )
     build_site(db, tmp_path / "site", referential_label=REFERENTIAL)
     parsed = parse(tmp_path / "site" / "departement-54.html")

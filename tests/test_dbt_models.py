@@ -25,6 +25,9 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from returns.contract import campaign_generation
+from returns.referentials import qpv_generations
+
 REPO = Path(__file__).resolve().parents[1]
 DBT_PROJECT = REPO / "dbt_project"
 DBT = Path(sys.executable).parent / "dbt"
@@ -61,6 +64,8 @@ DDL = {
     "qpv_population": """qpv_code VARCHAR, population INTEGER, young_population INTEGER,
         source_file VARCHAR, is_official BOOLEAN""",
     "code_lists": "list_name VARCHAR, code VARCHAR, label VARCHAR",
+    "qpv_generations": """generation INTEGER, code_prefix VARCHAR, first_campaign INTEGER,
+        first_campaign_overseas INTEGER""",
 }
 
 # files: hash → (name, received_at, retracted_at, status)
@@ -643,12 +648,27 @@ def build_raw_warehouse(path: Path) -> None:
             ("qpv_referential", REFERENTIAL),
             ("qpv_population", POPULATION),
             ("code_lists", CODE_LISTS),
+            ("qpv_generations", qpv_generations().rows()),
         ]:
             target = con.table(f"raw.{table}")
             for row in rows:
                 target.insert(row)
     finally:
         con.close()
+
+
+# The macro campaign_generation over every campaign year, in a metropolitan, a Corsican and
+# two overseas départements: dbt must read the contract's rule, not a copy of it.
+GENERATION_YEARS = range(2015, 2031)
+GENERATION_DEPARTMENTS = ("54", "2A", "971", "976")
+GENERATION_GRID_SQL = (
+    "select years.campaign_year, departments.department_code, "
+    "{{ campaign_generation('years.campaign_year', 'departments.department_code') }} "
+    f"as generation from range({GENERATION_YEARS.start}, {GENERATION_YEARS.stop}) "
+    "as years (campaign_year) cross join (values "
+    + ", ".join(f"('{d}')" for d in GENERATION_DEPARTMENTS)
+    + ") as departments (department_code)"
+)
 
 
 def run_dbt(args: list[str], warehouse: Path, tmp: Path) -> subprocess.CompletedProcess:
@@ -694,12 +714,17 @@ def dbt_runs(tmp_path_factory):
     build = run_dbt(["build"], warehouse, tmp)
     assert build.returncode == 0, build.stdout[-6000:] + build.stderr[-2000:]
     docs = run_dbt(["docs", "generate", "--no-compile"], warehouse, tmp)
-    return warehouse, tmp / "target", build, docs
+    generations = run_dbt(
+        ["--quiet", "show", "--inline", GENERATION_GRID_SQL, "--limit", "-1", "--output", "json"],
+        warehouse,
+        tmp,
+    )
+    return warehouse, tmp / "target", build, docs, generations
 
 
 @pytest.fixture(scope="module")
 def built(dbt_runs):
-    warehouse, _, build, _ = dbt_runs
+    warehouse, _, build, _, _ = dbt_runs
     con = duckdb.connect(str(warehouse), read_only=True)
     yield con, build.stdout
     con.close()
@@ -708,7 +733,7 @@ def built(dbt_runs):
 @pytest.fixture(scope="module")
 def artifacts(dbt_runs):
     """manifest.json and catalog.json of the module's dbt run."""
-    _, target, _, docs = dbt_runs
+    _, target, _, docs, _ = dbt_runs
     assert docs.returncode == 0, docs.stdout[-4000:] + docs.stderr[-2000:]
     manifest = json.loads((target / "manifest.json").read_text(encoding="utf-8"))
     catalog = json.loads((target / "catalog.json").read_text(encoding="utf-8"))
@@ -1149,3 +1174,18 @@ def test_every_mart_column_has_a_french_label_and_a_definition(artifacts):
             if not LABEL_AND_DEFINITION.match(described):
                 missing.append(f"{node['name']}.{column}: {described!r}")
     assert not missing, "columns without 'Libellé — définition':\n" + "\n".join(missing)
+
+
+def test_campaign_generation_of_dbt_is_the_contracts(dbt_runs):
+    """The generation dbt joins QPV on, for every campaign year, is the contract's."""
+    generations = dbt_runs[-1]
+    assert generations.returncode == 0, generations.stdout[-4000:] + generations.stderr[-2000:]
+    shown = json.loads(generations.stdout[generations.stdout.index("{") :])["show"]
+    got = {(r["campaign_year"], r["department_code"]): r["generation"] for r in shown}
+    expected = {
+        (year, dep): campaign_generation(year, dep)
+        for year in GENERATION_YEARS
+        for dep in GENERATION_DEPARTMENTS
+    }
+    assert got == expected
+    assert got[(2024, "54")] == 2024 and got[(2024, "971")] == 2015  # the rule, once by hand

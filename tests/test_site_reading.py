@@ -25,10 +25,11 @@ from dashboards import formatting as fmt
 from dashboards.confidentiality import SECONDARY, SECRET, is_small, protect_site
 from dashboards.marts import load_marts
 from dashboards.site import CONFIDENTIALITY_FILE
+from returns.referentials import code_lists
 from tests.derivable import determined_by_null_space
 
 MARKS = (SECRET, SECONDARY)
-LABEL_SCHEME = {v: k for k, v in fmt.SCHEMES.items()}
+LABEL_SCHEME = {v: k for k, v in fmt.Labels.from_frame(code_lists()).schemes.items()}
 LABEL_BAND = {v: k for k, v in fmt.AGE_BANDS.items()}
 # reach table column → mart_reach column (counts of people, then the others)
 REACH_COLUMNS = {

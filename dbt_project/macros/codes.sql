@@ -18,12 +18,14 @@
     end
 {%- endmacro %}
 
-{#- Generation of a QPV code: QP = 2015, QN = 2024. -#}
+{#- Generation of a QPV code, read from its prefix (QP = 2015, QN = 2024: the contract's
+    QPV_GENERATIONS, raw.qpv_generations); NULL for no known prefix. -#}
 {% macro generation_from_qpv_code(code) -%}
-    case
-        when starts_with({{ code }}, 'QP') then 2015
-        when starts_with({{ code }}, 'QN') then 2024
-    end
+    (
+        select max(generations.generation)
+        from {{ ref('stg_raw__qpv_generations') }} as generations
+        where starts_with({{ code }}, generations.code_prefix)
+    )
 {%- endmacro %}
 
 {#- Département of an INSEE commune code: first 3 characters overseas (97x), else first 2 (2A/2B included). -#}
@@ -34,14 +36,23 @@
     end
 {%- endmacro %}
 
-{#- QPV generation in force for a campaign year in a département: 2015 up to 2023, 2024 from
-    2024 in metropolitan France, from 2025 overseas (97x). -#}
+{#- QPV generation in force for a campaign year in a département, read from the contract
+    (returns/contract.py QPV_GENERATIONS, loaded as raw.qpv_generations by the reference asset):
+    the newest generation whose first campaign (overseas for 97x) is reached, the oldest before any. -#}
 {% macro campaign_generation(campaign_year, department_code) -%}
-    case
-        when {{ campaign_year }} <= 2023 then 2015
-        when {{ campaign_year }} = 2024 and {{ department_code }} like '97%' then 2015
-        else 2024
-    end
+    (
+        select
+            coalesce(
+                max(generations.generation) filter (
+                    where case
+                        when {{ department_code }} like '97%' then generations.first_campaign_overseas
+                        else generations.first_campaign
+                    end <= {{ campaign_year }}
+                ),
+                min(generations.generation)
+            )
+        from {{ ref('stg_raw__qpv_generations') }} as generations
+    )
 {%- endmacro %}
 
 {#- Ratio that is NULL when the denominator is 0 or NULL, rounded to 10 decimals: sums of

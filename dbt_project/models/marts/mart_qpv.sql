@@ -87,6 +87,7 @@ select
     cast(qpv.young_population as bigint) as young_population,
     {{ safe_divide('coalesce(main_actions.estimated_young_qpv_participations, 0)', 'qpv.young_population') }}
         as coverage_rate,
+    cast(coalesce(main_actions.estimated_young_qpv_participations, 0) as double) as estimated_young_qpv_participations,
     cast(coalesce(citing_actions.actions, 0) > 0 as boolean) as has_action
 from spine
 left join qpv

@@ -1,0 +1,228 @@
+"""Incremental rebuild: what a page is rendered from, its digest, and the state kept between
+builds, so that a page whose inputs did not change is neither rendered nor rewritten.
+
+A page is rendered from its own slice of the published (protected) frames only
+(`slice_for`); the slice's digest, with the builder's version, the referential label, the
+data date and the boundaries, is kept in `.build/state.json`. A page whose digest and files
+are unchanged is not rendered again; a file is only rewritten when its bytes change. The
+site-wide suppression decisions are kept too (`.build/protection.json`), keyed by a digest of
+the frames they come from, and reused while those frames do not change.
+
+The site is built in a sibling folder holding the previous site as hard links (`stage`):
+every write replaces a file, never writes through a link.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import importlib.metadata
+import json
+import os
+import re
+import shutil
+from collections import defaultdict
+from collections.abc import Iterable
+from functools import lru_cache
+from pathlib import Path
+
+import polars as pl
+
+from dashboards import pages
+from dashboards.confidentiality import Protection, protect_site
+from dashboards.context import Context
+from dashboards.marts import Marts
+from dashboards.protected import Published
+from dashboards.territories import Territory
+
+PAGE_PATTERN = re.compile(r"^(region|departement)-[0-9A-Za-z]+\.html$")
+STATE_DIR = ".build"
+STATE_FILE = f"{STATE_DIR}/state.json"
+PROTECTION_FILE = f"{STATE_DIR}/protection.json"
+STATE_FORMAT = 1
+#: the builder's own files: its code, the page template and the static files it inlines
+BUILDER_SUFFIXES = (".py", ".j2", ".css", ".js")
+
+
+@lru_cache(maxsize=1)
+def builder_version() -> str:
+    """Digest of the builder's own code and of the libraries that shape its output."""
+    h = hashlib.sha256()
+    root = Path(__file__).parent
+    for src in sorted(p for p in root.rglob("*") if p.suffix in BUILDER_SUFFIXES):
+        h.update(src.relative_to(root).as_posix().encode() + b"\0" + src.read_bytes() + b"\0")
+    for lib in ("plotly", "polars", "xlsxwriter"):
+        h.update(f"{lib}={importlib.metadata.version(lib)};".encode())
+    return h.hexdigest()
+
+
+def rows_of(df: pl.DataFrame, keys: Iterable[tuple[str, str]]) -> pl.DataFrame:
+    """Rows of a per-territory frame for these (level, code)."""
+    by_level: dict[str, list[str]] = defaultdict(list)
+    for level, code in keys:
+        by_level[level].append(code)
+    cond = pl.lit(False)
+    for level, codes in sorted(by_level.items()):
+        cond = cond | (
+            (pl.col("territory_level") == level) & pl.col("territory_code").is_in(sorted(codes))
+        )
+    return df.filter(cond)
+
+
+def slice_for(ctx: Context, t: Territory) -> Context:
+    """The context a page is rendered from: only the rows it may show (its territory, its
+    children for the sub-territory tables and map, its QPV, its missing returns), every
+    other frame empty. What is not in the slice cannot reach the page, so the slice's
+    digest tells whether the page changes."""
+    kids = ctx.children(t)
+    own = [(t.level, t.code)]
+    family = own + [(k.level, k.code) for k in kids]
+    m, pub = ctx.marts, ctx.pub
+    if t.level == "france":
+        territories = ctx.territories
+        missing = m.fct_missing_returns
+    else:
+        keep = {(x.level, x.code) for x in ctx.trail(t)} | {(k.level, k.code) for k in kids}
+        territories = {k: v for k, v in ctx.territories.items() if k in keep}
+        depts = [code for level, code in family if level == "departement"]
+        missing = m.fct_missing_returns.filter(pl.col("department_code").is_in(depts))
+    if t.level == "departement":
+        qpv = pub.qpv.filter(pl.col("department_code") == t.code)
+        dim_qpv = m.dim_qpv.filter(pl.col("department_code") == t.code)
+    else:
+        qpv, dim_qpv = pub.qpv.clear(), m.dim_qpv.clear()
+    marts = dataclasses.replace(
+        m,
+        dim_territories=m.dim_territories.clear(),
+        dim_qpv=dim_qpv,
+        mart_reach=m.mart_reach.clear(),  # pages read the protected frames of `pub`
+        mart_funding=m.mart_funding.clear(),
+        mart_funding_by_funder=rows_of(m.mart_funding_by_funder, own),
+        mart_cooperation=rows_of(m.mart_cooperation, own),
+        mart_partner_mix=rows_of(m.mart_partner_mix, own),
+        mart_network_edges=rows_of(m.mart_network_edges, own),
+        mart_network_nodes=rows_of(m.mart_network_nodes, own),
+        mart_returns_completeness=rows_of(m.mart_returns_completeness, family),
+        fct_missing_returns=missing,
+        mart_qpv=m.mart_qpv.clear(),
+    )
+    published = Published(marts, rows_of(pub.reach, family), qpv, rows_of(pub.funding, family))
+    return dataclasses.replace(ctx, pub=published, territories=territories)
+
+
+def file_digest(path: Path | None) -> str:
+    return (
+        hashlib.sha256(path.read_bytes()).hexdigest() if path is not None and path.exists() else ""
+    )
+
+
+def page_digest(page_ctx: Context, t: Territory, settings: str) -> str:
+    """Digest of everything a page is rendered from: its slice and the build settings."""
+    h = hashlib.sha256(settings.encode())
+    h.update(repr(t).encode())
+    h.update(repr(sorted(page_ctx.territories.items(), key=lambda kv: kv[0])).encode())
+    frames = {"reach": page_ctx.pub.reach, "qpv": page_ctx.pub.qpv, "funding": page_ctx.pub.funding}
+    for f in dataclasses.fields(page_ctx.marts):
+        value = getattr(page_ctx.marts, f.name)
+        if isinstance(value, pl.DataFrame):
+            frames[f.name] = value
+        else:
+            h.update(f"{f.name}={value!r};".encode())
+    for name, df in frames.items():
+        h.update(f"\0{name}\0{df.schema}\0".encode())
+        h.update(df.write_csv().encode())
+    return h.hexdigest()
+
+
+def read_state(out_dir: Path) -> dict[str, dict]:
+    try:
+        state = json.loads((out_dir / STATE_FILE).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    if not isinstance(state, dict) or state.get("format") != STATE_FORMAT:
+        return {}
+    pages_ = state.get("pages")
+    return pages_ if isinstance(pages_, dict) else {}
+
+
+def frames_digest(*frames: pl.DataFrame) -> str:
+    h = hashlib.sha256(builder_version().encode())
+    for df in frames:
+        h.update(f"\0{df.schema}\0".encode())
+        h.update(df.write_csv().encode())
+    return h.hexdigest()
+
+
+def protect_cached(marts: Marts, out_dir: Path) -> Protection:
+    """The site's protection, reusing the decisions of the previous build when the frames
+    they come from (and the builder) are the same."""
+    frames = (marts.mart_reach, marts.mart_qpv, marts.dim_territories)
+    digest = frames_digest(*frames)
+    try:
+        kept = json.loads((out_dir / PROTECTION_FILE).read_text(encoding="utf-8"))
+        if kept.get("format") == STATE_FORMAT and kept.get("digest") == digest:
+            return protect_site(*frames, decided=[tuple(k) for k in kept["suppressed"]])
+    except (OSError, ValueError, TypeError, AttributeError, KeyError):
+        pass
+    protection = protect_site(*frames)
+    keys = sorted((list(k) for k in protection.suppressed), key=repr)
+    text = json.dumps(
+        {"format": STATE_FORMAT, "digest": digest, "suppressed": keys}, ensure_ascii=False
+    )
+    (out_dir / STATE_DIR).mkdir(parents=True, exist_ok=True)
+    write_if_changed(out_dir / PROTECTION_FILE, text.encode("utf-8"))
+    return protection
+
+
+def files_intact(out_dir: Path, files: dict[str, str]) -> bool:
+    """Every file a page wrote is still there with the bytes it wrote."""
+    try:
+        return all(file_digest(out_dir / name) == digest for name, digest in files.items())
+    except OSError:
+        return False
+
+
+def write_if_changed(path: Path, data: bytes) -> bool:
+    """Write `data` unless the file already holds exactly these bytes (compared by hash)."""
+    digest = hashlib.sha256(data).digest()
+    if path.exists() and hashlib.sha256(path.read_bytes()).digest() == digest:
+        return False
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_bytes(data)
+    os.replace(tmp, path)
+    return True
+
+
+def remove_stale(out_dir: Path, pages_kept: set[str], exports_kept: set[str]) -> None:
+    """Pages and exports of territories that left the marts (only files this builder names)."""
+    for p in out_dir.glob("*.html"):
+        if PAGE_PATTERN.match(p.name) and p.name not in pages_kept:
+            p.unlink()
+    exp = out_dir / pages.EXPORTS_DIR
+    if exp.is_dir():
+        for p in exp.iterdir():
+            if p.suffix in (".csv", ".xlsx") and p.name not in exports_kept:
+                p.unlink()
+
+
+def _link_or_copy(src: str, dst: str) -> None:
+    try:
+        os.link(src, dst)
+    except OSError:  # a file system without hard links
+        shutil.copy2(src, dst)
+
+
+def stage(site: Path) -> Path:
+    """A sibling folder holding the current site as hard links, to build the next one in.
+    Every write replaces a file (`write_if_changed`, unlink), never writes through a link,
+    so the published site is never touched."""
+    site = site.absolute()
+    stage, old = site.with_name(f".{site.name}.new"), site.with_name(f".{site.name}.old")
+    shutil.rmtree(stage, ignore_errors=True)  # left by a build that crashed
+    if not site.exists() and old.exists():  # crashed between the two renames of `swap_folder`
+        os.rename(old, site)
+    if site.is_dir():
+        shutil.copytree(site, stage, symlinks=True, copy_function=_link_or_copy)
+    else:
+        stage.mkdir(parents=True)
+    return stage
