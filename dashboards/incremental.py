@@ -23,6 +23,7 @@ import re
 import shutil
 from collections import defaultdict
 from collections.abc import Iterable
+from datetime import date
 from functools import lru_cache
 from pathlib import Path
 
@@ -39,7 +40,7 @@ PAGE_PATTERN = re.compile(r"^(region|departement)-[0-9A-Za-z]+\.html$")
 STATE_DIR = ".build"
 STATE_FILE = f"{STATE_DIR}/state.json"
 PROTECTION_FILE = f"{STATE_DIR}/protection.json"
-STATE_FORMAT = 1
+STATE_FORMAT = 2
 #: the builder's own files: its code, the page template and the static files it inlines
 BUILDER_SUFFIXES = (".py", ".j2", ".css", ".js")
 
@@ -105,9 +106,28 @@ def slice_for(ctx: Context, t: Territory) -> Context:
         mart_returns_completeness=rows_of(m.mart_returns_completeness, family),
         fct_missing_returns=missing,
         mart_qpv=m.mart_qpv.clear(),
+        department_dates={},
+        funding_date=None,
+        data_date=None,  # the page's own date is the context's (page_date), in its digest
     )
     published = Published(marts, rows_of(pub.reach, family), qpv, rows_of(pub.funding, family))
-    return dataclasses.replace(ctx, pub=published, territories=territories)
+    return dataclasses.replace(
+        ctx, pub=published, territories=territories, data_date=page_date(ctx, t, family)
+    )
+
+
+def page_date(ctx: Context, t: Territory, family: list[tuple[str, str]]) -> date | None:
+    """ "Données au" of a page: the latest arrival among the files that feed it (returns of
+    its départements, the funding export), so that a new return re-dates only the pages it
+    changes. The France page, or a date forced by the caller, takes the site's date."""
+    m = ctx.marts
+    if t.level == "france" or ctx.data_date != m.data_date or not m.department_dates:
+        return ctx.data_date
+    depts = {code for level, code in family if level == "departement"}
+    depts |= {x.code for x in ctx.trail(t) if x.level == "departement"}
+    dates = [m.department_dates[d] for d in depts if d in m.department_dates]
+    dates += [m.funding_date] if m.funding_date else []
+    return max(dates, default=ctx.data_date)
 
 
 def file_digest(path: Path | None) -> str:
@@ -120,6 +140,7 @@ def page_digest(page_ctx: Context, t: Territory, settings: str) -> str:
     """Digest of everything a page is rendered from: its slice and the build settings."""
     h = hashlib.sha256(settings.encode())
     h.update(repr(t).encode())
+    h.update(f"date={page_ctx.data_date!r};".encode())
     h.update(repr(sorted(page_ctx.territories.items(), key=lambda kv: kv[0])).encode())
     frames = {"reach": page_ctx.pub.reach, "qpv": page_ctx.pub.qpv, "funding": page_ctx.pub.funding}
     for f in dataclasses.fields(page_ctx.marts):

@@ -8,7 +8,7 @@ for (EPCI, communes) are left out: newer marts read like older ones.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
 from datetime import date, datetime
 
 import duckdb
@@ -170,6 +170,10 @@ class Marts:
     mart_qpv: pl.DataFrame
     data_date: date | None
     missing: tuple[str, ...]
+    # latest arrival of a return with actions in each département, and of a funding export:
+    # a page is dated by the files that feed it, so one new return re-dates only its pages
+    department_dates: dict[str, date] = field(default_factory=dict)
+    funding_date: date | None = None
     # mart_qpv lists every QPV of each campaign's generation, those without action included
     # (actions = 0): the site then takes the gaps from it rather than from its own rule
     qpv_with_zero_rows: bool = False
@@ -221,6 +225,27 @@ def _data_date(con: duckdb.DuckDBPyConnection, tables: set[str]) -> date | None:
     return value if isinstance(value, date) else None
 
 
+def _arrivals(con: duckdb.DuckDBPyConnection, tables: set[str]):
+    """(département → latest arrival of a file holding its actions, latest funding export)."""
+    if not {"mart_file_status", "fct_actions"} <= tables:
+        return {}, None
+    try:
+        rows = con.execute(
+            "SELECT a.department_code, max(f.received_at) FROM fct_actions a "
+            "JOIN mart_file_status f ON f.file_hash = a.file_hash GROUP BY 1"
+        ).fetchall()
+        funding = con.execute(
+            "SELECT max(received_at) FROM mart_file_status WHERE kinds LIKE '%funding%'"
+        ).fetchone()[0]
+    except duckdb.Error:
+        return {}, None
+    return {code: _day(at) for code, at in rows if code and at}, _day(funding)
+
+
+def _day(value) -> date | None:
+    return value.date() if isinstance(value, datetime) else value
+
+
 def load_marts(con: duckdb.DuckDBPyConnection) -> Marts:
     tables = _existing_tables(con, _use_marts(con))
     frames: dict[str, pl.DataFrame] = {}
@@ -247,5 +272,7 @@ def load_marts(con: duckdb.DuckDBPyConnection) -> Marts:
         **{k: v for k, v in frames.items() if k in names},
         data_date=_data_date(con, tables),
         missing=tuple(missing),
+        department_dates=(arrivals := _arrivals(con, tables))[0],
+        funding_date=arrivals[1],
         qpv_with_zero_rows=qpv_with_zero_rows,
     )

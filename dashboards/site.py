@@ -147,7 +147,6 @@ def build_site(
         {
             "builder": builder_version(),
             "label": referential_label,
-            "date": str(ctx.data_date),
             "boundaries": file_digest(ctx.boundaries_file),
             "regions_boundaries": file_digest(ctx.regions_boundaries_file),
         },

@@ -135,3 +135,34 @@ def test_the_same_snapshot_gives_the_same_bytes(marts_db, tmp_path):
     first, second = tree(tmp_path / "site1"), tree(tmp_path / "site2")
     assert first.keys() == second.keys() and len(first) > 10
     assert [k for k in first if first[k] != second[k]] == []
+
+
+def test_a_new_return_re_dates_only_the_pages_it_feeds(pipeline, tmp_path):
+    """ "Données au" is each page's own: the latest arrival among the files that feed it.
+    A return arriving for one département re-renders its page, its région's and France's,
+    never the other départements' (the whole site used to, the date being site-wide)."""
+    _, settings, _, _ = pipeline
+    db = tmp_path / "copy.duckdb"
+    shutil.copy(settings.snapshot, db)
+    out = tmp_path / "site"
+    first = build_site(db, out, referential_label="test")
+    con = duckdb.connect(str(db))
+    dept = con.sql(
+        "SELECT department_code FROM marts.fct_actions GROUP BY 1 ORDER BY count(*) DESC LIMIT 1"
+    ).fetchall()[0][0]
+    con.execute(
+        "UPDATE marts.mart_file_status SET received_at = TIMESTAMP '2031-01-15 09:00' "
+        "WHERE file_hash = (SELECT min(file_hash) FROM marts.fct_actions "
+        "WHERE department_code = $1)",
+        [dept],
+    )
+    con.close()
+    again = build_site(db, out, referential_label="test")
+    rendered = {p.name for p in again.rendered}
+    departements = {p.name for p in first.pages if p.name.startswith("departement-")}
+    assert rendered & departements == {f"departement-{dept}.html"}
+    assert "index.html" in rendered  # the France page
+    assert len(rendered) < len(again.pages)
+    assert "15/01/2031" in (out / f"departement-{dept}.html").read_text(encoding="utf-8")
+    other = sorted(departements - {f"departement-{dept}.html"})[0]
+    assert "15/01/2031" not in (out / other).read_text(encoding="utf-8")
