@@ -235,8 +235,8 @@ def test_volumes(grand_est):
     vvv, qe_n = (a["scheme"] == "VVV").sum(), (a["scheme"] == "QE").sum()
     assert vvv < qe_n / 3
     # 3 workbooks + 3 CSV pairs + a corrected return per département, one mistaken re-send,
-    # one funding export per year
-    assert len(grand_est.files) == 10 * 10 + 1 + 6
+    # one funding export per year, two waves of the cooperation survey
+    assert len(grand_est.files) == 10 * 10 + 1 + 6 + 2
     assert 40_000 < grand_est.partners.height < 70_000
 
 
