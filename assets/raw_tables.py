@@ -11,6 +11,7 @@ import polars as pl
 from returns.contract import KINDS, FieldType
 from returns.privacy import mask_frame
 from returns.process import FileResult
+from survey.tables import SURVEY_TABLES
 
 _SQL_TYPES: dict[FieldType, str] = {
     "int": "INTEGER",
@@ -64,7 +65,8 @@ def table_columns() -> dict[str, dict[str, str]]:
         k.table: ORIGIN | {f.name: _SQL_TYPES.get(f.type, "VARCHAR") for f in k.fields}
         for k in KINDS
     }
-    return tables | {"quarantine": QUARANTINE, "files": FILES}
+    survey = {table: ORIGIN | columns for table, columns in SURVEY_TABLES.items()}
+    return tables | survey | {"quarantine": QUARANTINE, "files": FILES}
 
 
 def ensure_raw_schema(con: duckdb.DuckDBPyConnection) -> None:
@@ -126,12 +128,10 @@ def write_batch(
                 "received_at": received_at[r.file_hash],
                 "ingested_at": now,
             }
-            for t in r.tables:
-                rows = t.accepted.with_columns(
-                    sheet=pl.lit(t.sheet, pl.Utf8),
-                    **{k: pl.lit(v) for k, v in origin.items()},
+            for table, accepted in r.rows_by_table():
+                _insert(
+                    con, table, accepted.with_columns(**{k: pl.lit(v) for k, v in origin.items()})
                 )
-                _insert(con, t.kind.table, rows)
             _insert(
                 con,
                 "quarantine",

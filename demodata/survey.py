@@ -128,7 +128,9 @@ def _answers(qn: Questionnaire, p: dict, rng: random.Random) -> dict[str, object
     cats = set(p["categories"] or [])
     hab = bool(cats & set(INHABITANTS))
     many = p["mean_partners"] >= 2
-    co = rng.choices(("oui", "en_partie", "non"), (70, 20, 10) if hab else (15, 30, 55))[0]
+    # co-construction goes with inhabitants among the partners, and with many partners
+    weights = (70, 20, 10) if hab else (35, 35, 30) if p["mean_partners"] >= 2.5 else (10, 30, 60)
+    co = rng.choices(("oui", "en_partie", "non"), weights)[0]
     base = {
         "place_etat": 3 if "etat" in cats else 2,
         "place_collectivites": 3 if cats & set(LOCAL_AUTHORITIES) else 2,

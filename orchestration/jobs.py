@@ -3,8 +3,14 @@
 import dagster as dg
 
 from assets.reference import WRITES_WAREHOUSE
+from assets.survey import SURVEY_REFERENCE_ASSETS
 
-REFERENCE_ASSETS = ("raw_qpv_referential", "raw_qpv_population", "raw_code_lists")
+REFERENCE_ASSETS = (
+    "raw_qpv_referential",
+    "raw_qpv_population",
+    "raw_code_lists",
+    *SURVEY_REFERENCE_ASSETS,
+)
 
 reference_job = dg.define_asset_job(
     "reference_job",
