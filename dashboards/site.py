@@ -40,7 +40,7 @@ import duckdb
 import plotly.offline
 import polars as pl
 
-from dashboards import exports, figures, geo, pages, tables
+from dashboards import exports, figures, geo, pages, survey_section, tables
 from dashboards import formatting as fmt
 from dashboards.confidentiality import (
     QPV_PEOPLE,
@@ -516,6 +516,7 @@ def render(ctx: Context, t: Territory) -> tuple[str, list[Table]]:
             '<p class="note">Réseau de coopération : non disponible à ce niveau de territoire.</p>'
         )
     coop_body.append(_tables_html([coop_t]))
+    coop_body.append(survey_section.render(m.mart_survey_answers, t.level, t.code))
     body.append(
         pages.section(
             "cooperation",

@@ -3,6 +3,8 @@ the session's whole-pipeline run; free texts stay with the analysts."""
 
 from __future__ import annotations
 
+import html
+
 import duckdb
 import polars as pl
 import pytest
@@ -101,3 +103,29 @@ def test_free_texts_reach_the_analysts_only(pipeline, snapshot):
         for c, dtype in frame.schema.items():
             if dtype == pl.String:
                 assert not frame[c].is_in(texts.implode()).any(), (t, c)
+
+
+def test_pages_say_what_porteurs_answered_without_small_counts(pipeline, snapshot):
+    demo, settings, _, _ = pipeline
+    answers = snapshot["mart_survey_answers"].filter(pl.col("porteur_category") == "ALL")
+    index = (settings.site / "index.html").read_text("utf-8")
+    assert "Ce que disent les porteurs" in index and "Enquête 2020-2021" in index
+    fr = answers.filter(
+        (pl.col("territory_level") == "france") & (pl.col("question_code") == "place_habitants")
+    )
+    assert f"répondants : {fr['respondents'][0]}" in index
+    small = (
+        answers.filter(pl.col("territory_level") == "departement")
+        .group_by("territory_code", "questionnaire")
+        .agg(pl.col("respondents").max())
+        .filter(pl.col("respondents") < 11)
+    )
+    assert small.height > 0
+    for code, _, n in small.iter_rows():
+        page = (settings.site / f"departement-{code}.html").read_text("utf-8")
+        assert "Ce que disent les porteurs" in page and "&lt; 11" in page
+        assert f"répondants : {n}" not in page
+    texts = set(demo.survey.answers["value_text"].drop_nulls())
+    for page in settings.site.glob("*.html"):
+        text = html.unescape(page.read_text("utf-8"))
+        assert not any(t[:40] in text for t in texts), page.name

@@ -57,6 +57,8 @@ select
     cast(respondents.territory_level as varchar) as territory_level,
     cast(respondents.territory_code as varchar) as territory_code,
     cast(coalesce(territories.territory_name, respondents.territory_code) as varchar) as territory_name,
+    cast(territories.parent_level as varchar) as parent_level,
+    cast(territories.parent_code as varchar) as parent_code,
     cast(respondents.questionnaire as varchar) as questionnaire,
     cast(questions.wave as integer) as wave,
     cast(questions.campaign as varchar) as campaign,
