@@ -516,7 +516,11 @@ def render(ctx: Context, t: Territory) -> tuple[str, list[Table]]:
             '<p class="note">Réseau de coopération : non disponible à ce niveau de territoire.</p>'
         )
     coop_body.append(_tables_html([coop_t]))
-    coop_body.append(survey_section.render(m.mart_survey_answers, t.level, t.code))
+    coop_body.append(
+        survey_section.render(
+            m.mart_survey_answers, t.level, t.code, link=m.mart_survey_returns_link
+        )
+    )
     body.append(
         pages.section(
             "cooperation",

@@ -18,7 +18,7 @@ import html
 
 import polars as pl
 
-from dashboards.confidentiality import SECONDARY, SECRET, Group, protect
+from dashboards.confidentiality import SECONDARY, SECRET, SMALL_MAX, Group, protect
 from dashboards.formatting import integer, percent
 
 ANCHOR = "ce-que-disent-les-porteurs"
@@ -43,6 +43,22 @@ SCHEMA: dict[str, type[pl.DataType]] = {
     "respondents": pl.Int64,
     "answers": pl.Int64,
     "answer_share": pl.Float64,
+}
+LINK_SCHEMA: dict[str, type[pl.DataType]] = {
+    "territory_level": pl.String,
+    "territory_code": pl.String,
+    "questionnaire": pl.String,
+    "wave": pl.Int64,
+    "campaign_year": pl.Int64,
+    "question_code": pl.String,
+    "question_label": pl.String,
+    "option_code": pl.String,
+    "option_label": pl.String,
+    "respondents": pl.Int64,
+    "respondents_with_returns": pl.Int64,
+    "actions": pl.Int64,
+    "actions_2plus_partners": pl.Int64,
+    "share_actions_2plus_partners": pl.Float64,
 }
 KIND_NOTE = {
     "multiple": "plusieurs réponses possibles : les parts dépassent 100 % au total",
@@ -103,9 +119,47 @@ def _distribution(rows: pl.DataFrame) -> str:
     )
 
 
-def render(frame: pl.DataFrame, level: str, code: str, hidden: dict[Key, str] | None = None) -> str:
+def _link(link: pl.DataFrame, qn: str, q_code: str, level: str, code: str) -> str:
+    """What the porteurs who gave each answer did, by their returns: actions of the campaign
+    and the share with at least 2 partners. Shown only under a published distribution (its
+    respondents per answer are the same people), a share only from 11 porteurs."""
+    rows = link.filter(
+        (pl.col("questionnaire") == qn)
+        & (pl.col("question_code") == q_code)
+        & (pl.col("territory_level") == level)
+        & (pl.col("territory_code") == code)
+    )
+    if rows.is_empty():
+        return ""
+    year = rows["campaign_year"][0]
+    body = "".join(
+        f"<tr><td>{esc(r['option_label'])}</td>"
+        f'<td class="num">{integer(r["respondents"])}</td>'
+        f'<td class="num">{integer(r["actions"])}</td>'
+        f'<td class="num">'
+        f"{percent(r['share_actions_2plus_partners']) if r['respondents'] > SMALL_MAX else 'effectif trop faible'}"
+        "</td></tr>"
+        for r in rows.sort("option_code").iter_rows(named=True)
+    )
+    return (
+        f'<p class="note">Selon leurs bilans de la campagne {year} (rapprochés par le SIRET) :'
+        "</p>"
+        '<table class="survey-link"><thead><tr><th>Réponse</th><th class="num">Porteurs</th>'
+        f'<th class="num">Actions {year}</th><th class="num">Part avec au moins 2 partenaires'
+        f"</th></tr></thead><tbody>{body}</tbody></table>"
+    )
+
+
+def render(
+    frame: pl.DataFrame,
+    level: str,
+    code: str,
+    hidden: dict[Key, str] | None = None,
+    link: pl.DataFrame | None = None,
+) -> str:
     """The survey part of a territory's cooperation section (HTML); `hidden`: the
-    decisions of `hidden_distributions` on the whole frame (computed here when not given)."""
+    decisions of `hidden_distributions` on the whole frame (computed here when not given);
+    `link`: mart_survey_returns_link, shown under the questions compared with the returns."""
     if frame.is_empty():  # no survey received at all: nothing to say
         return ""
     if hidden is None:
@@ -167,5 +221,7 @@ def render(frame: pl.DataFrame, level: str, code: str, hidden: dict[Key, str] | 
                 )
             else:
                 parts.append(_distribution(rows))
+                if link is not None:
+                    parts.append(_link(link, qn, q_code, level, code))
             parts.append("</div>")
     return "\n".join(parts)

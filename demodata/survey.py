@@ -276,7 +276,10 @@ def _ds_workbook(path: Path, qn: Questionnaire, rows: list[_Row], rng: random.Ra
     headers = ["ID", "Email", "Date de dépôt", "État du dossier"] + [q.label for q in qn.questions]
     start = date.fromisoformat(qn.fielded_from)
     days = (date.fromisoformat(qn.fielded_to) - start).days
-    wb = xlsxwriter.Workbook(path, {"strings_to_numbers": False})
+    # in memory (fixed zip timestamps) and a fixed creation date: same seed, same bytes
+    wb = xlsxwriter.Workbook(str(path), {"in_memory": True})
+    created = datetime.combine(ARRIVALS[qn.code], datetime.min.time(), UTC)
+    wb.set_properties({"title": qn.title, "author": "Démonstrateur (fictif)", "created": created})
     ws = wb.add_worksheet("Dossiers")
     ws.write_row(0, 0, headers)
     lines = []

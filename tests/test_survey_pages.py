@@ -105,3 +105,44 @@ def test_a_territory_without_answers_says_so_and_a_site_without_survey_says_noth
     f = frame({"54": (3, 2, 1), "57": (9, 5, 6), "67": (20, 15, 10)})
     assert "Aucune réponse" in S.render(f, "departement", "88")
     assert S.render(f.clear(), "france", "FR") == ""  # no survey at all: no part
+
+
+def link_frame(code: str, rows: list[tuple[str, str, int, int, int]]) -> pl.DataFrame:
+    return pl.DataFrame(
+        [
+            {
+                "territory_level": TREE[code][0],
+                "territory_code": code,
+                "questionnaire": "cooperation_2020",
+                "wave": 1,
+                "campaign_year": 2020,
+                "question_code": "coconstruction",
+                "question_label": "L'action a-t-elle été co-construite avec des habitants ?",
+                "option_code": opt,
+                "option_label": label,
+                "respondents": n,
+                "respondents_with_returns": n,
+                "actions": actions,
+                "actions_2plus_partners": two,
+                "share_actions_2plus_partners": two / actions,
+            }
+            for opt, label, n, actions, two in rows
+        ],
+        schema=S.LINK_SCHEMA,
+    )
+
+
+def test_the_link_with_the_returns_shows_under_published_answers_only():
+    f = frame({"54": (3, 2, 1), "57": (9, 5, 6), "67": (20, 15, 10)})
+    link = pl.concat(
+        [
+            link_frame("67", [("oui", "Oui", 20, 80, 60), ("non", "Non", 10, 40, 10)]),
+            link_frame("57", [("oui", "Oui", 9, 30, 20)]),
+        ]
+    )
+    shown = S.render(f, "departement", "67", link=link)
+    assert "Selon leurs bilans de la campagne 2020" in shown
+    assert "75,0 %" in shown  # 60 of the 80 actions of the 20 porteurs who answered « Oui »
+    assert "effectif trop faible" in shown and "25,0 %" not in shown  # 10 porteurs only
+    hidden = S.render(f, "departement", "57", link=link)
+    assert "Selon leurs bilans" not in hidden and "66,7 %" not in hidden
