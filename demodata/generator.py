@@ -271,9 +271,7 @@ def generate_demo(
         actions=actions,
         partners=partners,
         funding=funding,
-        personal_data_values=sorted(
-            {v for o in outputs for v in o.personal_values} | set(survey.personal_values)
-        ),
+        personal_data_values=sorted({v for o in outputs for v in o.personal_values}),
         departments=tuple(d.code for d in departments),
         withdrawn={k: v for o in outputs for k, v in o.withdrawn.items()},
         official_qpv=official is not None,

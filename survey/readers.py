@@ -83,10 +83,6 @@ def kind_of(questionnaire_code: str) -> tuple[Kind, dict[str, str]]:
     return kind, index
 
 
-def _questionnaire_of(kind: Kind) -> Questionnaire:
-    return next(q for q in questionnaires() if kind_of(q.code)[0] is kind)
-
-
 def _match(cells: list[object], qn: Questionnaire) -> HeaderMatch | None:
     kind, index = kind_of(qn.code)
     mapping: dict[int, str] = {}
@@ -123,9 +119,9 @@ def find_survey_header(rows: list[list[object]], max_scan: int = 30) -> HeaderMa
     return best
 
 
-def questionnaire_of(match_kind: Kind) -> Questionnaire:
-    """The questionnaire a table read by `read_export` answers."""
-    return _questionnaire_of(match_kind)
+def questionnaire_of(kind: Kind) -> Questionnaire:
+    """The questionnaire a table read by `read_export` answers (its kind is `kind_of`'s)."""
+    return next(q for q in questionnaires() if kind_of(q.code)[0] is kind)
 
 
 def read_export(path: Path, limits: Limits | None = None) -> ReadResult:

@@ -419,7 +419,7 @@ def test_csv_returns_follow_french_spreadsheet_conventions(grand_est):
 
 
 def test_workbooks_have_both_sheets_some_with_a_title_block(grand_est):
-    books = sorted(b for b in grand_est.inbox.glob("*.xlsx") if "correctif" not in b.name)
+    books = sorted(b for b in grand_est.inbox.glob("bilan_*.xlsx") if "correctif" not in b.name)
     assert len(books) == 30
     names = {d.code: d.name for d in departments_of(("44",))}
     titled = 0

@@ -129,3 +129,23 @@ def test_pages_say_what_porteurs_answered_without_small_counts(pipeline, snapsho
     for page in settings.site.glob("*.html"):
         text = html.unescape(page.read_text("utf-8"))
         assert not any(t[:40] in text for t in texts), page.name
+
+
+def test_respondents_identity_is_nowhere_in_the_warehouse_nor_the_snapshot(pipeline):
+    demo, settings, _, _ = pipeline
+    values = demo.survey.personal_values
+    assert len(values) > 100 and any("@" in v for v in values)
+    for path in (settings.warehouse, settings.snapshot):
+        con = duckdb.connect(str(path), read_only=True)
+        columns = con.sql(
+            "SELECT table_schema, table_name, column_name FROM information_schema.columns "
+            "WHERE data_type = 'VARCHAR' AND table_schema IN ('raw', 'staging', 'marts')"
+        ).fetchall()
+        for schema, table, column in columns:
+            hits = con.execute(
+                f'SELECT count(*) FROM "{schema}"."{table}" '
+                f'WHERE len([v for v in $1 if contains("{column}", v)]) > 0',
+                [values],
+            ).fetchall()[0][0]
+            assert hits == 0, (path.name, schema, table, column)
+        con.close()
