@@ -15,6 +15,7 @@ from returns.process import FileResult, process_batch
 from returns.readers import Limits
 from returns.report import write_report
 from returns.validate import Referential
+from survey.process import read_survey_file
 
 inbox_partitions = dg.DynamicPartitionsDefinition(name="inbox_files")
 
@@ -28,6 +29,9 @@ RAW_TABLE_ASSETS = {
     "raw_activity_rows": "Lignes d'actions acceptées (bilans d'activité), avec leur origine.",
     "raw_partner_rows": "Lignes de partenaires acceptées, avec leur origine.",
     "raw_funding_rows": "Lignes de financement acceptées (export du système de subventions).",
+    "raw_survey_respondents": "Répondants acceptés de l'enquête coopération, avec leur origine.",
+    "raw_survey_answers": "Réponses acceptées de l'enquête coopération, une ligne par réponse "
+    "(textes libres masqués, réservés aux analystes).",
     "raw_quarantine": "Lignes et fichiers refusés : règle, champ, valeur et motif en français.",
 }
 CONSERVATION = "row_conservation"
@@ -138,6 +142,7 @@ def ingest_returns(
             known_actions=known,
             digests={p: k for k, p in todo.items()},
             on_read=progress.reporter(context.log.info, progress.FILES_READ),
+            other_formats=(read_survey_file,),
         )
         reports = {}
         for r in results:
@@ -195,7 +200,8 @@ def conservation_result(con) -> dg.AssetCheckResult:
             SELECT file_hash, count(*) AS n FROM (
                 SELECT file_hash FROM raw.activity_rows
                 UNION ALL SELECT file_hash FROM raw.partner_rows
-                UNION ALL SELECT file_hash FROM raw.funding_rows) GROUP BY file_hash),
+                UNION ALL SELECT file_hash FROM raw.funding_rows
+                UNION ALL SELECT file_hash FROM raw.survey_respondents) GROUP BY file_hash),
         refused AS (
             SELECT file_hash, count(DISTINCT (coalesce(sheet, ''), line)) AS n
             FROM raw.quarantine WHERE line IS NOT NULL GROUP BY file_hash)

@@ -11,6 +11,7 @@ import polars as pl
 from returns.contract import KINDS, FieldType
 from returns.privacy import mask_frame
 from returns.process import FileResult
+from survey.tables import SURVEY_TABLES
 
 _SQL_TYPES: dict[FieldType, str] = {
     "int": "INTEGER",
@@ -64,7 +65,8 @@ def table_columns() -> dict[str, dict[str, str]]:
         k.table: ORIGIN | {f.name: _SQL_TYPES.get(f.type, "VARCHAR") for f in k.fields}
         for k in KINDS
     }
-    return tables | {"quarantine": QUARANTINE, "files": FILES}
+    survey = {table: ORIGIN | columns for table, columns in SURVEY_TABLES.items()}
+    return tables | survey | {"quarantine": QUARANTINE, "files": FILES}
 
 
 def ensure_raw_schema(con: duckdb.DuckDBPyConnection) -> None:
@@ -128,8 +130,8 @@ def write_batch(
 
     files = []
     for n, r in enumerate(results):
-        for t in r.tables:
-            add(t.kind.table, t.accepted.with_columns(sheet=pl.lit(t.sheet, pl.Utf8)), n)
+        for table, accepted in r.rows_by_table():
+            add(table, accepted, n)
         add("quarantine", r.quarantine(), n)
         retraction = retracted.get(r.file_hash, (None, None))
         files.append(

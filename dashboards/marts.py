@@ -14,6 +14,9 @@ from datetime import date, datetime
 import duckdb
 import polars as pl
 
+from dashboards.survey_section import LINK_SCHEMA as SURVEY_LINK_SCHEMA
+from dashboards.survey_section import SCHEMA as SURVEY_SCHEMA
+
 S, I, F, B = pl.String, pl.Int64, pl.Float64, pl.Boolean  # noqa: E741 - column type aliases
 #: territory levels the site has pages for (the marts may hold finer ones: epci, commune)
 SITE_LEVELS = ("france", "region", "departement")
@@ -150,6 +153,9 @@ SCHEMAS: dict[str, dict[str, type[pl.DataType]]] = {
 
 # Constant queries, one per mart, run with `marts` as the current schema (no SQL built
 # from values; unqualified names also work when the file itself is called marts.duckdb).
+# The cooperation survey's answers ("Ce que disent les porteurs"), see survey_section.py.
+SCHEMAS["mart_survey_answers"] = SURVEY_SCHEMA
+SCHEMAS["mart_survey_returns_link"] = SURVEY_LINK_SCHEMA
 _QUERIES = {name: "SELECT * FROM " + name for name in SCHEMAS}  # noqa: S608 (constant names)
 
 
@@ -177,6 +183,12 @@ class Marts:
     # mart_qpv lists every QPV of each campaign's generation, those without action included
     # (actions = 0): the site then takes the gaps from it rather than from its own rule
     qpv_with_zero_rows: bool = False
+    mart_survey_answers: pl.DataFrame = field(
+        default_factory=lambda: pl.DataFrame(schema=SURVEY_SCHEMA)
+    )
+    mart_survey_returns_link: pl.DataFrame = field(
+        default_factory=lambda: pl.DataFrame(schema=SURVEY_LINK_SCHEMA)
+    )
 
 
 def _use_marts(con: duckdb.DuckDBPyConnection) -> str:

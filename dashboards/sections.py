@@ -11,7 +11,7 @@ from collections.abc import Iterable
 
 import polars as pl
 
-from dashboards import figures, geo, pages, tables
+from dashboards import figures, geo, pages, survey_section, tables
 from dashboards import formatting as fmt
 from dashboards.confidentiality import SECONDARY, mark_text
 from dashboards.context import Context
@@ -368,6 +368,13 @@ def cooperation_section(ctx: Context, t: Territory, coop: pl.DataFrame) -> tuple
             '<p class="note">Réseau de coopération : non disponible à ce niveau de territoire.</p>'
         )
     body.append(tables_html([coop_t]))
+    # what porteurs say (the cooperation survey); its protection spans the territory tree,
+    # so it reads the whole survey marts
+    body.append(
+        survey_section.render(
+            m.mart_survey_answers, t.level, t.code, link=m.mart_survey_returns_link
+        )
+    )
     html = pages.section(
         "cooperation",
         "Coopération entre acteurs",

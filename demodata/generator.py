@@ -28,6 +28,9 @@ Writes, under `out_dir`:
   carries participants' personal data (`writers.PERSONAL_COLUMNS`, fake values) that the
   platform must drop. About 3 % of funded grant files have no activity return, about 2 % of
   activity returns no funding line.
+  Plus the cooperation survey of porteurs (`demodata/survey.py`): `enquete_cooperation_2020_
+  limesurvey.csv` (received 8 February 2021) and `enquete_cooperation_2022_export.xlsx`
+  (5 December 2022), when the run has those campaigns; its truth is `DemoResult.survey`.
 - `reference/qpv_2015_demo.csv` — fictitious 2015-generation QPV (always).
 - `reference/qpv_2024_demo.csv` — fictitious 2024-generation QPV, only when no
   `qpv_2024_file` is given (a given file is read where it is, never copied).
@@ -65,10 +68,11 @@ import polars as pl
 from demodata.department import DepartmentJob, DepartmentOutput, run_department
 from demodata.organisations import YEARS
 from demodata.referential import read_commune_names, read_official_qpvs, write_anct_csv
+from demodata.survey import SurveyTruth, generate_survey
 from demodata.territories import departments_of
 from demodata.writers import FUNDING_FIELDS, FileStyle, Table, write_csv
 
-_STALE = re.compile(r"^(bilan_.+\.(csv|xlsx)|financements_\d{4}\.csv)$")
+_STALE = re.compile(r"^(bilan_.+\.(csv|xlsx)|financements_\d{4}\.csv|enquete_cooperation_.+)$")
 _KEY = ["campaign_year", "scheme", "grant_file"]
 FUNDING_AT = (12, 20)  # the grants system's export, at the end of the campaign's year
 _FUNDING_SCHEMA = {
@@ -120,6 +124,7 @@ class DemoResult:
     withdrawn: dict[str, str] = field(default_factory=dict)  # file to withdraw -> reason
     official_qpv: bool = False
     files: list[Path] = field(default_factory=list)  # inbox files, in writing order
+    survey: SurveyTruth = field(default_factory=SurveyTruth)  # the cooperation survey's truth
 
     def actions_in_force(self) -> pl.DataFrame:
         """Valid action rows neither superseded by a correction nor in a withdrawn file."""
@@ -270,6 +275,9 @@ def generate_demo(
     partners = pl.concat([o.partners for o in outputs if o.partners.height], how="vertical")
     funding = pl.concat(funding_frames, how="vertical")
     actions, funding = _link(actions, funding)
+    in_force = ~pl.col("superseded") & ~pl.col("withdrawn") & pl.col("broken_rule").is_null()
+    survey = generate_survey(inbox, actions.filter(in_force), partners.filter(in_force), seed)
+    files += survey.files
     return DemoResult(
         inbox=inbox,
         reference_dir=ref_dir,
@@ -284,6 +292,7 @@ def generate_demo(
         withdrawn={k: v for o in outputs for k, v in o.withdrawn.items()},
         official_qpv=official is not None,
         files=files,
+        survey=survey,
     )
 
 

@@ -2,7 +2,7 @@
 
 import dagster as dg
 
-from assets import ingestion, reference, reminders, templates
+from assets import ingestion, reference, reminders, survey, templates
 from assets.documentation import build_documentation_asset
 from assets.freshness import (
     campaign_receiving,
@@ -21,7 +21,7 @@ from orchestration.sensors import build_after_ingest, inbox_sensor, recover_dead
 
 defs = dg.Definitions(
     assets=[
-        *dg.load_assets_from_modules([reference, ingestion, templates, reminders]),
+        *dg.load_assets_from_modules([reference, ingestion, templates, reminders, survey]),
         quartiers_dbt,
         *build_publication_assets(mart_keys()),
         build_documentation_asset(mart_keys()),

@@ -3,12 +3,14 @@
 import dagster as dg
 
 from assets.reference import WRITES_WAREHOUSE
+from assets.survey import SURVEY_REFERENCE_ASSETS
 
 REFERENCE_ASSETS = (
     "raw_qpv_referential",
     "raw_qpv_population",
     "raw_code_lists",
     "raw_qpv_generations",
+    *SURVEY_REFERENCE_ASSETS,
 )
 
 reference_job = dg.define_asset_job(

@@ -120,6 +120,14 @@ class FileResult:
         ]
         return pl.concat(frames) if frames else pl.DataFrame(schema=QUARANTINE_SCHEMA)
 
+    def rows_by_table(self) -> list[tuple[str, pl.DataFrame]]:
+        """(raw table, accepted rows with their sheet) to write; another source (the survey)
+        writes its own tables."""
+        return [
+            (t.kind.table, t.accepted.with_columns(sheet=pl.lit(t.sheet, pl.Utf8)))
+            for t in self.tables
+        ]
+
     def reasons_by_rule(self) -> dict[str, int]:
         q = self.quarantine()
         return dict(q.group_by("rule").len().sort("rule").iter_rows())
@@ -142,7 +150,14 @@ class FileResult:
         }
 
 
-def _read(path: Path, limits: Limits, digest: str | None) -> tuple[FileResult, list[RawTable]]:
+# Reads a file no return kind recognises as another source's (the survey): its result,
+# already validated, or None when that source does not recognise it either.
+OtherFormat = Callable[[Path, Limits, FileResult], FileResult | None]
+
+
+def _read(
+    path: Path, limits: Limits, digest: str | None, other_formats: tuple[OtherFormat, ...] = ()
+) -> tuple[FileResult, list[RawTable]]:
     """Read and guard one file; its tables wait for validation with the rest of the batch.
     Whatever happens here refuses this file alone: the batch goes on."""
     try:
@@ -160,6 +175,11 @@ def _read(path: Path, limits: Limits, digest: str | None) -> tuple[FileResult, l
         result.rows_ignored = sum(t.rows_ignored for t in read.tables)
         return result, [guard(t, result.guard) for t in read.tables]
     except FileRefused as refused:
+        if refused.rule == "entete_introuvable":
+            for other in other_formats:
+                found = other(path, limits, result)
+                if found is not None:
+                    return found, []
         result.refused = (refused.rule, refused.detail)
     except FileNotFoundError:
         result.refused = ("fichier_illisible", "le fichier a disparu de la boîte de dépôt")
@@ -232,13 +252,17 @@ def process_batch(
     known_actions: pl.DataFrame | None = None,
     digests: dict[Path, str] | None = None,
     on_read: Callable[[int, int, str], None] | None = None,
+    other_formats: tuple[OtherFormat, ...] = (),
 ) -> list[FileResult]:
     """Process files, then check partner rows against the actions of the batch and of the
-    warehouse (`known_actions`). `on_read(n, total, name)` follows the reading, file by file."""
+    warehouse (`known_actions`). `on_read(n, total, name)` follows the reading, file by file;
+    `other_formats` read files that are no return (the survey's exports)."""
     # Reading is mostly polars and file I/O, which release the GIL: threads use every core.
     with ThreadPoolExecutor(max_workers=READ_THREADS) as pool:
         pending = []
-        for item in pool.map(lambda p: _read(p, limits, (digests or {}).get(p)), paths):
+        for item in pool.map(
+            lambda p: _read(p, limits, (digests or {}).get(p), other_formats), paths
+        ):
             pending.append(item)
             if on_read is not None:
                 on_read(len(pending), len(paths), item[0].name)

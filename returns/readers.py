@@ -20,7 +20,7 @@ import re
 import time
 import zipfile
 import zlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -31,6 +31,9 @@ from returns.contract import Kind
 from returns.headers import HeaderMatch, find_header
 
 HEADER_SCAN = 30  # rows searched for the header line (a title block may sit above it)
+# Finds the header row among the first rows: the returns' kinds by default; another source
+# (the cooperation survey) brings its own and reuses every bound and tolerance here.
+Finder = Callable[[list[list[object]]], HeaderMatch | None]
 
 
 @dataclass(frozen=True)
@@ -108,10 +111,12 @@ def _is_total(cells: list[object] | tuple[object, ...]) -> bool:
     return first.startswith(("total", "sous-total", "sous total"))
 
 
-def _find_header(head: list[list[object]], limits: Limits) -> HeaderMatch | None:
+def _find_header(
+    head: list[list[object]], limits: Limits, finder: Finder = find_header
+) -> HeaderMatch | None:
     # Headers are searched among the first columns only, so a row of a million cells costs
     # no more than a normal one; a recognised header wider than that is refused.
-    match = find_header([[_header_text(c) for c in row[: limits.max_columns]] for row in head])
+    match = finder([[_header_text(c) for c in row[: limits.max_columns]] for row in head])
     if match is not None and any(
         c is not None and str(c).strip() for c in head[match.row][limits.max_columns :]
     ):
@@ -126,11 +131,12 @@ def _to_table(
     sheet: str | None,
     limits: Limits,
     header: HeaderMatch | None = None,
+    finder: Finder = find_header,
 ) -> RawTable | None:
     """`head`: the first rows (with their lines), where the header is searched unless given;
     `rest`: the following (cells, line) pairs, streamed. Only the header's columns are kept."""
     check_time(limits)
-    header = header or _find_header(head, limits)
+    header = header or _find_header(head, limits, finder)
     if header is None:
         return None
     keep = {**header.mapping, **header.extras}
@@ -232,7 +238,7 @@ def _csv_rows(raw: bytes, codec: str, skip: int, sep: str) -> Iterator[tuple[lis
         ) from None
 
 
-def read_csv_bytes(raw: bytes, limits: Limits) -> ReadResult:
+def read_csv_bytes(raw: bytes, limits: Limits, finder: Finder = find_header) -> ReadResult:
     if _looks_binary(raw):
         raise FileRefused("fichier_illisible", "contenu binaire, pas un texte CSV")
     codec, skip = _encoding(raw)
@@ -240,19 +246,19 @@ def read_csv_bytes(raw: bytes, limits: Limits) -> ReadResult:
         raise FileRefused("fichier_vide")
     previous = csv.field_size_limit(limits.max_cell_chars)
     try:
-        return _read_csv(raw, codec, skip, limits)
+        return _read_csv(raw, codec, skip, limits, finder)
     finally:
         csv.field_size_limit(previous)
 
 
-def _read_csv(raw: bytes, codec: str, skip: int, limits: Limits) -> ReadResult:
+def _read_csv(raw: bytes, codec: str, skip: int, limits: Limits, finder: Finder) -> ReadResult:
     # The separator is the one under which a header row is recognised best.
     best: tuple[HeaderMatch, str] | None = None
     error: FileRefused | None = None
     for sep in (";", ",", "\t", "|"):
         try:
             head = [c for c, _ in _take(_csv_rows(raw, codec, skip, sep), HEADER_SCAN)]
-            match = _find_header(head, limits)
+            match = _find_header(head, limits, finder)
         except FileRefused as refused:  # under another separator the file may read well
             error = error or refused
             continue
@@ -418,7 +424,7 @@ def _sheet_rows(frame: pl.DataFrame, start: int) -> Iterator[tuple[tuple, int]]:
         yield cells, i
 
 
-def read_xlsx(path: Path, limits: Limits) -> ReadResult:
+def read_xlsx(path: Path, limits: Limits, finder: Finder = find_header) -> ReadResult:
     check_workbook(path, limits)
     try:
         reader = fastexcel.read_excel(path)
@@ -444,6 +450,7 @@ def read_xlsx(path: Path, limits: Limits) -> ReadResult:
             list(range(1, len(head) + 1)),
             name,
             limits,
+            finder=finder,
         )
         del frame
         if table is None:
@@ -463,8 +470,9 @@ def open_regular(path: Path) -> io.BufferedReader:
     return os.fdopen(fd, "rb")
 
 
-def read_file(path: Path, limits: Limits | None = None) -> ReadResult:
-    """Read a return file whatever its name says; raise FileRefused when it cannot be read."""
+def read_file(path: Path, limits: Limits | None = None, finder: Finder = find_header) -> ReadResult:
+    """Read a return file whatever its name says; raise FileRefused when it cannot be read.
+    `finder` recognises the header row (the returns' kinds unless told)."""
     limits = limits or Limits()
     limits = dataclasses.replace(limits, deadline=time.monotonic() + limits.max_seconds)
     with open_regular(path) as fh:
@@ -478,7 +486,7 @@ def read_file(path: Path, limits: Limits | None = None) -> ReadResult:
             )
         magic = fh.read(8)
         if magic.startswith(b"PK\x03\x04"):
-            return read_xlsx(path, limits)
+            return read_xlsx(path, limits, finder)
         if path.suffix.lower() in (".xlsx", ".xlsm"):
             raise FileRefused(
                 "fichier_illisible",
@@ -489,4 +497,4 @@ def read_file(path: Path, limits: Limits | None = None) -> ReadResult:
         if magic.startswith(b"%PDF"):
             raise FileRefused("format_non_pris_en_charge", "document PDF")
         raw = magic + fh.read(limits.max_bytes + 1 - len(magic))
-    return read_csv_bytes(raw, limits)
+    return read_csv_bytes(raw, limits, finder)

@@ -235,8 +235,8 @@ def test_volumes(grand_est):
     vvv, qe_n = (a["scheme"] == "VVV").sum(), (a["scheme"] == "QE").sum()
     assert vvv < qe_n / 3
     # 3 workbooks + 3 CSV pairs + a corrected return per département, one mistaken re-send,
-    # one funding export per year
-    assert len(grand_est.files) == 10 * 10 + 1 + 6
+    # one funding export per year, two waves of the cooperation survey
+    assert len(grand_est.files) == 10 * 10 + 1 + 6 + 2
     assert 40_000 < grand_est.partners.height < 70_000
 
 
@@ -419,7 +419,7 @@ def test_csv_returns_follow_french_spreadsheet_conventions(grand_est):
 
 
 def test_workbooks_have_both_sheets_some_with_a_title_block(grand_est):
-    books = sorted(b for b in grand_est.inbox.glob("*.xlsx") if "correctif" not in b.name)
+    books = sorted(b for b in grand_est.inbox.glob("bilan_*.xlsx") if "correctif" not in b.name)
     assert len(books) == 30
     names = {d.code: d.name for d in departments_of(("44",))}
     titled = 0
