@@ -41,6 +41,7 @@ from returns.inbox import inbox_files
 from returns.process import process_batch
 
 ROOT = Path(__file__).resolve().parents[1]
+SCENARIOS = ("reading", "small_files", "national", "one_file")
 SMALL_FILES_SCALE = 1.25  # national calibration × 1.25 ≈ 35,000 per-porteur files
 
 
@@ -309,12 +310,13 @@ def main(argv: list[str] | None = None) -> list[dict]:
     parser.add_argument(
         "scenarios",
         nargs="*",
-        default=["reading", "small_files", "national", "one_file"],
-        choices=["reading", "small_files", "national", "one_file"],
+        choices=SCENARIOS,
+        help="scenarios to run (all by default)",
     )
     parser.add_argument("--scale", type=float, default=1.0, help="multiplies the volumes")
     parser.add_argument("--keep", type=Path, help="work in this folder and keep it")
     args = parser.parse_args(argv)
+    args.scenarios = args.scenarios or list(SCENARIOS)
     work = args.keep or Path(tempfile.mkdtemp(prefix="quartiers-bench-"))
     work.mkdir(parents=True, exist_ok=True)
     out: list[dict] = []
