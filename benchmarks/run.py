@@ -310,13 +310,14 @@ def main(argv: list[str] | None = None) -> list[dict]:
     parser.add_argument(
         "scenarios",
         nargs="*",
-        choices=SCENARIOS,
-        help="scenarios to run (all by default)",
+        help=f"scenarios to run, among {', '.join(SCENARIOS)} (all by default)",
     )
     parser.add_argument("--scale", type=float, default=1.0, help="multiplies the volumes")
     parser.add_argument("--keep", type=Path, help="work in this folder and keep it")
     args = parser.parse_args(argv)
     args.scenarios = args.scenarios or list(SCENARIOS)
+    if unknown := set(args.scenarios) - set(SCENARIOS):
+        parser.error(f"unknown scenario(s): {', '.join(sorted(unknown))}")
     work = args.keep or Path(tempfile.mkdtemp(prefix="quartiers-bench-"))
     work.mkdir(parents=True, exist_ok=True)
     out: list[dict] = []
