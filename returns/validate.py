@@ -70,7 +70,12 @@ class Validated:
 
 def reason(rule: str, **parts: str | pl.Expr) -> pl.Expr:
     """The rule's French message with its placeholders filled by strings or expressions."""
-    pieces = re.split(r"\{(\w+)\}", RULES[rule].message)
+    return fill_message(RULES[rule].message, **parts)
+
+
+def fill_message(message: str, **parts: str | pl.Expr) -> pl.Expr:
+    """A French message whose `{placeholders}` are filled by strings or expressions."""
+    pieces = re.split(r"\{(\w+)\}", message)
     exprs: list[pl.Expr] = []
     for i, piece in enumerate(pieces):
         if i % 2 == 0:

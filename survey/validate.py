@@ -15,7 +15,7 @@ import polars as pl
 from returns import normalise as norm
 from returns.headers import strip_accents
 from returns.readers import RawTable
-from returns.validate import VIOLATION_SCHEMA
+from returns.validate import VIOLATION_SCHEMA, fill_message
 from survey.contract import RULES, TICKED, UNTICKED, Question, Questionnaire
 from survey.readers import RESPONSE_ID, SUBMITTED_AT, option_column
 
@@ -65,19 +65,7 @@ def _fold(e: pl.Expr) -> pl.Expr:
 
 
 def _reason(rule: str, **parts: str | pl.Expr) -> pl.Expr:
-    pieces = re.split(r"\{(\w+)\}", RULES[rule].message)
-    exprs = []
-    for i, piece in enumerate(pieces):
-        if i % 2 == 0:
-            exprs.append(pl.lit(piece))
-        else:
-            part = parts.get(piece, "")
-            exprs.append(
-                part.cast(pl.Utf8).fill_null("(vide)")
-                if isinstance(part, pl.Expr)
-                else pl.lit(str(part))
-            )
-    return pl.concat_str(exprs)
+    return fill_message(RULES[rule].message, **parts)
 
 
 @dataclass(frozen=True)
