@@ -73,7 +73,7 @@ def platform(tmp_path, monkeypatch, shared_reference):
     monkeypatch.setenv("QUARTIERS_DATA_DIR", str(tmp_path))
     monkeypatch.setenv("QUARTIERS_WAREHOUSE", str(tmp_path / "warehouse.duckdb"))
     monkeypatch.setenv("QUARTIERS_QPV_2024_FILE", str(shared_reference / "qpv" / "qpv2024.csv"))
-    from orchestration.settings import load_settings
+    from platform_config.settings import load_settings
 
     settings = load_settings()
     settings.inbox.mkdir(parents=True)
@@ -107,7 +107,7 @@ def pipeline(tmp_path_factory, shared_reference):
     saved = {k: os.environ.get(k) for k in env}
     os.environ.update(env)
     from orchestration import cli
-    from orchestration.settings import load_settings
+    from platform_config.settings import load_settings
 
     settings = load_settings()
     instance = dg.DagsterInstance.ephemeral()

@@ -96,7 +96,7 @@ def test_every_broken_row_is_quarantined_with_its_rule(pipeline):
 def test_rows_are_conserved_and_no_personal_data_is_stored(pipeline):
     demo, settings, instance, keys = pipeline
     from assets.ingestion import row_conservation
-    from orchestration.resources import Warehouse
+    from platform_config.resources import Warehouse
 
     assert row_conservation(warehouse=Warehouse()).passed
     for path in (settings.warehouse, settings.snapshot):
