@@ -80,6 +80,15 @@ def platform(tmp_path, monkeypatch, shared_reference):
     return settings
 
 
+# The warehouse of the site's tests, built once: hand-made facts sent as return files, read
+# by the platform's reader, then `dbt build` (tests/site_warehouse.py). Tests copy it.
+@pytest.fixture(scope="session")
+def site_warehouse(tmp_path_factory) -> Path:
+    from tests.site_warehouse import build_warehouse
+
+    return build_warehouse(tmp_path_factory.mktemp("site_warehouse"))
+
+
 @pytest.fixture(scope="session")
 def artifacts() -> Path:
     ARTIFACTS.mkdir(exist_ok=True)
