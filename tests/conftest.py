@@ -52,11 +52,26 @@ def pytest_configure(config):
         )
 
 
+# What makes a test end to end (a Dagster run, a dbt build, a process it starts): the
+# fixtures that build a warehouse, and the modules whose every test starts one.
+E2E_FIXTURES = ("pipeline", "platform", "site_warehouse")
+E2E_MODULES = {"test_cli", "test_dbt_models", "test_runs", "test_ui", "test_alerts"}
+# Tests sharing a session-built warehouse run in the same xdist worker (`make test` runs two
+# workers with --dist loadgroup), so each warehouse is built once.
+SHARED_BUILDS = ("pipeline", "site_warehouse")
+
+
 def pytest_collection_modifyitems(config, items):
-    # A test on the whole pipeline is an end-to-end run: `make test-fast` leaves it out.
+    # `make test-fast` (-m "not slow and not browser") keeps the pure tests only.
     for item in items:
-        if "pipeline" in getattr(item, "fixturenames", ()):
+        fixtures = getattr(item, "fixturenames", ())
+        if item.module.__name__.rsplit(".", 1)[-1] in E2E_MODULES or any(
+            f in fixtures for f in E2E_FIXTURES
+        ):
             item.add_marker(pytest.mark.slow)
+        shared = [f for f in SHARED_BUILDS if f in fixtures]
+        if shared:
+            item.add_marker(pytest.mark.xdist_group(shared[0]))
 
 
 @pytest.fixture(scope="session")
