@@ -81,6 +81,24 @@ def shared_reference() -> Path:
     return SHARED_REFERENCE
 
 
+# The environment of the session's whole pipeline, applied again to each of its tests.
+_PIPELINE_ENV: dict[str, str] = {}
+
+
+@pytest.fixture(autouse=True)
+def _quartiers_environment(request, monkeypatch):
+    """Each test starts from the defaults, whatever ran before it in the process (dbt's asset
+    exports QUARTIERS_WAREHOUSE for its subprocess) or the shell exported: every QUARTIERS_*
+    variable is emptied, which means "the default" to the settings and still resolves for
+    the resources' dg.EnvVar fields (an unset one would fail the run). The pipeline's tests
+    get its variables back."""
+    for name in [n for n in os.environ if n.startswith("QUARTIERS_")]:
+        monkeypatch.setenv(name, "")
+    if "pipeline" in request.fixturenames:
+        for name, value in _PIPELINE_ENV.items():
+            monkeypatch.setenv(name, value)
+
+
 # An empty platform in a temporary data folder, with the official QPV referential: for tests
 # that drop files in the inbox and run the jobs.
 @pytest.fixture
@@ -130,6 +148,7 @@ def pipeline(tmp_path_factory, shared_reference):
     }
     saved = {k: os.environ.get(k) for k in env}
     os.environ.update(env)
+    _PIPELINE_ENV.update(env)
     from orchestration import cli
     from platform_config.settings import load_settings
 
