@@ -9,6 +9,7 @@ from pathlib import Path
 
 import dagster as dg
 import pytest
+from _pytest.nodeid import coerce_node_id
 
 from demodata.generator import generate_demo
 
@@ -56,11 +57,13 @@ def pytest_configure(config):
 # fixtures that build a warehouse, and the modules whose every test starts one.
 E2E_FIXTURES = ("pipeline", "platform", "site_warehouse")
 E2E_MODULES = {"test_cli", "test_dbt_models", "test_runs", "test_ui", "test_alerts"}
-# Tests sharing a session-built warehouse run in the same xdist worker (`make test` runs two
-# workers with --dist loadgroup), so each warehouse is built once.
+# `make test` runs two xdist workers with --dist loadgroup: the tests sharing a session-built
+# warehouse run in one worker, so it is built once; the others go by module, so a module's
+# own fixtures (a dbt build, a generated demo) are not built again in the other worker.
 SHARED_BUILDS = ("pipeline", "site_warehouse")
 
 
+@pytest.hookimpl(tryfirst=True)  # before xdist reads the groups
 def pytest_collection_modifyitems(config, items):
     # `make test-fast` (-m "not slow and not browser") keeps the pure tests only.
     for item in items:
@@ -70,8 +73,12 @@ def pytest_collection_modifyitems(config, items):
         ):
             item.add_marker(pytest.mark.slow)
         shared = [f for f in SHARED_BUILDS if f in fixtures]
-        if shared:
-            item.add_marker(pytest.mark.xdist_group(shared[0]))
+        group = shared[0] if shared else item.module.__name__
+        item.add_marker(pytest.mark.xdist_group(group))
+        # xdist 3.8 marks the group by setting `_nodeid`, which pytest 9 no longer reads (the
+        # id is `_id`): the suffix the scheduler looks for is set here.
+        if getattr(config.option, "loadgroup", False) and "@" not in item.nodeid:
+            item._id = coerce_node_id(f"{item.nodeid}@{group}")
 
 
 @pytest.fixture(scope="session")
