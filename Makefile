@@ -69,12 +69,14 @@ postgres:
 	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null; \
 	  else echo "PostgreSQL missing: sudo apt-get install postgresql"; exit 1; fi; }
 
+# Two workers (the machines have two cores); the tests that share a session-built warehouse
+# run in one worker (--dist loadgroup, groups set in tests/conftest.py), so it is built once.
 test: setup manifest lint browser duckdb1 postgres
-	$(BIN)/pytest
+	$(BIN)/pytest -n 2 --dist loadgroup
 
-# The inner loop: everything but the end-to-end runs (marked slow, or using the session's
-# whole-pipeline fixture) and the browser.
-test-fast: setup manifest lint
+# The inner loop, under a minute: the pure tests only (tests/conftest.py marks as slow those
+# that run Dagster, dbt or a process of their own), no browser, no lint.
+test-fast: setup manifest
 	$(BIN)/pytest -m "not slow and not browser"
 
 bench: setup manifest

@@ -10,9 +10,8 @@ from pathlib import Path
 import dagster as dg
 from dagster_dbt import DbtCliResource
 
-from assets.reference import WAREHOUSE_POOL
 from dashboards.swap import swap_folder
-from orchestration.resources import PlatformSettings
+from platform_config.resources import WAREHOUSE_POOL, PlatformSettings
 
 _STAMP = ".manifest.sha256"
 

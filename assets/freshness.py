@@ -1,14 +1,14 @@
 """Freshness of what the data staff publish: a campaign in season that receives nothing, and a
 published snapshot behind the warehouse. Checked after each build and every morning by
-`freshness_job` (schedule `freshness_checks`); a failure reaches the alerts."""
+`freshness_job` (orchestration/jobs.py, schedule `freshness_checks`); a failure reaches the
+alerts."""
 
 from datetime import date, timedelta
 
 import dagster as dg
 import duckdb
 
-from assets.reference import WAREHOUSE_POOL
-from orchestration.resources import PlatformSettings, Warehouse
+from platform_config.resources import WAREHOUSE_POOL, PlatformSettings, Warehouse
 from returns.calendar import in_season
 
 _FILES = "SELECT count(*), max(ingested_at), count(retracted_at) FROM raw.files"
@@ -97,20 +97,3 @@ def snapshot_up_to_date(settings: PlatformSettings, warehouse: Warehouse) -> dg.
             "retard (heures)": round(lag.total_seconds() / 3600, 1),
         },
     )
-
-
-freshness_job = dg.define_asset_job(
-    "freshness_job",
-    selection=dg.AssetSelection.checks(campaign_receiving, snapshot_up_to_date),
-    description="Contrôles de fraîcheur : réception de la campagne en saison, copie publiée à "
-    "jour.",
-)
-
-freshness_checks = dg.ScheduleDefinition(
-    name="freshness_checks",
-    job=freshness_job,
-    cron_schedule="0 7 * * *",
-    execution_timezone="Europe/Paris",
-    default_status=dg.DefaultScheduleStatus.RUNNING,
-    description="Chaque matin, les contrôles de fraîcheur (une alerte en cas d'échec).",
-)

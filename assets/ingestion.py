@@ -7,8 +7,7 @@ import dagster as dg
 
 from assets import progress
 from assets.raw_tables import ensure_raw_schema, registered_hashes, write_batch
-from assets.reference import WAREHOUSE_POOL
-from orchestration.resources import PlatformSettings, Warehouse
+from platform_config.resources import WAREHOUSE_POOL, PlatformSettings, Warehouse
 from returns.inbox import index_by_hash, received_at
 from returns.privacy import mask_text
 from returns.process import FileResult, process_batch

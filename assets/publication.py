@@ -5,10 +5,9 @@ from collections.abc import Sequence
 import dagster as dg
 
 from assets import progress
-from assets.reference import WAREHOUSE_POOL
 from assets.snapshot import publish_parquet, publish_snapshot
 from dashboards.site import CONFIDENTIALITY_FILE, build_site
-from orchestration.resources import PlatformSettings, Warehouse
+from platform_config.resources import WAREHOUSE_POOL, PlatformSettings, Warehouse
 
 
 def _secret_metadata(report: dict, path) -> dict:

@@ -3,18 +3,13 @@
 import dagster as dg
 import polars as pl
 
-from orchestration.resources import PlatformSettings, Warehouse
+from platform_config.resources import WAREHOUSE_POOL, PlatformSettings, Warehouse
 from returns.referentials import (
     code_lists,
     qpv_generations,
     read_population,
     read_qpv_referential,
 )
-
-WAREHOUSE_POOL = "warehouse"
-# Tag of the jobs that write the warehouse: the instance's run queue admits one such run at a
-# time (orchestration/dagster.yaml, tag_concurrency_limits).
-WRITES_WAREHOUSE = {"quartiers/entrepot": "ecriture"}
 
 
 def _replace(con, table: str, frame: pl.DataFrame) -> None:

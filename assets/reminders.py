@@ -6,7 +6,7 @@ from datetime import date
 import dagster as dg
 import duckdb
 
-from orchestration.resources import PlatformSettings
+from platform_config.resources import PlatformSettings
 from returns.reminders import overdue, write_reminders
 
 

@@ -1,10 +1,10 @@
-"""Withdrawing a file: its rows leave the indicators, its trace stays in `raw.files`."""
+"""Withdrawing a file: its rows leave the indicators, its trace stays in `raw.files`. The op;
+its job (`retract_job`) is in orchestration/jobs.py."""
 
 import dagster as dg
 
 from assets.raw_tables import ensure_raw_schema
-from assets.reference import WAREHOUSE_POOL, WRITES_WAREHOUSE
-from orchestration.resources import Warehouse
+from platform_config.resources import WAREHOUSE_POOL, Warehouse
 
 
 class RetractConfig(dg.Config):
@@ -50,12 +50,3 @@ def retract_file(
         )
     )
     return file_hash
-
-
-@dg.job(
-    tags=WRITES_WAREHOUSE,
-    description="Retire un fichier des indicateurs (avec un motif) ; relancer ensuite "
-    "build_job pour republier.",
-)
-def retract_job():
-    retract_file()

@@ -4,8 +4,8 @@ written from the contract like the returns' code lists. Answers arrive with the 
 
 import dagster as dg
 
-from assets.reference import WAREHOUSE_POOL, _replace
-from orchestration.resources import Warehouse
+from assets.reference import _replace
+from platform_config.resources import WAREHOUSE_POOL, Warehouse
 from survey.tables import option_table, question_table
 
 SURVEY_REFERENCE_ASSETS = ("raw_survey_questions", "raw_survey_options")

@@ -4,7 +4,7 @@ from datetime import date
 
 import dagster as dg
 
-from orchestration.resources import PlatformSettings
+from platform_config.resources import PlatformSettings
 from returns.referentials import read_qpv_referential
 from returns.template import qpv_for, write_template
 

@@ -10,7 +10,7 @@ from email.message import EmailMessage
 
 import dagster as dg
 
-from orchestration.settings import Settings, load_settings
+from platform_config.settings import Settings, load_settings
 
 
 def alert(settings: Settings, subject: str, body: str, **fields: object) -> None:

@@ -22,14 +22,14 @@ from pathlib import Path
 import dagster as dg
 import duckdb
 
-from assets.reference import WAREHOUSE_POOL
 from dashboards import formatting as fmt
 from dashboards.site import CONFIDENTIALITY_FILE
 from orchestration.instance import write_instance_yaml
 from orchestration.progress import RunProgress
 from orchestration.runs import BlockedRunGuard, WarehouseBusy, process_tags, wait_for_pool
 from orchestration.sensors import RANGE_END, RANGE_START
-from orchestration.settings import Settings, load_settings
+from platform_config.resources import WAREHOUSE_POOL
+from platform_config.settings import Settings, load_settings
 from returns.inbox import duplicates, index_by_hash, partition_ranges, scan, skipped_links
 from returns.privacy import mask_text
 

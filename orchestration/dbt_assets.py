@@ -9,9 +9,8 @@ from typing import Any
 import dagster as dg
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, dbt_assets
 
-from assets.reference import WAREHOUSE_POOL
 from orchestration.dbt_project import dbt_project
-from orchestration.settings import load_settings
+from platform_config.resources import WAREHOUSE_POOL, WAREHOUSE_VARIABLE, Warehouse
 
 
 class QuartiersTranslator(DagsterDbtTranslator):
@@ -30,10 +29,10 @@ class QuartiersTranslator(DagsterDbtTranslator):
     dagster_dbt_translator=QuartiersTranslator(),
     pool=WAREHOUSE_POOL,
 )
-def quartiers_dbt(context: dg.AssetExecutionContext, dbt: DbtCliResource):
+def quartiers_dbt(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: Warehouse):
     # profiles.yml reads QUARTIERS_WAREHOUSE: give dbt the very path the Python assets use,
     # also when only QUARTIERS_DATA_DIR was set.
-    os.environ["QUARTIERS_WAREHOUSE"] = str(load_settings().warehouse)
+    os.environ[WAREHOUSE_VARIABLE] = str(warehouse.file())
     yield from dbt.cli(["build"], context=context).stream()
 
 

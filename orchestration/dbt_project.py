@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from dagster_dbt import DbtProject
 
-from orchestration.settings import PROJECT_ROOT
+from platform_config.settings import PROJECT_ROOT
 
 DBT_DIR = PROJECT_ROOT / "dbt_project"
 

@@ -4,20 +4,21 @@ import dagster as dg
 
 from assets import ingestion, reference, reminders, survey, templates
 from assets.documentation import build_documentation_asset
-from assets.freshness import (
-    campaign_receiving,
-    freshness_checks,
-    freshness_job,
-    snapshot_up_to_date,
-)
+from assets.freshness import campaign_receiving, snapshot_up_to_date
 from assets.publication import build_publication_assets
-from assets.retraction import retract_job
 from orchestration.alerts import failed_check_alert, run_failure_alert
 from orchestration.dbt_assets import dbt_resource, mart_keys, quartiers_dbt
-from orchestration.jobs import build_job, ingest_job, reference_job, templates_job
-from orchestration.resources import PlatformSettings, Warehouse
-from orchestration.schedules import inbox_check, season_rebuild
+from orchestration.jobs import (
+    build_job,
+    freshness_job,
+    ingest_job,
+    reference_job,
+    retract_job,
+    templates_job,
+)
+from orchestration.schedules import freshness_checks, inbox_check, season_rebuild
 from orchestration.sensors import build_after_ingest, inbox_sensor, recover_dead_runs
+from platform_config.resources import resources_from_environment
 
 defs = dg.Definitions(
     assets=[
@@ -36,5 +37,5 @@ defs = dg.Definitions(
         run_failure_alert,
         failed_check_alert,
     ],
-    resources={"settings": PlatformSettings(), "warehouse": Warehouse(), "dbt": dbt_resource()},
+    resources={**resources_from_environment(), "dbt": dbt_resource()},
 )

@@ -2,8 +2,13 @@
 
 import dagster as dg
 
-from assets.reference import WRITES_WAREHOUSE
+from assets.freshness import campaign_receiving, snapshot_up_to_date
+from assets.retraction import retract_file
 from assets.survey import SURVEY_REFERENCE_ASSETS
+
+# Tag of the jobs that write the warehouse: the instance's run queue admits one such run at a
+# time (orchestration/dagster.yaml, tag_concurrency_limits).
+WRITES_WAREHOUSE = {"quartiers/entrepot": "ecriture"}
 
 REFERENCE_ASSETS = (
     "raw_qpv_referential",
@@ -43,4 +48,21 @@ templates_job = dg.define_asset_job(
     "templates_job",
     selection=dg.AssetSelection.assets("return_templates"),
     description="Génère les modèles de bilan des porteurs (un par département).",
+)
+
+
+@dg.job(
+    tags=WRITES_WAREHOUSE,
+    description="Retire un fichier des indicateurs (avec un motif) ; relancer ensuite "
+    "build_job pour republier.",
+)
+def retract_job():
+    retract_file()
+
+
+freshness_job = dg.define_asset_job(
+    "freshness_job",
+    selection=dg.AssetSelection.checks(campaign_receiving, snapshot_up_to_date),
+    description="Contrôles de fraîcheur : réception de la campagne en saison, copie publiée à "
+    "jour.",
 )

@@ -1,13 +1,14 @@
 """Schedules of the campaign calendar (QUARTIERS_SEASON_MONTHS, QUARTIERS_OFF_SEASON_WEEKDAY,
 read at each tick): during the season, every morning, the inbox is checked and the indicators
-rebuilt; outside it, once a week. The inbox sensor still reads new files as they come."""
+rebuilt; outside it, once a week. The inbox sensor still reads new files as they come. The
+freshness checks run every morning."""
 
 import dagster as dg
 
 from assets.ingestion import inbox_partitions
-from orchestration.jobs import build_job, ingest_job
+from orchestration.jobs import build_job, freshness_job, ingest_job
 from orchestration.sensors import ingest_run_request
-from orchestration.settings import load_settings
+from platform_config.settings import load_settings
 from returns.calendar import is_run_day
 from returns.inbox import index_by_hash
 
@@ -53,3 +54,13 @@ def season_rebuild(context: dg.ScheduleEvaluationContext):
     return _not_today(context) or dg.RunRequest(
         run_key=f"rebuild:{context.scheduled_execution_time.date().isoformat()}"
     )
+
+
+freshness_checks = dg.ScheduleDefinition(
+    name="freshness_checks",
+    job=freshness_job,
+    cron_schedule="0 7 * * *",
+    execution_timezone="Europe/Paris",
+    default_status=dg.DefaultScheduleStatus.RUNNING,
+    description="Chaque matin, les contrôles de fraîcheur (une alerte en cas d'échec).",
+)

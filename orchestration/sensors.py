@@ -4,10 +4,10 @@ triggers the build."""
 import dagster as dg
 
 from assets.ingestion import inbox_partitions
-from assets.reference import WAREHOUSE_POOL
 from orchestration.jobs import build_job, ingest_job
 from orchestration.runs import recover
-from orchestration.settings import load_settings
+from platform_config.resources import WAREHOUSE_POOL
+from platform_config.settings import load_settings
 from returns.inbox import index_by_hash, partition_ranges
 
 RANGE_START = "dagster/asset_partition_range_start"

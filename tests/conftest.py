@@ -9,6 +9,7 @@ from pathlib import Path
 
 import dagster as dg
 import pytest
+from _pytest.nodeid import coerce_node_id
 
 from demodata.generator import generate_demo
 
@@ -52,11 +53,32 @@ def pytest_configure(config):
         )
 
 
+# What makes a test end to end (a Dagster run, a dbt build, a process it starts): the
+# fixtures that build a warehouse, and the modules whose every test starts one.
+E2E_FIXTURES = ("pipeline", "platform", "site_warehouse")
+E2E_MODULES = {"test_cli", "test_dbt_models", "test_runs", "test_ui", "test_alerts"}
+# `make test` runs two xdist workers with --dist loadgroup: the tests sharing a session-built
+# warehouse run in one worker, so it is built once; the others go by module, so a module's
+# own fixtures (a dbt build, a generated demo) are not built again in the other worker.
+SHARED_BUILDS = ("pipeline", "site_warehouse")
+
+
+@pytest.hookimpl(tryfirst=True)  # before xdist reads the groups
 def pytest_collection_modifyitems(config, items):
-    # A test on the whole pipeline is an end-to-end run: `make test-fast` leaves it out.
+    # `make test-fast` (-m "not slow and not browser") keeps the pure tests only.
     for item in items:
-        if "pipeline" in getattr(item, "fixturenames", ()):
+        fixtures = getattr(item, "fixturenames", ())
+        if item.module.__name__.rsplit(".", 1)[-1] in E2E_MODULES or any(
+            f in fixtures for f in E2E_FIXTURES
+        ):
             item.add_marker(pytest.mark.slow)
+        shared = [f for f in SHARED_BUILDS if f in fixtures]
+        group = shared[0] if shared else item.module.__name__
+        item.add_marker(pytest.mark.xdist_group(group))
+        # xdist 3.8 marks the group by setting `_nodeid`, which pytest 9 no longer reads (the
+        # id is `_id`): the suffix the scheduler looks for is set here.
+        if getattr(config.option, "loadgroup", False) and "@" not in item.nodeid:
+            item._id = coerce_node_id(f"{item.nodeid}@{group}")
 
 
 @pytest.fixture(scope="session")
@@ -66,6 +88,24 @@ def shared_reference() -> Path:
     return SHARED_REFERENCE
 
 
+# The environment of the session's whole pipeline, applied again to each of its tests.
+_PIPELINE_ENV: dict[str, str] = {}
+
+
+@pytest.fixture(autouse=True)
+def _quartiers_environment(request, monkeypatch):
+    """Each test starts from the defaults, whatever ran before it in the process (dbt's asset
+    exports QUARTIERS_WAREHOUSE for its subprocess) or the shell exported: every QUARTIERS_*
+    variable is emptied, which means "the default" to the settings and still resolves for
+    the resources' dg.EnvVar fields (an unset one would fail the run). The pipeline's tests
+    get its variables back."""
+    for name in [n for n in os.environ if n.startswith("QUARTIERS_")]:
+        monkeypatch.setenv(name, "")
+    if "pipeline" in request.fixturenames:
+        for name, value in _PIPELINE_ENV.items():
+            monkeypatch.setenv(name, value)
+
+
 # An empty platform in a temporary data folder, with the official QPV referential: for tests
 # that drop files in the inbox and run the jobs.
 @pytest.fixture
@@ -73,11 +113,20 @@ def platform(tmp_path, monkeypatch, shared_reference):
     monkeypatch.setenv("QUARTIERS_DATA_DIR", str(tmp_path))
     monkeypatch.setenv("QUARTIERS_WAREHOUSE", str(tmp_path / "warehouse.duckdb"))
     monkeypatch.setenv("QUARTIERS_QPV_2024_FILE", str(shared_reference / "qpv" / "qpv2024.csv"))
-    from orchestration.settings import load_settings
+    from platform_config.settings import load_settings
 
     settings = load_settings()
     settings.inbox.mkdir(parents=True)
     return settings
+
+
+# The warehouse of the site's tests, built once: hand-made facts sent as return files, read
+# by the platform's reader, then `dbt build` (tests/site_warehouse.py). Tests copy it.
+@pytest.fixture(scope="session")
+def site_warehouse(tmp_path_factory) -> Path:
+    from tests.site_warehouse import build_warehouse
+
+    return build_warehouse(tmp_path_factory.mktemp("site_warehouse"))
 
 
 @pytest.fixture(scope="session")
@@ -106,8 +155,9 @@ def pipeline(tmp_path_factory, shared_reference):
     }
     saved = {k: os.environ.get(k) for k in env}
     os.environ.update(env)
+    _PIPELINE_ENV.update(env)
     from orchestration import cli
-    from orchestration.settings import load_settings
+    from platform_config.settings import load_settings
 
     settings = load_settings()
     instance = dg.DagsterInstance.ephemeral()

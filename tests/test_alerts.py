@@ -135,7 +135,7 @@ def test_without_smtp_the_alert_is_only_logged(tmp_path, monkeypatch):
     monkeypatch.setenv("QUARTIERS_DATA_DIR", str(tmp_path))
     monkeypatch.delenv("QUARTIERS_SMTP_HOST", raising=False)
     from orchestration.alerts import alert
-    from orchestration.settings import load_settings
+    from platform_config.settings import load_settings
 
     alert(load_settings(), "sujet", "corps", kind="test")
     assert [e["subject"] for e in _log(tmp_path / "alerts.log")] == ["sujet"]

@@ -198,7 +198,7 @@ def test_douglas_peucker_keeps_corners_and_drops_near_straight_points():
 
 
 def test_shipped_boundaries_are_the_default_small_and_overridable(tmp_path):
-    from orchestration.settings import load_settings
+    from platform_config.settings import load_settings
 
     settings = load_settings({"QUARTIERS_DATA_DIR": str(tmp_path)})
     depts, regions = settings.boundaries_file, settings.region_boundaries_file

@@ -1,8 +1,6 @@
-"""The delegates' static site, built from a small hand-made marts DuckDB.
-
-The fixture writes fact rows by hand (a dozen actions in two régions, three départements,
-two campaigns, with small counts on purpose) and derives the marts of docs/warehouse.md
-from them with plain SQL, so totals add up as they do in the real marts.
+"""The delegates' static site, built from marts that dbt built (tests/site_warehouse.py: a
+dozen hand-made actions in two régions, three départements, two campaigns, with small counts
+on purpose, sent as return files, read by the platform's reader, then `dbt build`).
 """
 
 from __future__ import annotations
@@ -22,8 +20,8 @@ import plotly.offline
 import pytest
 
 from dashboards.site import SiteResult, build_site
-from returns.referentials import code_lists
-from tests.derivable import determined
+from tests.derivable import determined_by_null_space
+from tests.site_warehouse import TERRITORIES
 
 REFERENTIAL = "référentiel QPV fictif (démo)"
 GEO = Path(__file__).resolve().parents[2] / "shared" / "reference" / "geo"
@@ -31,547 +29,6 @@ GRAND_EST = GEO / "departements-grand-est.geojson"
 FRANCE_DEPTS = GEO / "departements-version-simplifiee.geojson"
 FRANCE_REGIONS = GEO / "regions-version-simplifiee.geojson"
 needs_geo = pytest.mark.skipif(not GRAND_EST.exists(), reason="shared reference geometries absent")
-
-# --------------------------------------------------------------------------- fixture data
-
-TERRITORIES = [
-    ("france", "FR", "France", None, None, None, None),
-    ("region", "44", "Grand Est", "france", "FR", "44", None),
-    ("region", "76", "Occitanie", "france", "FR", "76", None),
-    ("departement", "54", "Meurthe-et-Moselle", "region", "44", "44", "54"),
-    ("departement", "57", "Moselle", "region", "44", "44", "57"),
-    ("departement", "31", "Haute-Garonne", "region", "76", "76", "31"),
-]
-# qpv_code, generation, name, commune, dept, region, young_population (2024 list of 54 only)
-QPV = [
-    ("QN05401M", 2024, "Haut-du-Lièvre", "54395", "54", "44", 400),
-    ("QN05402M", 2024, "Plateau de Haye", "54395", "54", "44", 250),
-    ("QN05403M", 2024, "Les Provinces", "54323", "54", "44", 300),  # no action in 2024
-    ("QN05701M", 2024, "Borny", "57463", "57", "44", None),
-    ("QN05702M", 2024, "Bellecroix", "57463", "57", "44", None),
-    ("QN03101M", 2024, "Mirail", "31555", "31", "76", None),
-    ("QP054001", 2015, "Haut-du-Lièvre", "54395", "54", "44", None),
-    ("QP057001", 2015, "Borny", "57463", "57", "44", None),
-    ("QP031001", 2015, "Mirail", "31555", "31", "76", None),
-]
-# id, year, scheme, dept, region, qpv, porteur (id, name, category), sessions,
-# ages (0_5, 6_11, 12_17, 18_25, 26_59, 60_plus), girls, boys, qpv_residents, cost, partners
-ACTIONS = [
-    (
-        "a1",
-        2024,
-        "QE",
-        "54",
-        "44",
-        "QN05401M",
-        ("P1", "MJC Lillebonne", "association"),
-        20,
-        (2, 30, 25, 10, 3, 0),
-        30,
-        38,
-        60,
-        12000.0,
-        3,
-    ),
-    (
-        "a2",
-        2024,
-        "QE",
-        "54",
-        "44",
-        "QN05402M",
-        ("P2", "Ville de Nancy", "commune"),
-        10,
-        (0, 12, 15, 5, 0, 0),
-        14,
-        18,
-        30,
-        6000.0,
-        1,
-    ),
-    (
-        "a3",
-        2024,
-        "VVV",
-        "54",
-        "44",
-        "QN05401M",
-        ("P1", "MJC Lillebonne", "association"),
-        5,
-        (0, 0, 6, 2, 0, 0),
-        3,
-        5,
-        8,
-        2500.0,
-        2,
-    ),
-    (
-        "a4",
-        2024,
-        "QE",
-        "57",
-        "44",
-        "QN05701M",
-        ("P3", "Centre social Borny", "centre_social"),
-        30,
-        (5, 40, 35, 12, 8, 1),
-        None,
-        None,
-        90,
-        20000.0,
-        4,
-    ),
-    (
-        "a5",
-        2024,
-        "VVV",
-        "57",
-        "44",
-        "QN05702M",
-        ("P4", "=Assoc Bellecroix", "association"),
-        12,
-        (0, 9, 20, 14, 0, 0),
-        20,
-        23,
-        40,
-        7000.0,
-        0,
-    ),
-    (
-        "a6",
-        2024,
-        "QE",
-        "31",
-        "76",
-        "QN03101M",
-        ("P5", "Mirail Sport", "association"),
-        25,
-        (1, 25, 22, 6, 4, 0),
-        29,
-        27,
-        50,
-        9000.0,
-        2,
-    ),
-    (
-        "b1",
-        2023,
-        "QE",
-        "54",
-        "44",
-        "QP054001",
-        ("P1", "MJC Lillebonne", "association"),
-        18,
-        (3, 28, 20, 9, 2, 0),
-        30,
-        32,
-        55,
-        11000.0,
-        2,
-    ),
-    (
-        "b2",
-        2023,
-        "VVV",
-        "54",
-        "44",
-        "QP054001",
-        ("P2", "Ville de Nancy", "commune"),
-        8,
-        (0, 15, 18, 4, 0, 0),
-        17,
-        20,
-        35,
-        4000.0,
-        1,
-    ),
-    (
-        "b3",
-        2023,
-        "QE",
-        "57",
-        "44",
-        "QP057001",
-        ("P3", "Centre social Borny", "centre_social"),
-        28,
-        (0, 35, 30, 10, 5, 0),
-        40,
-        40,
-        75,
-        18000.0,
-        3,
-    ),
-    (
-        "b4",
-        2023,
-        "QE",
-        "31",
-        "76",
-        "QP031001",
-        ("P5", "Mirail Sport", "association"),
-        6,
-        (0, 7, 3, 0, 0, 0),
-        6,
-        4,
-        10,
-        1500.0,
-        1,
-    ),
-    (
-        "b5",
-        2023,
-        "VA",
-        "31",
-        "76",
-        "QP031001",
-        ("P6", "Savoirs en fête", "association"),
-        15,
-        (0, 20, 15, 5, 0, 0),
-        18,
-        22,
-        38,
-        5000.0,
-        1,
-    ),
-]
-# action, partner id, name, category, role
-PARTNERS = [
-    ("a1", "O1", "CAF de Meurthe-et-Moselle", "caf", "cofinancement"),
-    ("a1", "O2", "Conseil citoyen du Haut-du-Lièvre", "conseil_citoyen", "co_construction"),
-    ("a1", "P2", "Ville de Nancy", "commune", "mise_a_disposition"),
-    ("a2", "O1", "CAF de Meurthe-et-Moselle", "caf", "cofinancement"),
-    ("a3", "O3", "@Collège Claude Le Lorrain", "etablissement_scolaire", "orientation_publics"),
-    ("a3", "O2", "Conseil citoyen du Haut-du-Lièvre", "conseil_citoyen", "animation"),
-    ("a4", "O4", "Metz Habitat Territoire", "bailleur_social", "mise_a_disposition"),
-    ("a4", "O5", "Ville de Metz", "commune", "cofinancement"),
-    ("a4", "O6", "CAF de la Moselle", "caf", "cofinancement"),
-    ("a4", "O7", "Collectif des habitants de Borny", "collectif_habitants", "co_construction"),
-    ("a6", "O8", "Toulouse Métropole", "epci", "cofinancement"),
-    ("a6", "O9", "CAF de la Haute-Garonne", "caf", "cofinancement"),
-    ("b1", "O1", "CAF de Meurthe-et-Moselle", "caf", "cofinancement"),
-    ("b1", "P2", "Ville de Nancy", "commune", "mise_a_disposition"),
-    ("b2", "O1", "CAF de Meurthe-et-Moselle", "caf", "cofinancement"),
-    ("b3", "O4", "Metz Habitat Territoire", "bailleur_social", "mise_a_disposition"),
-    ("b3", "O5", "Ville de Metz", "commune", "cofinancement"),
-    ("b3", "O6", "CAF de la Moselle", "caf", "cofinancement"),
-    ("b4", "O9", "CAF de la Haute-Garonne", "caf", "cofinancement"),
-    ("b5", "O8", "Toulouse Métropole", "epci", "animation"),
-]
-# year, scheme, grant file, funder, requested, granted, dept (x-prefixed files have no return)
-FUNDING = [
-    (2024, "QE", "a1", "etat_politique_ville", 8000.0, 7000.0, "54"),
-    (2024, "QE", "a1", "caf", 3000.0, 3000.0, "54"),
-    (2024, "QE", "a2", "etat_politique_ville", 5000.0, 4500.0, "54"),
-    (2024, "VVV", "a3", "etat_politique_ville", 2500.0, 2000.0, "54"),
-    (2024, "QE", "a4", "etat_politique_ville", 15000.0, 12000.0, "57"),
-    (2024, "QE", "a4", "commune", 5000.0, 5000.0, "57"),
-    (2024, "VVV", "a5", "etat_politique_ville", 6000.0, 6000.0, "57"),
-    (2024, "QE", "a6", "etat_politique_ville", 7000.0, 6500.0, "31"),
-    (2024, "QE", "x1", "etat_politique_ville", 5000.0, 5000.0, "54"),
-    (2023, "QE", "b1", "etat_politique_ville", 9000.0, 9000.0, "54"),
-    (2023, "VVV", "b2", "etat_politique_ville", 4000.0, 3500.0, "54"),
-    (2023, "QE", "b3", "etat_politique_ville", 14000.0, 14000.0, "57"),
-    (2023, "QE", "b3", "region", 4000.0, 3000.0, "57"),
-    (2023, "QE", "b4", "etat_politique_ville", 1500.0, 1500.0, "31"),
-    (2023, "VA", "b5", "etat_politique_ville", 5000.0, 4000.0, "31"),
-]
-
-# Marts derived from the hand-made facts (same definitions as docs/warehouse.md).
-MART_SQL = [
-    """CREATE TABLE marts.mart_reach AS
-    WITH terr AS (
-        SELECT 'departement' AS lvl, department_code AS code, * FROM marts.fct_actions
-        UNION ALL SELECT 'region', region_code, * FROM marts.fct_actions
-        UNION ALL SELECT 'france', 'FR', * FROM marts.fct_actions),
-    sch AS (SELECT scheme AS s, * FROM terr UNION ALL SELECT 'ALL', * FROM terr),
-    agg AS (
-        SELECT lvl, code, campaign_year, s, count(*) AS actions, sum(sessions) AS sessions,
-            sum(participants) AS participations, sum(young_participations) AS young_participations,
-            sum(qpv_residents) AS qpv_resident_participations, sum(girls) AS girls,
-            sum(boys) AS boys, sum(girls) / nullif(sum(girls) + sum(boys), 0) AS girls_share,
-            sum(age_0_5) AS age_0_5, sum(age_6_11) AS age_6_11, sum(age_12_17) AS age_12_17,
-            sum(age_18_25) AS age_18_25, sum(age_26_59) AS age_26_59,
-            sum(age_60_plus) AS age_60_plus, count(DISTINCT main_qpv_code) AS qpv_with_action,
-            sum(young_participations * qpv_residents / participants) AS est
-        FROM sch GROUP BY ALL),
-    qt AS (
-        SELECT l.lvl, l.code, q.generation, count(*) AS qpv_total,
-            CASE WHEN count(p.young_population) = count(*) THEN sum(p.young_population) END AS pop
-        FROM marts.dim_qpv q LEFT JOIN qpv_population p USING (qpv_code),
-        LATERAL (VALUES ('departement', q.department_code), ('region', q.region_code),
-                        ('france', 'FR')) l(lvl, code)
-        GROUP BY ALL)
-    SELECT agg.lvl AS territory_level, agg.code AS territory_code, t.territory_name,
-        agg.campaign_year, agg.s AS scheme, actions, sessions, participations,
-        young_participations, qpv_resident_participations, girls, boys, girls_share,
-        age_0_5, age_6_11, age_12_17, age_18_25, age_26_59, age_60_plus, qt.qpv_total,
-        qpv_with_action, qt.qpv_total - qpv_with_action AS qpv_without_action,
-        qt.pop AS young_population, est / qt.pop AS coverage_rate,
-        est AS estimated_young_qpv_participations
-    FROM agg
-    JOIN marts.dim_territories t ON t.territory_level = agg.lvl AND t.territory_code = agg.code
-    LEFT JOIN qt ON qt.lvl = agg.lvl AND qt.code = agg.code
-        AND qt.generation = CASE WHEN agg.campaign_year <= 2023 THEN 2015 ELSE 2024 END""",
-    """CREATE TABLE marts.mart_qpv AS
-    WITH sch AS (SELECT scheme AS s, * FROM marts.fct_actions
-                 UNION ALL SELECT 'ALL', * FROM marts.fct_actions)
-    SELECT q.qpv_code, q.qpv_name, q.department_code, q.region_code, a.campaign_year,
-        a.s AS scheme, count(*) AS actions, sum(a.sessions) AS sessions,
-        sum(a.young_participations) AS young_participations,
-        sum(a.participants) AS participations, any_value(p.young_population) AS young_population,
-        sum(a.young_participations * a.qpv_residents / a.participants)
-            / any_value(p.young_population) AS coverage_rate,
-        sum(a.young_participations * a.qpv_residents / a.participants)
-            AS estimated_young_qpv_participations
-    FROM sch a JOIN marts.dim_qpv q ON q.qpv_code = a.main_qpv_code
-    LEFT JOIN qpv_population p ON p.qpv_code = q.qpv_code
-    GROUP BY ALL""",
-    """CREATE TABLE marts.mart_funding AS
-    WITH lines AS (
-        SELECT 'departement' AS lvl, department_code AS code, * FROM marts.fct_funding_lines
-        UNION ALL SELECT 'region', region_code, * FROM marts.fct_funding_lines
-        UNION ALL SELECT 'france', 'FR', * FROM marts.fct_funding_lines),
-    ls AS (SELECT scheme AS s, * FROM lines UNION ALL SELECT 'ALL', * FROM lines),
-    f AS (SELECT lvl, code, campaign_year, s, count(DISTINCT grant_file) AS grant_files,
-            sum(amount_requested) AS amount_requested, sum(amount_granted) AS amount_granted,
-            sum(amount_granted) FILTER (WHERE funder = 'etat_politique_ville') AS granted_state_pv,
-            coalesce(sum(amount_granted) FILTER (WHERE funder <> 'etat_politique_ville'), 0)
-                AS granted_other
-          FROM ls GROUP BY ALL),
-    r AS (SELECT territory_level AS lvl, territory_code AS code, campaign_year, scheme AS s,
-            participations, young_participations FROM marts.mart_reach),
-    c AS (SELECT 'departement' AS lvl, department_code AS code, campaign_year, scheme AS s,
-                 realised_cost FROM marts.fct_actions
-          UNION ALL SELECT 'region', region_code, campaign_year, scheme, realised_cost
-                 FROM marts.fct_actions
-          UNION ALL SELECT 'france', 'FR', campaign_year, scheme, realised_cost
-                 FROM marts.fct_actions),
-    cs AS (SELECT lvl, code, campaign_year, s, sum(realised_cost) AS realised_cost FROM
-           (SELECT * FROM c UNION ALL SELECT lvl, code, campaign_year, 'ALL', realised_cost FROM c)
-           GROUP BY ALL)
-    SELECT f.lvl AS territory_level, f.code AS territory_code, t.territory_name,
-        f.campaign_year, f.s AS scheme, grant_files, amount_requested, amount_granted,
-        granted_state_pv, granted_other, cs.realised_cost, r.participations,
-        r.young_participations, cs.realised_cost / r.participations AS cost_per_participation,
-        cs.realised_cost / r.young_participations AS cost_per_young_participation
-    FROM f
-    JOIN marts.dim_territories t ON t.territory_level = f.lvl AND t.territory_code = f.code
-    LEFT JOIN r USING (lvl, code, campaign_year, s)
-    LEFT JOIN cs USING (lvl, code, campaign_year, s)""",
-    """CREATE TABLE marts.mart_funding_by_funder AS
-    WITH lines AS (
-        SELECT 'departement' AS lvl, department_code AS code, * FROM marts.fct_funding_lines
-        UNION ALL SELECT 'region', region_code, * FROM marts.fct_funding_lines
-        UNION ALL SELECT 'france', 'FR', * FROM marts.fct_funding_lines),
-    ls AS (SELECT scheme AS s, * FROM lines UNION ALL SELECT 'ALL', * FROM lines)
-    SELECT lvl AS territory_level, code AS territory_code, t.territory_name, campaign_year,
-        s AS scheme, funder, sum(amount_requested) AS amount_requested,
-        sum(amount_granted) AS amount_granted
-    FROM ls JOIN marts.dim_territories t ON t.territory_level = lvl AND t.territory_code = code
-    GROUP BY ALL""",
-    """CREATE TABLE marts.mart_partner_mix AS
-    WITH p AS (
-        SELECT 'departement' AS lvl, department_code AS code, * FROM marts.fct_partnerships
-        UNION ALL SELECT 'region', region_code, * FROM marts.fct_partnerships
-        UNION ALL SELECT 'france', 'FR', * FROM marts.fct_partnerships),
-    ps AS (SELECT scheme AS s, * FROM p UNION ALL SELECT 'ALL', * FROM p),
-    d AS (SELECT lvl, code, campaign_year, s, 'categorie' AS dimension,
-                 partner_category AS value, action_id FROM ps
-          UNION ALL SELECT lvl, code, campaign_year, s, 'role', role, action_id FROM ps)
-    SELECT lvl AS territory_level, code AS territory_code, t.territory_name, campaign_year,
-        s AS scheme, dimension, value, count(*) AS links, count(DISTINCT action_id) AS actions
-    FROM d JOIN marts.dim_territories t ON t.territory_level = lvl AND t.territory_code = code
-    GROUP BY ALL""",
-    """CREATE TABLE marts.mart_network_edges AS
-    WITH p AS (
-        SELECT 'departement' AS lvl, department_code AS code, * FROM marts.fct_partnerships
-        UNION ALL SELECT 'region', region_code, * FROM marts.fct_partnerships)
-    SELECT lvl AS territory_level, code AS territory_code, t.territory_name, campaign_year,
-        'ALL' AS scheme, least(porteur_org_id, partner_org_id) AS org_a,
-        greatest(porteur_org_id, partner_org_id) AS org_b,
-        count(DISTINCT action_id) AS shared_actions
-    FROM p JOIN marts.dim_territories t ON t.territory_level = lvl AND t.territory_code = code
-    WHERE porteur_org_id <> partner_org_id
-    GROUP BY ALL""",
-    """CREATE TABLE marts.mart_network_nodes AS
-    WITH e AS (SELECT territory_level, territory_code, territory_name, campaign_year, scheme,
-                      org_a AS org_id, org_b AS other FROM marts.mart_network_edges
-               UNION ALL SELECT territory_level, territory_code, territory_name, campaign_year,
-                      scheme, org_b, org_a FROM marts.mart_network_edges),
-    names AS (SELECT DISTINCT porteur_org_id AS org_id, porteur_name AS org_name,
-                     porteur_category AS org_category FROM marts.fct_actions
-              UNION SELECT DISTINCT partner_org_id, partner_name, partner_category
-                     FROM marts.fct_partnerships WHERE partner_org_id NOT IN
-                     (SELECT porteur_org_id FROM marts.fct_actions))
-    SELECT e.territory_level, e.territory_code, e.territory_name, e.campaign_year, e.scheme,
-        e.org_id, n.org_name, n.org_category, count(DISTINCT other) AS degree,
-        count(DISTINCT other) AS actions
-    FROM e JOIN names n USING (org_id) GROUP BY ALL""",
-    """CREATE TABLE marts.fct_missing_returns AS
-    SELECT f.campaign_year, f.scheme, f.grant_file, f.department_code,
-        '=HYPERLINK("http://exemple.invalid")' AS porteur_name,
-        sum(f.amount_granted) AS amount_granted
-    FROM marts.fct_funding_lines f WHERE NOT f.has_activity_return GROUP BY ALL""",
-    """CREATE TABLE marts.mart_returns_completeness AS
-    WITH lines AS (
-        SELECT 'departement' AS lvl, department_code AS code, * FROM marts.fct_funding_lines
-        UNION ALL SELECT 'region', region_code, * FROM marts.fct_funding_lines
-        UNION ALL SELECT 'france', 'FR', * FROM marts.fct_funding_lines),
-    ls AS (SELECT scheme AS s, * FROM lines UNION ALL SELECT 'ALL', * FROM lines)
-    SELECT lvl AS territory_level, code AS territory_code, t.territory_name, campaign_year,
-        s AS scheme, count(DISTINCT grant_file) AS funded_files,
-        count(DISTINCT grant_file) FILTER (WHERE has_activity_return) AS returns_received,
-        count(DISTINCT grant_file) FILTER (WHERE NOT has_activity_return)
-            AS funded_without_return,
-        0 AS returns_without_funding,
-        count(DISTINCT grant_file) FILTER (WHERE has_activity_return)
-            / count(DISTINCT grant_file) AS completeness_rate
-    FROM ls JOIN marts.dim_territories t ON t.territory_level = lvl AND t.territory_code = code
-    GROUP BY ALL""",
-    """CREATE TABLE marts.mart_cooperation AS
-    WITH m AS (SELECT territory_level, territory_code, campaign_year, scheme,
-                      sum(links) AS links FROM marts.mart_partner_mix
-               WHERE dimension = 'categorie' GROUP BY ALL)
-    SELECT r.territory_level, r.territory_code, r.territory_name, r.campaign_year, r.scheme,
-        r.actions, coalesce(m.links, 0) AS partnership_links,
-        coalesce(m.links, 0) / r.actions AS partners_per_action,
-        0.5 AS share_actions_2plus_partners, 0.2 AS share_actions_4plus_partners,
-        1 AS cofunded_actions, 0.3 AS cofunded_share,
-        f.granted_other / f.granted_state_pv AS leverage, 6 AS organisations,
-        5 AS network_links, 0.33 AS network_density,
-        CASE WHEN r.campaign_year = 2024 THEN 3 ELSE 0 END AS renewed_partnerships,
-        CASE WHEN r.campaign_year = 2024 THEN 4 ELSE 8 END AS new_partnerships
-    FROM marts.mart_reach r
-    LEFT JOIN m USING (territory_level, territory_code, campaign_year, scheme)
-    LEFT JOIN marts.mart_funding f
-        USING (territory_level, territory_code, campaign_year, scheme)""",
-]
-
-
-def make_marts(path: Path) -> Path:
-    """Write the fixture warehouse (schema `marts`) to `path`."""
-    con = duckdb.connect(str(path))
-    con.execute("CREATE SCHEMA marts")
-    con.execute(
-        "CREATE TABLE marts.dim_territories (territory_level VARCHAR, territory_code VARCHAR, "
-        "territory_name VARCHAR, parent_level VARCHAR, parent_code VARCHAR, region_code VARCHAR, "
-        "department_code VARCHAR)"
-    )
-    con.executemany("INSERT INTO marts.dim_territories VALUES (?, ?, ?, ?, ?, ?, ?)", TERRITORIES)
-    # the labels the site prints: the contract's code lists, as dbt publishes them
-    con.register("_code_lists", code_lists().to_arrow())
-    con.execute("CREATE TABLE marts.dim_code_lists AS SELECT * FROM _code_lists")
-    con.unregister("_code_lists")
-    con.execute(
-        "CREATE TABLE marts.dim_qpv (qpv_code VARCHAR PRIMARY KEY, generation INTEGER, "
-        "qpv_name VARCHAR, commune_codes VARCHAR, main_commune_code VARCHAR, epci_siren VARCHAR, "
-        "epci_name VARCHAR, department_code VARCHAR, region_code VARCHAR, is_official BOOLEAN, "
-        "placement VARCHAR)"
-    )
-    con.executemany(
-        "INSERT INTO marts.dim_qpv VALUES (?, ?, ?, ?, ?, NULL, NULL, ?, ?, false, 'referentiel')",
-        [(q[0], q[1], q[2], q[3], q[3], q[4], q[5]) for q in QPV],
-    )
-    con.execute("CREATE TEMP TABLE qpv_population (qpv_code VARCHAR, young_population INTEGER)")
-    con.executemany(
-        "INSERT INTO qpv_population VALUES (?, ?)", [(q[0], q[6]) for q in QPV if q[6] is not None]
-    )
-    con.execute(
-        "CREATE TABLE marts.fct_actions (action_id VARCHAR PRIMARY KEY, campaign_year INTEGER, "
-        "scheme VARCHAR, grant_file VARCHAR, action_title VARCHAR, porteur_org_id VARCHAR, "
-        "porteur_name VARCHAR, porteur_category VARCHAR, theme VARCHAR, start_date DATE, "
-        "end_date DATE, main_qpv_code VARCHAR, qpv_count INTEGER, commune_code VARCHAR, "
-        "department_code VARCHAR, region_code VARCHAR, sessions INTEGER, participants INTEGER, "
-        "young_participations INTEGER, qpv_residents INTEGER, girls INTEGER, boys INTEGER, "
-        "age_0_5 INTEGER, age_6_11 INTEGER, age_12_17 INTEGER, age_18_25 INTEGER, "
-        "age_26_59 INTEGER, age_60_plus INTEGER, realised_cost DOUBLE, partner_count INTEGER, "
-        "has_funding BOOLEAN, file_hash VARCHAR, file_name VARCHAR, versions_received INTEGER)"
-    )
-    rows = []
-    for a in ACTIONS:
-        aid, year, scheme, dept, reg, qpv, (pid, pname, pcat), sessions, ages = a[:9]
-        girls, boys, residents, cost, partners = a[9:]
-        rows.append(
-            (
-                aid,
-                year,
-                scheme,
-                aid,
-                f"Action {aid}",
-                pid,
-                pname,
-                pcat,
-                "sport",
-                date(year, 7, 1),
-                date(year, 8, 31),
-                qpv,
-                1,
-                None,
-                dept,
-                reg,
-                sessions,
-                sum(ages),
-                sum(ages[1:4]),
-                residents,
-                girls,
-                boys,
-                *ages,
-                cost,
-                partners,
-                True,
-                "h",
-                "f.xlsx",
-                1,
-            )
-        )
-    con.executemany(f"INSERT INTO marts.fct_actions VALUES ({', '.join('?' * 34)})", rows)
-    con.execute(
-        "CREATE TABLE marts.fct_partnerships (action_id VARCHAR, campaign_year INTEGER, "
-        "scheme VARCHAR, department_code VARCHAR, region_code VARCHAR, porteur_org_id VARCHAR, "
-        "partner_org_id VARCHAR, partner_name VARCHAR, partner_category VARCHAR, role VARCHAR)"
-    )
-    by_id = {a[0]: a for a in ACTIONS}
-    con.executemany(
-        "INSERT INTO marts.fct_partnerships VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        [
-            (
-                aid,
-                by_id[aid][1],
-                by_id[aid][2],
-                by_id[aid][3],
-                by_id[aid][4],
-                by_id[aid][6][0],
-                oid,
-                name,
-                cat,
-                role,
-            )
-            for aid, oid, name, cat, role in PARTNERS
-        ],
-    )
-    con.execute(
-        "CREATE TABLE marts.fct_funding_lines (campaign_year INTEGER, scheme VARCHAR, "
-        "grant_file VARCHAR, action_id VARCHAR, funder VARCHAR, amount_requested DOUBLE, "
-        "amount_granted DOUBLE, department_code VARCHAR, region_code VARCHAR, "
-        "has_activity_return BOOLEAN)"
-    )
-    region_of = {t[1]: t[4] for t in TERRITORIES if t[0] == "departement"}
-    con.executemany(
-        "INSERT INTO marts.fct_funding_lines VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        [
-            (y, s, g, g if g in by_id else None, f, req, gr, d, region_of[d], g in by_id)
-            for y, s, g, f, req, gr, d in FUNDING
-        ],
-    )
-    for sql in MART_SQL:
-        con.execute(sql)
-    con.execute(
-        "CREATE TABLE marts.mart_file_status AS SELECT 'h' AS file_hash, 'f.xlsx' AS file_name, "
-        "TIMESTAMP '2024-09-15 10:00:00' AS received_at, 'accepted' AS status"
-    )
-    con.close()
-    return path
-
 
 # --------------------------------------------------------------------------- helpers
 
@@ -646,8 +103,12 @@ PEOPLE_HEADER = re.compile(  # counts of people (not the participations per 100 
 
 
 @pytest.fixture(scope="module")
-def marts_db(tmp_path_factory) -> Path:
-    return make_marts(tmp_path_factory.mktemp("wh") / "warehouse.duckdb")
+def marts_db(site_warehouse, tmp_path_factory) -> Path:
+    """The module's own copy of the session's dbt-built warehouse (some tests open it
+    read-write)."""
+    db = tmp_path_factory.mktemp("wh") / "warehouse.duckdb"
+    shutil.copy(site_warehouse, db)
+    return db
 
 
 @pytest.fixture(scope="module")
@@ -834,7 +295,7 @@ def _determined(equations: list[dict], values: dict) -> set:
         for c, coef in eq.items():
             if c in col:
                 a[i, col[c]] = coef
-    return determined(a, unknown)
+    return determined_by_null_space(a, unknown)  # one SVD for the whole site
 
 
 def _published_cells(out: Path) -> tuple[dict, list[dict]]:
@@ -958,8 +419,16 @@ def test_qpv_tables_flag_qpv_without_action(site):
     assert [r[0] for r in gaps[1:]] == ["QN05403M"]
     assert "QPV sans aucune action — campagne 2024 (1)" in " ".join(parsed.text)
     export = read_csv(out / "exports" / "departement-54-qpv.csv")
-    flagged = [r for r in export[1:] if r[-1] == "oui"]
-    assert [(r[0], r[3]) for r in flagged] == [("2024", "QN05403M")]
+    flagged = [(r[0], r[1], r[3]) for r in export[1:] if r[-1] == "oui"]
+    # per scheme of the campaign too (mart_qpv lists every QPV under each scheme): 05403
+    # has no action at all in 2024, 05402 no VVV action, 2023's 054001 no VA action
+    assert sorted(flagged) == [
+        ("2023", "Vacances apprenantes", "QP054001"),
+        ("2024", "Quartiers d'été", "QN05403M"),
+        ("2024", "Tous dispositifs", "QN05403M"),
+        ("2024", "Ville Vie Vacances", "QN05402M"),
+        ("2024", "Ville Vie Vacances", "QN05403M"),
+    ]
     other = parse(out / "departement-57.html")
     qpv57 = next(t for t in other.tables if "Population jeune" in t[0])
     assert {r[7] for r in qpv57[1:]} == {"non disponible"}  # coverage unknown, never 0
@@ -1091,9 +560,9 @@ def test_network_names_top_actors(site):
     assert "Centre social Borny" in labels
 
 
-def test_missing_mart_still_builds(tmp_path):
+def test_missing_mart_still_builds(marts_db, tmp_path):
     db = tmp_path / "partial.duckdb"
-    shutil.copy(make_marts(tmp_path / "full.duckdb"), db)
+    shutil.copy(marts_db, db)
     con = duckdb.connect(str(db))
     con.execute("DROP TABLE marts.mart_network_edges")
     con.execute("DROP TABLE marts.mart_network_nodes")
@@ -1202,17 +671,20 @@ def test_extra_territory_levels_and_columns_are_ignored(marts_db, site, tmp_path
 
 
 def test_qpv_without_action_taken_from_the_mart_when_it_lists_them(marts_db, tmp_path):
-    """mart_qpv with zero rows and `has_action`: its gaps, not the builder's own rule."""
+    """mart_qpv lists zero rows with `has_action`: its gaps, not the builder's own rule."""
     db = _copy(
         marts_db,
         tmp_path,
         # in dim_qpv but not listed by the mart for 2024: the builder's rule would flag it
         "INSERT INTO marts.dim_qpv VALUES ('QN05404M', 2024, 'Champ-le-Bœuf', '54318', '54318', "
         "NULL, NULL, '54', '44', false, 'referentiel')",
-        "ALTER TABLE marts.mart_qpv ADD COLUMN has_action BOOLEAN DEFAULT true",
-        "INSERT INTO marts.mart_qpv SELECT 'QN05403M', 'Les Provinces', '54', '44', 2024, s, "
-        "0, 0, 0, 0, 300, 0, 0, false FROM (VALUES ('ALL'), ('QE'), ('VVV')) v(s)",
     )
+    con = duckdb.connect(str(db), read_only=True)
+    listed = con.sql(
+        "SELECT count(*) FROM marts.mart_qpv WHERE qpv_code = 'QN05403M' AND NOT has_action"
+    ).fetchall()[0][0]
+    con.close()
+    assert listed == 3  # the mart lists it, under each scheme of 2024 and all of them
     build_site(db, tmp_path / "site", referential_label=REFERENTIAL)
     parsed = parse(tmp_path / "site" / "departement-54.html")
     gaps = next(
@@ -1221,9 +693,34 @@ def test_qpv_without_action_taken_from_the_mart_when_it_lists_them(marts_db, tmp
     assert [r[0] for r in gaps[1:]] == ["QN05403M"]
     export = read_csv(tmp_path / "site" / "exports" / "departement-54-qpv.csv")
     assert {(r[0], r[1], r[3]) for r in export[1:] if r[-1] == "oui"} == {
-        ("2024", s, "QN05403M")
-        for s in ("Tous dispositifs", "Quartiers d'été", "Ville Vie Vacances")
+        *(
+            ("2024", s, "QN05403M")
+            for s in ("Tous dispositifs", "Quartiers d'été", "Ville Vie Vacances")
+        ),
+        ("2024", "Ville Vie Vacances", "QN05402M"),
+        ("2023", "Vacances apprenantes", "QP054001"),
     }
+
+
+def test_without_zero_rows_in_the_mart_the_builder_flags_the_qpv_without_action(marts_db, tmp_path):
+    """A mart_qpv of actions only (no zero rows, no `has_action`): the builder's own rule,
+    the QPV of the campaign's generation with no action at all."""
+    db = _copy(
+        marts_db,
+        tmp_path,
+        "DELETE FROM marts.mart_qpv WHERE NOT has_action",
+        "ALTER TABLE marts.mart_qpv DROP COLUMN has_action",
+    )
+    build_site(db, tmp_path / "site", referential_label=REFERENTIAL)
+    parsed = parse(tmp_path / "site" / "departement-54.html")
+    gaps = next(
+        t for t in parsed.tables if t[0] == ["Code QPV", "Quartier", "Communes (code INSEE)"]
+    )
+    assert [r[0] for r in gaps[1:]] == ["QN05403M"]
+    assert "QPV sans aucune action — campagne 2024 (1)" in " ".join(parsed.text)
+    export = read_csv(tmp_path / "site" / "exports" / "departement-54-qpv.csv")
+    flagged = [r for r in export[1:] if r[-1] == "oui"]
+    assert [(r[0], r[3]) for r in flagged] == [("2024", "QN05403M")]
 
 
 # --------------------------------------------------------------------------- incremental
@@ -1254,7 +751,7 @@ def test_incremental_build_equals_a_full_build_after_a_change(marts_db, tmp_path
     con.execute(
         "UPDATE marts.mart_reach SET girls = 6, boys = boys + girls - 6 "
         "WHERE territory_level = 'departement' AND territory_code = '57' "
-        "AND campaign_year = 2023"
+        "AND campaign_year = 2024"
     )
     con.close()
     again = build_site(db, out, referential_label=REFERENTIAL)

@@ -178,6 +178,7 @@ def test_regions_and_departments():
 # ---------------------------------------------------------------- determinism
 
 
+@pytest.mark.slow  # several generations: out of the inner loop
 def test_same_seed_gives_the_same_bytes_and_another_seed_does_not(tmp_path):
     a = generate_demo(tmp_path / "a", seed=11, scale=0.3)
     b = generate_demo(tmp_path / "b", seed=11, scale=0.3)
@@ -190,6 +191,7 @@ def test_same_seed_gives_the_same_bytes_and_another_seed_does_not(tmp_path):
     assert a.funding.equals(b.funding) and not a.actions.equals(c.actions)
 
 
+@pytest.mark.slow  # several generations: out of the inner loop
 def test_parallel_generation_gives_the_same_bytes(tmp_path):
     one = generate_demo(tmp_path / "one", seed=3, regions=("94", "53"), scale=0.2, workers=1)
     two = generate_demo(tmp_path / "two", seed=3, regions=("94", "53"), scale=0.2, workers=2)
@@ -197,6 +199,7 @@ def test_parallel_generation_gives_the_same_bytes(tmp_path):
     assert one.actions.equals(two.actions)
 
 
+@pytest.mark.slow  # several generations: out of the inner loop
 def test_a_department_does_not_depend_on_the_rest_of_the_run(tmp_path):
     alone = generate_demo(tmp_path / "alone", seed=5, regions=("94",), scale=0.2)
     many = generate_demo(tmp_path / "many", seed=5, regions=("44", "94"), scale=0.2)
@@ -544,6 +547,7 @@ def test_the_official_referential_is_used_when_given(tmp_path):
     assert set(official["code_qp"]) <= pop
 
 
+@pytest.mark.slow  # every département of France generated: out of the inner loop
 def test_national_scale_covers_every_department(tmp_path):
     res = generate_demo(tmp_path, regions=ALL_REGIONS, scale=0.05, workers=1)
     assert set(res.actions["department_code"]) == {d.code for d in departments_of(ALL_REGIONS)}

@@ -23,8 +23,8 @@ def test_the_project_and_deployment_instances_are_valid_and_agree():
 
 
 def test_every_job_that_writes_the_warehouse_is_queued_one_at_a_time():
-    from assets.reference import WRITES_WAREHOUSE
     from orchestration.definitions import defs
+    from orchestration.jobs import WRITES_WAREHOUSE
 
     for job in ("reference_job", "ingest_job", "build_job", "retract_job"):
         assert defs.resolve_job_def(job).tags.items() >= WRITES_WAREHOUSE.items(), job

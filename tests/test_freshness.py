@@ -9,7 +9,7 @@ import pytest
 
 from assets.freshness import campaign_receiving, snapshot_up_to_date
 from assets.raw_tables import ensure_raw_schema
-from orchestration.resources import PlatformSettings, Warehouse
+from platform_config.resources import PlatformSettings, Warehouse
 
 
 @pytest.fixture

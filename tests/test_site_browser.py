@@ -1,36 +1,33 @@
-"""The delegates' site as a browser shows it: headless Chromium (Debian's package) opens each
-kind of page from file://, every plot draws its SVG, no console error is logged, the
-selectors of the charts change what is drawn, every export link leads to a file, and a
-phone-width window shows no horizontal overflow. Screenshots go to test-artifacts/.
+"""The delegates' site as a browser shows it: headless Chromium (Debian's package, driven by
+Playwright through `executable_path`, no browser download) opens each kind of page from
+file://, every plot draws its SVG, no console error is logged, the selectors of the charts
+change what is drawn, every export link leads to a file, and a phone-width window shows no
+horizontal overflow. Screenshots go to test-artifacts/.
 
 Checks that need the live page run as a small script added to a copy of the page (with a
 `<base>` pointing at the site, so plotly.min.js and the exports resolve as on the real
-page); the script writes its findings into attributes of <html>. That copy is driven
-through the DevTools protocol over a pipe (`--remote-debugging-pipe`, no extra package):
-a headless window cannot be narrower than 500 px, so the phone is an emulated 390×844
-viewport (device scale 2, mobile), as DevTools' device mode does.
+page); the script writes its findings into attributes of <html>. A headless window cannot be
+narrower than 500 px, so the phone is an emulated 390×844 viewport (device scale 2, mobile),
+as DevTools' device mode does. Nothing waits a fixed time: every wait is for a condition,
+bounded.
 """
 
 from __future__ import annotations
 
-import base64
-import contextlib
 import json
-import os
 import re
-import select
 import shutil
-import subprocess
-import time
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
 from functools import cache
 from pathlib import Path
 from urllib.parse import unquote, urlparse
 
 import pytest
+from playwright import sync_api as playwright
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 FLAGS = [
-    "--headless",
     "--no-sandbox",
     "--disable-gpu",
     "--disable-quic",
@@ -43,48 +40,74 @@ FLAGS = [
 DESKTOP = (1280, 800)
 PHONE = (390, 844)
 KINDS = ["index", "region", "departement"]
+# Every figure drawn (an SVG per graph div) and fitted to its box by the page's own script.
+FITTED = """() => Array.from(document.querySelectorAll('.plotly-graph-div')).every(gd =>
+  gd.querySelector('.main-svg') && gd._fullLayout &&
+  Math.abs(gd._fullLayout.width - gd.getBoundingClientRect().width) < 2)"""
 
 pytestmark = pytest.mark.browser
 
 
-def chromium(target: str, profile: Path, *extra: str, window: tuple[int, int] = DESKTOP):
+@pytest.fixture(scope="module")
+def browser() -> Iterator:
+    """One Chromium for the module; each check opens its own context (viewport, profile)."""
     if CHROMIUM is None:
         pytest.fail("chromium is not installed: `make browser` installs Debian's package")
-    args = [
-        CHROMIUM,
-        *FLAGS,
-        f"--window-size={window[0]},{window[1]}",
-        f"--user-data-dir={profile}",
-        "--enable-logging=stderr",
-        "--v=0",
-        "--run-all-compositor-stages-before-draw",
-        "--virtual-time-budget=15000",
-        *extra,
-        target,
-    ]
-    return subprocess.run(args, capture_output=True, text=True, timeout=120)
+    with playwright.sync_playwright() as p:
+        chromium = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+        yield chromium
+        chromium.close()
 
 
-def render(
-    page: Path, profile: Path, screenshot: Path | None = None, window: tuple[int, int] = DESKTOP
-) -> tuple[str, str]:
-    """The DOM after scripts ran, and Chromium's log (console messages included)."""
-    if screenshot is not None:
-        out = chromium(page.as_uri(), profile, f"--screenshot={screenshot}", window=window)
-        assert screenshot.exists(), out.stderr[-2000:]
-    out = chromium(page.as_uri(), profile, "--dump-dom", window=window)
-    return out.stdout, out.stderr
+@contextmanager
+def opened(browser, url: str, window: tuple[int, int] = DESKTOP) -> Iterator[tuple]:
+    """A page at `url` in a `window`-sized viewport (a phone when narrower than 600 px),
+    loaded, with the errors it logs: uncaught exceptions, console errors, failed loads."""
+    phone = window[0] < 600
+    context = browser.new_context(
+        viewport={"width": window[0], "height": window[1]},
+        device_scale_factor=2 if phone else 1,
+        is_mobile=phone,
+        has_touch=phone,
+    )
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda e: errors.append(f"Uncaught {e}"[:500]))
+    page.on(
+        "console",
+        lambda m: (
+            errors.append(f"console.{m.type}: {m.text}"[:500])
+            if m.type == "error" or "rror" in m.text or "Uncaught" in m.text
+            else None
+        ),
+    )
+    page.on("requestfailed", lambda r: errors.append(f"failed load: {r.url}"[:500]))
+    try:
+        page.goto(url, wait_until="load")
+        yield page, errors
+    finally:
+        context.close()
+
+
+def settle(page, timeout_ms: float = 30_000) -> None:
+    """Wait, bounded, until every figure is drawn and fitted; the checks say what is not."""
+    with suppress(playwright.TimeoutError):
+        page.wait_for_function(FITTED, timeout=timeout_ms)
+
+
+def render(browser, page: Path, screenshot: Path) -> tuple[str, list[str]]:
+    """The DOM after scripts ran, and the errors the page logged; a screenshot on the way."""
+    with opened(browser, page.as_uri()) as (tab, errors):
+        settle(tab)
+        tab.screenshot(path=str(screenshot))
+        assert screenshot.exists()
+        return tab.content(), errors
 
 
 def plot_divs(dom: str) -> list[str]:
     """Each plotly graph div with what follows it up to the next one."""
     parts = re.split(r'(?=<div[^>]*class="[^"]*plotly-graph-div)', dom)
     return parts[1:]
-
-
-def console_errors(log: str) -> list[str]:
-    console = [line for line in log.splitlines() if "CONSOLE" in line]
-    return [line for line in console if "rror" in line or "Uncaught" in line]
 
 
 # --------------------------------------------------------------------------- the probe
@@ -99,7 +122,20 @@ PROBE = r"""
   function put(name, value) {
     document.documentElement.setAttribute('data-probe-' + name, JSON.stringify(value));
   }
-  function wait(ms) { return new Promise(function (r) { setTimeout(r, ms); }); }
+  // resolves once cond() holds, or at the deadline: what was recorded then says which
+  function until(cond, ms) {
+    var end = Date.now() + ms;
+    return new Promise(function (resolve) {
+      (function check() {
+        if (cond() || Date.now() > end) { resolve(); } else { requestAnimationFrame(check); }
+      })();
+    });
+  }
+  function fitted() {
+    return Array.prototype.every.call(document.querySelectorAll('.js-plotly-plot'), function (gd) {
+      return gd._fullLayout && Math.abs(gd._fullLayout.width - gd.getBoundingClientRect().width) < 2;
+    });
+  }
   function click(el) {
     el.dispatchEvent(new MouseEvent('click', {bubbles: true, cancelable: true, view: window}));
   }
@@ -132,7 +168,10 @@ PROBE = r"""
         r.events = 0;
         gd.on('plotly_buttonclicked', function () { r.events += 1; });
         if (entries.length > 1) { click(entries[1]); }
-        return wait(400).then(function () { r.after = state(gd); results.push(r); });
+        return until(function () {
+          var now = state(gd);
+          return now.active !== r.before.active && now.drawn !== r.before.drawn;
+        }, 5000).then(function () { r.after = state(gd); results.push(r); });
       });
     }, Promise.resolve()).then(function () { return results; });
   }
@@ -176,7 +215,7 @@ PROBE = r"""
             titles: titles};
   }
   window.addEventListener('load', function () {
-    wait(500).then(function () {
+    until(fitted, 10000).then(function () {
       put('widths', widths());
       return exportsProbe();
     }).then(function (found) {
@@ -192,117 +231,16 @@ PROBE = r"""
 """
 
 
-class DevTools:
-    """Chromium driven through the DevTools protocol on a pipe (fd 3 in, fd 4 out)."""
-
-    def __init__(self, profile: Path):
-        if CHROMIUM is None:
-            pytest.fail("chromium is not installed: `make browser` installs Debian's package")
-        to_browser_r, self._w = os.pipe()
-        self._r, from_browser_w = os.pipe()
-
-        def wire() -> None:  # in the child, before exec: the pipes on fds 3 and 4
-            os.dup2(to_browser_r, 3)
-            os.dup2(from_browser_w, 4)
-
-        self.proc = subprocess.Popen(
-            [
-                CHROMIUM,
-                *FLAGS,
-                f"--user-data-dir={profile}",
-                "--remote-debugging-pipe",
-                "about:blank",
-            ],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-            preexec_fn=wire,
-            pass_fds=(3, 4),
-        )
-        os.close(to_browser_r)
-        os.close(from_browser_w)
-        self._buf, self._id, self.events = b"", 0, []
-        target = self.call("Target.createTarget", {"url": "about:blank"})["targetId"]
-        self.session = self.call("Target.attachToTarget", {"targetId": target, "flatten": True})[
-            "sessionId"
-        ]
-
-    def _message(self, deadline: float) -> dict:
-        while b"\0" not in self._buf:
-            left = deadline - time.monotonic()
-            if left <= 0:
-                raise TimeoutError("no answer from chromium")
-            if select.select([self._r], [], [], left)[0]:
-                chunk = os.read(self._r, 1 << 20)
-                if not chunk:
-                    raise EOFError("chromium closed the pipe")
-                self._buf += chunk
-        raw, self._buf = self._buf.split(b"\0", 1)
-        return json.loads(raw)
-
-    def call(
-        self, method: str, params: dict | None = None, *, page: bool = False, timeout: float = 60
-    ):
-        self._id += 1
-        msg = {"id": self._id, "method": method, "params": params or {}}
-        if page:
-            msg["sessionId"] = self.session
-        os.write(self._w, json.dumps(msg).encode() + b"\0")
-        deadline = time.monotonic() + timeout
-        while True:
-            m = self._message(deadline)
-            if m.get("id") == self._id:
-                if "error" in m:
-                    raise RuntimeError(f"{method}: {m['error']}")
-                return m.get("result", {})
-            self.events.append(m)
-
-    def open(self, url: str, timeout: float = 60) -> None:
-        self.events = [e for e in self.events if e.get("method") != "Page.loadEventFired"]
-        self.call("Page.navigate", {"url": url}, page=True)
-        deadline = time.monotonic() + timeout
-        while not any(e.get("method") == "Page.loadEventFired" for e in self.events):
-            self.events.append(self._message(deadline))
-
-    def evaluate(self, expression: str):
-        return self.call(
-            "Runtime.evaluate", {"expression": expression, "returnByValue": True}, page=True
-        )["result"].get("value")
-
-    def errors(self) -> list[str]:
-        """Uncaught exceptions, console.error calls and failed loads seen so far."""
-        out = []
-        for e in self.events:
-            method, params = e.get("method"), e.get("params", {})
-            if method == "Runtime.exceptionThrown":
-                out.append(json.dumps(params.get("exceptionDetails", {}))[:500])
-            elif method == "Runtime.consoleAPICalled" and params.get("type") == "error":
-                out.append(json.dumps(params.get("args", []))[:500])
-            elif method == "Log.entryAdded" and params.get("entry", {}).get("level") == "error":
-                out.append(params["entry"].get("text", "")[:500])
-        return out
-
-    def screenshot(self, path: Path) -> None:
-        data = self.call("Page.captureScreenshot", {"format": "png"}, page=True)["data"]
-        path.write_bytes(base64.b64decode(data))
-
-    def close(self) -> None:
-        with contextlib.suppress(OSError, EOFError, TimeoutError, RuntimeError):
-            self.call("Browser.close", timeout=10)
-        try:
-            self.proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait()
-        os.close(self._w)
-        os.close(self._r)
-
-
 def probe(
-    page: Path, workdir: Path, window: tuple[int, int], shots: dict[str, Path] | None = None
+    browser,
+    page: Path,
+    workdir: Path,
+    window: tuple[int, int],
+    shots: dict[str, Path] | None = None,
 ) -> tuple[dict, list[str]]:
-    """Open a probed copy of `page` in a `window`-sized viewport (a phone when narrower than
-    600 px) and return what the probe recorded and the errors the page logged; then, with
-    `shots`, screenshot the real page (top, and scrolled to each anchor of `shots`)."""
+    """Open a probed copy of `page` in a `window`-sized viewport and return what the probe
+    recorded and the errors the page logged; then, with `shots`, screenshot the real page
+    (top, and scrolled to each anchor of `shots`)."""
     workdir.mkdir(parents=True, exist_ok=True)
     text = page.read_text(encoding="utf-8")
     assert "<head>" in text and "</body>" in text
@@ -310,42 +248,23 @@ def probe(
     text = text.replace("<head>", "<head>\n" + base, 1).replace("</body>", PROBE + "</body>", 1)
     copy = workdir / f"probe-{page.name}"
     copy.write_text(text, encoding="utf-8")
-    phone = window[0] < 600
-    browser = DevTools(workdir / "profile")
-    try:
-        for domain in ("Page", "Runtime", "Log"):
-            browser.call(f"{domain}.enable", page=True)
-        browser.call(
-            "Emulation.setDeviceMetricsOverride",
-            {
-                "width": window[0],
-                "height": window[1],
-                "deviceScaleFactor": 2 if phone else 1,
-                "mobile": phone,
-            },
-            page=True,
+    with opened(browser, copy.as_uri(), window) as (tab, errors):
+        tab.wait_for_function(
+            "document.documentElement.getAttribute('data-probe-done')", timeout=90_000
         )
-        browser.open(copy.as_uri())
-        deadline = time.monotonic() + 90
-        while not browser.evaluate("document.documentElement.getAttribute('data-probe-done')"):
-            assert time.monotonic() < deadline, "the probe did not finish"
-            time.sleep(0.2)
         found = {}
         for name in ("widths", "exports", "selectors", "error"):
-            value = browser.evaluate(f"document.documentElement.getAttribute('data-probe-{name}')")
+            value = tab.evaluate(f"document.documentElement.getAttribute('data-probe-{name}')")
             if value is not None:
                 found[name] = json.loads(value)
         assert "error" not in found, found["error"]
-        errors = browser.errors()
         for anchor, path in (shots or {}).items():
-            browser.open(page.as_uri())
+            tab.goto(page.as_uri(), wait_until="load")
             if anchor != "top":
-                browser.evaluate(f"document.getElementById({json.dumps(anchor)}).scrollIntoView()")
-            time.sleep(1.0)  # figures fitted to their boxes after load
-            browser.screenshot(path)
-        return found, errors
-    finally:
-        browser.close()
+                tab.evaluate(f"document.getElementById({json.dumps(anchor)}).scrollIntoView()")
+            settle(tab)  # figures fitted to their boxes after load
+            tab.screenshot(path=str(path))
+        return found, list(errors)
 
 
 # --------------------------------------------------------------------------- fixtures
@@ -367,7 +286,7 @@ def page_of(site: tuple[Path, str], kind: str) -> Path:
 
 
 @pytest.fixture(scope="module")
-def probed(site, tmp_path_factory, artifacts):
+def probed(browser, site, tmp_path_factory, artifacts):
     """The probe's findings per (page kind, window), each page opened once; the phone runs
     leave screenshots (top of the page, and its charts) in test-artifacts/."""
 
@@ -380,7 +299,7 @@ def probed(site, tmp_path_factory, artifacts):
                 "top": artifacts / f"site-{kind}-phone.png",
                 "s-public": artifacts / f"site-{kind}-phone-charts.png",
             }
-        return probe(page_of(site, kind), work, window, shots)
+        return probe(browser, page_of(site, kind), work, window, shots)
 
     return run
 
@@ -389,10 +308,9 @@ def probed(site, tmp_path_factory, artifacts):
 
 
 @pytest.mark.parametrize("page_kind", KINDS)
-def test_page_draws_every_chart_without_console_error(site, page_kind, tmp_path, artifacts):
+def test_page_draws_every_chart_without_console_error(browser, site, page_kind, artifacts):
     page = page_of(site, page_kind)
-    dom, log = render(page, tmp_path / "profile", artifacts / f"site-{page_kind}.png")
-    errors = console_errors(log)
+    dom, errors = render(browser, page, artifacts / f"site-{page_kind}.png")
     assert not errors, errors
     divs = plot_divs(dom)
     if page_kind != "index":

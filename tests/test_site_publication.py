@@ -18,15 +18,18 @@ import pytest
 import dashboards.site
 from dashboards import figures
 from dashboards.site import build_site
-from tests.test_dashboards_site import REFERENTIAL, make_marts
+from tests.test_dashboards_site import REFERENTIAL
 
 MARKUP = '<a href="http://x">clic</a><span style="color:red">rouge</span>'
 SHOWN = '&lt;a href="http://x"&gt;clic&lt;/a&gt;&lt;span style="color:red"&gt;rouge&lt;/span&gt;'
 
 
 @pytest.fixture(scope="module")
-def marts_db(tmp_path_factory) -> Path:
-    return make_marts(tmp_path_factory.mktemp("wh") / "warehouse.duckdb")
+def marts_db(site_warehouse, tmp_path_factory) -> Path:
+    """The module's copy of the session's dbt-built warehouse (tests/site_warehouse.py)."""
+    db = tmp_path_factory.mktemp("wh") / "warehouse.duckdb"
+    shutil.copy(site_warehouse, db)
+    return db
 
 
 def tree(folder: Path) -> dict[str, bytes]:

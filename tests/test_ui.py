@@ -90,6 +90,20 @@ def test_ui_serves_the_loaded_code_location(tmp_path):
         assert "raw_activity_rows" in deps["staging/stg_raw__actions"]
         assert any(d.startswith("marts/") for d in deps["analysts_snapshot"])
         assert deps["dashboards_site"] == {"analysts_snapshot"}
+        # the UI shows which environment variable configures each resource field
+        resources = _graphql(
+            port,
+            "{ allTopLevelResourceDetailsOrError(repositorySelector: {repositoryLocationName: "
+            '"quartiers", repositoryName: "__repository__"}) { ... on ResourceDetailsList { '
+            "results { name configuredValues { key value type } } } } }",
+        )["allTopLevelResourceDetailsOrError"]["results"]
+        shown = {
+            r["name"]: {v["key"]: (v["type"], v["value"]) for v in r["configuredValues"]}
+            for r in resources
+        }
+        assert shown["warehouse"] == {"path": ("ENV_VAR", "QUARTIERS_WAREHOUSE")}
+        assert shown["settings"]["data_dir"] == ("ENV_VAR", "QUARTIERS_DATA_DIR")
+        assert shown["settings"]["inbox"] == ("ENV_VAR", "QUARTIERS_INBOX")
     finally:
         os.killpg(proc.pid, signal.SIGINT)
         try:

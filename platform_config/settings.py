@@ -1,7 +1,8 @@
 """Configuration by environment variables, read when asked (at run time), never at import.
 
-Every path has a default under the project's `data/`. The warehouse variable is the one
-dbt's profiles.yml reads too.
+Every path has a default under the project's `data/`; a variable set to an empty value counts
+as unset (the Dagster resources bind their fields to these variables, and an unset one would
+fail the run). The warehouse variable is the one dbt's profiles.yml reads too.
 """
 
 from __future__ import annotations
@@ -54,6 +55,10 @@ class Settings:
         return OFFICIAL_LABEL if self.referential_is_official else DEMO_LABEL
 
 
+def _text(env: Mapping[str, str], name: str, default: str) -> str:
+    return env.get(name) or default
+
+
 def _path(env: Mapping[str, str], name: str, default: Path | None) -> Path | None:
     value = env.get(name)
     return Path(value).expanduser().resolve() if value else default
@@ -87,17 +92,17 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
             env, "QUARTIERS_REGION_BOUNDARIES_FILE", GEODATA / "regions.geojson"
         ),
         referential_is_official=official is not None,
-        max_file_bytes=int(float(env.get("QUARTIERS_MAX_FILE_MB", "50")) * 1024 * 1024),
-        max_rows=int(env.get("QUARTIERS_MAX_ROWS", "200000")),
-        wait_minutes=float(env.get("QUARTIERS_WAIT_MINUTES", "30")),
+        max_file_bytes=int(float(_text(env, "QUARTIERS_MAX_FILE_MB", "50")) * 1024 * 1024),
+        max_rows=int(_text(env, "QUARTIERS_MAX_ROWS", "200000")),
+        wait_minutes=float(_text(env, "QUARTIERS_WAIT_MINUTES", "30")),
         reminders=_path(env, "QUARTIERS_REMINDERS", data / "reminders"),
         return_due_dates=parse_due_dates(env.get("QUARTIERS_RETURN_DUE_DATES")),
         alerts_log=_path(env, "QUARTIERS_ALERTS_LOG", data / "alerts.log"),
         smtp=_smtp(env),
         season_months=parse_months(env.get("QUARTIERS_SEASON_MONTHS")),
-        off_season_weekday=int(env.get("QUARTIERS_OFF_SEASON_WEEKDAY", "1")),
-        quiet_days_alert=int(env.get("QUARTIERS_QUIET_DAYS", "14")),
-        snapshot_storage_version=env.get("QUARTIERS_SNAPSHOT_STORAGE_VERSION", "v1.2.0"),
+        off_season_weekday=int(_text(env, "QUARTIERS_OFF_SEASON_WEEKDAY", "1")),
+        quiet_days_alert=int(_text(env, "QUARTIERS_QUIET_DAYS", "14")),
+        snapshot_storage_version=_text(env, "QUARTIERS_SNAPSHOT_STORAGE_VERSION", "v1.2.0"),
     )
 
 
@@ -108,8 +113,8 @@ def _smtp(env: Mapping[str, str]) -> dict:
         return {}
     return {
         "host": host,
-        "port": int(env.get("QUARTIERS_SMTP_PORT", "25")),
-        "sender": env.get("QUARTIERS_ALERT_FROM", "quartiers@localhost"),
+        "port": int(_text(env, "QUARTIERS_SMTP_PORT", "25")),
+        "sender": _text(env, "QUARTIERS_ALERT_FROM", "quartiers@localhost"),
         "recipients": [a.strip() for a in to.split(",") if a.strip()],
         "user": env.get("QUARTIERS_SMTP_USER"),
         "password": env.get("QUARTIERS_SMTP_PASSWORD"),
