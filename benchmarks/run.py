@@ -55,7 +55,10 @@ def timed(fn):
 
 
 def quartiers(data_dir: Path, *args: str) -> tuple[float, int, str]:
-    """Run the `quartiers` command on a data folder: (seconds, peak RSS in MB, stdout)."""
+    """Run the `quartiers` command on a data folder: (seconds, peak RSS in MB, stdout).
+
+    The peak is the command's own (VmHWM of its process image, polled): the rusage of a
+    child would count the bench's memory copied by fork before exec."""
     env = dict(
         os.environ,
         QUARTIERS_DATA_DIR=str(data_dir),
@@ -63,20 +66,35 @@ def quartiers(data_dir: Path, *args: str) -> tuple[float, int, str]:
     )
     env.pop("QUARTIERS_INBOX", None)
     t = time.perf_counter()
-    proc = subprocess.Popen(
-        [str(Path(sys.executable).with_name("quartiers")), *args],
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
-        text=True,
-        cwd=ROOT,
-    )
-    out = proc.stdout.read()
-    _, status, usage = os.wait4(proc.pid, 0)
-    seconds = time.perf_counter() - t
-    if os.waitstatus_to_exitcode(status) != 0:
-        raise RuntimeError(f"quartiers {' '.join(args)} failed:\n{out[-2000:]}")
-    return seconds, round(usage.ru_maxrss / 1024), out
+    with tempfile.TemporaryFile("w+") as out:
+        proc = subprocess.Popen(
+            [str(Path(sys.executable).with_name("quartiers")), *args],
+            env=env,
+            stdout=out,
+            stderr=subprocess.DEVNULL,
+            text=True,
+            cwd=ROOT,
+        )
+        peak = 0
+        while proc.poll() is None:
+            peak = max(peak, _hwm_kb(proc.pid))
+            time.sleep(0.2)
+        seconds = time.perf_counter() - t
+        out.seek(0)
+        text = out.read()
+    if proc.returncode != 0:
+        raise RuntimeError(f"quartiers {' '.join(args)} failed:\n{text[-2000:]}")
+    return seconds, round(peak / 1024), text
+
+
+def _hwm_kb(pid: int) -> int:
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1])
+    except (OSError, ValueError):
+        pass
+    return 0
 
 
 def stage_seconds(out: str) -> tuple[float, float]:
