@@ -20,8 +20,14 @@ from assets.raw_tables import ensure_raw_schema, write_batch
 from demodata.siret import luhn_complete
 from returns.inbox import received_at
 from returns.process import process_batch
-from returns.referentials import code_lists, read_population, read_qpv_referential
+from returns.referentials import (
+    code_lists,
+    qpv_generations,
+    read_population,
+    read_qpv_referential,
+)
 from returns.validate import Referential
+from survey.tables import option_table, question_table
 from tests.returns_files import ACTIVITY_HEADERS, FUNDING_HEADERS, PARTNER_HEADERS, write_csv
 
 REPO = Path(__file__).resolve().parents[1]
@@ -466,6 +472,9 @@ def build_warehouse(folder: Path) -> Path:
         _replace(con, "qpv_referential", referential)
         _replace(con, "qpv_population", read_population(population, is_official=False))
         _replace(con, "code_lists", code_lists())
+        _replace(con, "qpv_generations", qpv_generations())
+        _replace(con, "survey_questions", question_table())
+        _replace(con, "survey_options", option_table())
     finally:
         con.close()
     build = run_dbt(["build"], warehouse, folder / "dbt")
