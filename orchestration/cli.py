@@ -70,7 +70,13 @@ STAGES = {
     "build_job": "Indicateurs (dbt), copie des analystes, site, relances",
 }
 VERBOSE = os.environ.get("QUARTIERS_VERBOSE", "") in ("1", "true", "yes")
-_console = sys.stderr  # where progress and waiting messages go, even while output is logged
+# Where progress and waiting messages go while a stage's output is logged; otherwise the
+# current sys.stderr, looked up when printing (a stream bound at import may be closed since).
+_console = None
+
+
+def _out():
+    return _console or sys.stderr
 
 
 def log_path(settings: Settings) -> Path:
@@ -88,7 +94,7 @@ def _stage(job_name: str):
         return
     log = log_path(load_settings())
     log.parent.mkdir(parents=True, exist_ok=True)
-    print(f"• {label} …", file=_console, flush=True)
+    print(f"• {label} …", file=_out(), flush=True)
     t = time.perf_counter()
     sys.stdout.flush()
     sys.stderr.flush()
@@ -115,14 +121,14 @@ def _stage(job_name: str):
                 _console = previous
     finally:  # also when the job failed (SystemExit) or was interrupted
         if ok:
-            print(f"  fait ({time.perf_counter() - t:.1f} s)", file=_console, flush=True)
+            print(f"  fait ({time.perf_counter() - t:.1f} s)", file=_out(), flush=True)
         else:
             tail = log.read_text(encoding="utf-8", errors="replace").splitlines()[-15:]
             print(
                 "  échec — fin du journal :\n    "
                 + "\n    ".join(tail)
                 + f"\n  Journal complet : {log}",
-                file=_console,
+                file=_out(),
                 flush=True,
             )
 
@@ -170,13 +176,13 @@ def _progress(job: dg.JobDefinition, instance: dg.DagsterInstance, run_id: str):
     from orchestration.dbt_assets import quartiers_dbt
 
     dbt_keys = set(quartiers_dbt.keys) & set(job.asset_layer.selected_asset_keys)
-    display = RunProgress(_console, dbt_keys)
+    display = RunProgress(_out(), dbt_keys)
     instance.add_event_listener(run_id, display.on_event)
     return display
 
 
 def _say(text: str) -> None:
-    print(text, file=_console, flush=True)
+    print(text, file=_out(), flush=True)
 
 
 def ingest(settings: Settings, instance: dg.DagsterInstance) -> list[str]:

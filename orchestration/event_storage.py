@@ -13,7 +13,8 @@ storage is the same tables, the same files and the same migrations, with two cha
 - a run over a range of partitions records one "planned" event per asset with the range,
   instead of one per partition (Dagster's `DAGSTER_EMIT_PARTITION_SUBSET_IN_PLANNED_EVENTS`).
 
-Selected in `orchestration/dagster.yaml`; PostgreSQL storage replaces it in a shared
+Written into the instance file by `orchestration/instance.py` (with the folder named in full)
+when no PostgreSQL URL is set; PostgreSQL storage replaces it in a shared
 deployment (docs/deployment.md). It overrides one private method (`_connect`) of the pinned
 Dagster version; every test that runs a job goes through it.
 """

@@ -9,6 +9,7 @@ no password lands on disk. `quartiers` and `make instance` write the file the sa
 
 from __future__ import annotations
 
+import json
 import os
 from collections.abc import Mapping
 from pathlib import Path
@@ -24,10 +25,12 @@ PROJECT_FILE = Path(__file__).resolve().parent / "dagster.yaml"
 # an ordinary disk, too slow for a backfill of thousands of files. Run and schedule storage
 # stay Dagster's defaults under DAGSTER_HOME.
 SQLITE_EVENT_LOG = """
-# No PostgreSQL URL: SQLite under DAGSTER_HOME, the event log with pooled connections.
+# No PostgreSQL URL: SQLite in this folder, the event log with pooled connections.
 event_log_storage:
   module: orchestration.event_storage
   class: PooledSqliteEventLogStorage
+  config:
+    base_dir: {base_dir}
 """
 
 POSTGRES_STORAGE = f"""
@@ -39,13 +42,16 @@ storage:
 """
 
 
-def instance_yaml(env: Mapping[str, str] | None = None) -> str:
+def instance_yaml(env: Mapping[str, str] | None = None, home: Path | None = None) -> str:
     """The instance file's text for this environment."""
     env = os.environ if env is None else env
     text = PROJECT_FILE.read_text(encoding="utf-8")
     url = env.get(PG_URL_ENV)
     if not url:
-        return text + SQLITE_EVENT_LOG
+        # where Dagster's default storage keeps its event logs, named in full: the instance may
+        # be opened from its folder with another DAGSTER_HOME in the environment
+        base = (Path(home) if home else Path(os.environ["DAGSTER_HOME"])) / "history" / "runs"
+        return text + SQLITE_EVENT_LOG.format(base_dir=json.dumps(str(base.resolve())))
     scheme = url.split("://", 1)[0] if "://" in url else ""
     if scheme != PG_SCHEME:  # the URL itself may hold a password: never shown
         raise ValueError(
@@ -60,7 +66,7 @@ def write_instance_yaml(home: Path, env: Mapping[str, str] | None = None) -> Pat
     """Write DAGSTER_HOME/dagster.yaml when its text changes (an old copy would keep run
     monitoring off, or the storage of another configuration)."""
     home.mkdir(parents=True, exist_ok=True)
-    path, text = home / "dagster.yaml", instance_yaml(env)
+    path, text = home / "dagster.yaml", instance_yaml(env, home)
     if not path.exists() or path.read_text(encoding="utf-8") != text:
         tmp = path.with_suffix(".yaml.tmp")
         tmp.write_text(text, encoding="utf-8")

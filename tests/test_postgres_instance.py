@@ -36,6 +36,10 @@ def test_sqlite_by_default_postgres_when_a_url_is_configured(tmp_path):
     config, _ = dagster_instance_config(str(default.parent), "dagster.yaml")
     assert "storage" not in config  # Dagster's SQLite under DAGSTER_HOME
     assert config["event_log_storage"]["class"] == "PooledSqliteEventLogStorage"
+    # the folder is named in full: the instance opens the same events whatever DAGSTER_HOME says
+    assert config["event_log_storage"]["config"]["base_dir"] == str(
+        (tmp_path / "sqlite" / "history" / "runs").resolve()
+    )
     assert config["run_coordinator"]["class"] == "QueuedRunCoordinator"
 
     url = "postgresql+psycopg2://u:secret@db.example:5432/dagster"
@@ -55,7 +59,7 @@ def test_sqlite_by_default_postgres_when_a_url_is_configured(tmp_path):
 
     # the file follows the environment both ways
     write_instance_yaml(tmp_path / "pg", {})
-    assert (tmp_path / "pg" / "dagster.yaml").read_text() == instance_yaml({})
+    assert (tmp_path / "pg" / "dagster.yaml").read_text() == instance_yaml({}, tmp_path / "pg")
 
 
 @pytest.fixture
