@@ -12,7 +12,7 @@ from returns.referentials import (
 )
 
 
-def _replace(con, table: str, frame: pl.DataFrame) -> None:
+def replace_raw_table(con, table: str, frame: pl.DataFrame) -> None:
     con.execute("CREATE SCHEMA IF NOT EXISTS raw")
     con.register("_frame", frame.to_arrow())
     try:
@@ -43,7 +43,7 @@ def raw_qpv_referential(settings: PlatformSettings, warehouse: Warehouse) -> dg.
         )
     ref = pl.concat(frames)
     with warehouse.connect() as con:
-        _replace(con, "qpv_referential", ref)
+        replace_raw_table(con, "qpv_referential", ref)
     counts = ref.group_by("generation").agg(pl.col("qpv_code").n_unique()).sort("generation")
     return dg.MaterializeResult(
         metadata={
@@ -64,7 +64,7 @@ def raw_qpv_population(settings: PlatformSettings, warehouse: Warehouse) -> dg.M
     s = settings.get()
     pop = read_population(s.population_file, is_official=s.referential_is_official)
     with warehouse.connect() as con:
-        _replace(con, "qpv_population", pop)
+        replace_raw_table(con, "qpv_population", pop)
     return dg.MaterializeResult(
         metadata={
             "fichier": str(s.population_file or "aucun (taux de couverture non disponibles)"),
@@ -83,7 +83,7 @@ def raw_qpv_population(settings: PlatformSettings, warehouse: Warehouse) -> dg.M
 def raw_code_lists(warehouse: Warehouse) -> dg.MaterializeResult:
     codes = code_lists()
     with warehouse.connect() as con:
-        _replace(con, "code_lists", codes)
+        replace_raw_table(con, "code_lists", codes)
     return dg.MaterializeResult(metadata={"codes": dg.MetadataValue.int(codes.height)})
 
 
@@ -97,5 +97,5 @@ def raw_code_lists(warehouse: Warehouse) -> dg.MaterializeResult:
 def raw_qpv_generations(warehouse: Warehouse) -> dg.MaterializeResult:
     generations = qpv_generations()
     with warehouse.connect() as con:
-        _replace(con, "qpv_generations", generations)
+        replace_raw_table(con, "qpv_generations", generations)
     return dg.MaterializeResult(metadata={"générations": dg.MetadataValue.int(generations.height)})

@@ -4,7 +4,7 @@ written from the contract like the returns' code lists. Answers arrive with the 
 
 import dagster as dg
 
-from assets.reference import _replace
+from assets.reference import replace_raw_table
 from platform_config.resources import WAREHOUSE_POOL, Warehouse
 from survey.tables import option_table, question_table
 
@@ -32,8 +32,8 @@ SURVEY_REFERENCE_ASSETS = ("raw_survey_questions", "raw_survey_options")
 def raw_survey_questionnaires(warehouse: Warehouse):
     questions, options = question_table(), option_table()
     with warehouse.connect() as con:
-        _replace(con, "survey_questions", questions)
-        _replace(con, "survey_options", options)
+        replace_raw_table(con, "survey_questions", questions)
+        replace_raw_table(con, "survey_options", options)
     yield dg.MaterializeResult(
         asset_key="raw_survey_questions",
         metadata={"questions": dg.MetadataValue.int(questions.height)},

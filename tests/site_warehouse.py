@@ -17,6 +17,8 @@ import duckdb
 import polars as pl
 
 from assets.raw_tables import ensure_raw_schema, write_batch
+from assets.reference import replace_raw_table
+from demodata.referential import ANCT_COLUMNS
 from demodata.siret import luhn_complete
 from returns.inbox import received_at
 from returns.process import process_batch
@@ -302,20 +304,7 @@ def write_referentials(folder: Path) -> tuple[Path, Path, Path]:
         path = folder / f"qpv_{generation}.csv"
         with path.open("w", encoding="utf-8", newline="") as fh:
             w = csv.writer(fh, lineterminator="\n")
-            w.writerow(
-                [
-                    "code_qp",
-                    "lib_qp",
-                    "insee_com",
-                    "lib_com",
-                    "code_departement",
-                    "nom_departement",
-                    "code_region",
-                    "nom_region",
-                    "siren_epci_2026",
-                    "nom_epci_2026",
-                ]
-            )
+            w.writerow(ANCT_COLUMNS)
             for code, gen, name, commune, dep, reg, _ in QPV:
                 if gen == generation:
                     w.writerow(
@@ -407,12 +396,6 @@ def write_inbox(inbox: Path) -> list[Path]:
     return files
 
 
-def _replace(con: duckdb.DuckDBPyConnection, table: str, frame: pl.DataFrame) -> None:
-    con.register("_frame", frame.to_arrow())
-    con.execute(f"CREATE OR REPLACE TABLE raw.{table} AS SELECT * FROM _frame")
-    con.unregister("_frame")
-
-
 def run_dbt(args: list[str], warehouse: Path, tmp: Path) -> subprocess.CompletedProcess:
     """dbt on `warehouse`, its target and logs under `tmp` (nothing left in the repository)."""
     env = {
@@ -469,12 +452,12 @@ def build_warehouse(folder: Path) -> Path:
             {r.file_hash: received_at(r.path) for r in results},
             ingested_at=RECEIVED[2024],
         )
-        _replace(con, "qpv_referential", referential)
-        _replace(con, "qpv_population", read_population(population, is_official=False))
-        _replace(con, "code_lists", code_lists())
-        _replace(con, "qpv_generations", qpv_generations())
-        _replace(con, "survey_questions", question_table())
-        _replace(con, "survey_options", option_table())
+        replace_raw_table(con, "qpv_referential", referential)
+        replace_raw_table(con, "qpv_population", read_population(population, is_official=False))
+        replace_raw_table(con, "code_lists", code_lists())
+        replace_raw_table(con, "qpv_generations", qpv_generations())
+        replace_raw_table(con, "survey_questions", question_table())
+        replace_raw_table(con, "survey_options", option_table())
     finally:
         con.close()
     build = run_dbt(["build"], warehouse, folder / "dbt")

@@ -15,10 +15,7 @@ computed by hand in the comments. The same module runs `dbt docs generate` after
 from __future__ import annotations
 
 import json
-import os
 import re
-import subprocess
-import sys
 from datetime import date, datetime
 from pathlib import Path
 
@@ -27,10 +24,7 @@ import pytest
 
 from returns.contract import campaign_generation
 from returns.referentials import qpv_generations
-
-REPO = Path(__file__).resolve().parents[1]
-DBT_PROJECT = REPO / "dbt_project"
-DBT = Path(sys.executable).parent / "dbt"
+from tests.site_warehouse import run_dbt
 
 # ---------------------------------------------------------------------------------------------
 # raw tables, exactly as docs/warehouse.md describes them
@@ -669,33 +663,6 @@ GENERATION_GRID_SQL = (
     + ", ".join(f"('{d}')" for d in GENERATION_DEPARTMENTS)
     + ") as departments (department_code)"
 )
-
-
-def run_dbt(args: list[str], warehouse: Path, tmp: Path) -> subprocess.CompletedProcess:
-    env = {
-        **os.environ,
-        "QUARTIERS_WAREHOUSE": str(warehouse),
-        "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
-    }
-    return subprocess.run(
-        [
-            str(DBT),
-            *args,
-            "--project-dir",
-            str(DBT_PROJECT),
-            "--profiles-dir",
-            str(DBT_PROJECT),
-            "--target-path",
-            str(tmp / "target"),
-            "--log-path",
-            str(tmp / "logs"),
-        ],
-        cwd=DBT_PROJECT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
 
 
 # ---------------------------------------------------------------------------------------------
