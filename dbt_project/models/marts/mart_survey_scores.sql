@@ -33,7 +33,8 @@ per_respondent as (
         region_code,
         porteur_category as scheme,
         group_code,
-        avg(item_score) as score
+        -- rounded: a float mean depends on the order rows arrive in, a mart must not
+        round(avg(item_score), 10) as score
     from items
     group by respondent_id, questionnaire, campaign_year, department_code, region_code, porteur_category, group_code
 ),
@@ -70,7 +71,7 @@ select
     cast(rolled.group_code as varchar) as group_code,
     cast(any_value(groups.group_label) as varchar) as group_label,
     cast(count(*) as bigint) as respondents,
-    cast(avg(rolled.score) as double) as mean_score
+    cast(round(avg(rolled.score), 10) as double) as mean_score
 from rolled
 inner join groups
     on rolled.questionnaire = groups.questionnaire and rolled.group_code = groups.group_code
