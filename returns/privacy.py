@@ -14,6 +14,7 @@ sheet and column names, reasons, reports), applied once more where data is store
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 
 import polars as pl
@@ -74,6 +75,7 @@ def mask_expr(e: pl.Expr) -> pl.Expr:
     return masked
 
 
+@functools.lru_cache(maxsize=65_536)  # names and headers recur; one polars call costs ~1 ms
 def mask_text(text: str | None) -> str | None:
     """The guard for one text (a file, sheet or column name, a reason)."""
     if text is None:

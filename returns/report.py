@@ -13,6 +13,7 @@ from returns.privacy import mask_frame, mask_text
 from returns.process import FileResult
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+IN_MEMORY_ROWS = 20_000
 DETAIL_HEADERS = ["Feuille", "Ligne", "Champ", "Valeur lue", "Règle", "Motif"]
 
 
@@ -62,9 +63,18 @@ def write_report(result: FileResult, out_dir: Path) -> tuple[Path, Path]:
     stem = f"{mask_text(result.path.stem)}.{result.file_hash[:8]}.rejets"
     xlsx, csv_path = out_dir / f"{stem}.xlsx", out_dir / f"{stem}.csv"
     rows = detail_rows(result)
-    # Rows are streamed to disk (constant memory): a report may list 400,000 refusals.
+    # Most reports are a few lines: built in memory, since constant-memory mode writes and
+    # removes ten temporary files per workbook (most of the time of 800 small reports here).
+    # A large one is streamed to disk in constant memory: a report may list 400,000 refusals.
+    streamed = len(rows) > IN_MEMORY_ROWS
     wb = xlsxwriter.Workbook(
-        str(xlsx), {"strings_to_formulas": False, "strings_to_urls": False, "constant_memory": True}
+        str(xlsx),
+        {
+            "strings_to_formulas": False,
+            "strings_to_urls": False,
+            "constant_memory": streamed,
+            "in_memory": not streamed,
+        },
     )
     # Dated by the file's arrival, not by now: the same file gives the same report, byte for
     # byte (xlsxwriter dates the archive's entries from this property).

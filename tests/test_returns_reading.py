@@ -359,3 +359,25 @@ def test_rejection_report_lists_each_violation_in_french(tmp_path):
     first = xlsx.read_bytes(), csv_path.read_bytes()
     again = write_report(r, tmp_path / "again")
     assert (again[0].read_bytes(), again[1].read_bytes()) == first
+
+
+def test_large_rejection_report_is_streamed_with_the_same_cells(tmp_path, monkeypatch):
+    """Above IN_MEMORY_ROWS the workbook is streamed (constant memory, inline strings): the
+    porteur reads the same cells as in a small report built in memory."""
+    import openpyxl
+
+    from returns import report
+
+    rows = [action(numero_dossier=f"B{i}", porteur_siret=SIRET_BAD) for i in range(5)]
+    r = process_file(write_csv(tmp_path / "b.csv", ACTIVITY_HEADERS, rows), today=TODAY)
+
+    def cells(path):
+        wb = openpyxl.load_workbook(path)
+        return {s: list(wb[s].iter_rows(values_only=True)) for s in wb.sheetnames}
+
+    small, _ = report.write_report(r, tmp_path / "memory")
+    monkeypatch.setattr(report, "IN_MEMORY_ROWS", 4)
+    large, _ = report.write_report(r, tmp_path / "streamed")
+    assert small.read_bytes() != large.read_bytes()  # two modes were exercised
+    assert cells(large) == cells(small)
+    assert len(cells(large)["Détail"]) == 6
