@@ -28,6 +28,14 @@ from orchestration.instance import write_instance_yaml
 from orchestration.progress import RunProgress
 from orchestration.runs import BlockedRunGuard, WarehouseBusy, process_tags, wait_for_pool
 from orchestration.sensors import RANGE_END, RANGE_START
+from orchestration.up_to_date import (
+    fingerprint,
+    last_build_current,
+    record_build,
+    record_reference,
+    reference_current,
+    reference_fingerprint,
+)
 from platform_config.resources import WAREHOUSE_POOL
 from platform_config.settings import Settings, load_settings
 from returns.inbox import duplicates, index_by_hash, partition_ranges, scan, skipped_links
@@ -138,7 +146,7 @@ def _run(
     instance: dg.DagsterInstance,
     tags: dict[str, str] | None = None,
     run_config: dict | None = None,
-) -> None:
+) -> str:
     """Execute a job in this process, once no live run holds the warehouse. A run whose
     process died is marked failed and its slots freed first; a live one is waited for, at
     most QUARTIERS_WAIT_MINUTES, with a message saying which run it is and since when."""
@@ -166,6 +174,7 @@ def _run(
                 f"Échec du job {job_name} (étapes : {', '.join(failed)}). "
                 "Voir le journal ou l'interface Dagster."
             )
+    return run_id
 
 
 def _progress(job: dg.JobDefinition, instance: dg.DagsterInstance, run_id: str):
@@ -187,15 +196,23 @@ def _say(text: str) -> None:
 
 def ingest(settings: Settings, instance: dg.DagsterInstance) -> list[str]:
     """Register every inbox file as a partition and read those not yet read, in one run."""
-    _run("reference_job", instance)
+    if reference_current(settings):
+        _say(f"• {STAGES['reference_job']} : inchangés, pas de rechargement")
+    else:
+        inputs = reference_fingerprint(settings)
+        record_reference(settings, inputs, _run("reference_job", instance))
     keys = list(index_by_hash(settings.inbox))
-    if not keys:
-        return []
+    read = registered_files(settings)
+    unread = [k for k in keys if k not in read]
+    if not unread:
+        if keys:
+            _say(f"• {STAGES['ingest_job']} : aucun nouveau fichier")
+        return keys
     known = set(instance.get_dynamic_partitions("inbox_files"))
-    instance.add_dynamic_partitions("inbox_files", [k for k in keys if k not in known])
+    instance.add_dynamic_partitions("inbox_files", [k for k in unread if k not in known])
     # One run per contiguous block of partitions (files of another inbox may sit between).
     stored = instance.get_dynamic_partitions("inbox_files")
-    for first, last in partition_ranges(keys, stored):
+    for first, last in partition_ranges(unread, stored):
         _run("ingest_job", instance, {RANGE_START: first, RANGE_END: last})
     return keys
 
@@ -282,7 +299,7 @@ def folder_records(
     scanned = scan(settings.inbox)
     keys = ingest(settings, instance)
     if build:
-        _run("build_job", instance)
+        build(settings, instance)
     records = {
         r["file_hash"]: r | {"duplicate_of": None}
         for r in (file_records(settings, keys) if keys else [])
@@ -400,6 +417,12 @@ def retract(instance: dg.DagsterInstance, file: str, reason: str) -> None:
     )
 
 
+def build(settings: Settings, instance: dg.DagsterInstance) -> None:
+    """The build job, recorded with the fingerprint of the inputs it starts from."""
+    inputs = fingerprint(settings)
+    record_build(settings, inputs, _run("build_job", instance))
+
+
 def run_all(settings: Settings, withdraw: dict[str, str] | None = None) -> None:
     """Ingest the inbox, withdraw the given files (name -> reason), build and publish."""
     instance = instance_for(settings)
@@ -408,7 +431,14 @@ def run_all(settings: Settings, withdraw: dict[str, str] | None = None) -> None:
     for file, reason in (withdraw or {}).items():
         retract(instance, file, reason)
     t1 = time.perf_counter()
-    _run("build_job", instance)
+    done = last_build_current(settings)
+    if done:
+        print(
+            f"Rien de nouveau depuis la publication du {done['finished']} : indicateurs, copie "
+            "des analystes et site sont à jour (pas de reconstruction)."
+        )
+    else:
+        build(settings, instance)
     t2 = time.perf_counter()
     print(summary(settings))
     print(f"  Durées : lecture {t1 - t0:.1f} s, construction et publication {t2 - t1:.1f} s")
@@ -543,7 +573,7 @@ def _dispatch(args: argparse.Namespace) -> None:
         settings = load_settings()
         instance = instance_for(settings)
         retract(instance, args.file, args.reason)
-        _run("build_job", instance)
+        build(settings, instance)
         print(f"Fichier {args.file} retiré ; indicateurs et publications reconstruits.")
     elif args.command == "template":
         from returns.template import qpv_for, write_template
