@@ -60,6 +60,9 @@ class FileResult:
     # What went wrong when reading or checking raised unexpectedly: for the data staff's
     # logs only (exception type and message), never stored nor sent to the porteur.
     error: str | None = None
+    # quarantine() of the file as it was when last asked (the report, the metadata and the
+    # warehouse each ask): (refused, tables, frame), recomputed when either changed.
+    _quarantine: tuple | None = field(default=None, repr=False, compare=False)
 
     @property
     def name(self) -> str:
@@ -96,6 +99,19 @@ class FileResult:
 
     def quarantine(self) -> pl.DataFrame:
         """Every violation of the file, with its sheet and kind; a refused file is one row."""
+        cached = self._quarantine
+        if (
+            cached is not None
+            and cached[0] == self.refused
+            and len(cached[1]) == len(self.tables)
+            and all(a is b for a, b in zip(cached[1], self.tables, strict=True))
+        ):
+            return cached[2]
+        frame = self._build_quarantine()
+        self._quarantine = (self.refused, list(self.tables), frame)
+        return frame
+
+    def _build_quarantine(self) -> pl.DataFrame:
         if self.refused:
             rule, detail = self.refused
             return pl.DataFrame(
