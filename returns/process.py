@@ -259,6 +259,11 @@ def action_keys(results: list[FileResult]) -> pl.DataFrame:
     )
 
 
+#: files read then checked together: enough for the checks to run on large frames, few
+#: enough that the cells as read (strings) of a 35,000-file backfill are never all in memory
+SLICE_FILES = 1_000
+
+
 def process_batch(
     paths: list[Path],
     *,
@@ -274,15 +279,20 @@ def process_batch(
     warehouse (`known_actions`). `on_read(n, total, name)` follows the reading, file by file;
     `other_formats` read files that are no return (the survey's exports)."""
     # Reading is mostly polars and file I/O, which release the GIL: threads use every core.
+    # Files are read and checked by slices: the cells as read are dropped after each, so
+    # memory follows the slice, not the batch (checks are per table, so slices change nothing).
+    results: list[FileResult] = []
     with ThreadPoolExecutor(max_workers=READ_THREADS) as pool:
-        pending = []
-        for item in pool.map(
-            lambda p: _read(p, limits, (digests or {}).get(p), other_formats), paths
-        ):
-            pending.append(item)
-            if on_read is not None:
-                on_read(len(pending), len(paths), item[0].name)
-    results = _validate(pending, referential, today)
+        for start in range(0, len(paths), SLICE_FILES):
+            pending = []
+            for item in pool.map(
+                lambda p: _read(p, limits, (digests or {}).get(p), other_formats),
+                paths[start : start + SLICE_FILES],
+            ):
+                pending.append(item)
+                if on_read is not None:
+                    on_read(start + len(pending), len(paths), item[0].name)
+            results += _validate(pending, referential, today)
     known = action_keys(results)
     if known_actions is not None:
         known = pl.concat([known, known_actions.select(known.columns).cast(known.schema)])

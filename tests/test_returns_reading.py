@@ -267,6 +267,32 @@ def test_duplicates_and_orphan_partners(tmp_path):
     assert rf.rows_accepted == 1
 
 
+@pytest.mark.parametrize("slice_files", [1, 2])
+def test_slices_of_a_batch_change_no_result(tmp_path, monkeypatch, slice_files):
+    """Files are read and checked by slices (memory): the partners are checked against the
+    actions of the whole batch, also when their actions come in a later slice."""
+    import returns.process
+
+    parts = write_csv(
+        tmp_path / "p.csv", PARTNER_HEADERS, [partner(), partner(numero_dossier="NOPE")]
+    )
+    acts = write_csv(tmp_path / "a.csv", ACTIVITY_HEADERS, [action(), action(), action()])
+    fund = write_csv(tmp_path / "f.csv", FUNDING_HEADERS, [funding(), funding(dispositif="ZZ")])
+    whole = process_batch([parts, acts, fund], today=TODAY)
+    monkeypatch.setattr(returns.process, "SLICE_FILES", slice_files)
+    sliced = process_batch([parts, acts, fund], today=TODAY)
+    assert [r.reasons_by_rule() for r in sliced] == [
+        {"action_inconnue": 1},
+        {"dossier_en_double": 3},
+        {"code_inconnu": 1},
+    ]
+    for a, b in zip(whole, sliced, strict=True):
+        assert a.summary() == b.summary()
+        assert a.quarantine().equals(b.quarantine())
+        for ta, tb in zip(a.tables, b.tables, strict=True):
+            assert ta.accepted.equals(tb.accepted)
+
+
 def test_personal_data_is_dropped_by_header_and_content(tmp_path):
     headers = ACTIVITY_HEADERS + ["Nom du participant", "Date de naissance", "Contact", "Groupe"]
     rows = [
