@@ -299,7 +299,7 @@ def folder_records(
     scanned = scan(settings.inbox)
     keys = ingest(settings, instance)
     if build:
-        build(settings, instance)
+        run_build(settings, instance)
     records = {
         r["file_hash"]: r | {"duplicate_of": None}
         for r in (file_records(settings, keys) if keys else [])
@@ -417,7 +417,7 @@ def retract(instance: dg.DagsterInstance, file: str, reason: str) -> None:
     )
 
 
-def build(settings: Settings, instance: dg.DagsterInstance) -> None:
+def run_build(settings: Settings, instance: dg.DagsterInstance) -> None:
     """The build job, recorded with the fingerprint of the inputs it starts from."""
     inputs = fingerprint(settings)
     record_build(settings, inputs, _run("build_job", instance))
@@ -438,7 +438,7 @@ def run_all(settings: Settings, withdraw: dict[str, str] | None = None) -> None:
             "des analystes et site sont à jour (pas de reconstruction)."
         )
     else:
-        build(settings, instance)
+        run_build(settings, instance)
     t2 = time.perf_counter()
     print(summary(settings))
     print(f"  Durées : lecture {t1 - t0:.1f} s, construction et publication {t2 - t1:.1f} s")
@@ -573,7 +573,7 @@ def _dispatch(args: argparse.Namespace) -> None:
         settings = load_settings()
         instance = instance_for(settings)
         retract(instance, args.file, args.reason)
-        build(settings, instance)
+        run_build(settings, instance)
         print(f"Fichier {args.file} retiré ; indicateurs et publications reconstruits.")
     elif args.command == "template":
         from returns.template import qpv_for, write_template
