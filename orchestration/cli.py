@@ -423,15 +423,18 @@ def run_build(settings: Settings, instance: dg.DagsterInstance) -> None:
     record_build(settings, inputs, _run("build_job", instance))
 
 
-def run_all(settings: Settings, withdraw: dict[str, str] | None = None) -> None:
-    """Ingest the inbox, withdraw the given files (name -> reason), build and publish."""
+def run_all(
+    settings: Settings, withdraw: dict[str, str] | None = None, force: bool = False
+) -> None:
+    """Ingest the inbox, withdraw the given files (name -> reason), build and publish (unless
+    the last publication was made from the same inputs and `force` is not set)."""
     instance = instance_for(settings)
     t0 = time.perf_counter()
     ingest(settings, instance)
     for file, reason in (withdraw or {}).items():
         retract(instance, file, reason)
     t1 = time.perf_counter()
-    done = last_build_current(settings)
+    done = None if force else last_build_current(settings)
     if done:
         print(
             f"Rien de nouveau depuis la publication du {done['finished']} : indicateurs, copie "
@@ -512,7 +515,12 @@ def main(argv: list[str] | None = None) -> None:
     tpl.add_argument("output", type=Path, help="fichier à écrire")
     tpl.add_argument("--campaign", type=int, required=True, help="année de campagne")
     tpl.add_argument("--departement", help="code du département dont les QPV sont listés")
-    sub.add_parser("run", help="lire les nouveaux fichiers, reconstruire et publier")
+    run = sub.add_parser("run", help="lire les nouveaux fichiers, reconstruire et publier")
+    run.add_argument(
+        "--force",
+        action="store_true",
+        help="reconstruire et republier même si rien n'a changé depuis la dernière publication",
+    )
     sub.add_parser("summary", help="ce que contient la dernière publication")
     args = parser.parse_args(argv)
     VERBOSE = VERBOSE or args.verbose
@@ -589,7 +597,7 @@ def _dispatch(args: argparse.Namespace) -> None:
         )
         print(f"Modèle de bilan écrit : {path} ({len(qpv or [])} QPV listés)")
     elif args.command == "run":
-        run_all(load_settings())
+        run_all(load_settings(), force=args.force)
     elif args.command == "summary":
         print(summary(load_settings()))
 
