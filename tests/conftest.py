@@ -96,11 +96,9 @@ _PIPELINE_ENV: dict[str, str] = {}
 def _quartiers_environment(request, monkeypatch):
     """Each test starts from the defaults, whatever ran before it in the process (dbt's asset
     exports QUARTIERS_WAREHOUSE for its subprocess) or the shell exported: every QUARTIERS_*
-    variable is emptied, which means "the default" to the settings and still resolves for
-    the resources' dg.EnvVar fields (an unset one would fail the run). The pipeline's tests
-    get its variables back."""
+    variable is unset. The pipeline's tests get its variables back."""
     for name in [n for n in os.environ if n.startswith("QUARTIERS_")]:
-        monkeypatch.setenv(name, "")
+        monkeypatch.delenv(name)
     if "pipeline" in request.fixturenames:
         for name, value in _PIPELINE_ENV.items():
             monkeypatch.setenv(name, value)
