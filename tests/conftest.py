@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import os
 import subprocess
 import sys
@@ -104,13 +105,27 @@ def _quartiers_environment(request, monkeypatch):
             monkeypatch.setenv(name, value)
 
 
-# An empty platform in a temporary data folder, with the official QPV referential: for tests
-# that drop files in the inbox and run the jobs.
+# The official 2024 QPV list restricted to Meurthe-et-Moselle, where the tests' hand-made
+# returns are (tests/returns_files.py): the same rows and format, and a site of a few pages
+# (France, Grand Est, 54) instead of one per département of France for a handful of actions.
+@pytest.fixture(scope="session")
+def qpv_2024_file(shared_reference, tmp_path_factory) -> Path:
+    lines = (shared_reference / "qpv" / "qpv2024.csv").read_text(encoding="utf-8").splitlines(True)
+    column = next(csv.reader(lines[:1])).index("code_departement")
+    kept = [line for line in lines[1:] if next(csv.reader([line]))[column] == "54"]
+    assert kept, "no QPV of 54 in the official list"
+    target = tmp_path_factory.mktemp("qpv") / "qpv2024_54.csv"
+    target.write_text(lines[0] + "".join(kept), encoding="utf-8")
+    return target
+
+
+# An empty platform in a temporary data folder, with the official QPV referential (of 54):
+# for tests that drop files in the inbox and run the jobs.
 @pytest.fixture
-def platform(tmp_path, monkeypatch, shared_reference):
+def platform(tmp_path, monkeypatch, qpv_2024_file):
     monkeypatch.setenv("QUARTIERS_DATA_DIR", str(tmp_path))
     monkeypatch.setenv("QUARTIERS_WAREHOUSE", str(tmp_path / "warehouse.duckdb"))
-    monkeypatch.setenv("QUARTIERS_QPV_2024_FILE", str(shared_reference / "qpv" / "qpv2024.csv"))
+    monkeypatch.setenv("QUARTIERS_QPV_2024_FILE", str(qpv_2024_file))
     from platform_config.settings import load_settings
 
     settings = load_settings()

@@ -18,7 +18,7 @@ from tests.returns_files import ACTIVITY_HEADERS, SIRET_BAD, action, write_csv
 
 # One folder with every case a file can be in, read and built once by the command (what a
 # file's record says is unit-tested on the reader; here, that the command reports it).
-def test_one_record_per_file_and_stdout_stays_json_with_build(tmp_path, shared_reference):
+def test_one_record_per_file_and_stdout_stays_json_with_build(tmp_path, qpv_2024_file):
     folder = tmp_path / "depot"
     folder.mkdir()
     write_csv(folder / "bon.csv", ACTIVITY_HEADERS, [action(), action(numero_dossier="B")])
@@ -37,7 +37,7 @@ def test_one_record_per_file_and_stdout_stays_json_with_build(tmp_path, shared_r
         tmp_path / "ailleurs.csv", ACTIVITY_HEADERS, [action(numero_dossier="HORS-BOITE")]
     )
     (folder / "lien.csv").symlink_to(outside)
-    env = _env(tmp_path, shared_reference)
+    env = _env(tmp_path, qpv_2024_file)
 
     out = _ingest(folder, env, "--build")
     # Every line of stdout is a JSON record, whatever dbt and the publication print.
@@ -73,13 +73,13 @@ def test_one_record_per_file_and_stdout_stays_json_with_build(tmp_path, shared_r
     assert again["entete.csv"]["duplicate_of"] == "entete.csv"
 
 
-def _env(tmp_path, shared_reference) -> dict[str, str]:
+def _env(tmp_path, qpv_2024_file) -> dict[str, str]:
     bin_dir = Path(sys.executable).parent
     env = {
         **os.environ,
         "QUARTIERS_DATA_DIR": str(tmp_path / "data"),
         "DAGSTER_HOME": str(tmp_path / "dagster"),
-        "QUARTIERS_QPV_2024_FILE": str(shared_reference / "qpv" / "qpv2024.csv"),
+        "QUARTIERS_QPV_2024_FILE": str(qpv_2024_file),
         "PATH": f"{bin_dir}:{os.environ.get('PATH', '')}",
     }
     env.pop("QUARTIERS_WAREHOUSE", None)
@@ -107,13 +107,13 @@ def _ingest(
     return out
 
 
-def test_quiet_by_default_a_line_per_stage_and_the_detail_in_the_log(tmp_path, shared_reference):
+def test_quiet_by_default_a_line_per_stage_and_the_detail_in_the_log(tmp_path, qpv_2024_file):
     folder = tmp_path / "depot"
     folder.mkdir()
     write_csv(folder / "bilan.csv", ACTIVITY_HEADERS, [action()])
     write_csv(folder / "second.csv", ACTIVITY_HEADERS, [action(numero_dossier="S")])
     (folder / "casse.xlsx").write_bytes(b"PK\x03\x04 tronque")
-    env = _env(tmp_path, shared_reference)
+    env = _env(tmp_path, qpv_2024_file)
     quiet = subprocess.run(
         [str(Path(sys.executable).parent / "quartiers"), "ingest", str(folder)],
         env=env,
