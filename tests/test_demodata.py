@@ -180,9 +180,10 @@ def test_regions_and_departments():
 
 @pytest.mark.slow  # several generations: out of the inner loop
 def test_same_seed_gives_the_same_bytes_and_another_seed_does_not(tmp_path):
-    a = generate_demo(tmp_path / "a", seed=11, scale=0.3)
-    b = generate_demo(tmp_path / "b", seed=11, scale=0.3)
-    c = generate_demo(tmp_path / "c", seed=12, scale=0.3)
+    # determinism does not depend on volume: a tenth of the Grand Est demo (the same files)
+    a = generate_demo(tmp_path / "a", seed=11, scale=0.1)
+    b = generate_demo(tmp_path / "b", seed=11, scale=0.1)
+    c = generate_demo(tmp_path / "c", seed=12, scale=0.1)
     files_a = file_bytes(tmp_path / "a")
     assert files_a == file_bytes(tmp_path / "b")
     assert files_a.keys() == file_bytes(tmp_path / "c").keys()
