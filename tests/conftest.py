@@ -149,7 +149,9 @@ def artifacts() -> Path:
 
 
 # The whole pipeline once per session, on a generated Grand Est dataset, through the
-# project's Definitions: reference → ingestion (one run) → dbt → snapshot → site.
+# project's Definitions: reference → ingestion (one run) → dbt → snapshot → site. The one
+# build whose marts and pages are checked against an independent truth (tests/truth.py),
+# read only by its tests: what smaller tests prove on hand-made rows, here at demo volume.
 @pytest.fixture(scope="session")
 def pipeline(tmp_path_factory, shared_reference):
     data = tmp_path_factory.mktemp("data")

@@ -76,6 +76,8 @@ def postgres_url():
         yield url
 
 
+# End to end, because what PostgreSQL storage changes is only seen with a whole run's events:
+# the progress read back from them, partitions, the one-writer pool, the dead-run recovery.
 @pytest.mark.slow
 def test_the_pipeline_runs_end_to_end_on_a_postgres_instance(
     tmp_path, qpv_2024_file, postgres_url, monkeypatch

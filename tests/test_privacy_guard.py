@@ -219,6 +219,8 @@ def _file_cells(path) -> list[str]:
     return []
 
 
+# End to end, because the publications (snapshot, pages, exports, Parquet, relances) are
+# where data the reader let through would show; the reader's rules are tested above.
 @pytest.mark.slow
 def test_personal_data_is_published_nowhere(platform):
     """The same planted files, built and published: every VARCHAR of the snapshot, every page,
