@@ -1,7 +1,7 @@
 """Dagster resources. Their fields are bound to the QUARTIERS_* variables through `dg.EnvVar`
 (the UI shows which variable configures what); values resolve when a run uses them, never at
-import. An empty field means the default of `load_settings`, derived at run time (e.g. the
-warehouse under QUARTIERS_DATA_DIR)."""
+import, and nothing is written to the environment. An unset or empty variable means the
+default of `load_settings`, derived at run time (e.g. the warehouse under QUARTIERS_DATA_DIR)."""
 
 import os
 import time
@@ -12,6 +12,7 @@ from pathlib import Path
 import dagster as dg
 import duckdb
 from pydantic import Field
+from pydantic_core import core_schema
 
 from platform_config.settings import Settings, load_settings
 
@@ -20,6 +21,29 @@ WAREHOUSE_POOL = "warehouse"
 WAREHOUSE_VARIABLE = "QUARTIERS_WAREHOUSE"  # also read by dbt_project/profiles.yml
 
 _DEFAULT = "vide : valeur par défaut"
+
+
+class _VariableOrDefault(dg.ScalarUnion):
+    """Config type of the fields: a value given in code, or `dg.EnvVar(NAME)` read when a run
+    starts. Dagster's own string type fails the run when the variable is unset; here an unset
+    variable reads as "" (the default), so no run needs it declared beforehand."""
+
+    def __init__(self):
+        super().__init__(
+            scalar_type=str,
+            non_scalar_schema=dg.Selector({"env": str}),
+            _key="QuartiersVariableOrDefault",
+        )
+
+    def post_process(self, value):
+        return os.environ.get(value["env"], "") if isinstance(value, dict) else value
+
+    def __get_pydantic_core_schema__(self, source, handler):
+        return core_schema.str_schema()  # for pydantic, a plain string field
+
+
+# The annotation of the fields: pydantic reads a string, Dagster the config type above.
+Setting = _VariableOrDefault()
 
 
 def _field(variable: str, what: str) -> Field:
@@ -33,34 +57,36 @@ def _field(variable: str, what: str) -> Field:
 class PlatformSettings(dg.ConfigurableResource):
     """Paths and limits of the platform (QUARTIERS_* environment variables)."""
 
-    data_dir: str = _field("QUARTIERS_DATA_DIR", "Dossier des données (défaut : data/)")
-    inbox: str = _field("QUARTIERS_INBOX", "Boîte de dépôt des bilans")
-    site: str = _field("QUARTIERS_SITE", "Dossier du site des tableaux de bord")
-    snapshot: str = _field("QUARTIERS_SNAPSHOT", "Copie DuckDB des analystes")
-    reports: str = _field("QUARTIERS_REPORTS", "Dossier des rapports de rejets")
-    reminders: str = _field("QUARTIERS_REMINDERS", "Dossier des relances")
-    alerts_log: str = _field("QUARTIERS_ALERTS_LOG", "Journal des alertes")
-    qpv_2024_file: str = _field(
+    data_dir: Setting = _field("QUARTIERS_DATA_DIR", "Dossier des données (défaut : data/)")
+    inbox: Setting = _field("QUARTIERS_INBOX", "Boîte de dépôt des bilans")
+    site: Setting = _field("QUARTIERS_SITE", "Dossier du site des tableaux de bord")
+    snapshot: Setting = _field("QUARTIERS_SNAPSHOT", "Copie DuckDB des analystes")
+    reports: Setting = _field("QUARTIERS_REPORTS", "Dossier des rapports de rejets")
+    reminders: Setting = _field("QUARTIERS_REMINDERS", "Dossier des relances")
+    alerts_log: Setting = _field("QUARTIERS_ALERTS_LOG", "Journal des alertes")
+    qpv_2024_file: Setting = _field(
         "QUARTIERS_QPV_2024_FILE", "Référentiel officiel des QPV 2024 (vide : démonstration)"
     )
-    qpv_2015_file: str = _field("QUARTIERS_QPV_2015_FILE", "Référentiel des QPV 2015")
-    population_file: str = _field("QUARTIERS_POPULATION_FILE", "Population par QPV")
-    boundaries_file: str = _field("QUARTIERS_BOUNDARIES_FILE", "Contours des départements")
-    region_boundaries_file: str = _field("QUARTIERS_REGION_BOUNDARIES_FILE", "Contours des régions")
-    max_file_mb: str = _field("QUARTIERS_MAX_FILE_MB", "Taille maximale d'un fichier (Mo)")
-    max_rows: str = _field("QUARTIERS_MAX_ROWS", "Nombre maximal de lignes d'un fichier")
-    wait_minutes: str = _field(
+    qpv_2015_file: Setting = _field("QUARTIERS_QPV_2015_FILE", "Référentiel des QPV 2015")
+    population_file: Setting = _field("QUARTIERS_POPULATION_FILE", "Population par QPV")
+    boundaries_file: Setting = _field("QUARTIERS_BOUNDARIES_FILE", "Contours des départements")
+    region_boundaries_file: Setting = _field(
+        "QUARTIERS_REGION_BOUNDARIES_FILE", "Contours des régions"
+    )
+    max_file_mb: Setting = _field("QUARTIERS_MAX_FILE_MB", "Taille maximale d'un fichier (Mo)")
+    max_rows: Setting = _field("QUARTIERS_MAX_ROWS", "Nombre maximal de lignes d'un fichier")
+    wait_minutes: Setting = _field(
         "QUARTIERS_WAIT_MINUTES", "Attente maximale d'un entrepôt occupé (minutes)"
     )
-    return_due_dates: str = _field(
+    return_due_dates: Setting = _field(
         "QUARTIERS_RETURN_DUE_DATES", "Dates limites des bilans par campagne"
     )
-    season_months: str = _field("QUARTIERS_SEASON_MONTHS", "Mois de la saison")
-    off_season_weekday: str = _field(
+    season_months: Setting = _field("QUARTIERS_SEASON_MONTHS", "Mois de la saison")
+    off_season_weekday: Setting = _field(
         "QUARTIERS_OFF_SEASON_WEEKDAY", "Jour du passage hebdomadaire hors saison"
     )
-    quiet_days: str = _field("QUARTIERS_QUIET_DAYS", "Jours sans réception avant alerte")
-    snapshot_storage_version: str = _field(
+    quiet_days: Setting = _field("QUARTIERS_QUIET_DAYS", "Jours sans réception avant alerte")
+    snapshot_storage_version: Setting = _field(
         "QUARTIERS_SNAPSHOT_STORAGE_VERSION", "Format DuckDB de la copie des analystes"
     )
 
@@ -102,7 +128,9 @@ def connect_when_free(
 class Warehouse(dg.ConfigurableResource):
     """The live DuckDB file. Only steps in the `warehouse` pool open it, one at a time."""
 
-    path: str = _field(WAREHOUSE_VARIABLE, "Entrepôt DuckDB (défaut : <données>/warehouse.duckdb)")
+    path: Setting = _field(
+        WAREHOUSE_VARIABLE, "Entrepôt DuckDB (défaut : <données>/warehouse.duckdb)"
+    )
 
     def file(self) -> Path:
         return Path(self.path).expanduser().resolve() if self.path else load_settings().warehouse
@@ -119,11 +147,7 @@ class Warehouse(dg.ConfigurableResource):
 
 
 def resources_from_environment() -> dict[str, dg.ConfigurableResource]:
-    """The resources with every field bound to its variable. Dagster fails a run whose
-    `EnvVar` is unset, so an unset variable is declared empty ("the default"): this reads no
-    value, the defaults are still derived when a run asks."""
-    for variable in [*PlatformSettings.variables().values(), WAREHOUSE_VARIABLE]:
-        os.environ.setdefault(variable, "")
+    """The resources with every field bound to its variable (read when a run starts)."""
     return {
         "settings": PlatformSettings(
             **{name: dg.EnvVar(var) for name, var in PlatformSettings.variables().items()}

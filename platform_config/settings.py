@@ -1,8 +1,8 @@
 """Configuration by environment variables, read when asked (at run time), never at import.
 
 Every path has a default under the project's `data/`; a variable set to an empty value counts
-as unset (the Dagster resources bind their fields to these variables, and an unset one would
-fail the run). The warehouse variable is the one dbt's profiles.yml reads too.
+as unset (a Dagster resource field bound to an unset variable reads as ""). The warehouse
+variable is the one dbt's profiles.yml reads too.
 """
 
 from __future__ import annotations

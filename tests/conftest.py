@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import os
 import subprocess
 import sys
@@ -96,23 +97,35 @@ _PIPELINE_ENV: dict[str, str] = {}
 def _quartiers_environment(request, monkeypatch):
     """Each test starts from the defaults, whatever ran before it in the process (dbt's asset
     exports QUARTIERS_WAREHOUSE for its subprocess) or the shell exported: every QUARTIERS_*
-    variable is emptied, which means "the default" to the settings and still resolves for
-    the resources' dg.EnvVar fields (an unset one would fail the run). The pipeline's tests
-    get its variables back."""
+    variable is unset. The pipeline's tests get its variables back."""
     for name in [n for n in os.environ if n.startswith("QUARTIERS_")]:
-        monkeypatch.setenv(name, "")
+        monkeypatch.delenv(name)
     if "pipeline" in request.fixturenames:
         for name, value in _PIPELINE_ENV.items():
             monkeypatch.setenv(name, value)
 
 
-# An empty platform in a temporary data folder, with the official QPV referential: for tests
-# that drop files in the inbox and run the jobs.
+# The official 2024 QPV list restricted to Meurthe-et-Moselle, where the tests' hand-made
+# returns are (tests/returns_files.py): the same rows and format, and a site of a few pages
+# (France, Grand Est, 54) instead of one per département of France for a handful of actions.
+@pytest.fixture(scope="session")
+def qpv_2024_file(shared_reference, tmp_path_factory) -> Path:
+    lines = (shared_reference / "qpv" / "qpv2024.csv").read_text(encoding="utf-8").splitlines(True)
+    column = next(csv.reader(lines[:1])).index("code_departement")
+    kept = [line for line in lines[1:] if next(csv.reader([line]))[column] == "54"]
+    assert kept, "no QPV of 54 in the official list"
+    target = tmp_path_factory.mktemp("qpv") / "qpv2024_54.csv"
+    target.write_text(lines[0] + "".join(kept), encoding="utf-8")
+    return target
+
+
+# An empty platform in a temporary data folder, with the official QPV referential (of 54):
+# for tests that drop files in the inbox and run the jobs.
 @pytest.fixture
-def platform(tmp_path, monkeypatch, shared_reference):
+def platform(tmp_path, monkeypatch, qpv_2024_file):
     monkeypatch.setenv("QUARTIERS_DATA_DIR", str(tmp_path))
     monkeypatch.setenv("QUARTIERS_WAREHOUSE", str(tmp_path / "warehouse.duckdb"))
-    monkeypatch.setenv("QUARTIERS_QPV_2024_FILE", str(shared_reference / "qpv" / "qpv2024.csv"))
+    monkeypatch.setenv("QUARTIERS_QPV_2024_FILE", str(qpv_2024_file))
     from platform_config.settings import load_settings
 
     settings = load_settings()
@@ -136,7 +149,9 @@ def artifacts() -> Path:
 
 
 # The whole pipeline once per session, on a generated Grand Est dataset, through the
-# project's Definitions: reference → ingestion (one run) → dbt → snapshot → site.
+# project's Definitions: reference → ingestion (one run) → dbt → snapshot → site. The one
+# build whose marts and pages are checked against an independent truth (tests/truth.py),
+# read only by its tests: what smaller tests prove on hand-made rows, here at demo volume.
 @pytest.fixture(scope="session")
 def pipeline(tmp_path_factory, shared_reference):
     data = tmp_path_factory.mktemp("data")

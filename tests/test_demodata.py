@@ -180,9 +180,10 @@ def test_regions_and_departments():
 
 @pytest.mark.slow  # several generations: out of the inner loop
 def test_same_seed_gives_the_same_bytes_and_another_seed_does_not(tmp_path):
-    a = generate_demo(tmp_path / "a", seed=11, scale=0.3)
-    b = generate_demo(tmp_path / "b", seed=11, scale=0.3)
-    c = generate_demo(tmp_path / "c", seed=12, scale=0.3)
+    # determinism does not depend on volume: a tenth of the Grand Est demo (the same files)
+    a = generate_demo(tmp_path / "a", seed=11, scale=0.1)
+    b = generate_demo(tmp_path / "b", seed=11, scale=0.1)
+    c = generate_demo(tmp_path / "c", seed=12, scale=0.1)
     files_a = file_bytes(tmp_path / "a")
     assert files_a == file_bytes(tmp_path / "b")
     assert files_a.keys() == file_bytes(tmp_path / "c").keys()
@@ -551,6 +552,10 @@ def test_the_official_referential_is_used_when_given(tmp_path):
 def test_national_scale_covers_every_department(tmp_path):
     res = generate_demo(tmp_path, regions=ALL_REGIONS, scale=0.05, workers=1)
     assert set(res.actions["department_code"]) == {d.code for d in departments_of(ALL_REGIONS)}
+    # the national volume, scaled: over 150,000 actions at scale 1 (each département draws
+    # its grant files per campaign whatever the others, test_volumes checks the draw at
+    # scale 1); generating all of it is `make bench`'s job, not the suite's
+    assert res.actions.height > 150_000 * 0.05
     assert set(res.actions["broken_rule"].drop_nulls()) == set(BROKEN_ACTION_RULES)
     assert (
         res.actions.filter(pl.col("department_code") == "2A")["qpv_codes"]
@@ -565,13 +570,6 @@ def test_national_scale_covers_every_department(tmp_path):
         .unique()
     )
     assert porteurs["porteur_siret"].is_unique().all()
-
-
-@pytest.mark.slow
-def test_national_scale(tmp_path):
-    res = generate_demo(tmp_path, regions=ALL_REGIONS)  # its speed is measured by `make bench`
-    assert res.actions.height > 150_000
-    assert set(res.departments) == {d.code for d in departments_of(ALL_REGIONS)}
 
 
 def test_dates_are_mostly_summer(valid):

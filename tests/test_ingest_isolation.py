@@ -25,6 +25,8 @@ def _files(settings):
     return files, rules, reasons, actions
 
 
+# Through the ingestion job, because the isolation of a failing file (its partition
+# recorded, the batch's others written, nothing read again) is the job's, not the reader's.
 def test_poison_files_are_recorded_alone_and_not_retried(platform, monkeypatch):
     from orchestration import cli
 

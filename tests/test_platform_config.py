@@ -3,6 +3,8 @@ variable still means today's default, derived when a run reads it."""
 
 from __future__ import annotations
 
+import os
+
 import dagster as dg
 import duckdb
 import pytest
@@ -21,7 +23,7 @@ VARIABLES = [*PlatformSettings.variables().values(), WAREHOUSE_VARIABLE]
 
 @pytest.fixture
 def bare_environment(tmp_path, monkeypatch):
-    """Only the data folder set; the variables the resources declare are undone afterwards."""
+    """Only the data folder set, every other variable of the resources unset."""
     for name in VARIABLES:
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("QUARTIERS_DATA_DIR", str(tmp_path))
@@ -50,9 +52,13 @@ def test_every_field_is_read_through_its_environment_variable(bare_environment):
 
 
 def test_an_unset_variable_means_the_default_when_a_run_reads_it(bare_environment):
-    result = dg.materialize([raw_code_lists], resources=resources_from_environment())
+    before = dict(os.environ)
+    resources = resources_from_environment()  # as the definitions do at import
+    assert dict(os.environ) == before  # nothing declared in the environment
+    result = dg.materialize([raw_code_lists], resources=resources)
     assert result.success
     assert _code_lists(bare_environment / "warehouse.duckdb") > 0
+    assert WAREHOUSE_VARIABLE not in os.environ
 
 
 def test_a_variable_set_after_the_resources_were_bound_is_the_one_used(

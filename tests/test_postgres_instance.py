@@ -76,9 +76,11 @@ def postgres_url():
         yield url
 
 
+# End to end, because what PostgreSQL storage changes is only seen with a whole run's events:
+# the progress read back from them, partitions, the one-writer pool, the dead-run recovery.
 @pytest.mark.slow
 def test_the_pipeline_runs_end_to_end_on_a_postgres_instance(
-    tmp_path, shared_reference, postgres_url, monkeypatch
+    tmp_path, qpv_2024_file, postgres_url, monkeypatch
 ):
     import psycopg2
 
@@ -97,7 +99,7 @@ def test_the_pipeline_runs_end_to_end_on_a_postgres_instance(
         **os.environ,
         "QUARTIERS_DATA_DIR": str(data),
         "DAGSTER_HOME": str(home),
-        "QUARTIERS_QPV_2024_FILE": str(shared_reference / "qpv" / "qpv2024.csv"),
+        "QUARTIERS_QPV_2024_FILE": str(qpv_2024_file),
         PG_URL_ENV: postgres_url,
         "PATH": f"{bin_dir}:{os.environ.get('PATH', '')}",
     }

@@ -13,6 +13,7 @@ import duckdb
 import openpyxl
 import pytest
 
+from tests.build_subset import run_build_job
 from tests.returns_files import (
     ACTIVITY_HEADERS,
     FUNDING_HEADERS,
@@ -218,6 +219,8 @@ def _file_cells(path) -> list[str]:
     return []
 
 
+# End to end, because the publications (snapshot, pages, exports, Parquet, relances) are
+# where data the reader let through would show; the reader's rules are tested above.
 @pytest.mark.slow
 def test_personal_data_is_published_nowhere(platform):
     """The same planted files, built and published: every VARCHAR of the snapshot, every page,
@@ -228,7 +231,9 @@ def test_personal_data_is_published_nowhere(platform):
     plant_files(settings.inbox)
     instance = dg.DagsterInstance.ephemeral()
     cli.ingest(settings, instance)
-    cli._run("build_job", instance)
+    # everything it publishes but the analysts' documentation (dbt docs: descriptions and
+    # column types, no value of the data)
+    run_build_job(instance, skip=["analysts_documentation"])
 
     con = duckdb.connect(str(settings.snapshot), read_only=True)
     columns = con.execute(

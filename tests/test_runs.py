@@ -214,6 +214,9 @@ def _published(site: Path) -> dict[str, bytes]:
     }
 
 
+# End to end, because only real processes killed inside real steps (dbt's child still
+# running, a lock on the file, a slot in the instance) show that the next command recovers
+# and publishes exactly what an undisturbed run does; the tests above fake the holder.
 def test_a_run_killed_at_any_step_never_blocks_the_next(tmp_path):
     root = Path(__file__).resolve().parent.parent
     # the data folder of the killed runs has a quote in its name, as the programme has

@@ -41,6 +41,8 @@ def _restore_signals() -> None:
     os.setsid()
 
 
+# End to end, because a code location that fails to load still serves the UI: only the
+# server's own GraphQL answer shows what `make ui` gives the data staff.
 @pytest.mark.slow
 def test_ui_serves_the_loaded_code_location(tmp_path):
     port = _free_port()

@@ -14,6 +14,7 @@ import dagster as dg
 import duckdb
 import pytest
 
+from tests.build_subset import run_build_job
 from tests.returns_files import (
     ACTIVITY_HEADERS,
     FUNDING_HEADERS,
@@ -46,68 +47,6 @@ def _actions(settings):
         con.close()
 
 
-@pytest.mark.slow
-def test_corrected_return_supersedes_and_withdrawal_leaves_a_trace(platform):
-    from orchestration import cli
-
-    settings, instance = platform, dg.DagsterInstance.ephemeral()
-    _arrive(
-        settings,
-        "bilan_v1.csv",
-        ACTIVITY_HEADERS,
-        [action(numero_dossier="A"), action(numero_dossier="B")],
-        age_s=3600,
-    )
-    _arrive(
-        settings,
-        "financements.csv",
-        FUNDING_HEADERS,
-        [funding(numero_dossier="A"), funding(numero_dossier="B")],
-        age_s=3600,
-    )
-    cli.ingest(settings, instance)
-    cli._run("build_job", instance)
-    assert _actions(settings) == {"A": (25, 1, "bilan_v1.csv"), "B": (25, 1, "bilan_v1.csv")}
-
-    # The porteur corrects action A: 30 participants, one more of 6–11 years.
-    _arrive(
-        settings,
-        "bilan_v2.csv",
-        ACTIVITY_HEADERS,
-        [action(numero_dossier="A", nb_participants=30, nb_6_11=15, nb_habitants_qpv=25)],
-        age_s=60,
-    )
-    cli.ingest(settings, instance)
-    cli._run("build_job", instance)
-    assert _actions(settings) == {"A": (30, 2, "bilan_v2.csv"), "B": (25, 1, "bilan_v1.csv")}
-    con = duckdb.connect(str(settings.snapshot), read_only=True)
-    history = con.sql(
-        "SELECT file_name, participants FROM raw.activity_rows "
-        "WHERE grant_file = 'A' ORDER BY file_name"
-    ).fetchall()
-    con.close()
-    assert history == [("bilan_v1.csv", 25), ("bilan_v2.csv", 30)]
-
-    # The correction is withdrawn: A goes back to its first version; the trace stays.
-    cli._run(
-        "retract_job",
-        instance,
-        run_config={
-            "ops": {
-                "retract_file": {"config": {"file": "bilan_v2.csv", "reason": "Envoyé par erreur"}}
-            }
-        },
-    )
-    cli._run("build_job", instance)
-    assert _actions(settings)["A"] == (25, 1, "bilan_v1.csv")  # a withdrawn version is not counted
-    con = duckdb.connect(str(settings.snapshot), read_only=True)
-    trace = con.sql(
-        "SELECT retraction_reason FROM raw.files WHERE file_name = 'bilan_v2.csv'"
-    ).fetchall()
-    con.close()
-    assert trace == [("Envoyé par erreur",)]
-
-
 def _partners(settings):
     con = duckdb.connect(str(settings.snapshot), read_only=True)
     try:
@@ -118,24 +57,59 @@ def _partners(settings):
         con.close()
 
 
+def _rows(settings, sql):
+    con = duckdb.connect(str(settings.snapshot), read_only=True)
+    try:
+        return con.sql(sql).fetchall()
+    finally:
+        con.close()
+
+
+# The marts the assertions read: each run builds them (dbt, their tests included) and the
+# snapshot; the other marts and the publications are the session pipeline's to prove.
+MARTS = ("fct_actions", "fct_partnerships")
+
+
+# One season of arrivals in three runs, each one ingestion then the build of MARTS: what only
+# successive runs on a live warehouse show — a later file
+# superseding or completing what an earlier run read, a withdrawal after publication. The
+# version and partner rules themselves are proven on hand-made rows by tests/test_dbt_models.py.
 @pytest.mark.slow
-def test_partners_arriving_later_join_their_action_by_key(platform):
+def test_corrections_late_partners_and_a_withdrawal_over_successive_runs(platform):
     from orchestration import cli
 
     settings, instance = platform, dg.DagsterInstance.ephemeral()
+
+    # Run 1: the actions and the funding export; no partner file yet.
     _arrive(
         settings,
-        "bilan_actions.csv",
+        "bilan_v1.csv",
         ACTIVITY_HEADERS,
         [action(numero_dossier="A"), action(numero_dossier="B")],
         age_s=7200,
     )
+    _arrive(
+        settings,
+        "financements.csv",
+        FUNDING_HEADERS,
+        [funding(numero_dossier="A"), funding(numero_dossier="B")],
+        age_s=7200,
+    )
     cli.ingest(settings, instance)
-    cli._run("build_job", instance)
+    run_build_job(instance, marts=MARTS)
+    assert _actions(settings) == {"A": (25, 1, "bilan_v1.csv"), "B": (25, 1, "bilan_v1.csv")}
     assert _partners(settings) == []
 
-    # A later run brings the partner file: its rows join the actions received before; a row
-    # for an action received nowhere stays in quarantine with its reason.
+    # Run 2: the porteur corrects action A (30 participants, one more of 6–11 years), and the
+    # partner file arrives: its rows join the actions received before; a row for an action
+    # received nowhere stays in quarantine with its reason.
+    _arrive(
+        settings,
+        "bilan_v2.csv",
+        ACTIVITY_HEADERS,
+        [action(numero_dossier="A", nb_participants=30, nb_6_11=15, nb_habitants_qpv=25)],
+        age_s=3600,
+    )
     _arrive(
         settings,
         "bilan_partenaires.csv",
@@ -159,20 +133,36 @@ def test_partners_arriving_later_join_their_action_by_key(platform):
         age_s=3600,
     )
     cli.ingest(settings, instance)
-    cli._run("build_job", instance)
+    run_build_job(instance, marts=MARTS)
+    assert _actions(settings) == {"A": (30, 2, "bilan_v2.csv"), "B": (25, 1, "bilan_v1.csv")}
+    history = _rows(
+        settings,
+        "SELECT file_name, participants FROM raw.activity_rows "
+        "WHERE grant_file = 'A' ORDER BY file_name",
+    )
+    assert history == [("bilan_v1.csv", 25), ("bilan_v2.csv", 30)]
     assert _partners(settings) == [
         ("2024|QE|A", "CAF 54", "cofinancement"),
         ("2024|QE|A", "Ville de Nancy", "mise_a_disposition"),
         ("2024|QE|B", "Conseil citoyen du Haut-du-Lièvre", "co_construction"),
     ]
-    con = duckdb.connect(str(settings.snapshot), read_only=True)
-    orphan = con.sql(
-        "SELECT rule, value FROM raw.quarantine WHERE file_name = 'bilan_partenaires.csv'"
-    ).fetchall()
-    con.close()
+    orphan = _rows(
+        settings,
+        "SELECT rule, value FROM raw.quarantine WHERE file_name = 'bilan_partenaires.csv'",
+    )
     assert orphan == [("action_inconnue", "Z")]
 
-    # A newer partner list of A replaces the older one; B keeps its list.
+    # Run 3: the correction is withdrawn (A goes back to its first version, the trace
+    # stays), and a newer partner list of A replaces the older one (B keeps its list).
+    cli._run(
+        "retract_job",
+        instance,
+        run_config={
+            "ops": {
+                "retract_file": {"config": {"file": "bilan_v2.csv", "reason": "Envoyé par erreur"}}
+            }
+        },
+    )
     _arrive(
         settings,
         "bilan_partenaires_v2.csv",
@@ -181,7 +171,12 @@ def test_partners_arriving_later_join_their_action_by_key(platform):
         age_s=60,
     )
     cli.ingest(settings, instance)
-    cli._run("build_job", instance)
+    run_build_job(instance, marts=MARTS)
+    assert _actions(settings)["A"] == (25, 1, "bilan_v1.csv")  # a withdrawn version is not counted
+    trace = _rows(
+        settings, "SELECT retraction_reason FROM raw.files WHERE file_name = 'bilan_v2.csv'"
+    )
+    assert trace == [("Envoyé par erreur",)]
     assert _partners(settings) == [
         ("2024|QE|A", "Ville de Nancy", "animation"),
         ("2024|QE|B", "Conseil citoyen du Haut-du-Lièvre", "co_construction"),

@@ -1,19 +1,15 @@
 -- What porteurs answered, per territory × questionnaire × porteur category × question ×
--- option (see mart_survey_answers.yml). The porteur category takes the scheme's place in
--- territory_rollup: 'ALL' is every category together, recomputed from the respondents.
+-- option (see mart_survey_answers.yml). Per porteur category and 'ALL', every category
+-- together, recomputed from the respondents (macro survey_rollup).
 
 with answers as (
-    select
-        *,
-        porteur_category as scheme
+    select *
     from {{ ref('int_survey_answers_joined') }}
     where kind in ('single', 'multiple', 'likert')
 ),
 
 rolled as (
-    select *
-    from ({{ territory_rollup('answers') }}) as exploded
-    where rollup_scheme is not null
+    {{ survey_rollup('answers') }}
 ),
 
 respondents as (

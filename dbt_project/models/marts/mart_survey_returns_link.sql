@@ -3,9 +3,7 @@
 -- questionnaire is about, of the porteurs who gave that answer (joined by SIRET).
 
 with linked as (
-    select
-        *,
-        'ALL' as scheme
+    select *
     from {{ ref('int_survey_answers_joined') }}
     where returns_link and option_code is not null
 ),
@@ -33,7 +31,7 @@ joined as (
 ),
 
 rolled as (
-    select * from ({{ territory_rollup('joined', schemes='all') }}) as exploded
+    {{ survey_rollup('joined', by_category=false) }}
 ),
 
 measures as (

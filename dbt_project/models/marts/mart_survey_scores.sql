@@ -31,7 +31,7 @@ per_respondent as (
         campaign_year,
         department_code,
         region_code,
-        porteur_category as scheme,
+        porteur_category,
         group_code,
         -- rounded: a float mean depends on the order rows arrive in, a mart must not
         round(avg(item_score), 10) as score
@@ -40,9 +40,7 @@ per_respondent as (
 ),
 
 rolled as (
-    select *
-    from ({{ territory_rollup('per_respondent') }}) as exploded
-    where rollup_scheme is not null
+    {{ survey_rollup('per_respondent') }}
 ),
 
 groups as (
