@@ -17,6 +17,7 @@ import sys
 import threading
 import time
 import uuid
+from datetime import date
 from pathlib import Path
 
 import dagster as dg
@@ -419,8 +420,9 @@ def retract(instance: dg.DagsterInstance, file: str, reason: str) -> None:
 
 def run_build(settings: Settings, instance: dg.DagsterInstance) -> None:
     """The build job, recorded with the fingerprint of the inputs it starts from."""
-    inputs = fingerprint(settings)
-    record_build(settings, inputs, _run("build_job", instance))
+    today = date.today()
+    inputs = fingerprint(settings, today)
+    record_build(settings, inputs, _run("build_job", instance), today)
 
 
 def run_all(

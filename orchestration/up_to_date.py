@@ -129,20 +129,20 @@ def _now() -> str:
     return datetime.now().strftime("%d/%m/%Y à %H:%M")
 
 
-def record_build(settings: Settings, inputs: str | None, run_id: str) -> None:
+def record_build(settings: Settings, inputs: str | None, run_id: str, day: date) -> None:
     """After a successful build: the fingerprint of the inputs it started from (taken before
     it ran, so a file read meanwhile by another run is not counted as published)."""
-    state = {"fingerprint": inputs, "run_id": run_id, "finished": _now()}
+    state = {"fingerprint": inputs, "run_id": run_id, "finished": _now(), "day": str(day)}
     _write_state(_state_file(settings, "publication"), state)
 
 
-def last_build_current(settings: Settings) -> dict | None:
+def last_build_current(settings: Settings, today: date | None = None) -> dict | None:
     """The record of the last successful build if it published exactly the current inputs."""
     published = settings.snapshot.exists() and (settings.site / "index.html").exists()
     state = _read_state(_state_file(settings, "publication")) if published else None
     if not state:
         return None
-    current = fingerprint(settings)
+    current = fingerprint(settings, today)
     return state if current is not None and state.get("fingerprint") == current else None
 
 

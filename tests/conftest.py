@@ -179,7 +179,7 @@ def pipeline(tmp_path_factory, shared_reference):
     keys = cli.ingest(settings, instance)
     for name, reason in demo.withdrawn.items():
         cli.retract(instance, name, reason)
-    cli._run("build_job", instance)
+    cli.run_build(settings, instance)
     yield demo, settings, instance, keys
     for k, v in saved.items():
         if v is None:

@@ -61,9 +61,16 @@ def test_one_record_per_file_and_stdout_stays_json_with_build(tmp_path, qpv_2024
     con.close()
     assert grant_files == {"QE-2024-054-0001", "B", "C"}  # nothing read through the link
 
-    # The same bytes sent again later, under another name: reported, not read again; and
-    # stdout stays JSON when the run's detail is shown (--verbose: on stderr).
+    # Nothing new: no job runs at all (the reference files and the code did not change).
+    quiet = _ingest(folder, env)
+    assert "Référentiels (QPV, populations, listes de codes) : inchangés" in quiet.stderr
+    assert "aucun nouveau fichier" in quiet.stderr
+    assert {r["status"] for r in map(json.loads, quiet.stdout.splitlines())} == {"already_received"}
+
+    # The same bytes sent again later, under another name: reported, not read again, while a
+    # new file is read; stdout stays JSON when the run's detail is shown (--verbose: on stderr).
     shutil.copy(folder / "bon.csv", folder / "bon_renvoi.csv")
+    write_csv(folder / "nouveau.csv", ACTIVITY_HEADERS, [action(numero_dossier="E")])
     again = _ingest(folder, env, verbose=True)
     assert "STEP_START" in again.stderr
     again = {r["file"]: r for r in map(json.loads, again.stdout.splitlines())}
@@ -71,6 +78,7 @@ def test_one_record_per_file_and_stdout_stays_json_with_build(tmp_path, qpv_2024
     assert again["bon_renvoi.csv"]["duplicate_of"] == "bon.csv"
     assert again["bon.csv"]["status"] == "already_received"
     assert again["entete.csv"]["duplicate_of"] == "entete.csv"
+    assert (again["nouveau.csv"]["status"], again["nouveau.csv"]["accepted"]) == ("accepted", 1)
 
 
 def _env(tmp_path, qpv_2024_file) -> dict[str, str]:

@@ -3,11 +3,15 @@ mart totals equal totals computed independently from the generator's truth."""
 
 from __future__ import annotations
 
+import json
+from datetime import date
+
 import dagster as dg
 import duckdb
 import polars as pl
 import pytest
 
+from orchestration import up_to_date
 from tests.truth import accepted_actions as accepted_truth
 
 # The generator's names for the rules it breaks → the contract's rule names.
@@ -142,9 +146,17 @@ def test_same_files_again_change_nothing(pipeline):
         con.close()
         return out
 
-    before = counts()
+    before, runs = counts(), len(instance.get_runs())
     assert cli.ingest(settings, instance) == keys
     assert counts() == before
+    # Nothing new: no reference reload, no ingest run, and the last build is still the
+    # publication of these inputs (the build changed no raw table): `quartiers run` skips it.
+    assert len(instance.get_runs()) == runs
+    built = json.loads(
+        settings.warehouse.with_name("warehouse.duckdb.publication.json").read_text()
+    )
+    day = date.fromisoformat(built["day"])
+    assert up_to_date.last_build_current(settings, day)["run_id"] == built["run_id"]
 
 
 def test_site_and_snapshot_are_published(pipeline):

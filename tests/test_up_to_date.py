@@ -69,7 +69,7 @@ def test_the_fingerprint_follows_the_settings(settings, tmp_path):
 
 def test_a_build_is_skipped_only_for_the_inputs_it_published(settings):
     assert u.last_build_current(settings) is None  # never built
-    u.record_build(settings, u.fingerprint(settings), "run-1")
+    u.record_build(settings, u.fingerprint(settings), "run-1", date.today())
     assert u.last_build_current(settings) is None  # nothing published: build
     _publish(settings)
     assert u.last_build_current(settings)["run_id"] == "run-1"
@@ -77,9 +77,9 @@ def test_a_build_is_skipped_only_for_the_inputs_it_published(settings):
     _sql(settings, "INSERT INTO raw.files VALUES ('h2', 5)")
     assert u.last_build_current(settings) is None
     # a build started before that file was read recorded the inputs it saw: still stale
-    u.record_build(settings, "an older fingerprint", "run-2")
+    u.record_build(settings, "an older fingerprint", "run-2", date.today())
     assert u.last_build_current(settings) is None
-    u.record_build(settings, u.fingerprint(settings), "run-3")
+    u.record_build(settings, u.fingerprint(settings), "run-3", date.today())
     assert u.last_build_current(settings)["run_id"] == "run-3"
     # the site removed: build again
     (settings.site / "index.html").unlink()
