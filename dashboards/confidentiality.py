@@ -481,6 +481,11 @@ def qpv_key(qpv_code: str, year: int, scheme: str, measure: str) -> tuple:
     return ("Q", qpv_code, int(year), scheme, measure)
 
 
+def campaign_of(key: Key) -> int:
+    """The campaign of a cell of the site's system."""
+    return key[3] if key[0] == "T" else key[2]
+
+
 def protect_site(
     reach: pl.DataFrame,
     qpv: pl.DataFrame,
@@ -493,7 +498,71 @@ def protect_site(
     `reach` is marts.mart_reach, `qpv` marts.mart_qpv, `territories` marts.dim_territories.
     `decided`: the suppressed cells `protect` found for exactly these frames in an earlier
     build (the site keeps them keyed by a digest of the frames): taken as they are.
+
+    Every relation of the site lies within one campaign (a cell's key holds its campaign),
+    so the system is solved campaign by campaign (`protect_parts`): the same decisions as
+    one solve of the whole system, and a campaign whose rows did not change can keep them.
     """
+    values, groups, implied = site_system(reach, qpv, territories)
+    if decided is not None:
+        return Protection(
+            {k: float(v) for k, v in values.items() if v is not None}, frozenset(decided)
+        )
+    return protect_parts(values, groups, implied=implied, rank=headline_rank, part=campaign_of)
+
+
+def protect_parts(
+    values: Mapping[Key, float | int | None],
+    groups: Iterable[Group],
+    *,
+    implied: Iterable[Key] = (),
+    rank: Callable[[Key], int] | None = None,
+    part: Callable[[Key], Hashable],
+) -> Protection:
+    """`protect` on each part of a system whose relations never link two parts (checked:
+    a relation across parts raises ValueError), merged.
+
+    The same decisions as one `protect` of the whole system: the cells of one part are
+    linked to no other, and every step of `protect` (the group rule, the exact check, the
+    pruning) reads and changes only the cells linked to the one it treats, in an order
+    (by key) that restricted to a part is that part's own order.
+    """
+    by_part: dict[Hashable, tuple[dict, list, list]] = defaultdict(lambda: ({}, [], []))
+    for k, v in values.items():
+        by_part[part(k)][0][k] = v
+    for g in groups:
+        parts = {part(m) for m in _members(g)}
+        if len(parts) != 1:
+            raise ValueError(f"a relation links several parts of the system: {g}")
+        by_part[parts.pop()][1].append(g)
+    for k in implied:
+        by_part[part(k)][2].append(k)
+    return merge_protections(
+        [
+            protect(vals, grps, implied=imp, rank=rank)
+            for _, (vals, grps, imp) in sorted(by_part.items(), key=lambda kv: repr(kv[0]))
+        ]
+    )
+
+
+def merge_protections(parts: Iterable[Protection]) -> Protection:
+    """One protection of independent systems (no cell in two of them)."""
+    values: dict[Key, float] = {}
+    suppressed: set[Key] = set()
+    groups: list[Group] = []
+    primary: set[Key] = set()
+    for p in parts:
+        values.update(p.values)
+        suppressed |= p.suppressed
+        groups += p.groups
+        primary |= p.primary or frozenset()
+    return Protection(values, frozenset(suppressed), groups, frozenset(primary))
+
+
+def site_system(
+    reach: pl.DataFrame, qpv: pl.DataFrame, territories: pl.DataFrame
+) -> tuple[dict[Key, float | None], list[Group], list[Key]]:
+    """The cells (values), the relations between them and the implied cells of the site."""
     values: dict[Key, float | None] = {}
     groups: list[Group] = []
     combos: dict[tuple, set[str]] = defaultdict(set)  # (level, code, year, measure) -> schemes
@@ -586,11 +655,7 @@ def protect_site(
                 )
             )
     implied = [k for k in values if k[0] == "T" and k[-1] in IMPLIED]
-    if decided is not None:
-        return Protection(
-            {k: float(v) for k, v in values.items() if v is not None}, frozenset(decided)
-        )
-    return protect(values, groups, implied=implied, rank=headline_rank)
+    return values, groups, implied
 
 
 #: the figures of "Chiffres clés" (and of the maps and campaign tables): all schemes
