@@ -66,17 +66,30 @@ def builder_version() -> str:
     return h.hexdigest()
 
 
+#: each frame's row numbers by key, built once per frame (dropped with the frame)
+_ROWS: dict[tuple[int, tuple[str, ...]], dict[tuple, list[int]]] = {}
+
+
+def _row_numbers(df: pl.DataFrame, cols: tuple[str, ...]) -> dict[tuple, list[int]]:
+    key = (id(df), cols)
+    if key not in _ROWS:
+        groups = df.with_row_index("_row").group_by(list(cols), maintain_order=True).agg("_row")
+        _ROWS[key] = {tuple(r[:-1]): r[-1] for r in groups.iter_rows()}
+        weakref.finalize(df, _ROWS.pop, key, None)
+    return _ROWS[key]
+
+
+def rows_where(df: pl.DataFrame, cols: tuple[str, ...], values: Iterable[tuple]) -> pl.DataFrame:
+    """Rows of `df` whose `cols` take one of `values`, in the frame's order: what a filter
+    gives, from row numbers grouped once per frame (every page takes its rows)."""
+    index = _row_numbers(df, cols)
+    rows = sorted(n for value in set(values) for n in index.get(value, ()))
+    return df[rows] if rows else df.clear()
+
+
 def rows_of(df: pl.DataFrame, keys: Iterable[tuple[str, str]]) -> pl.DataFrame:
     """Rows of a per-territory frame for these (level, code)."""
-    by_level: dict[str, list[str]] = defaultdict(list)
-    for level, code in keys:
-        by_level[level].append(code)
-    cond = pl.lit(False)
-    for level, codes in sorted(by_level.items()):
-        cond = cond | (
-            (pl.col("territory_level") == level) & pl.col("territory_code").is_in(sorted(codes))
-        )
-    return df.filter(cond)
+    return rows_where(df, ("territory_level", "territory_code"), keys)
 
 
 def slice_for(ctx: Context, t: Territory) -> Context:
@@ -94,11 +107,11 @@ def slice_for(ctx: Context, t: Territory) -> Context:
     else:
         keep = {(x.level, x.code) for x in ctx.trail(t)} | {(k.level, k.code) for k in kids}
         territories = {k: v for k, v in ctx.territories.items() if k in keep}
-        depts = [code for level, code in family if level == "departement"]
-        missing = m.fct_missing_returns.filter(pl.col("department_code").is_in(depts))
+        depts = [(code,) for level, code in family if level == "departement"]
+        missing = rows_where(m.fct_missing_returns, ("department_code",), depts)
     if t.level == "departement":
-        qpv = pub.qpv.filter(pl.col("department_code") == t.code)
-        dim_qpv = m.dim_qpv.filter(pl.col("department_code") == t.code)
+        qpv = rows_where(pub.qpv, ("department_code",), [(t.code,)])
+        dim_qpv = rows_where(m.dim_qpv, ("department_code",), [(t.code,)])
     else:
         qpv, dim_qpv = pub.qpv.clear(), m.dim_qpv.clear()
     marts = dataclasses.replace(

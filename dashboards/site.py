@@ -138,9 +138,9 @@ def build_site(
         con.close()
     site = Path(out_dir)
     out_dir = stage(site)
-    if workers is None:
-        workers = 2 if parallel.available() else 1
-    helper = Helper(always=workers == 2 and parallel.available()) if workers > 1 else None
+    # asked for two: always share (tests of the shared build); by default, when worth it
+    shared = parallel.available() if workers is None else workers > 1
+    helper = Helper(always=workers == 2) if shared else None
     try:
         return _build(
             marts,
