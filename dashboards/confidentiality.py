@@ -503,7 +503,7 @@ def protect_site(
     so the system is solved campaign by campaign (`protect_parts`): the same decisions as
     one solve of the whole system, and a campaign whose rows did not change can keep them.
     """
-    values, groups, implied = site_system(reach, qpv, territories)
+    values, groups, implied = site_system(reach, qpv, territories, relations=decided is None)
     if decided is not None:
         return Protection(
             {k: float(v) for k, v in values.items() if v is not None}, frozenset(decided)
@@ -560,9 +560,10 @@ def merge_protections(parts: Iterable[Protection]) -> Protection:
 
 
 def site_system(
-    reach: pl.DataFrame, qpv: pl.DataFrame, territories: pl.DataFrame
+    reach: pl.DataFrame, qpv: pl.DataFrame, territories: pl.DataFrame, *, relations: bool = True
 ) -> tuple[dict[Key, float | None], list[Group], list[Key]]:
-    """The cells (values), the relations between them and the implied cells of the site."""
+    """The cells (values), the relations between them (none without `relations`: decisions
+    taken already need only the values) and the implied cells of the site."""
     values: dict[Key, float | None] = {}
     groups: list[Group] = []
     combos: dict[tuple, set[str]] = defaultdict(set)  # (level, code, year, measure) -> schemes
@@ -581,6 +582,8 @@ def site_system(
         values[k("non_qpv_resident_participations")] = part - (
             row["qpv_resident_participations"] or 0
         )
+        if not relations:
+            continue
         groups.append(Group(k("participations"), tuple(k(m) for m in AGE_MEASURES)))
         groups.append(Group(k("young_participations"), tuple(k(m) for m in YOUNG_MEASURES)))
         groups.append(Group(k("participations"), (k("girls"), k("boys"), k("sex_unknown"))))
@@ -592,6 +595,23 @@ def site_system(
         )
         combos[(t[0], t[1], t[2])].add(t[3])
 
+    # the QPV's cells (their relations below)
+    by_dept: dict[tuple, list[str]] = defaultdict(list)
+    qpv_schemes: dict[tuple, set[str]] = defaultdict(set)
+    for row in qpv.iter_rows(named=True):
+        year, scheme = row["campaign_year"], row["scheme"]
+
+        def q(m: str, row: dict = row) -> tuple:
+            return qpv_key(row["qpv_code"], row["campaign_year"], row["scheme"], m)
+
+        for m in QPV_PEOPLE:
+            values[q(m)] = row[m]
+        values[q(POPULATION)] = row[POPULATION]
+        by_dept[(row["department_code"], year, scheme)].append(row["qpv_code"])
+        qpv_schemes[(row["qpv_code"], year)].add(scheme)
+    implied = [k for k in values if k[0] == "T" and k[-1] in IMPLIED]
+    if not relations:
+        return values, groups, implied
     people = (*REACH_PEOPLE, *IMPLIED)
     # all schemes = sum of schemes
     for (level, code, year), schemes in combos.items():
@@ -621,20 +641,6 @@ def site_system(
                         tuple(reach_key(lv, c, year, scheme, m) for lv, c in kids),
                     )
                 )
-    # département = sum of its QPV (conservative: an action on several QPV may count twice)
-    by_dept: dict[tuple, list[str]] = defaultdict(list)
-    qpv_schemes: dict[tuple, set[str]] = defaultdict(set)
-    for row in qpv.iter_rows(named=True):
-        year, scheme = row["campaign_year"], row["scheme"]
-
-        def q(m: str, row: dict = row) -> tuple:
-            return qpv_key(row["qpv_code"], row["campaign_year"], row["scheme"], m)
-
-        for m in QPV_PEOPLE:
-            values[q(m)] = row[m]
-        values[q(POPULATION)] = row[POPULATION]
-        by_dept[(row["department_code"], year, scheme)].append(row["qpv_code"])
-        qpv_schemes[(row["qpv_code"], year)].add(scheme)
     # a QPV's all schemes = sum of its schemes (the export lists every scheme)
     for (code, year), schemes in qpv_schemes.items():
         parts = sorted(s for s in schemes if s != "ALL")
@@ -646,6 +652,7 @@ def site_system(
                         tuple(qpv_key(code, year, s, m) for s in parts),
                     )
                 )
+    # département = sum of its QPV (conservative: an action on several QPV may count twice)
     for (dept, year, scheme), codes in by_dept.items():
         for m in QPV_PEOPLE:
             groups.append(
@@ -654,7 +661,6 @@ def site_system(
                     tuple(qpv_key(c, year, scheme, m) for c in sorted(codes)),
                 )
             )
-    implied = [k for k in values if k[0] == "T" and k[-1] in IMPLIED]
     return values, groups, implied
 
 
