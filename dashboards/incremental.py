@@ -167,7 +167,8 @@ def frame_digest(df: pl.DataFrame, memo: dict | None = None) -> bytes:
         if ref is not None and ref() is df:
             return digest
     h = hashlib.sha256(f"{df.schema}\0".encode())
-    h.update(df.write_csv().encode())
+    if df.height:  # an empty frame: its schema says it all (a page's slice has several)
+        h.update(df.write_csv().encode())
     digest = h.digest()
     if memo is not None:
         memo[id(df)] = (weakref.ref(df), digest)
@@ -204,10 +205,10 @@ def read_state(out_dir: Path) -> dict[str, dict]:
     return pages_ if isinstance(pages_, dict) else {}
 
 
-def protect_campaign(frames: tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]) -> Protection:
-    """The protection of one campaign's rows of mart_reach and mart_qpv (a task the build
-    may hand to its helper process)."""
-    return protect_site(*frames)
+def protect_campaign(frames: tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]) -> list:
+    """The cells to hide among one campaign's rows of mart_reach and mart_qpv (a task the
+    build may hand to its helper process: the keys travel back, not the whole system)."""
+    return sorted(protect_site(*frames).suppressed, key=repr)
 
 
 def protect_cached(marts: Marts, out_dir: Path, helper: Helper | None = None) -> Protection:
@@ -250,8 +251,8 @@ def protect_cached(marts: Marts, out_dir: Path, helper: Helper | None = None) ->
         helper.start_if(sum(frames[y][0].height for y in todo) >= SHARED_FROM_ROWS)
     tasks = [(*frames[y], terr) for y in todo]
     shared = (helper or Helper()).share(tasks, protect_campaign, protect_campaign)
-    for y, p in zip(todo, shared, strict=True):
-        parts[y] = p
+    for y, suppressed in zip(todo, shared, strict=True):
+        parts[y] = protect_site(*frames[y], terr, decided=suppressed)
     protection = merge_protections(parts[y] for y in years)
     keys = sorted((list(k) for k in protection.suppressed), key=repr)
     text = json.dumps(

@@ -105,7 +105,7 @@ def confidentiality_report(
 
 
 #: pages to render from which a second process pays for its start-up (~1 s of imports)
-SHARED_FROM = 12
+SHARED_FROM = 40
 
 
 def _render_installed(item: tuple[Territory, str]) -> PageOutcome:
