@@ -34,7 +34,13 @@ import plotly.offline
 
 from dashboards import pages
 from dashboards import workers as parallel
-from dashboards.confidentiality import QPV_PEOPLE, REACH_PEOPLE, Protection, hidden_share
+from dashboards.confidentiality import (
+    QPV_PEOPLE,
+    REACH_PEOPLE,
+    Protection,
+    hidden_share,
+    protect_site,
+)
 from dashboards.context import Context
 from dashboards.incremental import (
     STATE_DIR,
@@ -131,11 +137,7 @@ def build_site(
     pages, whether rendered again or kept. `workers`: processes to share the work between
     (1 or 2; by default 2 when the machine has two cores and the work is large enough)."""
     start = time.perf_counter()
-    con = duckdb.connect(str(db_path), read_only=True)
-    try:
-        marts = load_marts(con)
-    finally:
-        con.close()
+    marts = read_marts(db_path)
     site = Path(out_dir)
     out_dir = stage(site)
     # asked for two: always share (tests of the shared build); by default, when worth it
@@ -143,6 +145,7 @@ def build_site(
     helper = Helper(always=workers == 2) if shared else None
     try:
         return _build(
+            db_path,
             marts,
             site,
             out_dir,
@@ -159,7 +162,43 @@ def build_site(
             helper.close()
 
 
+def read_marts(db_path: Path) -> Marts:
+    con = duckdb.connect(str(db_path), read_only=True)
+    try:
+        return load_marts(con)
+    finally:
+        con.close()
+
+
+def make_context(
+    marts: Marts,
+    protection: Protection,
+    referential_label: str,
+    data_date: date | None,
+    boundaries_file: Path | None,
+    regions_boundaries_file: Path | None,
+) -> Context:
+    return Context(
+        pub=publish(marts, protection),
+        territories=select_territories(marts),
+        referential_label=referential_label,
+        data_date=data_date or marts.data_date,
+        boundaries_file=Path(boundaries_file) if boundaries_file else None,
+        regions_boundaries_file=Path(regions_boundaries_file) if regions_boundaries_file else None,
+    )
+
+
+def context_again(db_path: Path, suppressed: list, *settings) -> Context:
+    """The build's context made again from the warehouse and the cells to hide, in the
+    helper process: cheaper to send than the context itself (~100 MB pickled at national
+    scale), and the same frames (the same file, read and sorted the same way)."""
+    marts = read_marts(db_path)
+    frames = (marts.mart_reach, marts.mart_qpv, marts.dim_territories)
+    return make_context(marts, protect_site(*frames, decided=suppressed), *settings)
+
+
 def _build(
+    db_path: Path,
     marts: Marts,
     site: Path,
     out_dir: Path,
@@ -173,14 +212,8 @@ def _build(
     regions_boundaries_file: Path | None,
 ) -> SiteResult:
     protection = protect_cached(marts, out_dir, helper)
-    ctx = Context(
-        pub=publish(marts, protection),
-        territories=select_territories(marts),
-        referential_label=referential_label,
-        data_date=data_date or marts.data_date,
-        boundaries_file=Path(boundaries_file) if boundaries_file else None,
-        regions_boundaries_file=Path(regions_boundaries_file) if regions_boundaries_file else None,
-    )
+    options = (referential_label, data_date, boundaries_file, regions_boundaries_file)
+    ctx = make_context(marts, protection, *options)
     (out_dir / pages.EXPORTS_DIR).mkdir(parents=True, exist_ok=True)
     write_if_changed(out_dir / pages.PLOTLY_JS, plotly.offline.get_plotlyjs().encode("utf-8"))
 
@@ -205,8 +238,9 @@ def _build(
     if helper is not None:
         helper.start_if(len(to_render) >= SHARED_FROM)
     if helper is not None and helper.started:
-        helper.install("context", ctx)
-        helper.install("out_dir", out_dir)
+        suppressed = sorted(protection.suppressed, key=repr)
+        helper.install_made("context", context_again, db_path, suppressed, *options)
+        helper.install_made("out_dir", Path, out_dir)
     outcomes: dict[str, PageOutcome] = {}
 
     def done(outcome: PageOutcome) -> None:

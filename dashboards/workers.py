@@ -4,7 +4,8 @@ shared between the build's process and one helper, each taking the next item whe
 The work is Python code holding the GIL (plotly, the suppression engine), so threads would
 not help; the helper is a spawned process (no fork: polars and DuckDB keep thread pools
 that a forked child would inherit half-locked). It is started only when the work is worth
-its start-up (~1 s of imports), and receives the build's context once.
+its start-up (~1 s of imports), and makes the build's context once (from the warehouse
+and the cells to hide: cheaper than sending it).
 """
 
 from __future__ import annotations
@@ -34,8 +35,8 @@ def _warm() -> None:
     import dashboards.page_build  # noqa: F401
 
 
-def _install(key: str, value: Any) -> None:
-    _installed[key] = value
+def _install(key: str, make: Callable[..., Any], args: tuple) -> None:
+    _installed[key] = make(*args)
 
 
 def installed(key: str) -> Any:
@@ -59,11 +60,12 @@ class Helper:
             self._pool = cf.ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn"))
             self._pool.submit(_warm)
 
-    def install(self, key: str, value: Any) -> None:
-        """Send `value` to the helper (pickled once), where tasks read it as
-        `installed(key)`; the tasks submitted after it run after it."""
+    def install_made(self, key: str, make: Callable[..., Any], *args: Any) -> None:
+        """Have the helper make `make(*args)` (a module-level function, its arguments
+        pickled), which its tasks then read as `installed(key)`; the tasks submitted after
+        this run after it."""
         assert self._pool is not None
-        self._pool.submit(_install, key, value)
+        self._pool.submit(_install, key, make, args)
 
     def share(
         self,
