@@ -24,7 +24,6 @@ class Planned:
     territory: Territory
     digest: str
     kept: dict | None  # the previous state entry, when the page and its files are intact
-    context: Context | None = None  # its slice, while it waits to be rendered
 
 
 @dataclass
@@ -48,7 +47,7 @@ def plan_page(
     digest = page_digest(page_ctx, territory, settings, memo)
     if before.get("digest") == digest and files_intact(out_dir, before.get("files") or {}):
         return Planned(territory, digest, before)
-    return Planned(territory, digest, None, page_ctx)
+    return Planned(territory, digest, None)
 
 
 def kept_outcome(plan: Planned) -> PageOutcome:

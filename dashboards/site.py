@@ -213,6 +213,14 @@ def _build(
 ) -> SiteResult:
     protection = protect_cached(marts, out_dir, helper)
     options = (referential_label, data_date, boundaries_file, regions_boundaries_file)
+
+    def install() -> None:
+        suppressed = sorted(protection.suppressed, key=repr)
+        helper.install_made("context", context_again, db_path, suppressed, *options)
+        helper.install_made("out_dir", Path, out_dir)
+
+    if helper is not None and helper.started:  # a large build: the helper starts on it now
+        install()
     ctx = make_context(marts, protection, *options)
     (out_dir / pages.EXPORTS_DIR).mkdir(parents=True, exist_ok=True)
     write_if_changed(out_dir / pages.PLOTLY_JS, plotly.offline.get_plotlyjs().encode("utf-8"))
@@ -235,12 +243,10 @@ def _build(
     ]
     del memo
     to_render = [(p.territory, p.digest) for p in plans if p.kept is None]
-    if helper is not None:
+    if helper is not None and not helper.started:
         helper.start_if(len(to_render) >= SHARED_FROM)
-    if helper is not None and helper.started:
-        suppressed = sorted(protection.suppressed, key=repr)
-        helper.install_made("context", context_again, db_path, suppressed, *options)
-        helper.install_made("out_dir", Path, out_dir)
+        if helper.started:
+            install()
     outcomes: dict[str, PageOutcome] = {}
 
     def done(outcome: PageOutcome) -> None:
