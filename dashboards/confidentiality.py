@@ -481,6 +481,11 @@ def qpv_key(qpv_code: str, year: int, scheme: str, measure: str) -> tuple:
     return ("Q", qpv_code, int(year), scheme, measure)
 
 
+def campaign_of(key: Key) -> int:
+    """The campaign of a cell of the site's system."""
+    return key[3] if key[0] == "T" else key[2]
+
+
 def protect_site(
     reach: pl.DataFrame,
     qpv: pl.DataFrame,
@@ -493,7 +498,72 @@ def protect_site(
     `reach` is marts.mart_reach, `qpv` marts.mart_qpv, `territories` marts.dim_territories.
     `decided`: the suppressed cells `protect` found for exactly these frames in an earlier
     build (the site keeps them keyed by a digest of the frames): taken as they are.
+
+    Every relation of the site lies within one campaign (a cell's key holds its campaign),
+    so the system is solved campaign by campaign (`protect_parts`): the same decisions as
+    one solve of the whole system, and a campaign whose rows did not change can keep them.
     """
+    values, groups, implied = site_system(reach, qpv, territories, relations=decided is None)
+    if decided is not None:
+        return Protection(
+            {k: float(v) for k, v in values.items() if v is not None}, frozenset(decided)
+        )
+    return protect_parts(values, groups, implied=implied, rank=headline_rank, part=campaign_of)
+
+
+def protect_parts(
+    values: Mapping[Key, float | int | None],
+    groups: Iterable[Group],
+    *,
+    implied: Iterable[Key] = (),
+    rank: Callable[[Key], int] | None = None,
+    part: Callable[[Key], Hashable],
+) -> Protection:
+    """`protect` on each part of a system whose relations never link two parts (checked:
+    a relation across parts raises ValueError), merged.
+
+    The same decisions as one `protect` of the whole system: the cells of one part are
+    linked to no other, and every step of `protect` (the group rule, the exact check, the
+    pruning) reads and changes only the cells linked to the one it treats, in an order
+    (by key) that restricted to a part is that part's own order.
+    """
+    by_part: dict[Hashable, tuple[dict, list, list]] = defaultdict(lambda: ({}, [], []))
+    for k, v in values.items():
+        by_part[part(k)][0][k] = v
+    for g in groups:
+        parts = {part(m) for m in _members(g)}
+        if len(parts) != 1:
+            raise ValueError(f"a relation links several parts of the system: {g}")
+        by_part[parts.pop()][1].append(g)
+    for k in implied:
+        by_part[part(k)][2].append(k)
+    return merge_protections(
+        [
+            protect(vals, grps, implied=imp, rank=rank)
+            for _, (vals, grps, imp) in sorted(by_part.items(), key=lambda kv: repr(kv[0]))
+        ]
+    )
+
+
+def merge_protections(parts: Iterable[Protection]) -> Protection:
+    """One protection of independent systems (no cell in two of them)."""
+    values: dict[Key, float] = {}
+    suppressed: set[Key] = set()
+    groups: list[Group] = []
+    primary: set[Key] = set()
+    for p in parts:
+        values.update(p.values)
+        suppressed |= p.suppressed
+        groups += p.groups
+        primary |= p.primary or frozenset()
+    return Protection(values, frozenset(suppressed), groups, frozenset(primary))
+
+
+def site_system(
+    reach: pl.DataFrame, qpv: pl.DataFrame, territories: pl.DataFrame, *, relations: bool = True
+) -> tuple[dict[Key, float | None], list[Group], list[Key]]:
+    """The cells (values), the relations between them (none without `relations`: decisions
+    taken already need only the values) and the implied cells of the site."""
     values: dict[Key, float | None] = {}
     groups: list[Group] = []
     combos: dict[tuple, set[str]] = defaultdict(set)  # (level, code, year, measure) -> schemes
@@ -512,6 +582,8 @@ def protect_site(
         values[k("non_qpv_resident_participations")] = part - (
             row["qpv_resident_participations"] or 0
         )
+        if not relations:
+            continue
         groups.append(Group(k("participations"), tuple(k(m) for m in AGE_MEASURES)))
         groups.append(Group(k("young_participations"), tuple(k(m) for m in YOUNG_MEASURES)))
         groups.append(Group(k("participations"), (k("girls"), k("boys"), k("sex_unknown"))))
@@ -523,6 +595,23 @@ def protect_site(
         )
         combos[(t[0], t[1], t[2])].add(t[3])
 
+    # the QPV's cells (their relations below)
+    by_dept: dict[tuple, list[str]] = defaultdict(list)
+    qpv_schemes: dict[tuple, set[str]] = defaultdict(set)
+    for row in qpv.iter_rows(named=True):
+        year, scheme = row["campaign_year"], row["scheme"]
+
+        def q(m: str, row: dict = row) -> tuple:
+            return qpv_key(row["qpv_code"], row["campaign_year"], row["scheme"], m)
+
+        for m in QPV_PEOPLE:
+            values[q(m)] = row[m]
+        values[q(POPULATION)] = row[POPULATION]
+        by_dept[(row["department_code"], year, scheme)].append(row["qpv_code"])
+        qpv_schemes[(row["qpv_code"], year)].add(scheme)
+    implied = [k for k in values if k[0] == "T" and k[-1] in IMPLIED]
+    if not relations:
+        return values, groups, implied
     people = (*REACH_PEOPLE, *IMPLIED)
     # all schemes = sum of schemes
     for (level, code, year), schemes in combos.items():
@@ -552,20 +641,6 @@ def protect_site(
                         tuple(reach_key(lv, c, year, scheme, m) for lv, c in kids),
                     )
                 )
-    # département = sum of its QPV (conservative: an action on several QPV may count twice)
-    by_dept: dict[tuple, list[str]] = defaultdict(list)
-    qpv_schemes: dict[tuple, set[str]] = defaultdict(set)
-    for row in qpv.iter_rows(named=True):
-        year, scheme = row["campaign_year"], row["scheme"]
-
-        def q(m: str, row: dict = row) -> tuple:
-            return qpv_key(row["qpv_code"], row["campaign_year"], row["scheme"], m)
-
-        for m in QPV_PEOPLE:
-            values[q(m)] = row[m]
-        values[q(POPULATION)] = row[POPULATION]
-        by_dept[(row["department_code"], year, scheme)].append(row["qpv_code"])
-        qpv_schemes[(row["qpv_code"], year)].add(scheme)
     # a QPV's all schemes = sum of its schemes (the export lists every scheme)
     for (code, year), schemes in qpv_schemes.items():
         parts = sorted(s for s in schemes if s != "ALL")
@@ -577,6 +652,7 @@ def protect_site(
                         tuple(qpv_key(code, year, s, m) for s in parts),
                     )
                 )
+    # département = sum of its QPV (conservative: an action on several QPV may count twice)
     for (dept, year, scheme), codes in by_dept.items():
         for m in QPV_PEOPLE:
             groups.append(
@@ -585,12 +661,7 @@ def protect_site(
                     tuple(qpv_key(c, year, scheme, m) for c in sorted(codes)),
                 )
             )
-    implied = [k for k in values if k[0] == "T" and k[-1] in IMPLIED]
-    if decided is not None:
-        return Protection(
-            {k: float(v) for k, v in values.items() if v is not None}, frozenset(decided)
-        )
-    return protect(values, groups, implied=implied, rank=headline_rank)
+    return values, groups, implied
 
 
 #: the figures of "Chiffres clés" (and of the maps and campaign tables): all schemes

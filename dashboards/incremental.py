@@ -5,8 +5,8 @@ A page is rendered from its own slice of the published (protected) frames only
 (`slice_for`); the slice's digest, with the builder's version, the referential label, the
 data date and the boundaries, is kept in `.build/state.json`. A page whose digest and files
 are unchanged is not rendered again; a file is only rewritten when its bytes change. The
-site-wide suppression decisions are kept too (`.build/protection.json`), keyed by a digest of
-the frames they come from, and reused while those frames do not change.
+site-wide suppression decisions are kept too (`.build/protection.json`), with a digest of the
+frames each campaign's decisions come from, and reused while those frames do not change.
 
 The site is built in a sibling folder holding the previous site as hard links (`stage`):
 every write replaces a file, never writes through a link.
@@ -21,6 +21,7 @@ import json
 import os
 import re
 import shutil
+import weakref
 from collections import defaultdict
 from collections.abc import Iterable
 from datetime import date
@@ -30,11 +31,17 @@ from pathlib import Path
 import polars as pl
 
 from dashboards import pages
-from dashboards.confidentiality import Protection, protect_site
+from dashboards.confidentiality import (
+    Protection,
+    campaign_of,
+    merge_protections,
+    protect_site,
+)
 from dashboards.context import Context
 from dashboards.marts import Marts
 from dashboards.protected import Published
 from dashboards.territories import Territory
+from dashboards.workers import Helper
 
 PAGE_PATTERN = re.compile(r"^(region|departement)-[0-9A-Za-z]+\.html$")
 STATE_DIR = ".build"
@@ -43,6 +50,8 @@ PROTECTION_FILE = f"{STATE_DIR}/protection.json"
 STATE_FORMAT = 2
 #: the builder's own files: its code, the page template and the static files it inlines
 BUILDER_SUFFIXES = (".py", ".j2", ".css", ".js")
+#: rows of mart_reach to protect from which a second process pays for its start-up
+SHARED_FROM_ROWS = 2000
 
 
 @lru_cache(maxsize=1)
@@ -57,17 +66,30 @@ def builder_version() -> str:
     return h.hexdigest()
 
 
+#: each frame's row numbers by key, built once per frame (dropped with the frame)
+_ROWS: dict[tuple[int, tuple[str, ...]], dict[tuple, list[int]]] = {}
+
+
+def _row_numbers(df: pl.DataFrame, cols: tuple[str, ...]) -> dict[tuple, list[int]]:
+    key = (id(df), cols)
+    if key not in _ROWS:
+        groups = df.with_row_index("_row").group_by(list(cols), maintain_order=True).agg("_row")
+        _ROWS[key] = {tuple(r[:-1]): r[-1] for r in groups.iter_rows()}
+        weakref.finalize(df, _ROWS.pop, key, None)
+    return _ROWS[key]
+
+
+def rows_where(df: pl.DataFrame, cols: tuple[str, ...], values: Iterable[tuple]) -> pl.DataFrame:
+    """Rows of `df` whose `cols` take one of `values`, in the frame's order: what a filter
+    gives, from row numbers grouped once per frame (every page takes its rows)."""
+    index = _row_numbers(df, cols)
+    rows = sorted(n for value in set(values) for n in index.get(value, ()))
+    return df[rows] if rows else df.clear()
+
+
 def rows_of(df: pl.DataFrame, keys: Iterable[tuple[str, str]]) -> pl.DataFrame:
     """Rows of a per-territory frame for these (level, code)."""
-    by_level: dict[str, list[str]] = defaultdict(list)
-    for level, code in keys:
-        by_level[level].append(code)
-    cond = pl.lit(False)
-    for level, codes in sorted(by_level.items()):
-        cond = cond | (
-            (pl.col("territory_level") == level) & pl.col("territory_code").is_in(sorted(codes))
-        )
-    return df.filter(cond)
+    return rows_where(df, ("territory_level", "territory_code"), keys)
 
 
 def slice_for(ctx: Context, t: Territory) -> Context:
@@ -85,11 +107,11 @@ def slice_for(ctx: Context, t: Territory) -> Context:
     else:
         keep = {(x.level, x.code) for x in ctx.trail(t)} | {(k.level, k.code) for k in kids}
         territories = {k: v for k, v in ctx.territories.items() if k in keep}
-        depts = [code for level, code in family if level == "departement"]
-        missing = m.fct_missing_returns.filter(pl.col("department_code").is_in(depts))
+        depts = [(code,) for level, code in family if level == "departement"]
+        missing = rows_where(m.fct_missing_returns, ("department_code",), depts)
     if t.level == "departement":
-        qpv = pub.qpv.filter(pl.col("department_code") == t.code)
-        dim_qpv = m.dim_qpv.filter(pl.col("department_code") == t.code)
+        qpv = rows_where(pub.qpv, ("department_code",), [(t.code,)])
+        dim_qpv = rows_where(m.dim_qpv, ("department_code",), [(t.code,)])
     else:
         qpv, dim_qpv = pub.qpv.clear(), m.dim_qpv.clear()
     marts = dataclasses.replace(
@@ -136,7 +158,32 @@ def file_digest(path: Path | None) -> str:
     )
 
 
-def page_digest(page_ctx: Context, t: Territory, settings: str) -> str:
+def frame_digest(df: pl.DataFrame, memo: dict | None = None, *, exact: bool = True) -> bytes:
+    """Digest of a frame's schema and rows: of its CSV text (`exact`), or of its rows'
+    64-bit hashes (polars' `hash_rows` with fixed seeds, stable within a polars version,
+    which `builder_version` holds): about ten times faster on a page's slices, and a
+    changed row goes unnoticed only if its hash collides (~1 in 2**64). The protection's
+    reuse, which decides what stays secret, keeps the exact digest. `memo` keeps the
+    digest per frame object (a weak reference: a page's slice is not kept alive) for one
+    build, so the frames every page shows whole are hashed once."""
+    key = (id(df), exact)
+    if memo is not None:
+        ref, digest = memo.get(key, (None, b""))
+        if ref is not None and ref() is df:
+            return digest
+    # an empty frame: its schema says it all (a page's slice has several)
+    h = hashlib.sha256(f"{df.schema}\0{df.height}\0".encode())
+    if df.height and exact:
+        h.update(df.write_csv().encode())
+    elif df.height:
+        h.update(df.hash_rows(seed=0).to_numpy().tobytes())
+    digest = h.digest()
+    if memo is not None:
+        memo[key] = (weakref.ref(df), digest)
+    return digest
+
+
+def page_digest(page_ctx: Context, t: Territory, settings: str, memo: dict | None = None) -> str:
     """Digest of everything a page is rendered from: its slice and the build settings."""
     h = hashlib.sha256(settings.encode())
     h.update(repr(t).encode())
@@ -150,8 +197,8 @@ def page_digest(page_ctx: Context, t: Territory, settings: str) -> str:
         else:
             h.update(f"{f.name}={value!r};".encode())
     for name, df in frames.items():
-        h.update(f"\0{name}\0{df.schema}\0".encode())
-        h.update(df.write_csv().encode())
+        h.update(f"\0{name}\0".encode())
+        h.update(frame_digest(df, memo, exact=False))
     return h.hexdigest()
 
 
@@ -166,29 +213,58 @@ def read_state(out_dir: Path) -> dict[str, dict]:
     return pages_ if isinstance(pages_, dict) else {}
 
 
-def frames_digest(*frames: pl.DataFrame) -> str:
-    h = hashlib.sha256(builder_version().encode())
-    for df in frames:
-        h.update(f"\0{df.schema}\0".encode())
-        h.update(df.write_csv().encode())
-    return h.hexdigest()
+def protect_campaign(frames: tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]) -> list:
+    """The cells to hide among one campaign's rows of mart_reach and mart_qpv (a task the
+    build may hand to its helper process: the keys travel back, not the whole system)."""
+    return sorted(protect_site(*frames).suppressed, key=repr)
 
 
-def protect_cached(marts: Marts, out_dir: Path) -> Protection:
-    """The site's protection, reusing the decisions of the previous build when the frames
-    they come from (and the builder) are the same."""
-    frames = (marts.mart_reach, marts.mart_qpv, marts.dim_territories)
-    digest = frames_digest(*frames)
+def protect_cached(marts: Marts, out_dir: Path, helper: Helper | None = None) -> Protection:
+    """The site's protection, campaign by campaign (no relation links two campaigns, see
+    `protect_site`): a campaign keeps the decisions of the previous build when its rows of
+    mart_reach and mart_qpv, dim_territories and the builder are the same, and the others
+    are solved again, shared with the helper process when there is one."""
+    reach, qpv, terr = marts.mart_reach, marts.mart_qpv, marts.dim_territories
+    base = builder_version().encode() + frame_digest(terr)
+    years = sorted(
+        set(reach["campaign_year"].drop_nulls()) | set(qpv["campaign_year"].drop_nulls())
+    )
+    frames = {
+        y: (reach.filter(pl.col("campaign_year") == y), qpv.filter(pl.col("campaign_year") == y))
+        for y in years
+    }
+    digests = {
+        str(y): hashlib.sha256(base + frame_digest(r) + frame_digest(q)).hexdigest()
+        for y, (r, q) in frames.items()
+    }
+    kept_digests: dict = {}
+    kept: dict[int, list] = defaultdict(list)
     try:
-        kept = json.loads((out_dir / PROTECTION_FILE).read_text(encoding="utf-8"))
-        if kept.get("format") == STATE_FORMAT and kept.get("digest") == digest:
-            return protect_site(*frames, decided=[tuple(k) for k in kept["suppressed"]])
-    except (OSError, ValueError, TypeError, AttributeError, KeyError):
-        pass
-    protection = protect_site(*frames)
+        state = json.loads((out_dir / PROTECTION_FILE).read_text(encoding="utf-8"))
+        if state.get("format") == STATE_FORMAT and isinstance(state.get("campaigns"), dict):
+            for k in state["suppressed"]:
+                kept[campaign_of(tuple(k))].append(tuple(k))
+            kept_digests = state["campaigns"]
+    except (OSError, ValueError, TypeError, AttributeError, KeyError, IndexError):
+        kept_digests, kept = {}, defaultdict(list)
+    parts: dict[int, Protection] = {}
+    todo = []
+    for y, (r, q) in frames.items():
+        if kept_digests.get(str(y)) == digests[str(y)]:
+            parts[y] = protect_site(r, q, terr, decided=kept[y])
+        else:
+            todo.append(y)
+    todo.sort(key=lambda y: -frames[y][0].height)  # the largest first: the two share better
+    if helper is not None and len(todo) > 1:
+        helper.start_if(sum(frames[y][0].height for y in todo) >= SHARED_FROM_ROWS)
+    tasks = [(*frames[y], terr) for y in todo]
+    shared = (helper or Helper()).share(tasks, protect_campaign, protect_campaign)
+    for y, suppressed in zip(todo, shared, strict=True):
+        parts[y] = protect_site(*frames[y], terr, decided=suppressed)
+    protection = merge_protections(parts[y] for y in years)
     keys = sorted((list(k) for k in protection.suppressed), key=repr)
     text = json.dumps(
-        {"format": STATE_FORMAT, "digest": digest, "suppressed": keys}, ensure_ascii=False
+        {"format": STATE_FORMAT, "campaigns": digests, "suppressed": keys}, ensure_ascii=False
     )
     (out_dir / STATE_DIR).mkdir(parents=True, exist_ok=True)
     write_if_changed(out_dir / PROTECTION_FILE, text.encode("utf-8"))

@@ -14,11 +14,13 @@ reader never sees old and new pages side by side.
 
 Incremental: a page whose inputs did not change is neither rendered nor rewritten
 (`dashboards.incremental`).
+
+Large builds share their work (the campaigns to protect, the pages to render) with a helper
+process (`dashboards.workers`); a page's bytes do not depend on which process made it.
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
 import time
 from collections import defaultdict
@@ -30,8 +32,15 @@ from pathlib import Path
 import duckdb
 import plotly.offline
 
-from dashboards import exports, pages
-from dashboards.confidentiality import QPV_PEOPLE, REACH_PEOPLE, Protection, hidden_share
+from dashboards import pages
+from dashboards import workers as parallel
+from dashboards.confidentiality import (
+    QPV_PEOPLE,
+    REACH_PEOPLE,
+    Protection,
+    hidden_share,
+    protect_site,
+)
 from dashboards.context import Context
 from dashboards.incremental import (
     STATE_DIR,
@@ -39,8 +48,6 @@ from dashboards.incremental import (
     STATE_FORMAT,
     builder_version,
     file_digest,
-    files_intact,
-    page_digest,
     protect_cached,
     read_state,
     remove_stale,
@@ -49,10 +56,11 @@ from dashboards.incremental import (
     write_if_changed,
 )
 from dashboards.marts import Marts, load_marts
-from dashboards.page import render
+from dashboards.page_build import PageOutcome, kept_outcome, plan_page, write_page
 from dashboards.protected import publish
 from dashboards.swap import swap_folder
 from dashboards.territories import Territory, page_order, select_territories
+from dashboards.workers import Helper, installed
 
 #: what secondary suppression costs, per page and site-wide (beside the pages)
 CONFIDENTIALITY_FILE = "confidentialite.json"
@@ -102,12 +110,15 @@ def confidentiality_report(
     }
 
 
-def _counted(items: list, progress: Callable[[int, int], None] | None):
-    """The items, calling progress(n, total) once the loop's body is done with the n-th."""
-    for n, item in enumerate(items, 1):
-        yield item
-        if progress is not None:
-            progress(n, len(items))
+#: pages to render from which a second process pays for its start-up (~1 s of imports)
+SHARED_FROM = 40
+
+
+def _render_installed(item: tuple[Territory, str]) -> PageOutcome:
+    """A page rendered by the helper process, from the context the build installed there."""
+    territory, digest = item
+    ctx, out_dir = installed("context"), installed("out_dir")
+    return write_page(slice_for(ctx, territory), territory, digest, out_dir)
 
 
 def build_site(
@@ -119,20 +130,55 @@ def build_site(
     boundaries_file: Path | None = None,
     regions_boundaries_file: Path | None = None,
     progress: Callable[[int, int], None] | None = None,
+    workers: int | None = None,
 ) -> SiteResult:
     """Build (or update) the static site in `out_dir` from the marts of `db_path`; the new
     site replaces the previous one whole, once complete. `progress(n, total)` follows the
-    pages, whether rendered again or kept."""
+    pages, whether rendered again or kept. `workers`: processes to share the work between
+    (1 or 2; by default 2 when the machine has two cores and the work is large enough)."""
     start = time.perf_counter()
-    con = duckdb.connect(str(db_path), read_only=True)
-    try:
-        marts = load_marts(con)
-    finally:
-        con.close()
+    marts = read_marts(db_path)
     site = Path(out_dir)
     out_dir = stage(site)
-    protection = protect_cached(marts, out_dir)
-    ctx = Context(
+    # asked for two: always share (tests of the shared build); by default, when worth it
+    shared = parallel.available() if workers is None else workers > 1
+    helper = Helper(always=workers == 2) if shared else None
+    try:
+        return _build(
+            db_path,
+            marts,
+            site,
+            out_dir,
+            helper,
+            start,
+            progress,
+            referential_label=referential_label,
+            data_date=data_date,
+            boundaries_file=boundaries_file,
+            regions_boundaries_file=regions_boundaries_file,
+        )
+    finally:
+        if helper is not None:
+            helper.close()
+
+
+def read_marts(db_path: Path) -> Marts:
+    con = duckdb.connect(str(db_path), read_only=True)
+    try:
+        return load_marts(con)
+    finally:
+        con.close()
+
+
+def make_context(
+    marts: Marts,
+    protection: Protection,
+    referential_label: str,
+    data_date: date | None,
+    boundaries_file: Path | None,
+    regions_boundaries_file: Path | None,
+) -> Context:
+    return Context(
         pub=publish(marts, protection),
         territories=select_territories(marts),
         referential_label=referential_label,
@@ -140,6 +186,42 @@ def build_site(
         boundaries_file=Path(boundaries_file) if boundaries_file else None,
         regions_boundaries_file=Path(regions_boundaries_file) if regions_boundaries_file else None,
     )
+
+
+def context_again(db_path: Path, suppressed: list, *settings) -> Context:
+    """The build's context made again from the warehouse and the cells to hide, in the
+    helper process: cheaper to send than the context itself (~100 MB pickled at national
+    scale), and the same frames (the same file, read and sorted the same way)."""
+    marts = read_marts(db_path)
+    frames = (marts.mart_reach, marts.mart_qpv, marts.dim_territories)
+    return make_context(marts, protect_site(*frames, decided=suppressed), *settings)
+
+
+def _build(
+    db_path: Path,
+    marts: Marts,
+    site: Path,
+    out_dir: Path,
+    helper: Helper | None,
+    start: float,
+    progress: Callable[[int, int], None] | None,
+    *,
+    referential_label: str,
+    data_date: date | None,
+    boundaries_file: Path | None,
+    regions_boundaries_file: Path | None,
+) -> SiteResult:
+    protection = protect_cached(marts, out_dir, helper)
+    options = (referential_label, data_date, boundaries_file, regions_boundaries_file)
+
+    def install() -> None:
+        suppressed = sorted(protection.suppressed, key=repr)
+        helper.install_made("context", context_again, db_path, suppressed, *options)
+        helper.install_made("out_dir", Path, out_dir)
+
+    if helper is not None and helper.started:  # a large build: the helper starts on it now
+        install()
+    ctx = make_context(marts, protection, *options)
     (out_dir / pages.EXPORTS_DIR).mkdir(parents=True, exist_ok=True)
     write_if_changed(out_dir / pages.PLOTLY_JS, plotly.offline.get_plotlyjs().encode("utf-8"))
 
@@ -153,36 +235,40 @@ def build_site(
         sort_keys=True,
     )
     previous = read_state(out_dir)
-    state: dict[str, dict] = {}
     order = page_order(ctx.territories)
-    written: list[Path] = []
-    rendered: list[Path] = []
-    page_paths: list[Path] = []
-    export_names: set[str] = set()
-    for territory in _counted(order, progress):
-        path = out_dir / territory.href
-        page_paths.append(path)
-        page_ctx = slice_for(ctx, territory)
-        digest = page_digest(page_ctx, territory, settings)
-        before = previous.get(path.name) or {}
-        if before.get("digest") == digest and files_intact(out_dir, before.get("files") or {}):
-            state[path.name] = before
-            export_names.update(Path(name).name for name in before["files"] if name != path.name)
-            continue
-        rendered.append(path)
-        html_text, exported = render(page_ctx, territory)
-        data = html_text.encode("utf-8")
-        files = {path.name: hashlib.sha256(data).hexdigest()}
-        if write_if_changed(path, data):
-            written.append(path)
-        for t in exported:
-            if not t.slug:
-                continue
-            for suffix, blob in ((".csv", exports.to_csv(t)), (".xlsx", exports.to_xlsx(t))):
-                export_names.add(t.slug + suffix)
-                write_if_changed(out_dir / pages.EXPORTS_DIR / (t.slug + suffix), blob)
-                files[f"{pages.EXPORTS_DIR}/{t.slug}{suffix}"] = hashlib.sha256(blob).hexdigest()
-        state[path.name] = {"digest": digest, "files": files}
+    memo: dict = {}
+    plans = [
+        plan_page(slice_for(ctx, t), t, out_dir, settings, previous.get(t.href) or {}, memo)
+        for t in order
+    ]
+    del memo
+    to_render = [(p.territory, p.digest) for p in plans if p.kept is None]
+    if helper is not None and not helper.started:
+        helper.start_if(len(to_render) >= SHARED_FROM)
+        if helper.started:
+            install()
+    outcomes: dict[str, PageOutcome] = {}
+
+    def done(outcome: PageOutcome) -> None:
+        outcomes[outcome.name] = outcome
+        if progress is not None:
+            progress(len(outcomes), len(order))
+
+    for p in plans:
+        if p.kept is not None:
+            done(kept_outcome(p))
+    (helper or Helper()).share(
+        to_render,
+        lambda item: write_page(slice_for(ctx, item[0]), item[0], item[1], out_dir),
+        _render_installed,
+        done,
+    )
+    ordered = [outcomes[t.href] for t in order]
+    page_paths = [out_dir / t.href for t in order]
+    state = {o.name: o.state for o in ordered}
+    written = [out_dir / o.name for o in ordered if o.written]
+    rendered = [out_dir / o.name for o in ordered if o.rendered]
+    export_names = {name for o in ordered for name in o.exports}
     remove_stale(out_dir, {p.name for p in page_paths}, export_names)
     report = confidentiality_report(protection, marts, order)
     write_if_changed(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import polars as pl
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -12,6 +13,7 @@ from dashboards.confidentiality import (
     coverage_hidden,
     is_small,
     protect,
+    protect_parts,
     protect_site,
     reach_key,
 )
@@ -151,6 +153,43 @@ def test_two_way_tables_are_protected(cells):
     # published values are the true ones
     for k, v in values.items():
         assert prot.value(k) == (None if k in hidden else v)
+
+
+def _tagged(tag: str, cells: list[list[int]]) -> tuple[dict, list[Group]]:
+    values, groups = _table(cells)
+    return (
+        {(tag, *k): v for k, v in values.items()},
+        [Group((tag, *g.total), tuple((tag, *p) for p in g.parts)) for g in groups],
+    )
+
+
+tables = st.integers(2, 4).flatmap(
+    lambda m: st.lists(st.lists(counts, min_size=m, max_size=m), min_size=2, max_size=4)
+)
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(tables, min_size=2, max_size=4))
+def test_independent_systems_solved_apart_get_the_decisions_of_one_solve(cells_list):
+    """The site solves each campaign apart (no relation links two): the same hidden cells
+    as one solve of all of them together, ties between systems included."""
+    values, groups = {}, []
+    for n, cells in enumerate(cells_list):
+        v, g = _tagged(f"c{n}", cells)
+        values |= v
+        groups += g
+    implied = [k for k in values if k[1:] == ("T", "T")]  # grand totals: implied cells
+    whole = protect(values, groups, implied=implied)
+    apart = protect_parts(values, groups, implied=implied, part=lambda k: k[0])
+    assert apart.suppressed == whole.suppressed
+    assert apart.primary == whole.primary and apart.values == whole.values
+
+
+def test_parts_linked_by_a_relation_are_refused():
+    values = {("a", 1): 5, ("b", 1): 5, ("a", "T"): 10}
+    groups = [Group(("a", "T"), (("a", 1), ("b", 1)))]
+    with pytest.raises(ValueError):
+        protect_parts(values, groups, part=lambda k: k[0])
 
 
 def _reach_rows(rows: list[tuple]) -> pl.DataFrame:

@@ -808,3 +808,71 @@ def test_second_build_reuses_the_suppressions(marts_db, tmp_path, monkeypatch):
         confidentiality, "protect", lambda *a, **k: pytest.fail("protection recomputed")
     )
     assert build_site(marts_db, tmp_path, referential_label=REFERENTIAL).rendered == []
+
+
+def _marts(db: Path):
+    from dashboards.marts import load_marts
+
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        return load_marts(con)
+    finally:
+        con.close()
+
+
+def test_campaigns_protected_apart_get_the_decisions_of_one_solve(marts_db):
+    """No relation links two campaigns, so the site solves them apart: the same hidden
+    cells as one solve of the whole site's system."""
+    from dashboards.confidentiality import (
+        campaign_of,
+        headline_rank,
+        protect,
+        protect_site,
+        site_system,
+    )
+
+    m = _marts(marts_db)
+    values, groups, implied = site_system(m.mart_reach, m.mart_qpv, m.dim_territories)
+    whole = protect(values, groups, implied=implied, rank=headline_rank)
+    apart = protect_site(m.mart_reach, m.mart_qpv, m.dim_territories)
+    assert len({campaign_of(k) for k in whole.suppressed}) > 1
+    assert whole.suppressed - whole.primary  # secondary cells too
+    assert apart.suppressed == whole.suppressed
+
+
+def test_a_changed_campaign_alone_is_protected_again(marts_db, tmp_path, monkeypatch):
+    import dashboards.confidentiality as confidentiality
+
+    db = tmp_path / "db.duckdb"
+    shutil.copy(marts_db, db)
+    out = tmp_path / "site"
+    build_site(db, out, referential_label=REFERENTIAL)
+    con = duckdb.connect(str(db))
+    con.execute(
+        "UPDATE marts.mart_reach SET girls = 6, boys = boys + girls - 6 "
+        "WHERE territory_level = 'departement' AND territory_code = '57' "
+        "AND campaign_year = 2024"
+    )
+    con.close()
+    solved, protect = [], confidentiality.protect
+
+    def spy(values, *args, **kwargs):
+        solved.append({confidentiality.campaign_of(k) for k in values})
+        return protect(values, *args, **kwargs)
+
+    monkeypatch.setattr(confidentiality, "protect", spy)
+    build_site(db, out, referential_label=REFERENTIAL)
+    assert solved == [{2024}]
+    m = _marts(db)
+    monkeypatch.setattr(confidentiality, "protect", protect)
+    fresh = confidentiality.protect_site(m.mart_reach, m.mart_qpv, m.dim_territories)
+    kept = json.loads((out / ".build" / "protection.json").read_text(encoding="utf-8"))
+    assert {tuple(k) for k in kept["suppressed"]} == fresh.suppressed
+
+
+def test_a_build_shared_with_a_helper_process_gives_the_same_files(marts_db, tmp_path):
+    alone = build_site(marts_db, tmp_path / "alone", referential_label=REFERENTIAL, workers=1)
+    shared = build_site(marts_db, tmp_path / "shared", referential_label=REFERENTIAL, workers=2)
+    assert _files(tmp_path / "alone") == _files(tmp_path / "shared")
+    assert shared.confidentiality == alone.confidentiality
+    assert [p.name for p in shared.rendered] == [p.name for p in alone.rendered]

@@ -15,7 +15,7 @@ import duckdb
 import polars as pl
 import pytest
 
-import dashboards.site
+import dashboards.page_build
 from dashboards import figures
 from dashboards.site import build_site
 from tests.test_dashboards_site import REFERENTIAL
@@ -99,7 +99,7 @@ def test_a_build_that_crashes_leaves_the_published_site_whole(marts_db, tmp_path
     out = tmp_path / "site"
     build_site(marts_db, out, referential_label=REFERENTIAL)
     published = tree(out)
-    render, calls = dashboards.site.render, []
+    render, calls = dashboards.page_build.render, []
 
     def crash_on_third_page(ctx, territory):
         calls.append(territory)
@@ -107,11 +107,11 @@ def test_a_build_that_crashes_leaves_the_published_site_whole(marts_db, tmp_path
             raise RuntimeError("crash mid-build")
         return render(ctx, territory)
 
-    monkeypatch.setattr(dashboards.site, "render", crash_on_third_page)
+    monkeypatch.setattr(dashboards.page_build, "render", crash_on_third_page)
     with pytest.raises(RuntimeError):
         build_site(marts_db, out, referential_label="autre libellé : toutes les pages changent")
     assert tree(out) == published  # not one page of the new build
-    monkeypatch.setattr(dashboards.site, "render", render)
+    monkeypatch.setattr(dashboards.page_build, "render", render)
     result = build_site(marts_db, out, referential_label="autre libellé")
     assert result.written and all(p.parent == out for p in result.written)
     assert "autre libellé" in (out / "index.html").read_text(encoding="utf-8")
