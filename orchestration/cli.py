@@ -37,7 +37,7 @@ from orchestration.up_to_date import (
     reference_current,
     reference_fingerprint,
 )
-from platform_config.resources import WAREHOUSE_POOL
+from platform_config.resources import WAREHOUSE_POOL, connect_when_free
 from platform_config.settings import Settings, load_settings
 from returns.inbox import duplicates, index_by_hash, partition_ranges, scan, skipped_links
 from returns.privacy import mask_text
@@ -142,6 +142,30 @@ def _stage(job_name: str):
             )
 
 
+def _wait_turn(instance: dg.DagsterInstance) -> None:
+    """Free what dead runs hold, then wait (bounded, with a message) for the live ones."""
+    try:
+        wait_for_pool(instance, WAREHOUSE_POOL, minutes=load_settings().wait_minutes, say=_say)
+    except WarehouseBusy as busy:
+        raise SystemExit(str(busy)) from None
+
+
+@contextlib.contextmanager
+def _reading(settings: Settings, instance: dg.DagsterInstance):
+    """A read-only look at the live warehouse (None before the first run), taken in turn like
+    a run: DuckDB refuses a reader while another process writes, and a killed run's dbt may
+    still hold the file for a moment."""
+    if not settings.warehouse.exists():
+        yield None
+        return
+    _wait_turn(instance)
+    con = connect_when_free(str(settings.warehouse), read_only=True)
+    try:
+        yield con
+    finally:
+        con.close()
+
+
 def _run(
     job_name: str,
     instance: dg.DagsterInstance,
@@ -153,10 +177,7 @@ def _run(
     most QUARTIERS_WAIT_MINUTES, with a message saying which run it is and since when."""
     minutes = load_settings().wait_minutes
     _stop_on_sigterm()
-    try:
-        wait_for_pool(instance, WAREHOUSE_POOL, minutes=minutes, say=_say)
-    except WarehouseBusy as busy:
-        raise SystemExit(str(busy)) from None
+    _wait_turn(instance)
     run_id = str(uuid.uuid4())
     with _stage(job_name):
         job = _defs().resolve_job_def(job_name)
@@ -197,13 +218,18 @@ def _say(text: str) -> None:
 
 def ingest(settings: Settings, instance: dg.DagsterInstance) -> list[str]:
     """Register every inbox file as a partition and read those not yet read, in one run."""
-    if reference_current(settings):
+    with _reading(settings, instance) as con:
+        current = reference_current(settings, con)
+    if current:
         _say(f"• {STAGES['reference_job']} : inchangés, pas de rechargement")
     else:
         inputs = reference_fingerprint(settings)
-        record_reference(settings, inputs, _run("reference_job", instance))
+        run_id = _run("reference_job", instance)
+        with _reading(settings, instance) as con:
+            record_reference(settings, con, inputs, run_id)
     keys = list(index_by_hash(settings.inbox))
-    read = registered_files(settings)
+    with _reading(settings, instance) as con:
+        read = registered_files(con)
     unread = [k for k in keys if k not in read]
     if not unread:
         if keys:
@@ -218,22 +244,18 @@ def ingest(settings: Settings, instance: dg.DagsterInstance) -> list[str]:
     return keys
 
 
-def file_records(settings: Settings, keys: list[str]) -> list[dict]:
-    con = duckdb.connect(str(settings.warehouse), read_only=True)
-    try:
-        files = con.sql(
-            "SELECT file_hash, file_name, kinds, status, rows_read, rows_accepted, "
-            "rows_quarantined, dropped_columns, extra_columns FROM raw.files "
-            "WHERE file_hash IN (SELECT unnest($1)) ORDER BY file_name",
-            params=[keys],
-        ).pl()
-        reasons = con.sql(
-            "SELECT file_hash, rule, count(DISTINCT (coalesce(sheet, ''), coalesce(line, -1))) AS n "
-            "FROM raw.quarantine WHERE file_hash IN (SELECT unnest($1)) GROUP BY ALL",
-            params=[keys],
-        ).pl()
-    finally:
-        con.close()
+def file_records(con: duckdb.DuckDBPyConnection, keys: list[str]) -> list[dict]:
+    files = con.sql(
+        "SELECT file_hash, file_name, kinds, status, rows_read, rows_accepted, "
+        "rows_quarantined, dropped_columns, extra_columns FROM raw.files "
+        "WHERE file_hash IN (SELECT unnest($1)) ORDER BY file_name",
+        params=[keys],
+    ).pl()
+    reasons = con.sql(
+        "SELECT file_hash, rule, count(DISTINCT (coalesce(sheet, ''), coalesce(line, -1))) AS n "
+        "FROM raw.quarantine WHERE file_hash IN (SELECT unnest($1)) GROUP BY ALL",
+        params=[keys],
+    ).pl()
     by_file: dict[str, dict[str, int]] = {}
     for h, rule, n in reasons.iter_rows():
         by_file.setdefault(h, {})[rule] = n
@@ -257,21 +279,17 @@ def file_records(settings: Settings, keys: list[str]) -> list[dict]:
 ALREADY_RECEIVED = "already_received"  # same bytes as a file received before: not read again
 
 
-def registered_files(settings: Settings) -> dict[str, str]:
+def registered_files(con: duckdb.DuckDBPyConnection | None) -> dict[str, str]:
     """Hash → stored name of the files the warehouse already holds (none before a first run)."""
-    if not settings.warehouse.exists():
+    if con is None:
         return {}
-    con = duckdb.connect(str(settings.warehouse), read_only=True)
-    try:
-        exists = con.execute(
-            "SELECT count(*) FROM information_schema.tables "
-            "WHERE table_schema = 'raw' AND table_name = 'files'"
-        ).fetchall()
-        if not exists[0][0]:
-            return {}
-        return dict(con.execute("SELECT file_hash, file_name FROM raw.files").fetchall())
-    finally:
-        con.close()
+    exists = con.execute(
+        "SELECT count(*) FROM information_schema.tables "
+        "WHERE table_schema = 'raw' AND table_name = 'files'"
+    ).fetchall()
+    if not exists[0][0]:
+        return {}
+    return dict(con.execute("SELECT file_hash, file_name FROM raw.files").fetchall())
 
 
 def already_received(name: str, digest: str, duplicate_of: str) -> dict:
@@ -296,15 +314,15 @@ def folder_records(
 ) -> list[dict]:
     """Read a folder: one record per file in it, a re-sent file included (status
     already_received, with the name of the file it duplicates)."""
-    before = registered_files(settings)
+    with _reading(settings, instance) as con:
+        before = registered_files(con)
     scanned = scan(settings.inbox)
     keys = ingest(settings, instance)
     if build:
         run_build(settings, instance)
-    records = {
-        r["file_hash"]: r | {"duplicate_of": None}
-        for r in (file_records(settings, keys) if keys else [])
-    }
+    with _reading(settings, instance) as con:
+        found = file_records(con, keys) if keys and con is not None else []
+    records = {r["file_hash"]: r | {"duplicate_of": None} for r in found}
     out, copies = [], duplicates(scanned)
     for path, digest in scanned:
         first = copies.get(path)
@@ -421,7 +439,8 @@ def retract(instance: dg.DagsterInstance, file: str, reason: str) -> None:
 def run_build(settings: Settings, instance: dg.DagsterInstance) -> None:
     """The build job, recorded with the fingerprint of the inputs it starts from."""
     today = date.today()
-    inputs = fingerprint(settings, today)
+    with _reading(settings, instance) as con:
+        inputs = fingerprint(settings, con, today)
     record_build(settings, inputs, _run("build_job", instance), today)
 
 
@@ -436,7 +455,8 @@ def run_all(
     for file, reason in (withdraw or {}).items():
         retract(instance, file, reason)
     t1 = time.perf_counter()
-    done = None if force else last_build_current(settings)
+    with _reading(settings, instance) as con:
+        done = None if force else last_build_current(settings, con)
     if done:
         print(
             f"Rien de nouveau depuis la publication du {done['finished']} : indicateurs, copie "

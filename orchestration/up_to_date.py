@@ -61,34 +61,37 @@ def code_digest(root: Path = PROJECT_ROOT) -> str:
     return h.hexdigest()
 
 
-def raw_digest(warehouse: Path, only: tuple[str, ...] | None = None) -> str | None:
+def raw_digest(
+    con: duckdb.DuckDBPyConnection | None, only: tuple[str, ...] | None = None
+) -> str | None:
     """Order-independent digest of the `raw` tables (all, or `only` these; row count and sum
-    of row hashes): ≈ 0.2 s for 320,000 rows. None when there is no warehouse yet."""
-    if not warehouse.exists():
+    of row hashes): ≈ 0.2 s for 320,000 rows. None without a warehouse, or when one of
+    `only` is missing."""
+    if con is None:
         return None
-    con = duckdb.connect(str(warehouse), read_only=True)
-    try:
-        tables = [
-            t
-            for (t,) in con.execute(
-                "SELECT table_name FROM duckdb_tables() WHERE schema_name = 'raw' ORDER BY 1"
-            ).fetchall()
-            if only is None or t in only
-        ]
-        if only is not None and len(tables) < len(only):
-            return None  # a table is missing: nothing to compare with
-        h = hashlib.sha256()
-        for t in tables:
-            sql = f'SELECT count(*), sum(hash(t)) FROM raw."{t}" AS t'  # noqa: S608 (catalog names)
-            n, total = con.execute(sql).fetchone()
-            h.update(f"{t}:{n}:{total};".encode())
-        return h.hexdigest()
-    finally:
-        con.close()
+    tables = [
+        t
+        for (t,) in con.execute(
+            "SELECT table_name FROM duckdb_tables() WHERE schema_name = 'raw' ORDER BY 1"
+        ).fetchall()
+        if only is None or t in only
+    ]
+    if only is not None and len(tables) < len(only):
+        return None
+    h = hashlib.sha256()
+    for t in tables:
+        sql = f'SELECT count(*), sum(hash(t)) FROM raw."{t}" AS t'  # noqa: S608 (catalog names)
+        n, total = con.execute(sql).fetchone()
+        h.update(f"{t}:{n}:{total};".encode())
+    return h.hexdigest()
 
 
-def fingerprint(settings: Settings, today: date | None = None) -> str | None:
-    raw = raw_digest(settings.warehouse)
+def fingerprint(
+    settings: Settings, con: duckdb.DuckDBPyConnection | None, today: date | None = None
+) -> str | None:
+    """What a build publishes from: the live warehouse's raw tables (`con`, read-only), the
+    code, the settings and the day."""
+    raw = raw_digest(con)
     if raw is None:
         return None
     fields = {k: str(v) for k, v in dataclasses.asdict(settings).items()}
@@ -136,27 +139,31 @@ def record_build(settings: Settings, inputs: str | None, run_id: str, day: date)
     _write_state(_state_file(settings, "publication"), state)
 
 
-def last_build_current(settings: Settings, today: date | None = None) -> dict | None:
+def last_build_current(
+    settings: Settings, con: duckdb.DuckDBPyConnection | None, today: date | None = None
+) -> dict | None:
     """The record of the last successful build if it published exactly the current inputs."""
     published = settings.snapshot.exists() and (settings.site / "index.html").exists()
     state = _read_state(_state_file(settings, "publication")) if published else None
     if not state:
         return None
-    current = fingerprint(settings, today)
+    current = fingerprint(settings, con, today)
     return state if current is not None and state.get("fingerprint") == current else None
 
 
-def record_reference(settings: Settings, inputs: str, run_id: str) -> None:
+def record_reference(
+    settings: Settings, con: duckdb.DuckDBPyConnection | None, inputs: str, run_id: str
+) -> None:
     """After the reference job: its inputs and the tables it left."""
-    tables = raw_digest(settings.warehouse, REFERENCE_TABLES)
+    tables = raw_digest(con, REFERENCE_TABLES)
     state = {"inputs": inputs, "tables": tables, "run_id": run_id, "finished": _now()}
     _write_state(_state_file(settings, "reference"), state)
 
 
-def reference_current(settings: Settings) -> dict | None:
+def reference_current(settings: Settings, con: duckdb.DuckDBPyConnection | None) -> dict | None:
     """The record of the last reference load if the same inputs gave the tables still there."""
     state = _read_state(_state_file(settings, "reference"))
     if not state or state.get("inputs") != reference_fingerprint(settings):
         return None
-    tables = raw_digest(settings.warehouse, REFERENCE_TABLES)
+    tables = raw_digest(con, REFERENCE_TABLES)
     return state if tables is not None and state.get("tables") == tables else None

@@ -105,14 +105,15 @@ LOCK_WAIT_SECONDS = 120
 
 
 def connect_when_free(
-    path: str, wait_seconds: float = LOCK_WAIT_SECONDS
+    path: str, wait_seconds: float = LOCK_WAIT_SECONDS, *, read_only: bool = False
 ) -> duckdb.DuckDBPyConnection:
-    """Open the file read-write, waiting (bounded) for a lock left by a dying process: a
-    `dbt build` whose parent run was killed goes on until it notices, holding the file."""
+    """Open the file (read-write by default), waiting (bounded) for a lock left by a dying
+    process: a `dbt build` whose parent run was killed goes on until it notices, holding the
+    file."""
     deadline, told = time.monotonic() + wait_seconds, False
     while True:
         try:
-            return duckdb.connect(path)
+            return duckdb.connect(path, read_only=read_only)
         except duckdb.IOException as error:
             if "lock" not in str(error).lower() or time.monotonic() > deadline:
                 raise

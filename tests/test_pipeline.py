@@ -156,7 +156,11 @@ def test_same_files_again_change_nothing(pipeline):
         settings.warehouse.with_name("warehouse.duckdb.publication.json").read_text()
     )
     day = date.fromisoformat(built["day"])
-    assert up_to_date.last_build_current(settings, day)["run_id"] == built["run_id"]
+    con = duckdb.connect(str(settings.warehouse), read_only=True)
+    try:
+        assert up_to_date.last_build_current(settings, con, day)["run_id"] == built["run_id"]
+    finally:
+        con.close()
 
 
 def test_site_and_snapshot_are_published(pipeline):
