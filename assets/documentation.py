@@ -41,23 +41,56 @@ def build_documentation_asset(mart_keys: Sequence[dg.AssetKey]) -> dg.AssetsDefi
                     "régénérée": False,
                 }
             )
-        # the catalog queries the live warehouse: the same path the Python assets use
-        os.environ["QUARTIERS_WAREHOUSE"] = str(s.warehouse)
-        invocation = dbt.cli(["docs", "generate", "--static"], raise_on_error=True).wait()
-        page = Path(invocation.target_path) / "static_index.html"
+        # The page is a function of the dbt project and of the warehouse's file name (dbt's
+        # database name) alone: descriptions from the manifest, column types from the
+        # catalog, which the SQL and contracts fix, no row counts. Generated once per
+        # project version, then copied for every data folder.
+        cached = (
+            Path(dbt.project_dir)
+            / "target"
+            / "documentation"
+            / f"{digest[:32]}-{s.warehouse.stem}.html"
+        )
+        generated = not cached.exists()
+        if generated:
+            # the catalog queries the live warehouse: the same path the Python assets use
+            os.environ["QUARTIERS_WAREHOUSE"] = str(s.warehouse)
+            invocation = dbt.cli(["docs", "generate", "--static"], raise_on_error=True).wait()
+            page = Path(invocation.target_path) / "static_index.html"
+            _keep(page, cached)
+        else:
+            page = cached
         tmp = out.with_name(f".{out.name}.new")
         shutil.rmtree(tmp, ignore_errors=True)
         tmp.mkdir(parents=True)
         shutil.copyfile(page, tmp / "index.html")
         (tmp / _STAMP).write_text(digest)
         swap_folder(tmp, out)
-        shutil.rmtree(invocation.target_path, ignore_errors=True)
+        if generated:
+            shutil.rmtree(invocation.target_path, ignore_errors=True)
         return dg.MaterializeResult(
             metadata={
                 "index": dg.MetadataValue.path(str(out / "index.html")),
                 "régénérée": True,
+                "générée par dbt (sinon copiée, même projet)": generated,
                 "taille (Mo)": round((out / "index.html").stat().st_size / 1e6, 1),
             }
         )
 
     return analysts_documentation
+
+
+def _keep(page: Path, cached: Path) -> None:
+    """The page in the project's cache, written whole (another process may read it); a
+    read-only project just generates it each time."""
+    try:
+        cached.parent.mkdir(parents=True, exist_ok=True)
+        tmp = cached.with_name(f".{cached.name}.{os.getpid()}.tmp")
+        shutil.copyfile(page, tmp)
+        os.replace(tmp, cached)
+        version = cached.name.split("-", 1)[0]
+        for old in cached.parent.glob("*.html"):  # pages of former project versions
+            if not old.name.startswith(version):
+                old.unlink(missing_ok=True)
+    except OSError:
+        pass

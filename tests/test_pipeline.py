@@ -12,6 +12,7 @@ import polars as pl
 import pytest
 
 from orchestration import up_to_date
+from platform_config.settings import PROJECT_ROOT
 from tests.truth import accepted_actions as accepted_truth
 
 # The generator's names for the rules it breaks → the contract's rule names.
@@ -239,3 +240,7 @@ def test_analysts_documentation_is_published_offline(pipeline):
     index = (settings.site / "index.html").read_text(encoding="utf-8")
     assert 'href="../documentation/index.html"' in index  # linked from the delegates' index
     assert (settings.site / "../documentation/index.html").resolve() == page.resolve()
+    # generated once per project version and warehouse name, then copied: the project keeps
+    # exactly the page published
+    cached = list((PROJECT_ROOT / "dbt_project/target/documentation").glob("*-warehouse.html"))
+    assert page.read_bytes() in [c.read_bytes() for c in cached]
