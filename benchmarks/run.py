@@ -57,8 +57,9 @@ def timed(fn):
 def quartiers(data_dir: Path, *args: str) -> tuple[float, int, str]:
     """Run the `quartiers` command on a data folder: (seconds, peak RSS in MB, stdout).
 
-    The peak is the command's own (VmHWM of its process image, polled): the rusage of a
-    child would count the bench's memory copied by fork before exec."""
+    The peak is the command's own process tree, polled: the largest of its own VmHWM and of
+    the sum of the resident memory of it and its children (dbt, the site's helper process).
+    The rusage of a child would count the bench's memory copied by fork before exec."""
     env = dict(
         os.environ,
         QUARTIERS_DATA_DIR=str(data_dir),
@@ -77,7 +78,7 @@ def quartiers(data_dir: Path, *args: str) -> tuple[float, int, str]:
         )
         peak = 0
         while proc.poll() is None:
-            peak = max(peak, _hwm_kb(proc.pid))
+            peak = max(peak, _hwm_kb(proc.pid), _tree_rss_kb(proc.pid))
             time.sleep(0.2)
         seconds = time.perf_counter() - t
         out.seek(0)
@@ -95,6 +96,30 @@ def _hwm_kb(pid: int) -> int:
     except (OSError, ValueError):
         pass
     return 0
+
+
+def _tree_rss_kb(pid: int) -> int:
+    """Resident memory of a process and of all its descendants, now."""
+    children: dict[int, list[int]] = {}
+    for status in Path("/proc").glob("[0-9]*/status"):
+        try:
+            fields = dict(
+                line.split(":", 1) for line in status.read_text().splitlines() if ":" in line
+            )
+            children.setdefault(int(fields["PPid"]), []).append(int(fields["Pid"]))
+        except (OSError, ValueError, KeyError):
+            continue
+    total, todo = 0, [pid]
+    while todo:
+        p = todo.pop()
+        todo += children.get(p, [])
+        try:
+            for line in Path(f"/proc/{p}/status").read_text().splitlines():
+                if line.startswith("VmRSS:"):
+                    total += int(line.split()[1])
+        except (OSError, ValueError):
+            continue
+    return total
 
 
 def stage_seconds(out: str) -> tuple[float, float]:
