@@ -739,13 +739,11 @@ def test_second_build_renders_nothing(marts_db, tmp_path):
     assert _files(tmp_path) == before
 
 
-def test_incremental_build_equals_a_full_build_after_a_change(marts_db, tmp_path):
-    """A change that moves suppressions across pages (57 gets a small count, so the
-    région and its other départements must hide more): the pages rendered again give the
-    same site, byte for byte, as a build from scratch."""
-    db = tmp_path / "db.duckdb"
+def _built_then_57_changed(marts_db, out: Path) -> tuple[Path, Path]:
+    """A site built, then a change that moves suppressions across pages: 57 gets a small
+    count of girls in 2024, so the région and its other départements must hide more."""
+    db = out.with_name(f"{out.name}.duckdb")
     shutil.copy(marts_db, db)
-    out = tmp_path / "incremental"
     build_site(db, out, referential_label=REFERENTIAL)
     con = duckdb.connect(str(db))
     con.execute(
@@ -754,6 +752,14 @@ def test_incremental_build_equals_a_full_build_after_a_change(marts_db, tmp_path
         "AND campaign_year = 2024"
     )
     con.close()
+    return db, out
+
+
+def test_incremental_build_equals_a_full_build_after_a_change(marts_db, tmp_path):
+    """A change that moves suppressions across pages (57 gets a small count, so the
+    région and its other départements must hide more): the pages rendered again give the
+    same site, byte for byte, as a build from scratch."""
+    db, out = _built_then_57_changed(marts_db, tmp_path / "incremental")
     again = build_site(db, out, referential_label=REFERENTIAL)
     fresh = build_site(db, tmp_path / "fresh", referential_label=REFERENTIAL)
     assert {p.name for p in again.rendered} >= {"departement-57.html"}
@@ -843,17 +849,7 @@ def test_campaigns_protected_apart_get_the_decisions_of_one_solve(marts_db):
 def test_a_changed_campaign_alone_is_protected_again(marts_db, tmp_path, monkeypatch):
     import dashboards.confidentiality as confidentiality
 
-    db = tmp_path / "db.duckdb"
-    shutil.copy(marts_db, db)
-    out = tmp_path / "site"
-    build_site(db, out, referential_label=REFERENTIAL)
-    con = duckdb.connect(str(db))
-    con.execute(
-        "UPDATE marts.mart_reach SET girls = 6, boys = boys + girls - 6 "
-        "WHERE territory_level = 'departement' AND territory_code = '57' "
-        "AND campaign_year = 2024"
-    )
-    con.close()
+    db, out = _built_then_57_changed(marts_db, tmp_path / "site")
     solved, protect = [], confidentiality.protect
 
     def spy(values, *args, **kwargs):
