@@ -54,6 +54,10 @@ def timed(fn):
     return time.perf_counter() - t, out
 
 
+#: the command's own process's peak (VmHWM, MB), by arguments: beside the tree's in the notes
+OWN_PEAK_MB: dict[tuple[str, ...], int] = {}
+
+
 def quartiers(data_dir: Path, *args: str) -> tuple[float, int, str]:
     """Run the `quartiers` command on a data folder: (seconds, peak RSS in MB, stdout).
 
@@ -76,15 +80,17 @@ def quartiers(data_dir: Path, *args: str) -> tuple[float, int, str]:
             text=True,
             cwd=ROOT,
         )
-        peak = 0
+        peak = own = 0
         while proc.poll() is None:
-            peak = max(peak, _hwm_kb(proc.pid), _tree_rss_kb(proc.pid))
+            own = max(own, _hwm_kb(proc.pid))
+            peak = max(peak, own, _tree_rss_kb(proc.pid))
             time.sleep(0.2)
         seconds = time.perf_counter() - t
         out.seek(0)
         text = out.read()
     if proc.returncode != 0:
         raise RuntimeError(f"quartiers {' '.join(args)} failed:\n{text[-2000:]}")
+    OWN_PEAK_MB[args] = round(own / 1024)
     return seconds, round(peak / 1024), text
 
 
@@ -270,7 +276,8 @@ def national(work: Path, scale: float) -> tuple[list[dict], Path]:
             rows,
             seconds,
             rss=rss,
-            note=f"reading {read_s:.1f} s, build and publication {build_s:.1f} s",
+            note=f"reading {read_s:.1f} s, build and publication {build_s:.1f} s; "
+            f"the command's own process {OWN_PEAK_MB[('run',)]:,} MB",
         ),
         row("  process_batch alone (reading + checks)", len(paths), rows, t_pure, seconds),
     ], data
