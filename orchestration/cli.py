@@ -225,10 +225,10 @@ def ingest(settings: Settings, instance: dg.DagsterInstance) -> list[str]:
     else:
         inputs = reference_fingerprint(settings)
         run_id = _run("reference_job", instance)
-        with _reading(settings, instance) as con:
-            record_reference(settings, con, inputs, run_id)
     keys = list(index_by_hash(settings.inbox))
     with _reading(settings, instance) as con:
+        if not current:
+            record_reference(settings, con, inputs, run_id)
         read = registered_files(con)
     unread = [k for k in keys if k not in read]
     if not unread:
@@ -436,12 +436,21 @@ def retract(instance: dg.DagsterInstance, file: str, reason: str) -> None:
     )
 
 
-def run_build(settings: Settings, instance: dg.DagsterInstance) -> None:
-    """The build job, recorded with the fingerprint of the inputs it starts from."""
+def _inputs(settings: Settings, instance: dg.DagsterInstance) -> tuple[str | None, date]:
+    """The fingerprint of what a build would publish now, and its day."""
     today = date.today()
     with _reading(settings, instance) as con:
-        inputs = fingerprint(settings, con, today)
-    record_build(settings, inputs, _run("build_job", instance), today)
+        return fingerprint(settings, con, today), today
+
+
+def run_build(
+    settings: Settings,
+    instance: dg.DagsterInstance,
+    inputs: tuple[str | None, date] | None = None,
+) -> None:
+    """The build job, recorded with the fingerprint of the inputs it starts from."""
+    fingerprinted, today = inputs or _inputs(settings, instance)
+    record_build(settings, fingerprinted, _run("build_job", instance), today)
 
 
 def run_all(
@@ -455,15 +464,15 @@ def run_all(
     for file, reason in (withdraw or {}).items():
         retract(instance, file, reason)
     t1 = time.perf_counter()
-    with _reading(settings, instance) as con:
-        done = None if force else last_build_current(settings, con)
+    inputs = _inputs(settings, instance)
+    done = None if force else last_build_current(settings, inputs[0])
     if done:
         print(
             f"Rien de nouveau depuis la publication du {done['finished']} : indicateurs, copie "
             "des analystes et site sont à jour (pas de reconstruction)."
         )
     else:
-        run_build(settings, instance)
+        run_build(settings, instance, inputs)
     t2 = time.perf_counter()
     print(summary(settings))
     print(f"  Durées : lecture {t1 - t0:.1f} s, construction et publication {t2 - t1:.1f} s")

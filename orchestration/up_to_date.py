@@ -11,6 +11,7 @@ the build would rewrite the same bytes, so the command says so instead of rebuil
 from __future__ import annotations
 
 import dataclasses
+import functools
 import hashlib
 import importlib.metadata
 import json
@@ -47,6 +48,7 @@ REFERENCE_TABLES = (
 )
 
 
+@functools.cache  # the code of a process does not change under it; read once
 def code_digest(root: Path = PROJECT_ROOT) -> str:
     h = hashlib.sha256()
     for folder in CODE_FOLDERS:
@@ -139,16 +141,14 @@ def record_build(settings: Settings, inputs: str | None, run_id: str, day: date)
     _write_state(_state_file(settings, "publication"), state)
 
 
-def last_build_current(
-    settings: Settings, con: duckdb.DuckDBPyConnection | None, today: date | None = None
-) -> dict | None:
-    """The record of the last successful build if it published exactly the current inputs."""
+def last_build_current(settings: Settings, current: str | None) -> dict | None:
+    """The record of the last successful build if it published exactly the inputs whose
+    fingerprint is `current`, and its publications are still in place."""
     published = settings.snapshot.exists() and (settings.site / "index.html").exists()
     state = _read_state(_state_file(settings, "publication")) if published else None
-    if not state:
+    if not state or current is None:
         return None
-    current = fingerprint(settings, con, today)
-    return state if current is not None and state.get("fingerprint") == current else None
+    return state if state.get("fingerprint") == current else None
 
 
 def record_reference(

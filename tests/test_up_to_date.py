@@ -46,7 +46,7 @@ def _fp(s, day=None):
 
 
 def _current(s):
-    return _read(s, u.last_build_current)
+    return u.last_build_current(s, _fp(s))
 
 
 def _reference(s):
