@@ -1,6 +1,7 @@
 """The analysts' documentation: dbt's docs site (every mart and column described in French),
 generated as one static page that works offline, published beside the dashboards."""
 
+import contextlib
 import hashlib
 import os
 import shutil
@@ -14,6 +15,7 @@ from dashboards.swap import swap_folder
 from platform_config.resources import WAREHOUSE_POOL, PlatformSettings
 
 _STAMP = ".manifest.sha256"
+KEPT_VERSIONS = 5
 
 
 def build_documentation_asset(mart_keys: Sequence[dg.AssetKey]) -> dg.AssetsDefinition:
@@ -87,10 +89,14 @@ def _keep(page: Path, cached: Path) -> None:
         cached.parent.mkdir(parents=True, exist_ok=True)
         tmp = cached.with_name(f".{cached.name}.{os.getpid()}.tmp")
         shutil.copyfile(page, tmp)
-        os.replace(tmp, cached)
-        version = cached.name.split("-", 1)[0]
-        for old in cached.parent.glob("*.html"):  # pages of former project versions
-            if not old.name.startswith(version):
-                old.unlink(missing_ok=True)
+        # the first page generated for this version stays (another run may be copying it)
+        with contextlib.suppress(FileExistsError):
+            os.link(tmp, cached)
+        tmp.unlink()
+        # pages of former project versions: the most recent few stay (`dagster dev` parses the
+        # project again at each start, which changes the manifest's bytes)
+        pages = sorted(cached.parent.glob("*.html"), key=lambda p: p.stat().st_mtime)
+        for old in pages[:-KEPT_VERSIONS]:
+            old.unlink(missing_ok=True)
     except OSError:
         pass
