@@ -9,9 +9,9 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import dagster as dg
-from dagster_dbt import DbtCliResource
 
 from dashboards.swap import swap_folder
+from platform_config.dbt_cli import QuartiersDbtCli
 from platform_config.resources import WAREHOUSE_POOL, PlatformSettings
 
 _STAMP = ".manifest.sha256"
@@ -29,7 +29,7 @@ def build_documentation_asset(mart_keys: Sequence[dg.AssetKey]) -> dg.AssetsDefi
         "des tableaux de bord. Régénérée quand le projet dbt change.",
     )
     def analysts_documentation(
-        settings: PlatformSettings, dbt: DbtCliResource
+        settings: PlatformSettings, dbt: QuartiersDbtCli
     ) -> dg.MaterializeResult:
         s = settings.get()
         out = s.site.parent / "documentation"
@@ -58,6 +58,7 @@ def build_documentation_asset(mart_keys: Sequence[dg.AssetKey]) -> dg.AssetsDefi
             # the catalog queries the live warehouse: the same path the Python assets use
             os.environ["QUARTIERS_WAREHOUSE"] = str(s.warehouse)
             invocation = dbt.cli(["docs", "generate", "--static"], raise_on_error=True).wait()
+            dbt.keep_parse_state(invocation)
             page = Path(invocation.target_path) / "static_index.html"
             _keep(page, cached)
         else:

@@ -1,10 +1,15 @@
-"""The dbt resource runs dbt as a subprocess and keeps dbt out of the run's own process."""
+"""The dbt resource: dbt as a subprocess, nothing of dbt in process, parse state kept per
+warehouse, old command folders pruned."""
 
+import os
 import re
 import subprocess
+import time
 from importlib.metadata import version
 
 from orchestration.dbt_assets import dbt_resource
+from platform_config.dbt_cli import PRUNE_AFTER_SECONDS, prune
+from platform_config.resources import WAREHOUSE_VARIABLE
 
 
 def test_the_version_it_assumes_is_the_dbt_it_runs():
@@ -27,3 +32,38 @@ def test_no_dbt_adapter_is_opened_in_process(tmp_path):
     assert invocation.adapter is None
     assert invocation.is_successful()
     assert any(line.endswith("ref_regions") for line in listed), listed
+
+
+def _parse_events(invocation) -> list[str]:
+    return [e.raw_event["info"]["code"] for e in invocation.stream_raw_events()]
+
+
+def test_a_warehouse_keeps_dbt_partial_parsing_from_one_command_to_the_next(tmp_path, monkeypatch):
+    """The profile holds the warehouse path, and dbt reparses the whole project when the
+    profile differs from the saved parse state's. The state of a path's last command is
+    handed to the next command on that path."""
+    monkeypatch.setenv(WAREHOUSE_VARIABLE, str(tmp_path / "elsewhere.duckdb"))
+    dbt = dbt_resource()
+    first = dbt.cli(["list", "--resource-type", "seed"], target_path=tmp_path / "first")
+    assert "I024" in _parse_events(first)  # "Unable to do partial parsing: profile has changed"
+    dbt.keep_parse_state(first)
+    second = dbt.cli(["list", "--resource-type", "seed"], target_path=tmp_path / "second")
+    assert "I024" not in _parse_events(second) and second.is_successful()
+    # another path does not take this one's state
+    monkeypatch.setenv(WAREHOUSE_VARIABLE, str(tmp_path / "other.duckdb"))
+    third = dbt.cli(["list", "--resource-type", "seed"], target_path=tmp_path / "third")
+    assert "I024" in _parse_events(third)
+
+
+def test_old_command_folders_are_pruned_but_not_young_ones(tmp_path):
+    now = time.time()
+    ages = {f"new{i}": i for i in range(5)}  # the 5 most recent
+    ages["busy"] = 60  # beyond the 5, but a command of another run may still write it
+    ages |= {f"old{i}": 2 * PRUNE_AFTER_SECONDS + i for i in range(10)}
+    for name, age in ages.items():
+        (tmp_path / name).mkdir()
+        (tmp_path / name / "run_results.json").write_text("{}")
+        os.utime(tmp_path / name, (now - age, now - age))
+    removed = {p.name for p in prune(tmp_path, keep=5, now=now)}
+    assert removed == {f"old{i}" for i in range(10)}
+    assert {p.name for p in tmp_path.iterdir()} == {f"new{i}" for i in range(5)} | {"busy"}
