@@ -31,6 +31,34 @@ by_value as (
         'role' as dimension,
         unnest(string_split(coalesce(role, 'inconnu'), ';')) as dimension_value
     from partnerships
+),
+
+-- An action lies in one territory per level and has one scheme: counted once per value
+-- here, it is one row per value in each cell it rolls up to, so the cell's distinct
+-- actions are its rows (a distinct count over the roll-up cost three times as much).
+per_action as (
+    select
+        action_id,
+        campaign_year,
+        scheme,
+        department_code,
+        region_code,
+        attached_commune_code,
+        attached_epci_siren,
+        dimension,
+        dimension_value,
+        count(*) as links
+    from by_value
+    group by
+        action_id,
+        campaign_year,
+        scheme,
+        department_code,
+        region_code,
+        attached_commune_code,
+        attached_epci_siren,
+        dimension,
+        dimension_value
 )
 
 select
@@ -41,9 +69,9 @@ select
     cast(rolled.rollup_scheme as varchar) as scheme,
     cast(rolled.dimension as varchar) as dimension,
     cast(rolled.dimension_value as varchar) as value,
-    cast(count(*) as bigint) as links,
-    cast(count(distinct rolled.action_id) as bigint) as actions
-from ({{ territory_rollup('by_value', levels=all_territory_levels()) }}) as rolled
+    cast(sum(rolled.links) as bigint) as links,
+    cast(count(*) as bigint) as actions
+from ({{ territory_rollup('per_action', levels=all_territory_levels()) }}) as rolled
 inner join {{ ref('int_territories_unioned') }} as territories
     on
         rolled.territory_level = territories.territory_level
