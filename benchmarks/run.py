@@ -255,6 +255,25 @@ def visible_files(data: Path) -> int:
     return int(out.stdout.strip().splitlines()[-1])
 
 
+def build_steps(data: Path) -> str:
+    """Where the last build run spent its time: the seconds of its longest steps (dbt, the
+    analysts' snapshot, the site...), read from the data folder's Dagster instance."""
+    code = (
+        "import dagster as dg;"
+        "i = dg.DagsterInstance.get();"
+        "r = i.get_runs(dg.RunsFilter(job_name='build_job'), limit=1)[0];"
+        "print(';'.join(f'{s.step_key}={s.end_time - s.start_time:.1f}' "
+        "for s in i.get_run_step_stats(r.run_id) if s.end_time))"
+    )
+    env = dict(os.environ, DAGSTER_HOME=str(data / ".dagster_home"))
+    out = subprocess.run(
+        [sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True
+    )
+    steps = dict(kv.split("=") for kv in out.stdout.strip().splitlines()[-1].split(";"))
+    names = {"quartiers_dbt": "dbt", "analysts_snapshot": "snapshot", "dashboards_site": "site"}
+    return ", ".join(f"{names[k]} {steps[k]} s" for k in names if k in steps)
+
+
 def national(work: Path, scale: float) -> tuple[list[dict], Path]:
     data = work / "national"
     demo = generate_demo(
@@ -276,8 +295,8 @@ def national(work: Path, scale: float) -> tuple[list[dict], Path]:
             rows,
             seconds,
             rss=rss,
-            note=f"reading {read_s:.1f} s, build and publication {build_s:.1f} s; "
-            f"the command's own process {OWN_PEAK_MB[('run',)]:,} MB",
+            note=f"reading {read_s:.1f} s, build and publication {build_s:.1f} s "
+            f"({build_steps(data)}); the command's own process {OWN_PEAK_MB[('run',)]:,} MB",
         ),
         row("  process_batch alone (reading + checks)", len(paths), rows, t_pure, seconds),
     ], data
@@ -299,7 +318,7 @@ def one_file(data: Path) -> list[dict]:
             None,
             seconds,
             rss=rss,
-            note=f"{rewritten} of {len(after)} pages rewritten",
+            note=f"{rewritten} of {len(after)} pages rewritten; {build_steps(data)}",
         ),
         row("  quartiers run, nothing new", 0, None, t_nothing, seconds),
     ]
