@@ -354,16 +354,27 @@ def dense_workbook(path: Path, valid: bool, rows: int = 190_000, columns: int = 
     words = [f"{i:03x}" for i in range(4096)]
     base = [action()[h] for h in ACTIVITY_HEADERS]
     grant = ACTIVITY_HEADERS.index("numero_dossier")
+    line = "\x00"  # stands for the row number in a row's template
 
     def row(r: int) -> list[object]:
         if not valid:
             return [words[(r * 7 + c) % 4096] for c in range(columns)]
         cells = base + [words[(r * 7 + c) % 4096] for c in range(columns - len(base))]
-        cells[grant] = f"D{r}"
+        cells[grant] = f"D{line}"
         return cells
 
+    # The cells repeat every 4096 rows but for the row number: one template per residue, the
+    # number put in by str.format (the same XML as xml_row's, several times faster to write).
+    templates = [
+        xml_row(line, row(r)).replace("{", "{{").replace("}", "}}").replace(line, "{0}")
+        for r in range(4096)
+    ]
     return write_sheet_xml(
-        path, (xml_row(1, headers) if r == 1 else xml_row(r, row(r)) for r in range(1, rows + 2))
+        path,
+        (
+            xml_row(1, headers) if r == 1 else templates[r % 4096].format(r)
+            for r in range(1, rows + 2)
+        ),
     )
 
 
