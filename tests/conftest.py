@@ -56,12 +56,12 @@ def pytest_configure(config):
 
 # What makes a test end to end (a Dagster run, a dbt build, a process it starts): the
 # fixtures that build a warehouse, and the modules whose every test starts one.
-E2E_FIXTURES = ("pipeline", "platform", "site_warehouse")
+E2E_FIXTURES = ("pipeline", "platform", "site_warehouse", "small_build")
 E2E_MODULES = {"test_cli", "test_dbt_models", "test_runs", "test_ui", "test_alerts"}
 # `make test` runs two xdist workers with --dist loadgroup: the tests sharing a session-built
 # warehouse run in one worker, so it is built once; the others go by module, so a module's
 # own fixtures (a dbt build, a generated demo) are not built again in the other worker.
-SHARED_BUILDS = ("pipeline", "site_warehouse")
+SHARED_BUILDS = ("pipeline", "site_warehouse", "small_build")
 
 
 @pytest.hookimpl(tryfirst=True)  # before xdist reads the groups
@@ -140,6 +140,15 @@ def site_warehouse(tmp_path_factory) -> Path:
     from tests.site_warehouse import build_warehouse
 
     return build_warehouse(tmp_path_factory.mktemp("site_warehouse"))
+
+
+# The command's build of a small inbox, once: every case a file can be in and returns typed
+# with personal data (tests/small_build.py), read by the CLI's and the privacy tests.
+@pytest.fixture(scope="session")
+def small_build(tmp_path_factory, qpv_2024_file):
+    from tests.small_build import build
+
+    return build(tmp_path_factory.mktemp("small_build"), qpv_2024_file)
 
 
 @pytest.fixture(scope="session")

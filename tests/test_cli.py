@@ -13,36 +13,25 @@ from pathlib import Path
 
 import duckdb
 
-from tests.returns_files import ACTIVITY_HEADERS, SIRET_BAD, action, write_csv
+from tests.returns_files import ACTIVITY_HEADERS, action, write_csv
+from tests.small_build import cli_env
+from tests.small_build import ingest as _ingest
 
 
 # One folder with every case a file can be in, read and built once by the command (what a
-# file's record says is unit-tested on the reader; here, that the command reports it).
-def test_one_record_per_file_and_stdout_stays_json_with_build(tmp_path, qpv_2024_file):
-    folder = tmp_path / "depot"
-    folder.mkdir()
-    write_csv(folder / "bon.csv", ACTIVITY_HEADERS, [action(), action(numero_dossier="B")])
-    shutil.copy(folder / "bon.csv", folder / "bon (copie).csv")
-    write_csv(
-        folder / "mixte.csv",
-        ACTIVITY_HEADERS + ["Téléphone"],
-        [
-            action(numero_dossier="C", **{"Téléphone": "06 11 22 33 44"}),
-            action(numero_dossier="D", porteur_siret=SIRET_BAD),
-        ],
-    )
-    (folder / "casse.xlsx").write_bytes(b"PK\x03\x04 tronque")
-    write_csv(folder / "entete.csv", ACTIVITY_HEADERS, [])
-    outside = write_csv(
-        tmp_path / "ailleurs.csv", ACTIVITY_HEADERS, [action(numero_dossier="HORS-BOITE")]
-    )
-    (folder / "lien.csv").symlink_to(outside)
-    env = _env(tmp_path, qpv_2024_file)
-
-    out = _ingest(folder, env, "--build")
+# file's record says is unit-tested on the reader; here, that the command reports it). The
+# build is the session's (tests/small_build.py): the privacy test reads what it published.
+# This test then sends more files to the same folder: ingestion only, the publication stays.
+def test_one_record_per_file_and_stdout_stays_json_with_build(small_build):
+    folder, env, out = small_build.folder, small_build.env, small_build.out
+    planted = set(small_build.planted_files)
     # Every line of stdout is a JSON record, whatever dbt and the publication print.
-    records = {r["file"]: r for r in map(json.loads, out.stdout.splitlines())}
-    assert set(records) == {"bon.csv", "bon (copie).csv", "mixte.csv", "casse.xlsx", "entete.csv"}
+    lines = [json.loads(line) for line in out.stdout.splitlines()]
+    records = {r["file"]: r for r in lines}
+    # one record per file: the CLI's cases by name, the planted returns beside them (their
+    # names masked: they hold personal data)
+    assert {"bon.csv", "bon (copie).csv", "mixte.csv", "casse.xlsx", "entete.csv"} <= set(records)
+    assert len(lines) == 5 + len(planted)
     assert (records["bon.csv"]["rows_read"], records["bon.csv"]["accepted"]) == (2, 2)
     copy = records["bon (copie).csv"]
     assert (copy["status"], copy["duplicate_of"]) == ("already_received", "bon.csv")
@@ -56,10 +45,12 @@ def test_one_record_per_file_and_stdout_stays_json_with_build(tmp_path, qpv_2024
     assert records["casse.xlsx"]["reasons_by_rule"] == {"fichier_illisible": 1}
     assert records["entete.csv"]["reasons_by_rule"] == {"fichier_sans_ligne": 1}
     assert "lien.csv" in out.stderr  # the data staff are told the link was not read
-    con = duckdb.connect(str(tmp_path / "data" / "warehouse.duckdb"), read_only=True)
-    grant_files = {g for (g,) in con.sql("SELECT grant_file FROM raw.activity_rows").fetchall()}
+    con = duckdb.connect(str(small_build.data / "warehouse.duckdb"), read_only=True)
+    rows = con.sql("SELECT file_name, grant_file FROM raw.activity_rows").fetchall()
     con.close()
-    assert grant_files == {"QE-2024-054-0001", "B", "C"}  # nothing read through the link
+    assert "HORS-BOITE" not in {g for _, g in rows}  # nothing read through the link
+    ours = {g for f, g in rows if f in ("bon.csv", "mixte.csv")}
+    assert ours == {"QE-2024-054-0001", "B", "C"}
 
     # Nothing new: no job runs at all (the reference files and the code did not change).
     quiet = _ingest(folder, env)
@@ -81,47 +72,13 @@ def test_one_record_per_file_and_stdout_stays_json_with_build(tmp_path, qpv_2024
     assert (again["nouveau.csv"]["status"], again["nouveau.csv"]["accepted"]) == ("accepted", 1)
 
 
-def _env(tmp_path, qpv_2024_file) -> dict[str, str]:
-    bin_dir = Path(sys.executable).parent
-    env = {
-        **os.environ,
-        "QUARTIERS_DATA_DIR": str(tmp_path / "data"),
-        "DAGSTER_HOME": str(tmp_path / "dagster"),
-        "QUARTIERS_QPV_2024_FILE": str(qpv_2024_file),
-        "PATH": f"{bin_dir}:{os.environ.get('PATH', '')}",
-    }
-    env.pop("QUARTIERS_WAREHOUSE", None)
-    return env
-
-
-def _ingest(
-    folder: Path, env: dict[str, str], *options: str, verbose: bool = False
-) -> subprocess.CompletedProcess:
-    out = subprocess.run(
-        [
-            str(Path(sys.executable).parent / "quartiers"),
-            *(["--verbose"] if verbose else []),
-            "ingest",
-            str(folder),
-            "--json",
-            *options,
-        ],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
-    assert out.returncode == 0, out.stderr[-3000:]
-    return out
-
-
 def test_quiet_by_default_a_line_per_stage_and_the_detail_in_the_log(tmp_path, qpv_2024_file):
     folder = tmp_path / "depot"
     folder.mkdir()
     write_csv(folder / "bilan.csv", ACTIVITY_HEADERS, [action()])
     write_csv(folder / "second.csv", ACTIVITY_HEADERS, [action(numero_dossier="S")])
     (folder / "casse.xlsx").write_bytes(b"PK\x03\x04 tronque")
-    env = _env(tmp_path, qpv_2024_file)
+    env = cli_env(tmp_path, qpv_2024_file)
     quiet = subprocess.run(
         [str(Path(sys.executable).parent / "quartiers"), "ingest", str(folder)],
         env=env,
