@@ -117,6 +117,15 @@ def site(marts_db, tmp_path_factory) -> tuple[Path, SiteResult]:
     return out, build_site(marts_db, out, referential_label=REFERENTIAL)
 
 
+def built(site: tuple[Path, SiteResult], out: Path) -> Path:
+    """A copy of the module's site in `out`: what a first build from `marts_db` with
+    REFERENTIAL writes there (a build is deterministic, test_site_publication.py), builder's
+    state included, without rendering it again (≈ 2 s a build). For the tests whose first
+    build only sets the scene; those about a first build make their own."""
+    shutil.copytree(site[0], out, dirs_exist_ok=True)
+    return out
+
+
 # --------------------------------------------------------------------------- tests
 
 
@@ -470,11 +479,10 @@ def test_second_build_rewrites_nothing(marts_db, tmp_path):
     assert after == before  # exports and plotly.js untouched too
 
 
-def test_changed_data_rewrites_only_the_pages_that_show_it(marts_db, tmp_path):
+def test_changed_data_rewrites_only_the_pages_that_show_it(marts_db, site, tmp_path):
     db = tmp_path / "copy.duckdb"
     shutil.copy(marts_db, db)
-    out = tmp_path / "site"
-    build_site(db, out, referential_label=REFERENTIAL)
+    out = built(site, tmp_path / "site")
     con = duckdb.connect(str(db))
     con.execute(
         "UPDATE marts.mart_cooperation SET partners_per_action = 9.5 "
@@ -485,8 +493,8 @@ def test_changed_data_rewrites_only_the_pages_that_show_it(marts_db, tmp_path):
     assert [p.name for p in result.written] == ["departement-31.html"]
 
 
-def test_label_change_rewrites_every_page(marts_db, tmp_path):
-    build_site(marts_db, tmp_path, referential_label=REFERENTIAL)
+def test_label_change_rewrites_every_page(marts_db, site, tmp_path):
+    built(site, tmp_path)
     result = build_site(
         marts_db, tmp_path, referential_label="référentiel officiel QPV 2024 (ANCT)"
     )
@@ -500,8 +508,8 @@ def test_file_named_like_the_schema(marts_db, tmp_path):
     assert len(build_site(db, tmp_path / "site", referential_label=REFERENTIAL).pages) == 6
 
 
-def test_connection_is_closed_after_build(marts_db, tmp_path):
-    build_site(marts_db, tmp_path, referential_label=REFERENTIAL)
+def test_connection_is_closed_after_build(marts_db, site, tmp_path):
+    build_site(marts_db, built(site, tmp_path), referential_label=REFERENTIAL)
     con = duckdb.connect(str(marts_db))  # read-write: refused while a read-only one is open
     con.close()
 
@@ -572,9 +580,9 @@ def test_missing_mart_still_builds(marts_db, tmp_path):
     assert len(result.pages) == 6
 
 
-def test_stale_pages_are_removed(marts_db, tmp_path):
+def test_stale_pages_are_removed(marts_db, site, tmp_path):
+    built(site, tmp_path)
     (tmp_path / "departement-99.html").write_text("old", encoding="utf-8")
-    (tmp_path / "exports").mkdir()
     (tmp_path / "exports" / "departement-99-qpv.csv").write_text("old", encoding="utf-8")
     (tmp_path / "notes.html").write_text("not ours", encoding="utf-8")
     build_site(marts_db, tmp_path, referential_label=REFERENTIAL)
@@ -739,12 +747,12 @@ def test_second_build_renders_nothing(marts_db, tmp_path):
     assert _files(tmp_path) == before
 
 
-def _built_then_57_changed(marts_db, out: Path) -> tuple[Path, Path]:
+def _built_then_57_changed(marts_db, site, out: Path) -> tuple[Path, Path]:
     """A site built, then a change that moves suppressions across pages: 57 gets a small
     count of girls in 2024, so the région and its other départements must hide more."""
     db = out.with_name(f"{out.name}.duckdb")
     shutil.copy(marts_db, db)
-    build_site(db, out, referential_label=REFERENTIAL)
+    built(site, out)
     con = duckdb.connect(str(db))
     con.execute(
         "UPDATE marts.mart_reach SET girls = 6, boys = boys + girls - 6 "
@@ -755,11 +763,11 @@ def _built_then_57_changed(marts_db, out: Path) -> tuple[Path, Path]:
     return db, out
 
 
-def test_incremental_build_equals_a_full_build_after_a_change(marts_db, tmp_path):
+def test_incremental_build_equals_a_full_build_after_a_change(marts_db, site, tmp_path):
     """A change that moves suppressions across pages (57 gets a small count, so the
     région and its other départements must hide more): the pages rendered again give the
     same site, byte for byte, as a build from scratch."""
-    db, out = _built_then_57_changed(marts_db, tmp_path / "incremental")
+    db, out = _built_then_57_changed(marts_db, site, tmp_path / "incremental")
     again = build_site(db, out, referential_label=REFERENTIAL)
     fresh = build_site(db, tmp_path / "fresh", referential_label=REFERENTIAL)
     assert {p.name for p in again.rendered} >= {"departement-57.html"}
@@ -768,18 +776,18 @@ def test_incremental_build_equals_a_full_build_after_a_change(marts_db, tmp_path
     assert sorted(fresh.rendered) == sorted(fresh.pages)
 
 
-def test_builder_change_renders_every_page(marts_db, tmp_path, monkeypatch):
+def test_builder_change_renders_every_page(marts_db, site, tmp_path, monkeypatch):
     import dashboards.site as site_module
 
-    build_site(marts_db, tmp_path, referential_label=REFERENTIAL)
+    built(site, tmp_path)
     monkeypatch.setattr(site_module, "builder_version", lambda: "another version")
     result = build_site(marts_db, tmp_path, referential_label=REFERENTIAL)
     assert sorted(result.rendered) == sorted(result.pages)
     assert result.written == []  # same code in fact: same bytes
 
 
-def test_damaged_output_is_rendered_again(marts_db, tmp_path):
-    build_site(marts_db, tmp_path, referential_label=REFERENTIAL)
+def test_damaged_output_is_rendered_again(marts_db, site, tmp_path):
+    built(site, tmp_path)
     before = _files(tmp_path)
     (tmp_path / "exports" / "departement-57-qpv.xlsx").unlink()
     (tmp_path / "region-76.html").write_text("edited by hand", encoding="utf-8")
@@ -793,12 +801,12 @@ def test_damaged_output_is_rendered_again(marts_db, tmp_path):
     assert _files(tmp_path) == before
 
 
-def test_kept_suppressions_are_those_of_a_fresh_protection(marts_db, tmp_path):
+def test_kept_suppressions_are_those_of_a_fresh_protection(marts_db, site):
     from dashboards.confidentiality import protect_site
     from dashboards.marts import load_marts
 
-    build_site(marts_db, tmp_path, referential_label=REFERENTIAL)
-    kept = json.loads((tmp_path / ".build" / "protection.json").read_text(encoding="utf-8"))
+    out, _ = site
+    kept = json.loads((out / ".build" / "protection.json").read_text(encoding="utf-8"))
     con = duckdb.connect(str(marts_db), read_only=True)
     marts = load_marts(con)
     con.close()
@@ -806,10 +814,10 @@ def test_kept_suppressions_are_those_of_a_fresh_protection(marts_db, tmp_path):
     assert fresh.suppressed and {tuple(k) for k in kept["suppressed"]} == fresh.suppressed
 
 
-def test_second_build_reuses_the_suppressions(marts_db, tmp_path, monkeypatch):
+def test_second_build_reuses_the_suppressions(marts_db, site, tmp_path, monkeypatch):
     import dashboards.confidentiality as confidentiality
 
-    build_site(marts_db, tmp_path, referential_label=REFERENTIAL)
+    built(site, tmp_path)
     monkeypatch.setattr(
         confidentiality, "protect", lambda *a, **k: pytest.fail("protection recomputed")
     )
@@ -846,10 +854,10 @@ def test_campaigns_protected_apart_get_the_decisions_of_one_solve(marts_db):
     assert apart.suppressed == whole.suppressed
 
 
-def test_a_changed_campaign_alone_is_protected_again(marts_db, tmp_path, monkeypatch):
+def test_a_changed_campaign_alone_is_protected_again(marts_db, site, tmp_path, monkeypatch):
     import dashboards.confidentiality as confidentiality
 
-    db, out = _built_then_57_changed(marts_db, tmp_path / "site")
+    db, out = _built_then_57_changed(marts_db, site, tmp_path / "site")
     solved, protect = [], confidentiality.protect
 
     def spy(values, *args, **kwargs):
