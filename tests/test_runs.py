@@ -154,16 +154,16 @@ VICTIM = textwrap.dedent("""
         cli._defs = Reduced
     cli.main(["run"])
 """)
-# Runs killed in turn: at the start of ingestion, in the middle of dbt (its first model
-# built, dbt's process still running: it may hold the warehouse file after its parent died),
-# and in the middle of the site (its first page written in the staged folder, the snapshot
-# published just before; in a run without dbt, to keep the test short). The kill at a
-# step's start recovers the same way whatever the step (the dead run's slot freed, by its
-# process): one such kill is enough; the kill inside the site is the one that leaves
-# something half-written beside the publication, which the next run must never publish.
+# Runs killed in turn: in the middle of dbt (its first model built, dbt's process still
+# running: it may hold the warehouse file after its parent died), then in the middle of the
+# site (its first page written in the staged folder, the snapshot published just before; in
+# a run without dbt, to keep the test short). A kill at a step's start (ingestion, snapshot,
+# site: the test once had them) recovers as these do, whatever the step: the dead run's slot
+# freed by its process, nothing written yet; a half-read batch is test_versions.py's. The
+# kill inside the site is the one that leaves something half-written beside the
+# publication, which the next run must never publish.
 PUBLICATION = ["analysts_snapshot", "dashboards_site"]
 KILLS = [
-    ("ingest_returns", "STEP_START", []),
     ("quartiers_dbt", "ASSET_MATERIALIZATION", []),
     ("dashboards_site", f"{PAGES_DONE} : 1/", PUBLICATION),
 ]
