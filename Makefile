@@ -54,7 +54,7 @@ ui: setup manifest instance
 lint: setup
 	$(BIN)/ruff format --check .
 	$(BIN)/ruff check .
-	$(BIN)/sqlfluff lint dbt_project/models dbt_project/tests --disable-progress-bar
+	$(BIN)/sqlfluff lint dbt_project/models dbt_project/tests --disable-progress-bar --processes 2
 
 # Headless Chromium from Debian's packages, for the browser tests.
 browser:
