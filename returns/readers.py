@@ -105,10 +105,13 @@ def _is_blank(cells: list[object] | tuple[object, ...]) -> bool:
     return all(c is None or str(c).strip() == "" for c in cells)
 
 
+_TOTAL_WORDS = ("total", "sous-total", "sous total")
+
+
 def _is_total(cells: list[object] | tuple[object, ...]) -> bool:
     """A trailing 'TOTAL' row: its first non-empty cell says so."""
     first = next((str(c).strip().lower() for c in cells if c is not None and str(c).strip()), "")
-    return first.startswith(("total", "sous-total", "sous total"))
+    return first.startswith(_TOTAL_WORDS)
 
 
 def _find_header(
@@ -419,9 +422,48 @@ def check_workbook(path: Path, limits: Limits) -> None:
         raise FileRefused("fichier_illisible", "classeur Excel illisible ou tronqué") from None
 
 
-def _sheet_rows(frame: pl.DataFrame, start: int) -> Iterator[tuple[tuple, int]]:
-    for i, cells in enumerate(frame.iter_rows(), start=start):
-        yield cells, i
+# What Python's str.strip() removes (the row rules are written with it): Rust's whitespace
+# lacks U+001C-U+001F, so polars is given the set itself.
+_PY_WHITESPACE = "".join(chr(c) for c in range(0x110000) if chr(c).isspace())
+
+
+def _sheet_table(
+    frame: pl.DataFrame, sheet: str, limits: Limits, finder: Finder = find_header
+) -> RawTable | None:
+    """`_to_table` for a sheet already in memory as text columns (row i is line i + 1), by
+    column instead of by cell: the same rows ignored, kept and refused, the same cells
+    (tests/test_returns_reading.py compares the two)."""
+    check_time(limits)
+    head = [list(r) for r in frame.head(HEADER_SCAN).iter_rows()]
+    header = _find_header(head, limits, finder)
+    if header is None:
+        return None
+    body = frame.slice(header.row + 1).with_row_index("line", offset=header.row + 2)
+    stripped = [pl.col(c).str.strip_chars(_PY_WHITESPACE) for c in frame.columns]
+    blank = pl.all_horizontal([c.is_null() | (c == "") for c in stripped])
+    first = pl.coalesce([pl.when(c != "").then(c) for c in stripped]).str.to_lowercase()
+    total = pl.any_horizontal([first.str.starts_with(w) for w in _TOTAL_WORDS]).fill_null(False)
+    kept = body.filter(~(blank | total))
+    if kept.height > limits.max_rows:
+        raise FileRefused("trop_de_lignes", f"plus de {limits.max_rows} lignes")
+    check_time(limits)
+
+    def column(i: int, name: str) -> pl.Series:
+        if i >= frame.width:
+            return pl.Series(name, [None] * kept.height, dtype=pl.Utf8)
+        return (
+            kept.get_column(frame.columns[i]).str.replace_all("\x00", "", literal=True).rename(name)
+        )
+
+    data = pl.DataFrame(
+        [column(i, name) for i, name in header.mapping.items()]
+        + [kept.get_column("line").cast(pl.Int32)]
+    )
+    extras = {name: column(i, name) for i, name in header.extras.items()}
+    missing = [f for f in header.kind.columns if f not in header.mapping.values()]
+    return RawTable(
+        header.kind, sheet, header.row + 1, data, missing, extras, body.height - kept.height
+    )
 
 
 def read_xlsx(path: Path, limits: Limits, finder: Finder = find_header) -> ReadResult:
@@ -443,15 +485,7 @@ def read_xlsx(path: Path, limits: Limits, finder: Finder = find_header) -> ReadR
             ).to_polars()
         except Exception:  # noqa: BLE001
             raise FileRefused("fichier_illisible", f"feuille « {name} » illisible") from None
-        head = [list(r) for r in frame.head(HEADER_SCAN).iter_rows()]
-        table = _to_table(
-            head,
-            _sheet_rows(frame.slice(HEADER_SCAN), HEADER_SCAN + 1),
-            list(range(1, len(head) + 1)),
-            name,
-            limits,
-            finder=finder,
-        )
+        table = _sheet_table(frame, name, limits, finder)
         del frame
         if table is None:
             ignored.append(name)

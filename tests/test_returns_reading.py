@@ -407,3 +407,85 @@ def test_large_rejection_report_is_streamed_with_the_same_cells(tmp_path, monkey
     assert small.read_bytes() != large.read_bytes()  # two modes were exercised
     assert cells(large) == cells(small)
     assert len(cells(large)["Détail"]) == 6
+
+
+# --- a sheet read by column equals the same rows read cell by cell -------------------------
+
+_CELL = st.one_of(
+    st.none(),
+    st.sampled_from(
+        [
+            "",
+            " ",
+            "\x1f",
+            "\u3000",
+            "\xa0",
+            "\x00",
+            "TOTAL",
+            " Sous-total 54",
+            "sous total",
+            "Total général",
+            "totalement",
+            "İstanbul",
+            "12",
+            "3,5",
+            "a\x00b",
+            "QE",
+        ]
+    ),
+    st.text(max_size=6),
+)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    above=st.lists(st.lists(_CELL, min_size=3, max_size=3), max_size=3),
+    body=st.lists(st.lists(_CELL, min_size=3, max_size=3), max_size=25),
+    max_rows=st.integers(min_value=1, max_value=30),
+)
+def test_a_sheet_read_by_column_equals_the_cell_by_cell_reading(above, body, max_rows):
+    """Workbooks are read column-wise (`_sheet_table`), delimited text cell by cell
+    (`_to_table`): blank and TOTAL rows (Python's whitespace, NULs, Unicode case), cells,
+    line numbers and the row limit must agree. An extra column lies beyond the sheet."""
+    from returns.readers import FileRefused, _sheet_table, _to_table
+
+    header = ["nom_partenaire", "categorie_partenaire", "role"]
+    rows = [*above, header, *body]
+    frame = pl.DataFrame(
+        {f"c{j}": [r[j] for r in rows] for j in range(3)},
+        schema={f"c{j}": pl.Utf8 for j in range(3)},
+    )
+    limits = Limits(max_rows=max_rows)
+
+    def columns_only(head):  # a header match with one more column than the sheet has
+        match = find_header(head)
+        if match is not None:
+            match.extras[5] = "colonne_absente"
+        return match
+
+    def outcome(read):
+        try:
+            t = read()
+        except FileRefused as refused:
+            return ("refused", refused.rule)
+        return (
+            t.header_line,
+            t.data.to_dicts(),
+            {k: v.to_list() for k, v in t.extras.items()},
+            t.rows_ignored,
+            t.missing,
+        )
+
+    lists = [list(r) for r in frame.iter_rows()]
+    cell_by_cell = outcome(
+        lambda: _to_table(
+            lists[:30],
+            ((cells, i) for i, cells in enumerate(lists[30:], start=31)),
+            list(range(1, min(len(lists), 30) + 1)),
+            "s",
+            limits,
+            finder=columns_only,
+        )
+    )
+    by_column = outcome(lambda: _sheet_table(frame, "s", limits, columns_only))
+    assert by_column == cell_by_cell
