@@ -422,6 +422,9 @@ def check_workbook(path: Path, limits: Limits) -> None:
         raise FileRefused("fichier_illisible", "classeur Excel illisible ou tronqué") from None
 
 
+# Above this many rows a sheet is read by column (_sheet_table), below cell by cell: polars'
+# fixed cost per sheet (about 9 ms) is more than the loop's on the few rows of most returns.
+COLUMNWISE_ROWS = 5_000
 # What Python's str.strip() removes (the row rules are written with it): Rust's whitespace
 # lacks U+001C-U+001F, so polars is given the set itself.
 _PY_WHITESPACE = "".join(chr(c) for c in range(0x110000) if chr(c).isspace())
@@ -485,7 +488,13 @@ def read_xlsx(path: Path, limits: Limits, finder: Finder = find_header) -> ReadR
             ).to_polars()
         except Exception:  # noqa: BLE001
             raise FileRefused("fichier_illisible", f"feuille « {name} » illisible") from None
-        table = _sheet_table(frame, name, limits, finder)
+        if frame.height > COLUMNWISE_ROWS:
+            table = _sheet_table(frame, name, limits, finder)
+        else:
+            head = [list(r) for r in frame.head(HEADER_SCAN).iter_rows()]
+            rest = enumerate(frame.slice(HEADER_SCAN).iter_rows(), start=HEADER_SCAN + 1)
+            lines = list(range(1, len(head) + 1))
+            table = _to_table(head, ((c, i) for i, c in rest), lines, name, limits, finder=finder)
         del frame
         if table is None:
             ignored.append(name)
