@@ -95,15 +95,6 @@ def settle(page, timeout_ms: float = 30_000) -> None:
         page.wait_for_function(FITTED, timeout=timeout_ms)
 
 
-def render(browser, page: Path, screenshot: Path) -> tuple[str, list[str]]:
-    """The DOM after scripts ran, and the errors the page logged; a screenshot on the way."""
-    with opened(browser, page.as_uri()) as (tab, errors):
-        settle(tab)
-        tab.screenshot(path=str(screenshot))
-        assert screenshot.exists()
-        return tab.content(), errors
-
-
 def plot_divs(dom: str) -> list[str]:
     """Each plotly graph div with what follows it up to the next one."""
     parts = re.split(r'(?=<div[^>]*class="[^"]*plotly-graph-div)', dom)
@@ -237,10 +228,12 @@ def probe(
     workdir: Path,
     window: tuple[int, int],
     shots: dict[str, Path] | None = None,
+    probed_shot: Path | None = None,
 ) -> tuple[dict, list[str]]:
     """Open a probed copy of `page` in a `window`-sized viewport and return what the probe
-    recorded and the errors the page logged; then, with `shots`, screenshot the real page
-    (top, and scrolled to each anchor of `shots`)."""
+    recorded (and the DOM once it is done, as `dom`) and the errors the page logged; with
+    `probed_shot`, a screenshot of the probed page; then, with `shots`, screenshots of the
+    real page (top, and scrolled to each anchor of `shots`)."""
     workdir.mkdir(parents=True, exist_ok=True)
     text = page.read_text(encoding="utf-8")
     assert "<head>" in text and "</body>" in text
@@ -258,6 +251,10 @@ def probe(
             if value is not None:
                 found[name] = json.loads(value)
         assert "error" not in found, found["error"]
+        found["dom"] = tab.content()
+        if probed_shot is not None:
+            settle(tab)
+            tab.screenshot(path=str(probed_shot))
         for anchor, path in (shots or {}).items():
             tab.goto(page.as_uri(), wait_until="load")
             if anchor != "top":
@@ -293,13 +290,16 @@ def probed(browser, site, tmp_path_factory, artifacts):
     @cache
     def run(kind: str, window: tuple[int, int]) -> tuple[dict, list[str]]:
         work = tmp_path_factory.mktemp(f"probe-{kind}-{window[0]}")
-        shots = None
         if window == PHONE:
             shots = {
                 "top": artifacts / f"site-{kind}-phone.png",
                 "s-public": artifacts / f"site-{kind}-phone-charts.png",
             }
-        return probe(browser, page_of(site, kind), work, window, shots)
+            return probe(browser, page_of(site, kind), work, window, shots)
+        # on a desktop, the probed page itself (its selectors clicked) is the screenshot
+        return probe(
+            browser, page_of(site, kind), work, window, probed_shot=artifacts / f"site-{kind}.png"
+        )
 
     return run
 
@@ -308,10 +308,12 @@ def probed(browser, site, tmp_path_factory, artifacts):
 
 
 @pytest.mark.parametrize("page_kind", KINDS)
-def test_page_draws_every_chart_without_console_error(browser, site, page_kind, artifacts):
+def test_page_draws_every_chart_without_console_error(site, probed, page_kind, artifacts):
     page = page_of(site, page_kind)
-    dom, errors = render(browser, page, artifacts / f"site-{page_kind}.png")
+    found, errors = probed(page_kind, DESKTOP)
+    dom = found["dom"]
     assert not errors, errors
+    assert (artifacts / f"site-{page_kind}.png").stat().st_size > 10_000
     divs = plot_divs(dom)
     if page_kind != "index":
         assert len(divs) >= 4, f"{page.name}: {len(divs)} charts"
