@@ -71,8 +71,12 @@ postgres:
 
 # Two workers (the machines have two cores); the tests that share a session-built warehouse
 # run in one worker (--dist loadgroup, groups set in tests/conftest.py), so it is built once.
-test: setup manifest lint browser duckdb1 postgres
-	$(BIN)/pytest -n 2 --dist loadgroup
+test: setup manifest browser duckdb1 postgres
+	@# the lint runs beside the tests, niced: it takes what the two workers leave of the cores
+	@nice -n 10 $(MAKE) --no-print-directory lint > .lint.log 2>&1 & lint=$$!; \
+	$(BIN)/pytest -n 2 --dist loadgroup; tests=$$?; \
+	wait $$lint; linted=$$?; cat .lint.log; rm -f .lint.log; \
+	[ $$linted -eq 0 ] || echo "make lint failed"; [ $$tests -eq 0 ] && [ $$linted -eq 0 ]
 
 # The inner loop, under a minute: the pure tests only (tests/conftest.py marks as slow those
 # that run Dagster, dbt or a process of their own), no browser, no lint.
