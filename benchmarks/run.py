@@ -243,33 +243,31 @@ def small_files(work: Path, scale: float) -> list[dict]:
 
 def visible_files(data: Path) -> int:
     """Partitions of `raw_files` with a materialization: what the data staff see per file."""
-    code = (
-        "import dagster as dg;"
-        "i = dg.DagsterInstance.get();"
-        "print(len(i.get_materialized_partitions(dg.AssetKey('raw_files'))))"
+    return int(
+        _ask_instance(data, "print(len(i.get_materialized_partitions(dg.AssetKey('raw_files'))))")
     )
+
+
+def _ask_instance(data: Path, code: str) -> str:
+    """The last line printed by `code` run against the data folder's Dagster instance `i`
+    (in a child process: the bench itself never imports Dagster)."""
+    code = "import dagster as dg; i = dg.DagsterInstance.get();" + code
     env = dict(os.environ, DAGSTER_HOME=str(data / ".dagster_home"))
     out = subprocess.run(
         [sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True
     )
-    return int(out.stdout.strip().splitlines()[-1])
+    return out.stdout.strip().splitlines()[-1]
 
 
 def build_steps(data: Path) -> str:
     """Where the last build run spent its time: the seconds of its longest steps (dbt, the
     analysts' snapshot, the site...), read from the data folder's Dagster instance."""
     code = (
-        "import dagster as dg;"
-        "i = dg.DagsterInstance.get();"
         "r = i.get_runs(dg.RunsFilter(job_name='build_job'), limit=1)[0];"
         "print(';'.join(f'{s.step_key}={s.end_time - s.start_time:.1f}' "
         "for s in i.get_run_step_stats(r.run_id) if s.end_time))"
     )
-    env = dict(os.environ, DAGSTER_HOME=str(data / ".dagster_home"))
-    out = subprocess.run(
-        [sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True
-    )
-    steps = dict(kv.split("=") for kv in out.stdout.strip().splitlines()[-1].split(";"))
+    steps = dict(kv.split("=") for kv in _ask_instance(data, code).split(";"))
     names = {"quartiers_dbt": "dbt", "analysts_snapshot": "snapshot", "dashboards_site": "site"}
     return ", ".join(f"{names[k]} {steps[k]} s" for k in names if k in steps)
 

@@ -49,16 +49,7 @@ per_action as (
         dimension_value,
         count(*) as links
     from by_value
-    group by
-        action_id,
-        campaign_year,
-        scheme,
-        department_code,
-        region_code,
-        attached_commune_code,
-        attached_epci_siren,
-        dimension,
-        dimension_value
+    group by all
 )
 
 select
