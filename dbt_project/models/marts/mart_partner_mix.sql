@@ -38,15 +38,7 @@ by_value as (
 -- actions are its rows (a distinct count over the roll-up cost three times as much).
 per_action as (
     select
-        action_id,
-        campaign_year,
-        scheme,
-        department_code,
-        region_code,
-        attached_commune_code,
-        attached_epci_siren,
-        dimension,
-        dimension_value,
+        *,
         count(*) as links
     from by_value
     group by all
