@@ -14,6 +14,7 @@ from __future__ import annotations
 import codecs
 import csv
 import dataclasses
+import functools
 import io
 import os
 import re
@@ -425,9 +426,14 @@ def check_workbook(path: Path, limits: Limits) -> None:
 # Above this many rows a sheet is read by column (_sheet_table), below cell by cell: polars'
 # fixed cost per sheet (about 9 ms) is more than the loop's on the few rows of most returns.
 COLUMNWISE_ROWS = 5_000
-# What Python's str.strip() removes (the row rules are written with it): Rust's whitespace
-# lacks U+001C-U+001F, so polars is given the set itself.
-_PY_WHITESPACE = "".join(chr(c) for c in range(0x110000) if chr(c).isspace())
+
+
+@functools.cache
+def _py_whitespace() -> str:
+    """What Python's str.strip() removes (the row rules are written with it): Rust's
+    whitespace lacks U+001C-U+001F, so polars is given the set itself (50 ms to list: once,
+    when a large sheet needs it)."""
+    return "".join(chr(c) for c in range(0x110000) if chr(c).isspace())
 
 
 def _sheet_table(
@@ -442,7 +448,7 @@ def _sheet_table(
     if header is None:
         return None
     body = frame.slice(header.row + 1).with_row_index("line", offset=header.row + 2)
-    stripped = [pl.col(c).str.strip_chars(_PY_WHITESPACE) for c in frame.columns]
+    stripped = [pl.col(c).str.strip_chars(_py_whitespace()) for c in frame.columns]
     blank = pl.all_horizontal([c.is_null() | (c == "") for c in stripped])
     first = pl.coalesce([pl.when(c != "").then(c) for c in stripped]).str.to_lowercase()
     total = pl.any_horizontal([first.str.starts_with(w) for w in _TOTAL_WORDS]).fill_null(False)
