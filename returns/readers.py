@@ -176,16 +176,31 @@ def _to_table(
             check_time(limits)
     flush()
 
-    def column(i: int, name: str) -> pl.Series:
-        return pl.concat(chunks[i]).rename(name)
-
-    data = pl.DataFrame(
-        [column(i, name) for i, name in header.mapping.items()]
-        + [pl.Series("line", body_lines, dtype=pl.Int32)]
+    return _raw_table(
+        header,
+        sheet,
+        head_lines[header.row],
+        lambda i: pl.concat(chunks[i]),
+        pl.Series(body_lines, dtype=pl.Int32),
+        ignored,
     )
-    extras = {name: column(i, name) for i, name in header.extras.items()}
+
+
+def _raw_table(
+    header: HeaderMatch,
+    sheet: str | None,
+    header_line: int,
+    cells: Callable[[int], pl.Series],
+    lines: pl.Series,
+    ignored: int,
+) -> RawTable:
+    """The table of the header's columns (`cells(i)`: the kept rows' text in column i)."""
+    data = pl.DataFrame(
+        [cells(i).rename(name) for i, name in header.mapping.items()] + [lines.rename("line")]
+    )
+    extras = {name: cells(i).rename(name) for i, name in header.extras.items()}
     missing = [f for f in header.kind.columns if f not in header.mapping.values()]
-    return RawTable(header.kind, sheet, head_lines[header.row], data, missing, extras, ignored)
+    return RawTable(header.kind, sheet, header_line, data, missing, extras, ignored)
 
 
 # --- CSV -----------------------------------------------------------------------------------
@@ -457,22 +472,13 @@ def _sheet_table(
         raise FileRefused("trop_de_lignes", f"plus de {limits.max_rows} lignes")
     check_time(limits)
 
-    def column(i: int, name: str) -> pl.Series:
+    def cells(i: int) -> pl.Series:
         if i >= frame.width:
-            return pl.Series(name, [None] * kept.height, dtype=pl.Utf8)
-        return (
-            kept.get_column(frame.columns[i]).str.replace_all("\x00", "", literal=True).rename(name)
-        )
+            return pl.Series([None] * kept.height, dtype=pl.Utf8)
+        return kept.get_column(frame.columns[i]).str.replace_all("\x00", "", literal=True)
 
-    data = pl.DataFrame(
-        [column(i, name) for i, name in header.mapping.items()]
-        + [kept.get_column("line").cast(pl.Int32)]
-    )
-    extras = {name: column(i, name) for i, name in header.extras.items()}
-    missing = [f for f in header.kind.columns if f not in header.mapping.values()]
-    return RawTable(
-        header.kind, sheet, header.row + 1, data, missing, extras, body.height - kept.height
-    )
+    lines = kept.get_column("line").cast(pl.Int32)
+    return _raw_table(header, sheet, header.row + 1, cells, lines, body.height - kept.height)
 
 
 def read_xlsx(path: Path, limits: Limits, finder: Finder = find_header) -> ReadResult:
