@@ -1,5 +1,7 @@
 """dbt models as Dagster assets; dbt tests as asset checks."""
 
+import functools
+import json
 import os
 import sys
 from collections.abc import Mapping
@@ -9,6 +11,7 @@ from typing import Any
 import dagster as dg
 from dagster_dbt import DagsterDbtTranslator, dbt_assets
 
+from orchestration import dbt_selection
 from orchestration.dbt_project import dbt_project
 from platform_config.dbt_cli import QuartiersDbtCli
 from platform_config.resources import WAREHOUSE_POOL, WAREHOUSE_VARIABLE, Warehouse
@@ -36,9 +39,60 @@ def quartiers_dbt(context: dg.AssetExecutionContext, dbt: QuartiersDbtCli, wareh
     os.environ[WAREHOUSE_VARIABLE] = str(warehouse.file())
     # The YAML unit tests check the SQL against hand-computed rows, not the data: they run in
     # `make test` (tests/test_dbt_models.py), not in every production build (≈ 5 s here).
-    invocation = dbt.cli(["build", "--exclude-resource-type", "unit_test"], context=context)
+    args = ["build", "--exclude-resource-type", "unit_test"]
+    whole = _whole_build(context)
+    with warehouse.connect() as con:
+        tables = dbt_selection.table_digests(con)
+        changed = dbt_selection.changed_tables(
+            dbt_selection.read_state(con), tables, dbt_selection.dbt_digest()
+        )
+        dbt_selection.forget_state(con)
+    kept = dbt_selection.unchanged_nodes(_manifest(), changed) if whole and changed else None
+    exclude = []
+    if kept:
+        context.log.info(
+            f"Tables modifiées depuis la dernière construction complète : {', '.join(changed)}. "
+            f"{len(kept)} modèles et tests qui n'en dépendent pas sont conservés tels quels."
+        )
+        exclude = ["--exclude", " ".join(_manifest()["nodes"][uid]["name"] for uid in kept)]
+    # A kept model is the table a rebuild would make: it is reported as such (first: what it
+    # is built from is kept too), and what reads it (the snapshot, the site) runs as after
+    # any build.
+    for key in _asset_keys(kept or ()):
+        yield dg.MaterializeResult(
+            asset_key=key,
+            metadata={"reconstruit": False, "motif": "aucune table brute en amont n'a changé"},
+        )
+    invocation = dbt.cli([*args, *exclude], context=context)
     yield from invocation.stream()
     dbt.keep_parse_state(invocation)
+    if whole:  # every model is now built from `tables`
+        with warehouse.connect() as con:
+            dbt_selection.write_state(con, tables, dbt_selection.dbt_digest())
+
+
+def _whole_build(context: dg.AssetExecutionContext) -> bool:
+    """Every dbt model and test selected (a job's build, not a subset picked in the UI)."""
+    return set(context.selected_asset_keys) == set(quartiers_dbt.keys) and set(
+        context.selected_asset_check_keys
+    ) == set(quartiers_dbt.check_keys)
+
+
+@functools.cache
+def _manifest() -> dict:
+    return json.loads(Path(dbt_project.manifest_path).read_text(encoding="utf-8"))
+
+
+def _asset_keys(unique_ids) -> list[dg.AssetKey]:
+    """The assets of these dbt nodes (tests have none: they are checks), upstream first."""
+    translator, nodes = QuartiersTranslator(), _manifest()["nodes"]
+    keys = [
+        translator.get_asset_key(nodes[uid])
+        for uid in dbt_selection.upstream_first(_manifest(), unique_ids)
+        if nodes[uid]["resource_type"] in ("model", "seed")
+    ]
+    assert set(keys) <= set(quartiers_dbt.keys), set(keys) - set(quartiers_dbt.keys)
+    return keys
 
 
 def dbt_resource() -> QuartiersDbtCli:

@@ -20,6 +20,7 @@ from pathlib import Path
 
 import duckdb
 
+from orchestration.dbt_selection import table_digests
 from platform_config.settings import PROJECT_ROOT, Settings
 
 #: what the publication is made of, besides the data: code, dbt sources, templates, questionnaires
@@ -71,20 +72,12 @@ def raw_digest(
     `only` is missing."""
     if con is None:
         return None
-    tables = [
-        t
-        for (t,) in con.execute(
-            "SELECT table_name FROM duckdb_tables() WHERE schema_name = 'raw' ORDER BY 1"
-        ).fetchall()
-        if only is None or t in only
-    ]
+    tables = {t: d for t, d in table_digests(con).items() if only is None or t in only}
     if only is not None and len(tables) < len(only):
         return None
     h = hashlib.sha256()
-    for t in tables:
-        sql = f'SELECT count(*), sum(hash(t)) FROM raw."{t}" AS t'  # noqa: S608 (catalog names)
-        n, total = con.execute(sql).fetchone()
-        h.update(f"{t}:{n}:{total};".encode())
+    for t, digest in tables.items():
+        h.update(f"{t}:{digest};".encode())
     return h.hexdigest()
 
 
