@@ -1,11 +1,13 @@
-"""Publication: the analysts' snapshot, then the delegates' static site built from it."""
+"""Publication: the analysts' snapshot and the delegates' static site, from the same marts."""
 
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 
 import dagster as dg
 
 from assets import progress
 from assets.snapshot import publish_parquet, publish_snapshot
+from dashboards.marts import Marts, load_marts
 from dashboards.site import CONFIDENTIALITY_FILE, build_site
 from platform_config.resources import WAREHOUSE_POOL, PlatformSettings, Warehouse
 
@@ -25,67 +27,105 @@ def _secret_metadata(report: dict, path) -> dict:
     return out
 
 
+SNAPSHOT, SITE = dg.AssetKey("analysts_snapshot"), dg.AssetKey("dashboards_site")
+
+
 def build_publication_assets(mart_keys: Sequence[dg.AssetKey]) -> list[dg.AssetsDefinition]:
-    @dg.asset(
-        deps=list(mart_keys),
-        group_name="publication",
+    # One step for both, one publisher at a time as for the warehouse: after a build, the
+    # snapshot is copied (DuckDB's work, off the GIL) while the site is built from the same
+    # marts read from the warehouse (Python's work), side by side; each is staged beside its
+    # folder and swapped in whole. Either can be materialised alone from the UI: the site
+    # alone is built from the published snapshot.
+    @dg.multi_asset(
+        name="publication",
+        specs=[
+            dg.AssetSpec(
+                SNAPSHOT,
+                deps=list(mart_keys),
+                group_name="publication",
+                kinds={"duckdb"},
+                description="Copie en lecture seule de l'entrepôt pour les analystes (lisible "
+                "par DuckDB ≥ 1.2), et chaque mart en Parquet par campagne ; remplacées "
+                "atomiquement après chaque construction réussie.",
+                skippable=True,
+            ),
+            dg.AssetSpec(
+                SITE,
+                deps=[SNAPSHOT],
+                group_name="publication",
+                kinds={"plotly", "html"},
+                description="Site statique des tableaux de bord des délégués du préfet : un "
+                "index et une page par région et par département, hors ligne.",
+                skippable=True,
+            ),
+        ],
+        can_subset=True,
         pool=WAREHOUSE_POOL,
-        kinds={"duckdb"},
-        description="Copie en lecture seule de l'entrepôt pour les analystes (lisible par "
-        "DuckDB ≥ 1.2), et chaque mart en Parquet par campagne ; remplacées "
-        "atomiquement après chaque construction réussie.",
     )
-    def analysts_snapshot(settings: PlatformSettings, warehouse: Warehouse) -> dg.MaterializeResult:
+    def publication(
+        context: dg.AssetExecutionContext, settings: PlatformSettings, warehouse: Warehouse
+    ):
         s = settings.get()
-        target = s.snapshot
-        with warehouse.connect() as con:
-            counts = publish_snapshot(con, target, s.snapshot_storage_version)
-            parquet = publish_parquet(con, target.parent / "parquet")
-        return dg.MaterializeResult(
-            metadata={
-                "chemin": dg.MetadataValue.path(str(target)),
-                "format DuckDB": s.snapshot_storage_version,
-                "Parquet (un dossier par mart)": dg.MetadataValue.path(
-                    str(target.parent / "parquet")
-                ),
-                "marts en Parquet": dg.MetadataValue.int(len(parquet)),
-                "tables": dg.MetadataValue.int(len(counts)),
-                "taille (Mo)": round(target.stat().st_size / 1e6, 1),
-                **{k: dg.MetadataValue.int(v) for k, v in counts.items() if k.startswith("marts.")},
-            }
-        )
+        selected = context.selected_asset_keys
+        if SNAPSHOT not in selected:
+            yield _site(context, s)
+            return
+        site, failed = None, None
+        with warehouse.connect() as con, ThreadPoolExecutor(1) as side:
+            snapshot = side.submit(_snapshot, con.cursor(), s)
+            if SITE in selected:
+                try:
+                    site = _site(context, s, load_marts(con.cursor()))
+                except Exception as error:  # noqa: BLE001 - raised once the snapshot is told
+                    failed = error
+            copied = snapshot.result()
+        yield copied
+        if failed is not None:
+            raise failed
+        if site is not None:
+            yield site
 
-    # One publisher at a time, as for the warehouse: the site is staged beside its folder
-    # and swapped in whole.
-    @dg.asset(
-        deps=[analysts_snapshot],
-        group_name="publication",
-        kinds={"plotly", "html"},
-        pool=WAREHOUSE_POOL,
-        description="Site statique des tableaux de bord des délégués du préfet : un index "
-        "et une page par région et par département, hors ligne.",
+    return [publication]
+
+
+def _snapshot(con, s) -> dg.MaterializeResult:
+    target = s.snapshot
+    counts = publish_snapshot(con, target, s.snapshot_storage_version)
+    parquet = publish_parquet(con, target.parent / "parquet")
+    return dg.MaterializeResult(
+        asset_key=SNAPSHOT,
+        metadata={
+            "chemin": dg.MetadataValue.path(str(target)),
+            "format DuckDB": s.snapshot_storage_version,
+            "Parquet (un dossier par mart)": dg.MetadataValue.path(str(target.parent / "parquet")),
+            "marts en Parquet": dg.MetadataValue.int(len(parquet)),
+            "tables": dg.MetadataValue.int(len(counts)),
+            "taille (Mo)": round(target.stat().st_size / 1e6, 1),
+            **{k: dg.MetadataValue.int(v) for k, v in counts.items() if k.startswith("marts.")},
+        },
     )
-    def dashboards_site(
-        context: dg.AssetExecutionContext, settings: PlatformSettings
-    ) -> dg.MaterializeResult:
-        s = settings.get()
-        result = build_site(
-            s.snapshot,
-            s.site,
-            referential_label=s.referential_label,
-            boundaries_file=s.boundaries_file,
-            regions_boundaries_file=s.region_boundaries_file,
-            progress=progress.reporter(context.log.info, progress.PAGES_DONE),
-        )
-        return dg.MaterializeResult(
-            metadata={
-                "index": dg.MetadataValue.path(str(result.index)),
-                "pages": dg.MetadataValue.int(len(result.pages)),
-                "pages recalculées": dg.MetadataValue.int(len(result.rendered)),
-                "pages réécrites": dg.MetadataValue.int(len(result.written)),
-                "durée (s)": round(result.seconds, 2),
-                **_secret_metadata(result.confidentiality, s.site / CONFIDENTIALITY_FILE),
-            }
-        )
 
-    return [analysts_snapshot, dashboards_site]
+
+def _site(context: dg.AssetExecutionContext, s, marts: Marts | None = None) -> dg.MaterializeResult:
+    """The site, from `marts` (read from the warehouse beside the snapshot's copy) or else
+    from the published snapshot."""
+    result = build_site(
+        s.snapshot,
+        s.site,
+        referential_label=s.referential_label,
+        boundaries_file=s.boundaries_file,
+        regions_boundaries_file=s.region_boundaries_file,
+        progress=progress.reporter(context.log.info, progress.PAGES_DONE),
+        marts=marts,
+    )
+    return dg.MaterializeResult(
+        asset_key=SITE,
+        metadata={
+            "index": dg.MetadataValue.path(str(result.index)),
+            "pages": dg.MetadataValue.int(len(result.pages)),
+            "pages recalculées": dg.MetadataValue.int(len(result.rendered)),
+            "pages réécrites": dg.MetadataValue.int(len(result.written)),
+            "durée (s)": round(result.seconds, 2),
+            **_secret_metadata(result.confidentiality, s.site / CONFIDENTIALITY_FILE),
+        },
+    )

@@ -268,7 +268,7 @@ def build_steps(data: Path) -> str:
         "for s in i.get_run_step_stats(r.run_id) if s.end_time))"
     )
     steps = dict(kv.split("=") for kv in _ask_instance(data, code).split(";"))
-    names = {"quartiers_dbt": "dbt", "analysts_snapshot": "snapshot", "dashboards_site": "site"}
+    names = {"quartiers_dbt": "dbt", "publication": "snapshot and site side by side"}
     return ", ".join(f"{names[k]} {steps[k]} s" for k in names if k in steps)
 
 

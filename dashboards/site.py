@@ -131,13 +131,17 @@ def build_site(
     regions_boundaries_file: Path | None = None,
     progress: Callable[[int, int], None] | None = None,
     workers: int | None = None,
+    marts: Marts | None = None,
 ) -> SiteResult:
     """Build (or update) the static site in `out_dir` from the marts of `db_path`; the new
     site replaces the previous one whole, once complete. `progress(n, total)` follows the
     pages, whether rendered again or kept. `workers`: processes to share the work between
-    (1 or 2; by default 2 when the machine has two cores and the work is large enough)."""
+    (1 or 2; by default 2 when the machine has two cores and the work is large enough).
+    `marts`: the marts already read by the caller (`db_path` is then not opened: the caller
+    may hold the file)."""
     start = time.perf_counter()
-    marts = read_marts(db_path)
+    given = marts is not None
+    marts = marts if given else read_marts(db_path)
     site = Path(out_dir)
     out_dir = stage(site)
     # asked for two: always share (tests of the shared build); by default, when worth it
@@ -145,7 +149,7 @@ def build_site(
     helper = Helper(always=workers == 2) if shared else None
     try:
         return _build(
-            db_path,
+            None if given else db_path,
             marts,
             site,
             out_dir,
@@ -188,17 +192,18 @@ def make_context(
     )
 
 
-def context_again(db_path: Path, suppressed: list, *settings) -> Context:
-    """The build's context made again from the warehouse and the cells to hide, in the
-    helper process: cheaper to send than the context itself (~100 MB pickled at national
-    scale), and the same frames (the same file, read and sorted the same way)."""
-    marts = read_marts(db_path)
+def context_again(source: Path | Marts, suppressed: list, *settings) -> Context:
+    """The build's context made again in the helper process, from the warehouse file (or,
+    when the build's caller holds the file, from the marts sent over: ~100 MB pickled
+    nationally, a fraction of a second) and the cells to hide: the same frames, read and
+    sorted the same way, hence the same pages."""
+    marts = source if isinstance(source, Marts) else read_marts(source)
     frames = (marts.mart_reach, marts.mart_qpv, marts.dim_territories)
     return make_context(marts, protect_site(*frames, decided=suppressed), *settings)
 
 
 def _build(
-    db_path: Path,
+    db_path: Path | None,
     marts: Marts,
     site: Path,
     out_dir: Path,
@@ -216,7 +221,8 @@ def _build(
 
     def install() -> None:
         suppressed = sorted(protection.suppressed, key=repr)
-        helper.install_made("context", context_again, db_path, suppressed, *options)
+        source = marts if db_path is None else db_path  # the file, when the helper may open it
+        helper.install_made("context", context_again, source, suppressed, *options)
         helper.install_made("out_dir", Path, out_dir)
 
     if helper is not None and helper.started:  # a large build: the helper starts on it now

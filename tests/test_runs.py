@@ -165,7 +165,7 @@ VICTIM = textwrap.dedent("""
 PUBLICATION = ["analysts_snapshot", "dashboards_site"]
 KILLS = [
     ("quartiers_dbt", "ASSET_MATERIALIZATION", []),
-    ("dashboards_site", f"{PAGES_DONE} : 1/", PUBLICATION),
+    ("publication", f"{PAGES_DONE} : 1/", PUBLICATION),
 ]
 
 
