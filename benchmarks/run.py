@@ -260,16 +260,23 @@ def _ask_instance(data: Path, code: str) -> str:
 
 
 def build_steps(data: Path) -> str:
-    """Where the last build run spent its time: the seconds of its longest steps (dbt, the
-    analysts' snapshot, the site...), read from the data folder's Dagster instance."""
+    """Where the last build run spent its time: the seconds of its steps of a second or more
+    (dbt, the publication: snapshot and site side by side, the analysts' documentation
+    when the dbt project is new), read from the data folder's Dagster instance."""
     code = (
         "r = i.get_runs(dg.RunsFilter(job_name='build_job'), limit=1)[0];"
         "print(';'.join(f'{s.step_key}={s.end_time - s.start_time:.1f}' "
         "for s in i.get_run_step_stats(r.run_id) if s.end_time))"
     )
     steps = dict(kv.split("=") for kv in _ask_instance(data, code).split(";"))
-    names = {"quartiers_dbt": "dbt", "publication": "snapshot and site side by side"}
-    return ", ".join(f"{names[k]} {steps[k]} s" for k in names if k in steps)
+    names = {
+        "quartiers_dbt": "dbt",
+        "publication": "snapshot and site",
+        "analysts_documentation": "documentation",
+    }
+    return ", ".join(
+        f"{names.get(k, k)} {v} s" for k, v in steps.items() if float(v) >= 1 or k in names
+    )
 
 
 def national(work: Path, scale: float) -> tuple[list[dict], Path]:
