@@ -1,2 +1,3 @@
-"""The platform's configuration, below both `assets/` and `orchestration/`: the settings read
-from QUARTIERS_* environment variables, and the Dagster resources that carry them."""
+"""The platform's configuration and plumbing, below `returns/`, `dashboards/`, `assets/` and
+`orchestration/`: the settings read from QUARTIERS_* environment variables, the Dagster
+resources that carry them, the dbt CLI, and the helper process of large batches (`workers`)."""

@@ -202,6 +202,16 @@ class Kind:
     def get(self, name: str) -> Field:
         return next(f for f in self.fields if f.name == name)
 
+    def __reduce_ex__(self, protocol):
+        # One object per kind of the contract, also for tables read by a helper process.
+        if KINDS_BY_NAME.get(self.name) is self:
+            return (kind_named, (self.name,))
+        return super().__reduce_ex__(protocol)
+
+
+def kind_named(name: str) -> Kind:
+    return KINDS_BY_NAME[name]
+
 
 _KEY = (
     Field(

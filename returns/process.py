@@ -6,15 +6,14 @@ Pure: no warehouse, no Dagster. The ingestion asset writes what this returns.
 from __future__ import annotations
 
 import hashlib
-import os
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
 import polars as pl
 
+from platform_config import workers
 from returns.contract import RULES
 from returns.privacy import GuardReport, guard, mask_text
 from returns.readers import FileRefused, Limits, RawTable, open_regular, read_file
@@ -31,7 +30,9 @@ from returns.validate import (
 )
 
 DEFAULT_LIMITS = Limits()
-READ_THREADS = min(4, os.cpu_count() or 1)
+#: files from which a second process pays for its start-up (≈ 1 s of imports)
+SHARED_FROM = 200
+CHUNK_FILES = 16  # files per task of a shared reading
 _FAILURE_DETAIL = {
     MemoryError: "le fichier demande trop de mémoire",
     RecursionError: "structure du fichier trop imbriquée",
@@ -207,6 +208,10 @@ def _read(
     return result, []
 
 
+def _read_jobs(jobs: list[tuple]) -> list[tuple[FileResult, list[RawTable]]]:
+    return [_read(*job) for job in jobs]
+
+
 def _validate(
     pending: list[tuple[FileResult, list[RawTable]]],
     referential: Referential | None,
@@ -274,25 +279,43 @@ def process_batch(
     digests: dict[Path, str] | None = None,
     on_read: Callable[[int, int, str], None] | None = None,
     other_formats: tuple[OtherFormat, ...] = (),
+    processes: int | None = None,
 ) -> list[FileResult]:
     """Process files, then check partner rows against the actions of the batch and of the
     warehouse (`known_actions`). `on_read(n, total, name)` follows the reading, file by file;
-    `other_formats` read files that are no return (the survey's exports)."""
-    # Reading is mostly polars and file I/O, which release the GIL: threads use every core.
-    # Files are read and checked by slices: the cells as read are dropped after each, so
-    # memory follows the slice, not the batch (checks are per table, so slices change nothing).
+    `other_formats` read files that are no return (the survey's exports). `processes`: 1 or
+    2 (by default 2 when the machine has two cores and the batch is large enough)."""
+    # Reading is mostly Python (header matching, cell loops), which holds the GIL: a large
+    # batch is shared with a second process. Files are read and checked by slices: the cells
+    # as read are dropped after each, so memory follows the slice, not the batch (checks are
+    # per table, so slices change nothing).
     results: list[FileResult] = []
-    with ThreadPoolExecutor(max_workers=READ_THREADS) as pool:
+    shared = workers.available() if processes is None else processes > 1
+    helper = workers.Helper(always=processes == 2, warm=("returns.process",))
+    if shared:
+        helper.start_if(len(paths) >= SHARED_FROM)
+    read = 0
+
+    def arrived(chunk: list[tuple[FileResult, list[RawTable]]]) -> None:
+        nonlocal read
+        for item in chunk:
+            read += 1
+            if on_read is not None:
+                on_read(read, len(paths), item[0].name)
+
+    try:
         for start in range(0, len(paths), SLICE_FILES):
-            pending = []
-            for item in pool.map(
-                lambda p: _read(p, limits, (digests or {}).get(p), other_formats),
-                paths[start : start + SLICE_FILES],
-            ):
-                pending.append(item)
-                if on_read is not None:
-                    on_read(start + len(pending), len(paths), item[0].name)
-            results += _validate(pending, referential, today)
+            jobs = [
+                (p, limits, (digests or {}).get(p), other_formats)
+                for p in paths[start : start + SLICE_FILES]
+            ]
+            # by chunks: a round trip to the helper costs a few GIL hand-overs, as much as
+            # reading a small file
+            chunks = [jobs[i : i + CHUNK_FILES] for i in range(0, len(jobs), CHUNK_FILES)]
+            done = helper.share(chunks, _read_jobs, _read_jobs, arrived)
+            results += _validate([item for chunk in done for item in chunk], referential, today)
+    finally:
+        helper.close()
     known = action_keys(results)
     if known_actions is not None:
         known = pl.concat([known, known_actions.select(known.columns).cast(known.schema)])

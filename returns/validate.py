@@ -378,7 +378,7 @@ def validate_tables(
     polars plans every check of a kind once for the whole batch, not once per file."""
     out: dict[int, Validated] = {}
     for kind in {t.kind.name: t.kind for t in tables}.values():
-        ids = [i for i, t in enumerate(tables) if t.kind is kind]
+        ids = [i for i, t in enumerate(tables) if t.kind.name == kind.name]
         frames = [
             tables[i].data.with_columns(
                 [pl.lit(None, pl.Utf8).alias(m) for m in tables[i].missing],

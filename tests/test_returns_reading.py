@@ -293,6 +293,33 @@ def test_slices_of_a_batch_change_no_result(tmp_path, monkeypatch, slice_files):
             assert ta.accepted.equals(tb.accepted)
 
 
+@pytest.mark.slow
+def test_a_batch_read_by_two_processes_gives_the_same_results(tmp_path, monkeypatch):
+    """A large batch is read by this process and a helper process, by chunks: the same
+    results, file by file and in the same order, as read here alone (the demo's inbox: every
+    kind, workbooks, broken files, partners of actions read by the other process)."""
+    import returns.process
+    from demodata.generator import generate_demo
+    from returns.inbox import inbox_files
+
+    paths = inbox_files(generate_demo(tmp_path / "demo", seed=7).inbox)
+    monkeypatch.setattr(returns.process, "CHUNK_FILES", 3)  # many round trips
+    alone = process_batch(paths, today=TODAY, processes=1)
+    progress = []
+    shared = process_batch(
+        paths, today=TODAY, processes=2, on_read=lambda n, total, name: progress.append(n)
+    )
+    assert progress == list(range(1, len(paths) + 1))
+    assert [r.path for r in shared] == paths
+    assert sum(r.rows_quarantined for r in alone) > 0 and any(r.refused for r in alone)
+    for a, b in zip(alone, shared, strict=True):
+        assert a.summary() == b.summary()
+        assert a.quarantine().equals(b.quarantine())
+        for ta, tb in zip(a.tables, b.tables, strict=True):
+            assert ta.kind is tb.kind
+            assert ta.accepted.equals(tb.accepted)
+
+
 def test_personal_data_is_dropped_by_header_and_content(tmp_path):
     headers = ACTIVITY_HEADERS + ["Nom du participant", "Date de naissance", "Contact", "Groupe"]
     rows = [
