@@ -10,12 +10,37 @@ import plotly.io as pio
 import polars as pl
 import pytest
 
-from dashboards import exports, figures, geo, theme
+from dashboards import exports, geo, pages, theme
+from dashboards import figures as builders
 from dashboards.formatting import Labels
 from dashboards.tables import Column, Table
 from returns.referentials import code_lists
 
 LABELS = Labels.from_frame(code_lists())
+
+
+class _Replayed:
+    """The figure builders, each figure checked against plotly's: the same calls replayed
+    on a `go.Figure` give the same JSON, byte for byte (the pages' bytes rely on it); the
+    tests then read plotly's figure."""
+
+    def __getattr__(self, name):
+        built = getattr(builders, name)
+        if not callable(built) or isinstance(built, type):
+            return built
+
+        def call(*args, **kwargs):
+            out = built(*args, **kwargs)
+            if not isinstance(out, builders.Figure):
+                return out
+            fig = out.replay()
+            assert pio.to_json(pages._spec(fig), validate=False) == out.to_json()
+            return fig
+
+        return call
+
+
+figures = _Replayed()
 
 GEO = Path(__file__).resolve().parents[2] / "shared" / "reference" / "geo"
 GRAND_EST = GEO / "departements-grand-est.geojson"
