@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 from pathlib import Path
 
 import numpy as np
@@ -180,6 +181,50 @@ def test_spring_layout_is_deterministic_and_bounded():
     # linked nodes end closer than unlinked ones
     d = np.linalg.norm(a[0] - a[1]), np.linalg.norm(a[0] - a[5])
     assert d[0] < d[1]
+
+
+def _spring_layout_as_written_first(n, edges, *, seed=7, iterations=120, gravity=0.6):
+    """The layout's first formulation, (n, n, 2) arrays: the reference for its bits."""
+    if n < 2:
+        return np.zeros((n, 2))
+    rng = np.random.default_rng(seed)
+    angles = np.linspace(0, 2 * math.pi, n, endpoint=False)
+    pos = np.column_stack([np.cos(angles), np.sin(angles)]) + rng.normal(0, 0.01, (n, 2))
+    adj = np.zeros((n, n))
+    for i, j, w in edges:
+        if i != j:
+            adj[i, j] += w
+            adj[j, i] += w
+    if adj.max() > 0:
+        adj = adj / adj.max()
+    k = math.sqrt(4.0 / n)
+    temperature = 0.2
+    for step in range(iterations):
+        delta = pos[:, None, :] - pos[None, :, :]
+        dist = np.sqrt((delta**2).sum(-1))
+        np.fill_diagonal(dist, 1.0)
+        dist = np.maximum(dist, 1e-3)
+        repulse = (k * k) / dist**2
+        attract = adj * dist / k
+        np.fill_diagonal(repulse, 0.0)
+        force = ((repulse - attract)[:, :, None] * delta).sum(1) - gravity * pos
+        length = np.maximum(np.sqrt((force**2).sum(-1)), 1e-9)
+        pos = pos + force / length[:, None] * np.minimum(length, temperature)[:, None]
+        temperature = 0.2 * (1 - (step + 1) / iterations) + 0.002
+    pos = pos - pos.mean(0)
+    scale = np.abs(pos).max()
+    return pos / scale if scale > 0 else pos
+
+
+def test_spring_layout_keeps_the_bits_of_its_first_formulation():
+    rng = np.random.default_rng(3)
+    for n in (0, 1, 2, 3, 7, 30, 64, 120):
+        edges = [
+            (int(rng.integers(0, n)), int(rng.integers(0, n)), float(rng.integers(1, 6)))
+            for _ in range(2 * n)
+        ]
+        got, want = figures.spring_layout(n, edges), _spring_layout_as_written_first(n, edges)
+        assert got.tobytes() == want.tobytes(), n
 
 
 def test_network_names_the_most_connected_only():
