@@ -31,10 +31,13 @@ def header(column: Column) -> str:
 
 def cell(row: dict, column: Column) -> str | int | float | None:
     """The exported value: a number, a text, a secret mark or None (empty)."""
-    flag = row.get(column.name + SECRET_SUFFIX)
+    return cell_value(row.get(column.name), row.get(column.name + SECRET_SUFFIX), column)
+
+
+def cell_value(value: object, flag: object, column: Column) -> str | int | float | None:
+    """`cell` from the row's value and secret flag for the column."""
     if flag:
         return SECRET_RATIO if flag is True and column.kind != "people" else mark_text(flag)
-    value = row.get(column.name)
     if value is None:
         return None if column.missing == fmt.MISSING else column.missing
     if column.kind in ("people", "count", "year"):
@@ -50,19 +53,32 @@ def cell(row: dict, column: Column) -> str | int | float | None:
     return neutralise(str(value))
 
 
+def cells(table: Table) -> list[list]:
+    """Every row's exported values (`cell`), computed column by column from the frame's
+    lists (not row dicts), once for both exports."""
+    df, height = table.df, table.df.height
+    columns = []
+    for c in _columns(table):
+        values = df[c.name].to_list() if c.name in df.columns else [None] * height
+        secret = c.name + SECRET_SUFFIX
+        flags = df[secret].to_list() if secret in df.columns else [None] * height
+        columns.append([cell_value(v, f, c) for v, f in zip(values, flags, strict=True)])
+    return [list(row) for row in zip(*columns, strict=True)] if columns else [[]] * height
+
+
 def _columns(table: Table) -> list[Column]:
     return table.export_columns or table.columns
 
 
-def to_csv(table: Table) -> bytes:
+def to_csv(table: Table, rows: list[list] | None = None) -> bytes:
+    """The table as CSV; `rows`: its `cells`, when already computed."""
     buf = io.StringIO()
     writer = csv.writer(buf, delimiter=";", lineterminator="\r\n")
     cols = _columns(table)
     writer.writerow([neutralise(header(c)) for c in cols])
-    for row in table.df.iter_rows(named=True):
+    for values in cells(table) if rows is None else rows:
         out = []
-        for c in cols:
-            v = cell(row, c)
+        for v in values:
             if isinstance(v, float):
                 v = f"{v:.2f}".rstrip("0").rstrip(".").replace(".", ",")
             out.append("" if v is None else v)
@@ -70,7 +86,8 @@ def to_csv(table: Table) -> bytes:
     return ("\ufeff" + buf.getvalue()).encode("utf-8")
 
 
-def to_xlsx(table: Table) -> bytes:
+def to_xlsx(table: Table, rows: list[list] | None = None) -> bytes:
+    """The table as XLSX; `rows`: its `cells`, when already computed."""
     buf = io.BytesIO()
     wb = xlsxwriter.Workbook(
         buf,
@@ -99,9 +116,8 @@ def to_xlsx(table: Table) -> bytes:
     for j, c in enumerate(cols):
         ws.write_string(0, j, neutralise(header(c)), bold)
         ws.set_column(j, j, max(10, min(40, len(header(c)) + 2)))
-    for i, row in enumerate(table.df.iter_rows(named=True), start=1):
-        for j, c in enumerate(cols):
-            v = cell(row, c)
+    for i, values in enumerate(cells(table) if rows is None else rows, start=1):
+        for j, (c, v) in enumerate(zip(cols, values, strict=True)):
             if v is None:
                 continue
             if isinstance(v, int | float) and not isinstance(v, bool):
