@@ -15,6 +15,8 @@ import io
 from datetime import datetime
 
 import xlsxwriter
+from xlsxwriter.utility import xl_rowcol_to_cell_fast
+from xlsxwriter.worksheet import CellNumberTuple, CellStringTuple, Worksheet
 
 from dashboards import formatting as fmt
 from dashboards.confidentiality import SECONDARY, SECRET, mark_text
@@ -86,6 +88,51 @@ def to_csv(table: Table, rows: list[list] | None = None) -> bytes:
     return ("\ufeff" + buf.getvalue()).encode("utf-8")
 
 
+class _PlainSheet(Worksheet):
+    """xlsxwriter's worksheet, its cell loop written for the exports' plain sheets (numbers
+    and shared strings, no row or column formats, no comments): the same XML, character for
+    character, without a method call and an attribute list per cell (most of an export's
+    time). Anything else goes through xlsxwriter's own loop."""
+
+    def _write_rows(self) -> None:
+        if (
+            self.row_info
+            or self.comments
+            or self.constant_memory
+            or any(info.column_format is not None for info in self.col_info.values())
+        ):
+            super()._write_rows()
+            return
+        self._calculate_spans()
+        write, table, spans = self.fh.write, self.table, self.row_spans
+        xf: dict[int, int] = {}  # a format's index, assigned on its first cell as xlsxwriter does
+        cols = range(self.dim_colmin, self.dim_colmax + 1)
+        for row_num in range(self.dim_rowmin, self.dim_rowmax + 1):
+            cells = table[row_num]
+            if not cells:
+                continue
+            self._write_row(row_num, spans.get(row_num // 16))
+            for col_num in cols:
+                cell = cells.get(col_num)
+                if cell is None:
+                    continue
+                kind = type(cell)
+                if kind is not CellNumberTuple and kind is not CellStringTuple:
+                    self._write_cell(row_num, col_num, cell)
+                    continue
+                attr = f' r="{xl_rowcol_to_cell_fast(row_num, col_num)}"'
+                if cell.format:
+                    index = xf.get(id(cell.format))
+                    if index is None:
+                        index = xf[id(cell.format)] = cell.format._get_xf_index()
+                    attr += f' s="{index}"'
+                if kind is CellNumberTuple:
+                    write(f"<c{attr}><v>{cell.number:.16G}</v></c>")
+                else:
+                    write(f'<c{attr} t="s"><v>{cell.string}</v></c>')
+            write("</row>")
+
+
 def to_xlsx(table: Table, rows: list[list] | None = None) -> bytes:
     """The table as XLSX; `rows`: its `cells`, when already computed."""
     buf = io.BytesIO()
@@ -99,7 +146,7 @@ def to_xlsx(table: Table, rows: list[list] | None = None) -> bytes:
         },
     )
     wb.set_properties({"created": FIXED_TIMESTAMP, "title": table.title})
-    ws = wb.add_worksheet("donnees")
+    ws = wb.add_worksheet("donnees", worksheet_class=_PlainSheet)
     bold = wb.add_format({"bold": True, "text_wrap": True, "valign": "top"})
     formats = {
         # Excel stores formats in US notation and shows them in the reader's locale
@@ -121,9 +168,9 @@ def to_xlsx(table: Table, rows: list[list] | None = None) -> bytes:
             if v is None:
                 continue
             if isinstance(v, int | float) and not isinstance(v, bool):
-                ws.write_number(i, j, v, formats.get(c.kind))
+                ws._write_number(i, j, v, formats.get(c.kind))  # row/col: no A1 to convert
             else:
-                ws.write_string(i, j, v, right if v in (SECRET, SECRET_RATIO) else None)
+                ws._write_string(i, j, v, right if v in (SECRET, SECRET_RATIO) else None)
     ws.freeze_panes(1, 0)
     wb.close()
     return buf.getvalue()

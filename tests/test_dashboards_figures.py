@@ -390,3 +390,44 @@ def test_each_mark_is_printed_as_decided_and_explained():
         labels=LABELS,
     )
     assert sorted(t.text[0] for t in fig.data if t.type == "scatter") == ["< 11", "s"]
+
+
+def test_xlsx_sheet_loop_writes_what_xlsxwriter_writes(monkeypatch):
+    # the exports' own cell loop (`_PlainSheet`) against xlsxwriter's, byte for byte: numbers
+    # of every format, secrets, texts needing escapes or kept spaces, empty cells, many rows
+    rows = 40
+    table = Table(
+        "t",
+        "T & <co>",
+        [
+            Column("name", "Nom"),
+            Column("n", "Participations", "people"),
+            Column("c", "Actions", "count"),
+            Column("r", "Part", "ratio"),
+            Column("p", "Taux", "per100"),
+            Column("a", "Montant", "amount"),
+            Column("x", "Indice", "number"),
+            Column("y", "Campagne", "year"),
+            Column("f", "Signataire", "flag"),
+        ],
+        pl.DataFrame(
+            {
+                "name": [f' a&b <{i}> "q" ' if i % 3 else None for i in range(rows)],
+                "n": [i * 1001 if i % 4 else None for i in range(rows)],
+                "n_secret": [
+                    ("< 11" if i % 8 else "s") if i % 4 == 0 else None for i in range(rows)
+                ],
+                "c": [i for i in range(rows)],
+                "r": [i / 7 if i % 5 else None for i in range(rows)],
+                "r_secret": [i % 10 == 0 for i in range(rows)],
+                "p": [i / 3 for i in range(rows)],
+                "a": [i * 1234.567 for i in range(rows)],
+                "x": [-i / 9 for i in range(rows)],
+                "y": [2020 + i % 6 for i in range(rows)],
+                "f": [bool(i % 2) for i in range(rows)],
+            }
+        ),
+    )
+    fast = exports.to_xlsx(table)
+    monkeypatch.setattr(exports, "_PlainSheet", exports.Worksheet)
+    assert fast == exports.to_xlsx(table)
