@@ -43,6 +43,8 @@ from dashboards.confidentiality import (
 )
 from dashboards.context import Context
 from dashboards.incremental import (
+    PROTECTION_FILE,
+    SHARED_FROM_ROWS,
     STATE_DIR,
     STATE_FILE,
     STATE_FORMAT,
@@ -55,7 +57,7 @@ from dashboards.incremental import (
     stage,
     write_if_changed,
 )
-from dashboards.marts import Marts, load_marts
+from dashboards.marts import Marts, _use_marts, load_marts
 from dashboards.page_build import PageOutcome, kept_outcome, plan_page, write_page
 from dashboards.protected import publish
 from dashboards.swap import swap_folder
@@ -137,13 +139,17 @@ def build_site(
     pages, whether rendered again or kept. `workers`: processes to share the work between
     (1 or 2; by default 2 when the machine has two cores and the work is large enough)."""
     start = time.perf_counter()
-    marts = read_marts(db_path)
     site = Path(out_dir)
-    out_dir = stage(site)
     # asked for two: always share (tests of the shared build); by default, when worth it
     shared = parallel.available() if workers is None else workers > 1
     helper = Helper(always=workers == 2) if shared else None
     try:
+        if helper is not None and _large_full_build(db_path, site):
+            # the protection will share its campaigns (`protect_cached`): the helper's
+            # start-up (~1 s of imports) overlaps the reading of the marts, not after it
+            helper.start_if(True)
+        marts = read_marts(db_path)
+        out_dir = stage(site)
         return _build(
             db_path,
             marts,
@@ -160,6 +166,24 @@ def build_site(
     finally:
         if helper is not None:
             helper.close()
+
+
+def _large_full_build(db_path: Path, site: Path) -> bool:
+    """No protection to reuse and enough rows of mart_reach for the protection to share its
+    work (`incremental.SHARED_FROM_ROWS`): counted, not read (a few milliseconds)."""
+    if (site / PROTECTION_FILE).exists():
+        return False
+    try:
+        con = duckdb.connect(str(db_path), read_only=True)
+    except duckdb.Error:
+        return False  # the reading says why
+    try:
+        _use_marts(con)
+        return con.execute("SELECT count(*) FROM mart_reach").fetchone()[0] >= SHARED_FROM_ROWS
+    except (duckdb.Error, ValueError):
+        return False
+    finally:
+        con.close()
 
 
 def read_marts(db_path: Path) -> Marts:
