@@ -287,6 +287,8 @@ def _build(
         _render_installed,
         done,
     )
+    if helper is not None:
+        helper.release()  # every page is made: the helper exits while the report is written
     ordered = [outcomes[t.href] for t in order]
     page_paths = [out_dir / t.href for t in order]
     state = {o.name: o.state for o in ordered}
