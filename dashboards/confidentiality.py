@@ -177,43 +177,53 @@ def _determined(groups: Iterable[Group], suppressed: set[Key]) -> set[Key]:
     pivots: dict[Key, dict[Key, float]] = {}  # pivot cell -> its row (coefficient 1 on it)
     holders: dict[Key, set[Key]] = defaultdict(set)  # cell -> pivots whose row holds it
     for g in groups:
+        # the group's equation on the suppressed cells (total − parts); the loops below are
+        # written inline (no helper call, no generator per term: most of the protection's
+        # time), with the same float operations in the same order, so the same results
         row: dict[Key, float] = {}
-        for key, coef in ((g.total, 1.0), *((p, -1.0) for p in g.parts)):
-            if key in suppressed:
-                row[key] = row.get(key, 0.0) + coef
+        if g.total in suppressed:
+            row[g.total] = 1.0  # 0.0 + 1.0
+        for p in g.parts:
+            if p in suppressed:
+                row[p] = row.get(p, 0.0) + -1.0
         for col in [k for k in row if k in pivots]:  # pivot rows hold no other pivot
             factor = row.get(col)
             if factor:
-                for k, v in pivots[col].items():
-                    _axpy(row, k, -factor * v)
+                for k, v in pivots[col].items():  # row += -factor * pivot row
+                    value = row.get(k, 0.0) + -factor * v
+                    if abs(value) < 1e-9:
+                        row.pop(k, None)
+                    else:
+                        row[k] = value
         if not row:
             continue
-        pivot = min(row, key=lambda k: len(holders[k]))  # sparsest column: little fill-in
+        # sparsest column, the first of them (as `min` gives): little fill-in
+        pivot, fewest = None, -1
+        for k in row:
+            held = len(holders[k])
+            if fewest < 0 or held < fewest:
+                pivot, fewest = k, held
         scale = row[pivot]
         row = {k: v / scale for k, v in row.items()}
         for other in list(holders[pivot]):
             target = pivots[other]
             factor = target.get(pivot)
             if factor:
-                for k, v in row.items():
+                for k, v in row.items():  # target += -factor * row
                     present = k in target
-                    _axpy(target, k, -factor * v)
-                    if k in target and not present:
-                        holders[k].add(other)
-                    elif present and k not in target:
-                        holders[k].discard(other)
+                    value = target.get(k, 0.0) + -factor * v
+                    if abs(value) < 1e-9:
+                        if present:
+                            del target[k]
+                            holders[k].discard(other)
+                    else:
+                        target[k] = value
+                        if not present:
+                            holders[k].add(other)
         pivots[pivot] = row
         for k in row:
             holders[k].add(pivot)
     return {p for p, row in pivots.items() if len(row) == 1}
-
-
-def _axpy(row: dict[Key, float], key: Key, delta: float) -> None:
-    value = row.get(key, 0.0) + delta
-    if abs(value) < 1e-9:
-        row.pop(key, None)
-    else:
-        row[key] = value
 
 
 def protect(
@@ -377,12 +387,16 @@ def _solve_near(
     split into independent blocks (cells sharing a group); publishing a cell only changes
     the blocks it touched, so only those are solved again."""
 
-    def open_(m: Key) -> bool:
-        return m in suppressed and m not in known
-
-    seen = {m for key in keys for gi in index[key] for m in _members(groups[gi]) if open_(m)}
+    # "open": hidden and not yet determined (tested inline: called a million times)
+    seen = {
+        m
+        for key in keys
+        for gi in index[key]
+        for m in _members(groups[gi])
+        if m in suppressed and m not in known
+    }
     if itself:
-        seen.update(key for key in keys if open_(key))
+        seen.update(key for key in keys if key in suppressed and key not in known)
     frontier = list(seen)
     rows: set[int] = set()
     while frontier:
@@ -392,7 +406,7 @@ def _solve_near(
                 continue
             rows.add(gi)
             for m in _members(groups[gi]):
-                if open_(m) and m not in seen:
+                if m in suppressed and m not in known and m not in seen:
                     seen.add(m)
                     frontier.append(m)
     return _determined((groups[gi] for gi in sorted(rows)), seen)

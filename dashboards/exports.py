@@ -15,6 +15,8 @@ import io
 from datetime import datetime
 
 import xlsxwriter
+from xlsxwriter.utility import xl_rowcol_to_cell_fast
+from xlsxwriter.worksheet import CellNumberTuple, CellStringTuple, Worksheet
 
 from dashboards import formatting as fmt
 from dashboards.confidentiality import SECONDARY, SECRET, mark_text
@@ -31,10 +33,13 @@ def header(column: Column) -> str:
 
 def cell(row: dict, column: Column) -> str | int | float | None:
     """The exported value: a number, a text, a secret mark or None (empty)."""
-    flag = row.get(column.name + SECRET_SUFFIX)
+    return cell_value(row.get(column.name), row.get(column.name + SECRET_SUFFIX), column)
+
+
+def cell_value(value: object, flag: object, column: Column) -> str | int | float | None:
+    """`cell` from the row's value and secret flag for the column."""
     if flag:
         return SECRET_RATIO if flag is True and column.kind != "people" else mark_text(flag)
-    value = row.get(column.name)
     if value is None:
         return None if column.missing == fmt.MISSING else column.missing
     if column.kind in ("people", "count", "year"):
@@ -50,19 +55,32 @@ def cell(row: dict, column: Column) -> str | int | float | None:
     return neutralise(str(value))
 
 
+def cells(table: Table) -> list[list]:
+    """Every row's exported values (`cell`), computed column by column from the frame's
+    lists (not row dicts), once for both exports."""
+    df, height = table.df, table.df.height
+    columns = []
+    for c in _columns(table):
+        values = df[c.name].to_list() if c.name in df.columns else [None] * height
+        secret = c.name + SECRET_SUFFIX
+        flags = df[secret].to_list() if secret in df.columns else [None] * height
+        columns.append([cell_value(v, f, c) for v, f in zip(values, flags, strict=True)])
+    return [list(row) for row in zip(*columns, strict=True)] if columns else [[]] * height
+
+
 def _columns(table: Table) -> list[Column]:
     return table.export_columns or table.columns
 
 
-def to_csv(table: Table) -> bytes:
+def to_csv(table: Table, rows: list[list] | None = None) -> bytes:
+    """The table as CSV; `rows`: its `cells`, when already computed."""
     buf = io.StringIO()
     writer = csv.writer(buf, delimiter=";", lineterminator="\r\n")
     cols = _columns(table)
     writer.writerow([neutralise(header(c)) for c in cols])
-    for row in table.df.iter_rows(named=True):
+    for values in cells(table) if rows is None else rows:
         out = []
-        for c in cols:
-            v = cell(row, c)
+        for v in values:
             if isinstance(v, float):
                 v = f"{v:.2f}".rstrip("0").rstrip(".").replace(".", ",")
             out.append("" if v is None else v)
@@ -70,7 +88,53 @@ def to_csv(table: Table) -> bytes:
     return ("\ufeff" + buf.getvalue()).encode("utf-8")
 
 
-def to_xlsx(table: Table) -> bytes:
+class _PlainSheet(Worksheet):
+    """xlsxwriter's worksheet, its cell loop written for the exports' plain sheets (numbers
+    and shared strings, no row or column formats, no comments): the same XML, character for
+    character, without a method call and an attribute list per cell (most of an export's
+    time). Anything else goes through xlsxwriter's own loop."""
+
+    def _write_rows(self) -> None:
+        if (
+            self.row_info
+            or self.comments
+            or self.constant_memory
+            or any(info.column_format is not None for info in self.col_info.values())
+        ):
+            super()._write_rows()
+            return
+        self._calculate_spans()
+        write, table, spans = self.fh.write, self.table, self.row_spans
+        xf: dict[int, int] = {}  # a format's index, assigned on its first cell as xlsxwriter does
+        cols = range(self.dim_colmin, self.dim_colmax + 1)
+        for row_num in range(self.dim_rowmin, self.dim_rowmax + 1):
+            cells = table[row_num]
+            if not cells:
+                continue
+            self._write_row(row_num, spans.get(row_num // 16))
+            for col_num in cols:
+                cell = cells.get(col_num)
+                if cell is None:
+                    continue
+                kind = type(cell)
+                if kind is not CellNumberTuple and kind is not CellStringTuple:
+                    self._write_cell(row_num, col_num, cell)
+                    continue
+                attr = f' r="{xl_rowcol_to_cell_fast(row_num, col_num)}"'
+                if cell.format:
+                    index = xf.get(id(cell.format))
+                    if index is None:
+                        index = xf[id(cell.format)] = cell.format._get_xf_index()
+                    attr += f' s="{index}"'
+                if kind is CellNumberTuple:
+                    write(f"<c{attr}><v>{cell.number:.16G}</v></c>")
+                else:
+                    write(f'<c{attr} t="s"><v>{cell.string}</v></c>')
+            write("</row>")
+
+
+def to_xlsx(table: Table, rows: list[list] | None = None) -> bytes:
+    """The table as XLSX; `rows`: its `cells`, when already computed."""
     buf = io.BytesIO()
     wb = xlsxwriter.Workbook(
         buf,
@@ -82,7 +146,7 @@ def to_xlsx(table: Table) -> bytes:
         },
     )
     wb.set_properties({"created": FIXED_TIMESTAMP, "title": table.title})
-    ws = wb.add_worksheet("donnees")
+    ws = wb.add_worksheet("donnees", worksheet_class=_PlainSheet)
     bold = wb.add_format({"bold": True, "text_wrap": True, "valign": "top"})
     formats = {
         # Excel stores formats in US notation and shows them in the reader's locale
@@ -99,15 +163,14 @@ def to_xlsx(table: Table) -> bytes:
     for j, c in enumerate(cols):
         ws.write_string(0, j, neutralise(header(c)), bold)
         ws.set_column(j, j, max(10, min(40, len(header(c)) + 2)))
-    for i, row in enumerate(table.df.iter_rows(named=True), start=1):
-        for j, c in enumerate(cols):
-            v = cell(row, c)
+    for i, values in enumerate(cells(table) if rows is None else rows, start=1):
+        for j, (c, v) in enumerate(zip(cols, values, strict=True)):
             if v is None:
                 continue
             if isinstance(v, int | float) and not isinstance(v, bool):
-                ws.write_number(i, j, v, formats.get(c.kind))
+                ws._write_number(i, j, v, formats.get(c.kind))  # row/col: no A1 to convert
             else:
-                ws.write_string(i, j, v, right if v in (SECRET, SECRET_RATIO) else None)
+                ws._write_string(i, j, v, right if v in (SECRET, SECRET_RATIO) else None)
     ws.freeze_panes(1, 0)
     wb.close()
     return buf.getvalue()

@@ -19,9 +19,11 @@ from __future__ import annotations
 import html
 import math
 from collections.abc import Sequence
+from functools import cache
 
 import numpy as np
 import plotly.graph_objects as go
+import plotly.io as pio
 import polars as pl
 from plotly.colors import sample_colorscale
 
@@ -58,17 +60,170 @@ def _secret(df: pl.DataFrame, col: str) -> list[str | None]:
     return [None] * df.height
 
 
-def _base(title: str, height: int = HEIGHT) -> go.Figure:
-    return go.Figure(
-        layout={"template": template(), "title": {"text": plain(title)}, "height": height}
-    )
+@cache
+def _template_json() -> dict:
+    """The layout's template as plotly stores it in a figure (made once: shared, read-only)."""
+    return go.Figure(layout={"template": template()}).to_plotly_json()["layout"]["template"]
 
 
-def _dropdown(fig: go.Figure, labels: list[str], groups: list[list[int]], active: int = 0) -> None:
+def _compound(props: dict) -> dict:
+    """A plotly object made by its constructor: properties in alphabetical order (the
+    order of plotly's generated constructors), None dropped, nested objects likewise
+    (`args` of a button is free-form data, kept as given)."""
+    out = {}
+    for key in sorted(props):
+        value = props[key]
+        if value is None:
+            continue
+        if isinstance(value, dict):
+            value = _compound(value)
+        elif key != "args" and isinstance(value, list) and value and isinstance(value[0], dict):
+            value = [_compound(v) for v in value]
+        out[key] = value
+    return out
+
+
+class Figure:
+    """A plotly figure as the plain dicts plotly.js reads, built without plotly's graph
+    objects, whose validation of every property was most of a page's time. Each method
+    gives the dicts, key for key and in the same order, that plotly's method of the same
+    name gives on a `go.Figure` (the tests replay every call on one: `replay`), so the
+    pages keep their bytes. Only the calls and values the builders use are supported."""
+
+    def __init__(self, title: str, height: int = HEIGHT) -> None:
+        self.data: list[dict] = []
+        self.layout: dict = {
+            "height": height,
+            "template": _template_json(),
+            "title": {"text": plain(title)},
+        }
+        self.calls: list[tuple] = [("__init__", (title, height), {})]
+
+    def add_trace(self, trace: tuple[str, dict]) -> None:
+        kind, props = trace
+        self.calls.append(("add_trace", (trace,), {}))
+        self.data.append({**_compound(props), "type": kind})
+
+    def add_bar(self, **props) -> None:
+        self.add_trace(("bar", props))
+
+    def add_scatter(self, **props) -> None:
+        self.add_trace(("scatter", props))
+
+    def set_visible(self, flags: list[bool]) -> None:
+        """`trace.visible = flag` for each trace: set after the constructor, so last."""
+        self.calls.append(("set_visible", (flags,), {}))
+        for trace, flag in zip(self.data, flags, strict=True):
+            trace["visible"] = flag
+
+    def update_layout(self, **props) -> None:
+        """Plotly updates the layout in a batch: an object given as a dict takes its place
+        at once (keys in the order given), the other values are set after, in order."""
+        self.calls.append(("update_layout", (), props))
+        later = {}
+        for key, value in props.items():
+            if isinstance(value, dict):
+                self.layout.setdefault(key, {}).update(value)
+            elif isinstance(value, list):
+                later[key] = [_compound(v) if isinstance(v, dict) else v for v in value]
+            else:
+                later[key] = value
+        self.layout.update(later)
+
+    def _axis(self, name: str, props: dict) -> None:
+        axis = self.layout.setdefault(name, {})
+        for key, value in props.items():
+            axis[key] = {"text": value} if key == "title" else value
+
+    def update_xaxes(self, **props) -> None:
+        self.calls.append(("update_xaxes", (), props))
+        self._axis("xaxis", props)
+
+    def update_yaxes(self, **props) -> None:
+        self.calls.append(("update_yaxes", (), props))
+        self._axis("yaxis", props)
+
+    def add_annotation(self, **props) -> None:
+        self.calls.append(("add_annotation", (), props))
+        self.layout.setdefault("annotations", []).append(_compound(props))
+
+    def add_hline(self, *, y: float, line_dash: str, line_color: str, annotation_text: str):
+        """A dotted line across the plot at `y`, its label at the right end."""
+        self.calls.append(
+            (
+                "add_hline",
+                (),
+                {
+                    "y": y,
+                    "line_dash": line_dash,
+                    "line_color": line_color,
+                    "annotation_text": annotation_text,
+                },
+            )
+        )
+        self.layout.setdefault("shapes", []).append(
+            {
+                "line": {"color": line_color, "dash": line_dash},
+                "type": "line",
+                "x0": 0,
+                "x1": 1,
+                "xref": "x domain",
+                "y0": y,
+                "y1": y,
+                "yref": "y",
+            }
+        )
+        self.layout.setdefault("annotations", []).append(
+            {
+                "showarrow": False,
+                "text": annotation_text,
+                "x": 1,
+                "xanchor": "right",
+                "xref": "x domain",
+                "y": y,
+                "yanchor": "bottom",
+                "yref": "y",
+            }
+        )
+
+    def to_dict(self) -> dict:
+        return {"data": self.data, "layout": self.layout}
+
+    def to_json(self) -> str:
+        return pio.to_json(self.to_dict(), validate=False)
+
+    def replay(self) -> Figure:
+        """The same calls on a plotly figure (tests: same dicts; inspection)."""
+        fig = None
+        for name, args, kwargs in self.calls:
+            if name == "__init__":
+                title, height = args
+                fig = go.Figure(
+                    layout={
+                        "template": template(),
+                        "title": {"text": plain(title)},
+                        "height": height,
+                    }
+                )
+            elif name == "add_trace":
+                kind, props = args[0]
+                fig.add_trace({"bar": go.Bar, "scatter": go.Scatter}[kind](**props))
+            elif name == "set_visible":
+                for trace, flag in zip(fig.data, args[0], strict=True):
+                    trace.visible = flag
+            else:
+                getattr(fig, name)(*args, **kwargs)
+        return fig
+
+
+def _base(title: str, height: int = HEIGHT) -> Figure:
+    return Figure(title, height)
+
+
+def _dropdown(fig: Figure, labels: list[str], groups: list[list[int]], active: int = 0) -> None:
     """One button per label; button i shows the traces of groups[i] and hides the others."""
     n = len(fig.data)
-    for i, trace in enumerate(fig.data):
-        trace.visible = i in groups[active]
+    fig.set_visible([i in groups[active] for i in range(n)])
     if len(labels) < 2:
         return
     buttons = []
@@ -93,11 +248,11 @@ def _dropdown(fig: go.Figure, labels: list[str], groups: list[list[int]], active
     )
 
 
-def _secret_markers(x: list, secrets: list[str | None], name: str) -> go.Scatter:
+def _secret_markers(x: list, secrets: list[str | None], name: str) -> tuple[str, dict]:
     """The mark (« < 11 » or « s ») at the foot of the bars whose value is hidden."""
     xs = [xv for xv, s in zip(x, secrets, strict=True) if s]
     marks = [s for s in secrets if s]
-    return go.Scatter(
+    return "scatter", dict(
         x=xs,
         y=[0] * len(xs),
         mode="text",
@@ -118,7 +273,7 @@ def _schemes(df: pl.DataFrame) -> list[str]:
     return sorted(df["scheme"].unique().to_list(), key=fmt.scheme_sort_key) if df.height else []
 
 
-def empty_figure(title: str, message: str) -> go.Figure:
+def empty_figure(title: str, message: str) -> Figure:
     fig = _base(title, height=200)
     fig.add_annotation(
         text=plain(message), showarrow=False, x=0.5, y=0.5, xref="paper", yref="paper"
@@ -131,7 +286,7 @@ def empty_figure(title: str, message: str) -> go.Figure:
 # --------------------------------------------------------------------------- reach
 
 
-def participations_by_year(df: pl.DataFrame, *, labels: fmt.Labels) -> go.Figure:
+def participations_by_year(df: pl.DataFrame, *, labels: fmt.Labels) -> Figure:
     """Young and all-ages participations per campaign, one dropdown entry per scheme.
 
     Columns: campaign_year, scheme, young_participations, participations (+ `_secret`).
@@ -176,7 +331,7 @@ def participations_by_year(df: pl.DataFrame, *, labels: fmt.Labels) -> go.Figure
     return fig
 
 
-def age_profile(df: pl.DataFrame, *, labels: fmt.Labels) -> go.Figure:
+def age_profile(df: pl.DataFrame, *, labels: fmt.Labels) -> Figure:
     """Participations by age band, one dropdown entry per (campaign, scheme).
 
     Columns: campaign_year, scheme, band (code of formatting.AGE_BANDS), participations
@@ -187,15 +342,26 @@ def age_profile(df: pl.DataFrame, *, labels: fmt.Labels) -> go.Figure:
         return empty_figure(title, "Aucune action déclarée")
     fig = _base(title)
     names, groups = [], []
+    # the rows of each (campaign, scheme) in one pass, in the frame's order: a filter and a
+    # sort per entry were most of this figure's time
+    secret = (
+        df["participations_secret"].to_list() if "participations_secret" in df.columns else None
+    )
+    parts: dict[tuple, list[int]] = {}
+    for n, key in enumerate(
+        zip(df["campaign_year"].to_list(), df["scheme"].to_list(), strict=True)
+    ):
+        parts.setdefault(key, []).append(n)
+    band_of, value_of = df["band"].to_list(), df["participations"].to_list()
+    order = {b: i for i, b in enumerate(fmt.AGE_BANDS)}
     for year in reversed(_years(df)):
-        for scheme in _schemes(df.filter(pl.col("campaign_year") == year)):
-            part = df.filter((pl.col("campaign_year") == year) & (pl.col("scheme") == scheme))
-            order = {b: i for i, b in enumerate(fmt.AGE_BANDS)}
-            part = part.sort(pl.col("band").replace_strict(order, default=99))
-            bands = part["band"].to_list()
+        schemes = sorted({s for y, s in parts if y == year}, key=fmt.scheme_sort_key)
+        for scheme in schemes:
+            rows = sorted(parts[(year, scheme)], key=lambda n: order.get(band_of[n], 99))
+            bands = [band_of[n] for n in rows]
             x = [plain(labels.label("age", b)) for b in bands]
-            values = part["participations"].to_list()
-            secrets = _secret(part, "participations")
+            values = [value_of[n] for n in rows]
+            secrets = [mark_text(secret[n]) for n in rows] if secret else [None] * len(rows)
             colours = [OKABE_ITO[0] if b in fmt.YOUNG_BANDS else GREY for b in bands]
             members = [len(fig.data)]
             fig.add_bar(
@@ -217,7 +383,7 @@ def age_profile(df: pl.DataFrame, *, labels: fmt.Labels) -> go.Figure:
     return fig
 
 
-def girls_share(df: pl.DataFrame, *, labels: fmt.Labels) -> go.Figure:
+def girls_share(df: pl.DataFrame, *, labels: fmt.Labels) -> Figure:
     """Share of girls among participations of known sex, per campaign, one line per scheme.
 
     Columns: campaign_year, scheme, girls_share (ratio 0–1, null when unknown or hidden).
@@ -253,7 +419,7 @@ def girls_share(df: pl.DataFrame, *, labels: fmt.Labels) -> go.Figure:
 # --------------------------------------------------------------------------- funding
 
 
-def funding_by_year(df: pl.DataFrame, *, labels: fmt.Labels) -> go.Figure:
+def funding_by_year(df: pl.DataFrame, *, labels: fmt.Labels) -> Figure:
     """Granted amounts per campaign, in the four funder groups of the marts: State politique
     de la ville, other State credits, porteurs' own funds, other funders.
 
@@ -293,7 +459,7 @@ def funding_by_year(df: pl.DataFrame, *, labels: fmt.Labels) -> go.Figure:
     return fig
 
 
-def funding_by_funder(df: pl.DataFrame, *, labels: fmt.Labels) -> go.Figure:
+def funding_by_funder(df: pl.DataFrame, *, labels: fmt.Labels) -> Figure:
     """Amount granted per funder, one dropdown entry per campaign.
 
     Columns: campaign_year, funder (code), amount_granted.
@@ -326,7 +492,7 @@ def funding_by_funder(df: pl.DataFrame, *, labels: fmt.Labels) -> go.Figure:
 # --------------------------------------------------------------------------- cooperation
 
 
-def partners_per_action(df: pl.DataFrame, *, labels: fmt.Labels) -> go.Figure:
+def partners_per_action(df: pl.DataFrame, *, labels: fmt.Labels) -> Figure:
     """Average number of partners per action, per campaign, one dropdown entry per scheme.
 
     Columns: campaign_year, scheme, partners_per_action, share_actions_2plus_partners,
@@ -367,7 +533,7 @@ def partners_per_action(df: pl.DataFrame, *, labels: fmt.Labels) -> go.Figure:
     return fig
 
 
-def partner_mix(df: pl.DataFrame, dimension: str, *, labels: fmt.Labels) -> go.Figure:
+def partner_mix(df: pl.DataFrame, dimension: str, *, labels: fmt.Labels) -> Figure:
     """Partnership links by partner category (`categorie`) or role (`role`), per campaign.
 
     Columns: campaign_year, value (code), links, actions.
@@ -404,7 +570,7 @@ def partner_mix(df: pl.DataFrame, dimension: str, *, labels: fmt.Labels) -> go.F
     return fig
 
 
-def partnership_renewal(df: pl.DataFrame) -> go.Figure:
+def partnership_renewal(df: pl.DataFrame) -> Figure:
     """Porteur–partner pairs renewed from the previous campaign vs new ones.
 
     Columns: campaign_year, renewed_partnerships, new_partnerships.
@@ -459,17 +625,27 @@ def spring_layout(
             adj[j, i] += w
     if adj.max() > 0:
         adj = adj / adj.max()
+    # Pairs are held as [j, i] (transposed), each coordinate apart: the sum of the forces
+    # on i is then a reduction over the outer axis, done in the same order (j = 0, 1, …) as
+    # the (n, n, 2) sum it replaces, so the layout keeps its bits (the pages their bytes),
+    # four times faster.
+    adj_t = np.ascontiguousarray(adj.T)
     k = math.sqrt(4.0 / n)
     temperature = 0.2
     for step in range(iterations):
-        delta = pos[:, None, :] - pos[None, :, :]
-        dist = np.sqrt((delta**2).sum(-1))
+        px, py = pos[:, 0], pos[:, 1]
+        dx = px[None, :] - px[:, None]  # [j, i] = pos[i] - pos[j]
+        dy = py[None, :] - py[:, None]
+        dist = np.sqrt(dx**2 + dy**2)
         np.fill_diagonal(dist, 1.0)
         dist = np.maximum(dist, 1e-3)
         repulse = (k * k) / dist**2
-        attract = adj * dist / k
+        attract = adj_t * dist / k
         np.fill_diagonal(repulse, 0.0)
-        force = ((repulse - attract)[:, :, None] * delta).sum(1) - gravity * pos
+        coef = repulse - attract
+        fx = np.add.reduce(coef * dx, axis=0)
+        fy = np.add.reduce(coef * dy, axis=0)
+        force = np.column_stack([fx, fy]) - gravity * pos
         length = np.maximum(np.sqrt((force**2).sum(-1)), 1e-9)
         pos = pos + force / length[:, None] * np.minimum(length, temperature)[:, None]
         temperature = 0.2 * (1 - (step + 1) / iterations) + 0.002
@@ -485,7 +661,7 @@ def cooperation_network(
     top: int = 8,
     max_nodes: int = 120,
     labels: fmt.Labels,
-) -> go.Figure:
+) -> Figure:
     """Network of organisations (porteurs and partners) linked by shared actions.
 
     nodes: org_id, org_name, org_category, degree, actions; edges: org_a, org_b,
@@ -572,7 +748,7 @@ def _rings(geometry: dict) -> list[list[list[float]]]:
 
 def choropleth(
     df: pl.DataFrame, geojson: dict, *, title: str, value_label: str = YOUNG_LABEL
-) -> go.Figure:
+) -> Figure:
     """Map of territories coloured by `value` (a count of people).
 
     Columns: code, name, value (+ value_secret). `geojson` features carry `properties.code`.
@@ -669,7 +845,7 @@ def choropleth(
     return fig
 
 
-def ranking(df: pl.DataFrame, *, title: str, value_label: str = YOUNG_LABEL) -> go.Figure:
+def ranking(df: pl.DataFrame, *, title: str, value_label: str = YOUNG_LABEL) -> Figure:
     """Horizontal bars of territories ranked by `value` (the map's stand-in).
 
     Columns: code, name, value (+ value_secret).

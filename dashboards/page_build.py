@@ -73,7 +73,11 @@ def write_page(page_ctx: Context, territory: Territory, digest: str, out_dir: Pa
     for t in exported:
         if not t.slug:
             continue
-        for suffix, blob in ((".csv", exports.to_csv(t)), (".xlsx", exports.to_xlsx(t))):
+        rows = exports.cells(t)
+        for suffix, blob in (
+            (".csv", exports.to_csv(t, rows)),
+            (".xlsx", exports.to_xlsx(t, rows)),
+        ):
             names.append(t.slug + suffix)
             write_if_changed(out_dir / pages.EXPORTS_DIR / (t.slug + suffix), blob)
             files[f"{pages.EXPORTS_DIR}/{t.slug}{suffix}"] = hashlib.sha256(blob).hexdigest()

@@ -43,6 +43,8 @@ from dashboards.confidentiality import (
 )
 from dashboards.context import Context
 from dashboards.incremental import (
+    PROTECTION_FILE,
+    SHARED_FROM_ROWS,
     STATE_DIR,
     STATE_FILE,
     STATE_FORMAT,
@@ -55,7 +57,7 @@ from dashboards.incremental import (
     stage,
     write_if_changed,
 )
-from dashboards.marts import Marts, load_marts
+from dashboards.marts import Marts, _use_marts, load_marts
 from dashboards.page_build import PageOutcome, kept_outcome, plan_page, write_page
 from dashboards.protected import publish
 from dashboards.swap import swap_folder
@@ -140,14 +142,18 @@ def build_site(
     `marts`: the marts already read by the caller (`db_path` is then not opened: the caller
     may hold the file)."""
     start = time.perf_counter()
-    given = marts is not None
-    marts = marts if given else read_marts(db_path)
     site = Path(out_dir)
-    out_dir = stage(site)
     # asked for two: always share (tests of the shared build); by default, when worth it
     shared = parallel.available() if workers is None else workers > 1
     helper = Helper(always=workers == 2) if shared else None
     try:
+        given = marts is not None
+        if helper is not None and not given and _large_full_build(db_path, site):
+            # the protection will share its campaigns (`protect_cached`): the helper's
+            # start-up (~1 s of imports) overlaps the reading of the marts, not after it
+            helper.start_if(True)
+        marts = marts if given else read_marts(db_path)
+        out_dir = stage(site)
         return _build(
             None if given else db_path,
             marts,
@@ -164,6 +170,24 @@ def build_site(
     finally:
         if helper is not None:
             helper.close()
+
+
+def _large_full_build(db_path: Path, site: Path) -> bool:
+    """No protection to reuse and enough rows of mart_reach for the protection to share its
+    work (`incremental.SHARED_FROM_ROWS`): counted, not read (a few milliseconds)."""
+    if (site / PROTECTION_FILE).exists():
+        return False
+    try:
+        con = duckdb.connect(str(db_path), read_only=True)
+    except duckdb.Error:
+        return False  # the reading says why
+    try:
+        _use_marts(con)
+        return con.execute("SELECT count(*) FROM mart_reach").fetchone()[0] >= SHARED_FROM_ROWS
+    except (duckdb.Error, ValueError):
+        return False
+    finally:
+        con.close()
 
 
 def read_marts(db_path: Path) -> Marts:
@@ -269,6 +293,8 @@ def _build(
         _render_installed,
         done,
     )
+    if helper is not None:
+        helper.release()  # every page is made: the helper exits while the report is written
     ordered = [outcomes[t.href] for t in order]
     page_paths = [out_dir / t.href for t in order]
     state = {o.name: o.state for o in ordered}

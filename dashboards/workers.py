@@ -1,130 +1,22 @@
-"""A second process for the big builds: the campaigns to protect and the pages to render are
-shared between the build's process and one helper, each taking the next item when done.
-
-The work is Python code holding the GIL (plotly, the suppression engine), so threads would
-not help; the helper is a spawned process (no fork: polars and DuckDB keep thread pools
-that a forked child would inherit half-locked). It is started only when the work is worth
-its start-up (~1 s of imports), and makes the build's context once (from the warehouse
-and the cells to hide: cheaper than sending it).
+"""The site's second process for the big builds (`platform_config.workers`): the campaigns to
+protect and the pages to render are shared between the build's process and one helper, each
+taking the next item when done. The helper makes the build's context once (from the warehouse
+file, or the marts sent over when the caller holds the file, and the cells to hide) and
+imports the site's modules as it starts.
 """
 
 from __future__ import annotations
 
-import concurrent.futures as cf
-import multiprocessing
-import os
-import threading
-from collections.abc import Callable, Sequence
-from typing import Any
+from platform_config import workers
+from platform_config.workers import available, installed
 
-#: the context the helper renders pages from (set by `install`, in the helper process)
-_installed: dict[str, Any] = {}
+#: what the site's tasks import
+WARM = ("dashboards.confidentiality", "dashboards.page_build")
 
 
-def available() -> bool:
-    """More than one core to work on."""
-    try:
-        return len(os.sched_getaffinity(0)) > 1
-    except AttributeError:  # not on Linux
-        return (os.cpu_count() or 1) > 1
-
-
-def _warm() -> None:
-    """Import what the tasks need while the build's process works."""
-    import dashboards.confidentiality  # noqa: F401
-    import dashboards.page_build  # noqa: F401
-
-
-def _install(key: str, make: Callable[..., Any], args: tuple) -> None:
-    _installed[key] = make(*args)
-
-
-def installed(key: str) -> Any:
-    return _installed[key]
-
-
-class Helper:
-    """One helper process, started on first use (`start`), closed by `close`."""
-
+class Helper(workers.Helper):
     def __init__(self, *, always: bool = False) -> None:
-        self._pool: cf.ProcessPoolExecutor | None = None
-        self.always = always  # start even for little work (tests of the shared build)
+        super().__init__(always=always, warm=WARM)
 
-    @property
-    def started(self) -> bool:
-        return self._pool is not None
 
-    def start_if(self, worth_it: bool) -> None:
-        """Start the helper process when the work is worth its start-up (or `always`)."""
-        if self._pool is None and (worth_it or self.always):
-            self._pool = cf.ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn"))
-            self._pool.submit(_warm)
-
-    def install_made(self, key: str, make: Callable[..., Any], *args: Any) -> None:
-        """Have the helper make `make(*args)` (a module-level function, its arguments
-        pickled), which its tasks then read as `installed(key)`; the tasks submitted after
-        this run after it."""
-        assert self._pool is not None
-        self._pool.submit(_install, key, make, args)
-
-    def share(
-        self,
-        items: Sequence[Any],
-        here: Callable[[Any], Any],
-        there: Callable[[Any], Any],
-        done: Callable[[Any], None] | None = None,
-    ) -> list[Any]:
-        """[f(item) for item in items], this process running `here(item)` and the helper
-        (when started) `there(item)`, a module-level function, each taking the next item
-        when free. `done(result)` is called in this thread for every result, as they come."""
-        results: list[Any] = [None] * len(items)
-        lock = threading.Lock()
-        cursor = iter(range(len(items)))
-        arrived: list[Any] = []  # results of the helper not yet passed to `done`
-        failure: list[BaseException] = []
-
-        def take() -> int | None:
-            with lock:
-                return None if failure else next(cursor, None)
-
-        def remote() -> None:  # waits on the helper (the wait releases the GIL)
-            try:
-                while (i := take()) is not None:
-                    results[i] = self._pool.submit(there, items[i]).result()
-                    with lock:
-                        arrived.append(results[i])
-            except BaseException as exc:  # noqa: BLE001 - raised again by the caller's thread
-                with lock:
-                    failure.append(exc)
-
-        def flush() -> None:
-            with lock:
-                ready = arrived[:]
-                arrived.clear()
-            for result in ready:
-                if done is not None:
-                    done(result)
-
-        thread = threading.Thread(target=remote, daemon=True) if self._pool else None
-        if thread is not None:
-            thread.start()
-        try:
-            while (i := take()) is not None:
-                results[i] = here(items[i])
-                if done is not None:
-                    done(results[i])
-                flush()
-        except BaseException as exc:
-            with lock:
-                failure.append(exc)
-        if thread is not None:
-            thread.join()
-        flush()
-        if failure:
-            raise failure[0]
-        return results
-
-    def close(self) -> None:
-        if self._pool is not None:
-            self._pool.shutdown(wait=True, cancel_futures=True)
-            self._pool = None
+__all__ = ["Helper", "available", "installed"]

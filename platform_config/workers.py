@@ -127,6 +127,12 @@ class Helper:
             raise failure[0]
         return results
 
+    def release(self) -> None:
+        """No more work for the helper: it exits while this process finishes (`close`
+        then waits for it)."""
+        if self._pool is not None:
+            self._pool.shutdown(wait=False, cancel_futures=True)
+
     def close(self) -> None:
         if self._pool is not None:
             self._pool.shutdown(wait=True, cancel_futures=True)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 from pathlib import Path
 
 import numpy as np
@@ -10,12 +11,37 @@ import plotly.io as pio
 import polars as pl
 import pytest
 
-from dashboards import exports, figures, geo, theme
+from dashboards import exports, geo, pages, theme
+from dashboards import figures as builders
 from dashboards.formatting import Labels
 from dashboards.tables import Column, Table
 from returns.referentials import code_lists
 
 LABELS = Labels.from_frame(code_lists())
+
+
+class _Replayed:
+    """The figure builders, each figure checked against plotly's: the same calls replayed
+    on a `go.Figure` give the same JSON, byte for byte (the pages' bytes rely on it); the
+    tests then read plotly's figure."""
+
+    def __getattr__(self, name):
+        built = getattr(builders, name)
+        if not callable(built) or isinstance(built, type):
+            return built
+
+        def call(*args, **kwargs):
+            out = built(*args, **kwargs)
+            if not isinstance(out, builders.Figure):
+                return out
+            fig = out.replay()
+            assert pio.to_json(pages._spec(fig), validate=False) == out.to_json()
+            return fig
+
+        return call
+
+
+figures = _Replayed()
 
 GEO = Path(__file__).resolve().parents[2] / "shared" / "reference" / "geo"
 GRAND_EST = GEO / "departements-grand-est.geojson"
@@ -155,6 +181,50 @@ def test_spring_layout_is_deterministic_and_bounded():
     # linked nodes end closer than unlinked ones
     d = np.linalg.norm(a[0] - a[1]), np.linalg.norm(a[0] - a[5])
     assert d[0] < d[1]
+
+
+def _spring_layout_as_written_first(n, edges, *, seed=7, iterations=120, gravity=0.6):
+    """The layout's first formulation, (n, n, 2) arrays: the reference for its bits."""
+    if n < 2:
+        return np.zeros((n, 2))
+    rng = np.random.default_rng(seed)
+    angles = np.linspace(0, 2 * math.pi, n, endpoint=False)
+    pos = np.column_stack([np.cos(angles), np.sin(angles)]) + rng.normal(0, 0.01, (n, 2))
+    adj = np.zeros((n, n))
+    for i, j, w in edges:
+        if i != j:
+            adj[i, j] += w
+            adj[j, i] += w
+    if adj.max() > 0:
+        adj = adj / adj.max()
+    k = math.sqrt(4.0 / n)
+    temperature = 0.2
+    for step in range(iterations):
+        delta = pos[:, None, :] - pos[None, :, :]
+        dist = np.sqrt((delta**2).sum(-1))
+        np.fill_diagonal(dist, 1.0)
+        dist = np.maximum(dist, 1e-3)
+        repulse = (k * k) / dist**2
+        attract = adj * dist / k
+        np.fill_diagonal(repulse, 0.0)
+        force = ((repulse - attract)[:, :, None] * delta).sum(1) - gravity * pos
+        length = np.maximum(np.sqrt((force**2).sum(-1)), 1e-9)
+        pos = pos + force / length[:, None] * np.minimum(length, temperature)[:, None]
+        temperature = 0.2 * (1 - (step + 1) / iterations) + 0.002
+    pos = pos - pos.mean(0)
+    scale = np.abs(pos).max()
+    return pos / scale if scale > 0 else pos
+
+
+def test_spring_layout_keeps_the_bits_of_its_first_formulation():
+    rng = np.random.default_rng(3)
+    for n in (0, 1, 2, 3, 7, 30, 64, 120):
+        edges = [
+            (int(rng.integers(0, n)), int(rng.integers(0, n)), float(rng.integers(1, 6)))
+            for _ in range(2 * n)
+        ]
+        got, want = figures.spring_layout(n, edges), _spring_layout_as_written_first(n, edges)
+        assert got.tobytes() == want.tobytes(), n
 
 
 def test_network_names_the_most_connected_only():
@@ -320,3 +390,44 @@ def test_each_mark_is_printed_as_decided_and_explained():
         labels=LABELS,
     )
     assert sorted(t.text[0] for t in fig.data if t.type == "scatter") == ["< 11", "s"]
+
+
+def test_xlsx_sheet_loop_writes_what_xlsxwriter_writes(monkeypatch):
+    # the exports' own cell loop (`_PlainSheet`) against xlsxwriter's, byte for byte: numbers
+    # of every format, secrets, texts needing escapes or kept spaces, empty cells, many rows
+    rows = 40
+    table = Table(
+        "t",
+        "T & <co>",
+        [
+            Column("name", "Nom"),
+            Column("n", "Participations", "people"),
+            Column("c", "Actions", "count"),
+            Column("r", "Part", "ratio"),
+            Column("p", "Taux", "per100"),
+            Column("a", "Montant", "amount"),
+            Column("x", "Indice", "number"),
+            Column("y", "Campagne", "year"),
+            Column("f", "Signataire", "flag"),
+        ],
+        pl.DataFrame(
+            {
+                "name": [f' a&b <{i}> "q" ' if i % 3 else None for i in range(rows)],
+                "n": [i * 1001 if i % 4 else None for i in range(rows)],
+                "n_secret": [
+                    ("< 11" if i % 8 else "s") if i % 4 == 0 else None for i in range(rows)
+                ],
+                "c": [i for i in range(rows)],
+                "r": [i / 7 if i % 5 else None for i in range(rows)],
+                "r_secret": [i % 10 == 0 for i in range(rows)],
+                "p": [i / 3 for i in range(rows)],
+                "a": [i * 1234.567 for i in range(rows)],
+                "x": [-i / 9 for i in range(rows)],
+                "y": [2020 + i % 6 for i in range(rows)],
+                "f": [bool(i % 2) for i in range(rows)],
+            }
+        ),
+    )
+    fast = exports.to_xlsx(table)
+    monkeypatch.setattr(exports, "_PlainSheet", exports.Worksheet)
+    assert fast == exports.to_xlsx(table)
