@@ -22,6 +22,7 @@ process (`dashboards.workers`); a page's bytes do not depend on which process ma
 from __future__ import annotations
 
 import json
+import tempfile
 import time
 from collections import defaultdict
 from collections.abc import Callable, Iterable
@@ -57,7 +58,7 @@ from dashboards.incremental import (
     stage,
     write_if_changed,
 )
-from dashboards.marts import Marts, _use_marts, load_marts
+from dashboards.marts import Marts, _use_marts, load_marts, read_frames, write_frames
 from dashboards.page_build import PageOutcome, kept_outcome, plan_page, write_page
 from dashboards.protected import publish
 from dashboards.swap import swap_folder
@@ -146,8 +147,10 @@ def build_site(
     # asked for two: always share (tests of the shared build); by default, when worth it
     shared = parallel.available() if workers is None else workers > 1
     helper = Helper(always=workers == 2) if shared else None
+    given = marts is not None
+    # where the marts given are written for the helper, which cannot open the held file
+    scratch = tempfile.TemporaryDirectory(prefix="quartiers-marts-") if given and helper else None
     try:
-        given = marts is not None
         if helper is not None and not given and _large_full_build(db_path, site):
             # the protection will share its campaigns (`protect_cached`): the helper's
             # start-up (~1 s of imports) overlaps the reading of the marts, not after it
@@ -156,6 +159,7 @@ def build_site(
         out_dir = stage(site)
         return _build(
             None if given else db_path,
+            Path(scratch.name) if scratch else None,
             marts,
             site,
             out_dir,
@@ -170,6 +174,8 @@ def build_site(
     finally:
         if helper is not None:
             helper.close()
+        if scratch is not None:  # after the helper is gone
+            scratch.cleanup()
 
 
 def _large_full_build(db_path: Path, site: Path) -> bool:
@@ -216,18 +222,19 @@ def make_context(
     )
 
 
-def context_again(source: Path | Marts, suppressed: list, *settings) -> Context:
+def context_again(source: Path | tuple[Path, dict], suppressed: list, *settings) -> Context:
     """The build's context made again in the helper process, from the warehouse file (or,
-    when the build's caller holds the file, from the marts sent over: ~100 MB pickled
-    nationally, a fraction of a second) and the cells to hide: the same frames, read and
-    sorted the same way, hence the same pages."""
-    marts = source if isinstance(source, Marts) else read_marts(source)
+    when the build's caller holds the file, from the marts written for it as Arrow files)
+    and the cells to hide: the same frames, read and sorted the same way, hence the same
+    pages."""
+    marts = read_marts(source) if isinstance(source, Path) else read_frames(source)
     frames = (marts.mart_reach, marts.mart_qpv, marts.dim_territories)
     return make_context(marts, protect_site(*frames, decided=suppressed), *settings)
 
 
 def _build(
     db_path: Path | None,
+    scratch: Path | None,
     marts: Marts,
     site: Path,
     out_dir: Path,
@@ -245,7 +252,8 @@ def _build(
 
     def install() -> None:
         suppressed = sorted(protection.suppressed, key=repr)
-        source = marts if db_path is None else db_path  # the file, when the helper may open it
+        # the file, when the helper may open it; else the marts written for it
+        source = write_frames(marts, scratch) if db_path is None else db_path
         helper.install_made("context", context_again, source, suppressed, *options)
         helper.install_made("out_dir", Path, out_dir)
 

@@ -50,6 +50,7 @@ class Helper:
 
     def __init__(self, *, always: bool = False, warm: tuple[str, ...] = ()) -> None:
         self._pool: cf.ProcessPoolExecutor | None = None
+        self._installs: list[cf.Future] = []
         self.always = always  # start even for little work (tests of the shared work)
         self.warm = warm  # modules the tasks import
 
@@ -68,7 +69,7 @@ class Helper:
         pickled), which its tasks then read as `installed(key)`; the tasks submitted after
         this run after it."""
         assert self._pool is not None
-        self._pool.submit(_install, key, make, args)
+        self._installs.append(self._pool.submit(_install, key, make, args))
 
     def share(
         self,
@@ -92,6 +93,8 @@ class Helper:
 
         def remote() -> None:  # waits on the helper (the wait releases the GIL)
             try:
+                for install in self._installs:  # what the tasks read: its own error, if any
+                    install.result()
                 while (i := take()) is not None:
                     results[i] = self._pool.submit(there, items[i]).result()
                     with lock:

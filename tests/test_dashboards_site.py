@@ -9,6 +9,7 @@ import csv
 import json
 import re
 import shutil
+import tempfile
 from datetime import date
 from html.parser import HTMLParser
 from pathlib import Path
@@ -882,3 +883,12 @@ def test_a_build_shared_with_a_helper_process_gives_the_same_files(marts_db, tmp
     assert _files(tmp_path / "alone") == _files(tmp_path / "shared")
     assert shared.confidentiality == alone.confidentiality
     assert [p.name for p in shared.rendered] == [p.name for p in alone.rendered]
+    # the marts given by a caller holding the file (the publication step): the helper reads
+    # them from the Arrow files written for it, removed afterwards
+    scratch = set(Path(tempfile.gettempdir()).glob("quartiers-marts-*"))
+    given = build_site(
+        None, tmp_path / "given", referential_label=REFERENTIAL, workers=2, marts=_marts(marts_db)
+    )
+    assert _files(tmp_path / "given") == _files(tmp_path / "alone")
+    assert [p.name for p in given.rendered] == [p.name for p in alone.rendered]
+    assert set(Path(tempfile.gettempdir()).glob("quartiers-marts-*")) == scratch
