@@ -10,9 +10,9 @@ from assets.raw_tables import ensure_raw_schema, registered_hashes, write_batch
 from platform_config.resources import WAREHOUSE_POOL, PlatformSettings, Warehouse
 from returns.inbox import index_by_hash, received_at
 from returns.privacy import mask_text
-from returns.process import FileResult, process_batch
+from returns.process import FileResult, process_batch, reading_helper
 from returns.readers import Limits
-from returns.report import write_report
+from returns.report import write_reports
 from returns.validate import Referential
 from survey.process import read_survey_file
 
@@ -134,24 +134,27 @@ def ingest_returns(
             "WHERE file_hash NOT IN (SELECT unnest($1))",
             params=[list(todo)],
         ).pl()
-        results = process_batch(
-            list(todo.values()),
-            limits=Limits(s.max_file_bytes, s.max_rows),
-            referential=referential,
-            known_actions=known,
-            digests={p: k for k, p in todo.items()},
-            on_read=progress.reporter(context.log.info, progress.FILES_READ),
-            other_formats=(read_survey_file,),
-        )
-        reports = {}
-        for r in results:
-            if not (r.rows_quarantined or r.refused):
-                continue
-            try:
-                reports[r.file_hash] = str(write_report(r, s.reports)[0])
-            except Exception as exc:  # noqa: BLE001 - a report never stops the batch
+        helper = reading_helper()
+        try:
+            results = process_batch(
+                list(todo.values()),
+                helper=helper,
+                limits=Limits(s.max_file_bytes, s.max_rows),
+                referential=referential,
+                known_actions=known,
+                digests={p: k for k, p in todo.items()},
+                on_read=progress.reporter(context.log.info, progress.FILES_READ),
+                other_formats=(read_survey_file,),
+            )
+            written = write_reports(results, s.reports, helper)
+        finally:
+            helper.close()
+        names = {r.file_hash: r.name for r in results}
+        reports = {h: path for h, path in written.items() if isinstance(path, str)}
+        for h, error in written.items():
+            if not isinstance(error, str):
                 context.log.warning(
-                    f"{r.name} : rapport de rejets non écrit ({type(exc).__name__})"
+                    f"{names[h]} : rapport de rejets non écrit ({type(error).__name__})"
                 )
         write_batch(con, results, {r.file_hash: received_at(r.path) for r in results}, reports)
         conservation = conservation_result(con)

@@ -208,6 +208,11 @@ def _read(
     return result, []
 
 
+def reading_helper(*, always: bool = False) -> workers.Helper:
+    """The helper process of a large batch: reading, then the rejection reports."""
+    return workers.Helper(always=always, warm=("returns.process", "returns.report"))
+
+
 def _read_jobs(jobs: list[tuple]) -> list[tuple[FileResult, list[RawTable]]]:
     return [_read(*job) for job in jobs]
 
@@ -280,18 +285,21 @@ def process_batch(
     on_read: Callable[[int, int, str], None] | None = None,
     other_formats: tuple[OtherFormat, ...] = (),
     processes: int | None = None,
+    helper: workers.Helper | None = None,
 ) -> list[FileResult]:
     """Process files, then check partner rows against the actions of the batch and of the
     warehouse (`known_actions`). `on_read(n, total, name)` follows the reading, file by file;
     `other_formats` read files that are no return (the survey's exports). `processes`: 1 or
-    2 (by default 2 when the machine has two cores and the batch is large enough)."""
+    2 (by default 2 when the machine has two cores and the batch is large enough); `helper`:
+    the second process to use (`reading_helper`), else one of its own."""
     # Reading is mostly Python (header matching, cell loops), which holds the GIL: a large
     # batch is shared with a second process. Files are read and checked by slices: the cells
     # as read are dropped after each, so memory follows the slice, not the batch (checks are
     # per table, so slices change nothing).
     results: list[FileResult] = []
     shared = workers.available() if processes is None else processes > 1
-    helper = workers.Helper(always=processes == 2, warm=("returns.process",))
+    own = helper is None  # else the caller's, left open for its own work (the reports)
+    helper = helper or reading_helper(always=processes == 2)
     if shared:
         helper.start_if(len(paths) >= SHARED_FROM)
     read = 0
@@ -315,7 +323,8 @@ def process_batch(
             done = helper.share(chunks, _read_jobs, _read_jobs, arrived)
             results += _validate([item for chunk in done for item in chunk], referential, today)
     finally:
-        helper.close()
+        if own:
+            helper.close()
     known = action_keys(results)
     if known_actions is not None:
         known = pl.concat([known, known_actions.select(known.columns).cast(known.schema)])

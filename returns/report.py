@@ -8,6 +8,7 @@ from pathlib import Path
 
 import xlsxwriter
 
+from platform_config.workers import Helper
 from returns.contract import KINDS_BY_NAME, RULES
 from returns.privacy import mask_frame, mask_text
 from returns.process import FileResult
@@ -130,4 +131,31 @@ def write_report(result: FileResult, out_dir: Path) -> tuple[Path, Path]:
     return xlsx, csv_path
 
 
-__all__ = ["write_report", "neutralise", "RULES"]
+#: reports per task of a shared writing
+CHUNK_REPORTS = 8
+
+
+def _write_chunk(jobs: list[tuple[FileResult, Path]]) -> list[str | BaseException]:
+    out: list[str | BaseException] = []
+    for result, out_dir in jobs:
+        try:
+            out.append(str(write_report(result, out_dir)[0]))
+        except Exception as exc:  # noqa: BLE001 - a report never stops the batch
+            out.append(exc)
+    return out
+
+
+def write_reports(
+    results: list[FileResult], out_dir: Path, helper: Helper | None = None
+) -> dict[str, str | BaseException]:
+    """The rejection report of every result with refused rows, shared with `helper` when it
+    runs (the reports are Python's work): file hash → the XLSX's path, or the error that
+    stopped that report alone."""
+    todo = [r for r in results if r.rows_quarantined or r.refused]
+    jobs = [(r, out_dir) for r in todo]
+    chunks = [jobs[i : i + CHUNK_REPORTS] for i in range(0, len(jobs), CHUNK_REPORTS)]
+    done = (helper or Helper()).share(chunks, _write_chunk, _write_chunk)
+    return dict(zip([r.file_hash for r in todo], [x for c in done for x in c], strict=True))
+
+
+__all__ = ["write_report", "write_reports", "neutralise", "RULES"]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from pathlib import Path
 
 import polars as pl
 import pytest
@@ -11,8 +12,9 @@ from hypothesis import strategies as st
 
 from returns.contract import KINDS, RULES
 from returns.headers import find_header, normalise
-from returns.process import process_batch, process_file
+from returns.process import process_batch, process_file, reading_helper
 from returns.readers import Limits
+from returns.report import write_reports
 from returns.validate import Referential
 from tests.returns_files import (
     ACTIVITY_HEADERS,
@@ -318,6 +320,21 @@ def test_a_batch_read_by_two_processes_gives_the_same_results(tmp_path, monkeypa
         for ta, tb in zip(a.tables, b.tables, strict=True):
             assert ta.kind is tb.kind
             assert ta.accepted.equals(tb.accepted)
+    # the rejection reports, written here alone or shared with the helper: the same files
+    helper = reading_helper(always=True)
+    helper.start_if(True)
+    try:
+        shared_reports = write_reports(shared, tmp_path / "shared", helper)
+    finally:
+        helper.close()
+    alone_reports = write_reports(alone, tmp_path / "alone")
+    assert len(alone_reports) == sum(1 for r in alone if r.rows_quarantined or r.refused) > 3
+    assert all(isinstance(p, str) for p in shared_reports.values())
+    assert _tree(tmp_path / "shared") == _tree(tmp_path / "alone")
+
+
+def _tree(folder: Path) -> dict[str, bytes]:
+    return {p.name: p.read_bytes() for p in folder.iterdir()}
 
 
 def test_personal_data_is_dropped_by_header_and_content(tmp_path):
