@@ -32,7 +32,12 @@ def publish_snapshot(
     con: duckdb.DuckDBPyConnection, target: Path, storage_version: str = DEFAULT_STORAGE_VERSION
 ) -> dict[str, int]:
     """Copy every table of the published schemas (views are not copied: they would point to
-    the live file), in the given DuckDB storage format. Returns rows per table."""
+    the live file), in the given DuckDB storage format. Returns rows per table.
+
+    The previous snapshot, when in that format, is the starting point: a table whose columns
+    and rows (count and sum of row hashes) are those of the warehouse is kept, the others
+    are copied again. After one new return most of the raw tables and several marts are
+    unchanged, and comparing costs a fraction of copying."""
     if not _STORAGE_VERSION.match(storage_version):
         raise ValueError(f"version de stockage DuckDB invalide : {storage_version!r}")
     target.parent.mkdir(parents=True, exist_ok=True)
@@ -45,16 +50,25 @@ def publish_snapshot(
         "AND table_schema IN (SELECT unnest($1)) ORDER BY 1, 2",
         [list(PUBLISHED_SCHEMAS)],
     ).fetchall()
+    if target.exists() and storage_version != "latest":
+        shutil.copyfile(target, tmp)
     counts: dict[str, int] = {}
     # The path is a parameter, never text in the SQL: a data folder may hold a quote
     # ("Quartiers d'été").
     # (the storage version, checked above, is an option keyword's value, not data)
-    con.execute(f"ATTACH $1 AS snapshot_pub (STORAGE_VERSION '{storage_version}')", [str(tmp)])
+    attach = f"ATTACH $1 AS snapshot_pub (STORAGE_VERSION '{storage_version}')"
+    con.execute(attach, [str(tmp)])
     try:
+        if tmp.stat().st_size and not _in_format(con, storage_version):
+            con.execute("DETACH snapshot_pub")
+            tmp.unlink()
+            con.execute(attach, [str(tmp)])
+        kept = _kept(con, tables)
         for schema, table in tables:
             source, copy = f"{ident(schema)}.{ident(table)}", f"snapshot_pub.{ident(schema)}"
-            con.execute(f"CREATE SCHEMA IF NOT EXISTS {copy}")
-            con.execute(f"CREATE TABLE {copy}.{ident(table)} AS SELECT * FROM {source}")
+            if (schema, table) not in kept:
+                con.execute(f"CREATE SCHEMA IF NOT EXISTS {copy}")
+                con.execute(f"CREATE OR REPLACE TABLE {copy}.{ident(table)} AS FROM {source}")
             counts[f"{schema}.{table}"] = con.execute(
                 f"SELECT count(*) FROM {copy}.{ident(table)}"
             ).fetchall()[0][0]
@@ -64,6 +78,48 @@ def publish_snapshot(
         os.fsync(fh.fileno())
     os.replace(tmp, target)
     return counts
+
+
+def _in_format(con: duckdb.DuckDBPyConnection, storage_version: str) -> bool:
+    """The attached previous snapshot is in the asked storage format ("v1.2.0+" for
+    v1.2.0)."""
+    tags = con.execute(
+        "SELECT tags FROM duckdb_databases() WHERE database_name = 'snapshot_pub'"
+    ).fetchall()[0][0]
+    return str((tags or {}).get("storage_version", "")).startswith(storage_version)
+
+
+def _columns(con: duckdb.DuckDBPyConnection, catalog: str) -> dict[tuple[str, str], list]:
+    rows = con.execute(
+        "SELECT table_schema, table_name, column_name, data_type FROM information_schema.columns "
+        "WHERE table_catalog = $1 ORDER BY table_schema, table_name, ordinal_position",
+        [catalog],
+    ).fetchall()
+    out: dict[tuple[str, str], list] = {}
+    for schema, table, column, kind in rows:
+        out.setdefault((schema, table), []).append((column, kind))
+    return out
+
+
+def _kept(con: duckdb.DuckDBPyConnection, tables: list[tuple[str, str]]) -> set[tuple[str, str]]:
+    """The tables of the previous snapshot equal to the warehouse's (same columns, same
+    rows in any order); the snapshot's other tables are dropped."""
+    here = _columns(con, con.execute("SELECT current_database()").fetchall()[0][0])
+    there = _columns(con, "snapshot_pub")
+    for schema, table in set(there) - set(tables):
+        con.execute(f"DROP TABLE snapshot_pub.{ident(schema)}.{ident(table)}")
+    kept = set()
+    for schema, table in tables:
+        if there.get((schema, table)) != here[(schema, table)]:
+            continue
+        name = f"{ident(schema)}.{ident(table)}"
+        digest = "SELECT (count(*), sum(hash(t))) FROM {} AS t"
+        same = con.execute(
+            f"SELECT ({digest.format(name)}) = ({digest.format('snapshot_pub.' + name)})"
+        ).fetchall()[0][0]
+        if same:
+            kept.add((schema, table))
+    return kept
 
 
 def publish_parquet(con: duckdb.DuckDBPyConnection, out_dir: Path) -> dict[str, int]:

@@ -89,6 +89,9 @@ def test_the_snapshot_opens_in_a_duckdb_1_client_and_marts_exist_as_parquet(tmp_
     con.execute("CREATE TABLE marts.dim_qpv AS SELECT 'QN05401M' AS qpv_code")
     snapshot = tmp_path / "pub" / "quartiers.duckdb"
     publish_snapshot(con, snapshot)
+    # a second publication starts from the first file: what it rewrites is in 1.2's format too
+    con.execute("UPDATE marts.mart_reach SET actions = actions + 1 WHERE campaign_year = 2025")
+    publish_snapshot(con, snapshot)
     counts = publish_parquet(con, tmp_path / "pub" / "parquet")
     con.close()
     read = subprocess.run(
@@ -104,10 +107,78 @@ def test_the_snapshot_opens_in_a_duckdb_1_client_and_marts_exist_as_parquet(tmp_
         text=True,
         check=True,
     )
-    assert read.stdout.split(maxsplit=1) == ["1.2.2", "(19, Decimal('3.500000'))\n"]
+    assert read.stdout.split(maxsplit=1) == ["1.2.2", "(20, Decimal('3.500000'))\n"]
     assert counts == {"dim_qpv": 1, "mart_reach": 2}
     parts = sorted(p.name for p in (tmp_path / "pub" / "parquet" / "mart_reach").iterdir())
     assert parts == ["campaign_year=2024", "campaign_year=2025"]
     back = pl.read_parquet(tmp_path / "pub" / "parquet" / "mart_reach", hive_partitioning=True)
-    assert back["actions"].sum() == 19
+    assert back["actions"].sum() == 20
     assert pl.read_parquet(tmp_path / "pub" / "parquet" / "dim_qpv.parquet").height == 1
+
+
+def _content(path) -> dict[str, list]:
+    con = duckdb.connect(str(path), read_only=True)
+    try:
+        tables = con.execute(
+            "SELECT table_schema, table_name FROM information_schema.tables ORDER BY 1, 2"
+        ).fetchall()
+        out = {}
+        for schema, table in tables:
+            name = f'"{schema}"."{table}"'
+            columns = con.execute(f"DESCRIBE {name}").fetchall()
+            out[f"{schema}.{table}"] = [
+                columns,
+                con.execute(f"FROM {name} ORDER BY ALL").fetchall(),
+            ]
+        return out
+    finally:
+        con.close()
+
+
+def test_a_new_publication_keeps_the_unchanged_tables_and_equals_a_fresh_copy(tmp_path):
+    """The previous snapshot is the starting point: equal tables are kept, changed ones (rows,
+    columns) are copied again, gone ones dropped; the result is what a fresh copy gives."""
+    con = duckdb.connect(str(tmp_path / "w.duckdb"))
+    con.execute("CREATE SCHEMA marts; CREATE SCHEMA raw")
+    con.execute("CREATE TABLE raw.big AS SELECT range AS id, range % 7 AS k FROM range(50000)")
+    con.execute("CREATE TABLE marts.same AS SELECT 1 AS x")
+    con.execute("CREATE TABLE marts.rows AS SELECT range AS x FROM range(3)")
+    con.execute("CREATE TABLE marts.cols AS SELECT 1 AS x")
+    con.execute("CREATE TABLE marts.gone AS SELECT 1 AS x")
+    snapshot = tmp_path / "pub" / "s.duckdb"
+    publish_snapshot(con, snapshot)
+    # the same number of rows, one value swapped: only the rows' hashes tell
+    con.execute("UPDATE marts.rows SET x = 10 WHERE x = 1")
+    con.execute("CREATE OR REPLACE TABLE marts.cols AS SELECT 1::BIGINT AS x")
+    con.execute("DROP TABLE marts.gone")
+    con.execute("CREATE TABLE marts.new AS SELECT 'nouveau' AS y")
+    copies = []
+    real = con.execute
+
+    def spy(sql, *args):
+        if sql.startswith("CREATE OR REPLACE TABLE snapshot_pub"):
+            copies.append(sql.split(".")[2].split(" ")[0].strip('"'))
+        return real(sql, *args)
+
+    counts = publish_snapshot(_Spied(con, spy), snapshot)
+    assert sorted(copies) == ["cols", "new", "rows"]
+    assert counts == {
+        "marts.cols": 1,
+        "marts.new": 1,
+        "marts.rows": 3,
+        "marts.same": 1,
+        "raw.big": 50000,
+    }
+    publish_snapshot(con, tmp_path / "fresh" / "s.duckdb")
+    con.close()
+    assert _content(snapshot) == _content(tmp_path / "fresh" / "s.duckdb")
+
+
+class _Spied:
+    """A connection whose `execute` is watched."""
+
+    def __init__(self, con, execute):
+        self._con, self.execute = con, execute
+
+    def __getattr__(self, name):
+        return getattr(self._con, name)
