@@ -72,7 +72,7 @@ def build_publication_assets(mart_keys: Sequence[dg.AssetKey]) -> list[dg.Assets
             return
         if not (s.site / "index.html").exists():
             # A first site renders every page on both cores (its own helper process): side
-            # by side with the copy it would only add their memory (≈ 150 MB nationally).
+            # by side with the copy it would only add their memory (≈ 200 MB nationally).
             with warehouse.connect() as con:
                 yield _snapshot(con, s)
             if SITE in selected:
