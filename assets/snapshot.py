@@ -50,7 +50,8 @@ def publish_snapshot(
         "AND table_schema IN (SELECT unnest($1)) ORDER BY 1, 2",
         [list(PUBLISHED_SCHEMAS)],
     ).fetchall()
-    if target.exists() and storage_version != "latest":
+    copied = target.exists() and storage_version != "latest"
+    if copied:
         shutil.copyfile(target, tmp)
     counts: dict[str, int] = {}
     # The path is a parameter, never text in the SQL: a data folder may hold a quote
@@ -59,7 +60,7 @@ def publish_snapshot(
     attach = f"ATTACH $1 AS snapshot_pub (STORAGE_VERSION '{storage_version}')"
     con.execute(attach, [str(tmp)])
     try:
-        if tmp.stat().st_size and not _in_format(con, storage_version):
+        if copied and not _in_format(con, storage_version):  # a fresh copy in this one
             con.execute("DETACH snapshot_pub")
             tmp.unlink()
             con.execute(attach, [str(tmp)])

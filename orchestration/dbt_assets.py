@@ -1,7 +1,5 @@
 """dbt models as Dagster assets; dbt tests as asset checks."""
 
-import functools
-import json
 import os
 import sys
 from collections.abc import Mapping
@@ -10,6 +8,7 @@ from typing import Any
 
 import dagster as dg
 from dagster_dbt import DagsterDbtTranslator, dbt_assets
+from dagster_dbt.asset_utils import get_manifest_and_translator_from_dbt_assets
 
 from orchestration import dbt_selection
 from orchestration.dbt_project import dbt_project
@@ -47,20 +46,24 @@ def quartiers_dbt(context: dg.AssetExecutionContext, dbt: QuartiersDbtCli, wareh
             dbt_selection.read_state(con), tables, dbt_selection.dbt_digest()
         )
         dbt_selection.forget_state(con)
-    kept = dbt_selection.unchanged_nodes(_manifest(), changed) if whole and changed else None
+    # the manifest and translator dagster-dbt loaded with the definitions
+    manifest, translator, _ = get_manifest_and_translator_from_dbt_assets([quartiers_dbt])
+    kept = (dbt_selection.unchanged_nodes(manifest, changed) if whole and changed else None) or []
     exclude = []
     if kept:
         context.log.info(
             f"Tables modifiées depuis la dernière construction complète : {', '.join(changed)}. "
             f"{len(kept)} modèles et tests qui n'en dépendent pas sont conservés tels quels."
         )
-        exclude = ["--exclude", " ".join(_manifest()["nodes"][uid]["name"] for uid in kept)]
+        exclude = ["--exclude", " ".join(manifest["nodes"][uid]["name"] for uid in kept)]
     # A kept model is the table a rebuild would make: it is reported as such (first: what it
     # is built from is kept too), and what reads it (the snapshot, the site) runs as after
-    # any build.
-    for key in _asset_keys(kept or ()):
+    # any build. Tests have no asset: they are checks.
+    for uid in dbt_selection.upstream_first(manifest, kept):
+        if manifest["nodes"][uid]["resource_type"] == "test":
+            continue
         yield dg.MaterializeResult(
-            asset_key=key,
+            asset_key=translator.get_asset_key(manifest["nodes"][uid]),
             metadata={"reconstruit": False, "motif": "aucune table brute en amont n'a changé"},
         )
     invocation = dbt.cli([*args, *exclude], context=context)
@@ -76,23 +79,6 @@ def _whole_build(context: dg.AssetExecutionContext) -> bool:
     return set(context.selected_asset_keys) == set(quartiers_dbt.keys) and set(
         context.selected_asset_check_keys
     ) == set(quartiers_dbt.check_keys)
-
-
-@functools.cache
-def _manifest() -> dict:
-    return json.loads(Path(dbt_project.manifest_path).read_text(encoding="utf-8"))
-
-
-def _asset_keys(unique_ids) -> list[dg.AssetKey]:
-    """The assets of these dbt nodes (tests have none: they are checks), upstream first."""
-    translator, nodes = QuartiersTranslator(), _manifest()["nodes"]
-    keys = [
-        translator.get_asset_key(nodes[uid])
-        for uid in dbt_selection.upstream_first(_manifest(), unique_ids)
-        if nodes[uid]["resource_type"] in ("model", "seed")
-    ]
-    assert set(keys) <= set(quartiers_dbt.keys), set(keys) - set(quartiers_dbt.keys)
-    return keys
 
 
 def dbt_resource() -> QuartiersDbtCli:

@@ -3,10 +3,10 @@
 Every model is a table or a view rebuilt whole from its inputs, and no model reads the date,
 the environment or anything but its upstream tables, the dbt project and the library
 versions. So a model whose raw tables hold the same rows as at the last complete build, with
-the same dbt project and libraries, would be rebuilt identical: the build runs
-`source:raw.<table>+` for the tables that changed, and keeps the rest (a survey file no
-longer rebuilds the actions' marts; a return no longer rebuilds the survey's and the
-reference's models).
+the same dbt project and libraries, would be rebuilt identical: the build excludes the
+models and tests that no changed table reaches, and runs the rest (a survey file no longer
+rebuilds the actions' marts; a return no longer rebuilds the survey's and the reference's
+models).
 
 The state of the last complete build is kept in the warehouse itself (`platform.dbt_build`),
 so it travels with the file (a restored backup carries its own): the digests of the raw
@@ -27,8 +27,10 @@ import duckdb
 
 from platform_config.settings import PROJECT_ROOT
 
-STATE_SCHEMA = "platform"
-STATE_TABLE = f"{STATE_SCHEMA}.dbt_build"
+STATE_SCHEMA, STATE_NAME = "platform", "dbt_build"
+STATE_TABLE = f"{STATE_SCHEMA}.{STATE_NAME}"
+#: the dbt nodes a build runs
+RUN_TYPES = ("model", "test", "seed")
 #: what dbt's output depends on besides the raw rows
 DBT_FOLDERS = ("macros", "models", "seeds", "tests")
 DBT_FILES = ("dbt_project.yml", "profiles.yml")
@@ -66,7 +68,7 @@ def read_state(con: duckdb.DuckDBPyConnection) -> dict | None:
     """The last complete build's inputs ({"project": digest, "tables": {table: digest}})."""
     exists = con.execute(
         "SELECT count(*) FROM duckdb_tables() WHERE schema_name = $1 AND table_name = $2",
-        [STATE_SCHEMA, STATE_TABLE.split(".")[1]],
+        [STATE_SCHEMA, STATE_NAME],
     ).fetchone()[0]
     if not exists:
         return None
@@ -119,13 +121,9 @@ def unchanged_nodes(manifest: Mapping, changed: Iterable[str]) -> list[str] | No
                 upstream[uid] = frozenset().union(*(sources_of(p) for p in parents))
         return upstream[uid]
 
-    kept = sorted(
-        uid
-        for uid, node in nodes.items()
-        if node["resource_type"] in ("model", "test", "seed") and not sources_of(uid) & changed
-    )
-    built = sum(1 for n in nodes.values() if n["resource_type"] in ("model", "test", "seed"))
-    return kept if 0 < len(kept) < built else None
+    runs = [uid for uid, node in nodes.items() if node["resource_type"] in RUN_TYPES]
+    kept = sorted(uid for uid in runs if not sources_of(uid) & changed)
+    return kept if 0 < len(kept) < len(runs) else None
 
 
 def upstream_first(manifest: Mapping, unique_ids: Iterable[str]) -> list[str]:
@@ -135,7 +133,7 @@ def upstream_first(manifest: Mapping, unique_ids: Iterable[str]) -> list[str]:
 
     def depth_of(uid: str) -> int:
         if uid not in depth:
-            parents = [p for p in nodes.get(uid, {}).get("depends_on", {}).get("nodes", [])]
+            parents = nodes.get(uid, {}).get("depends_on", {}).get("nodes", [])
             depth[uid] = 1 + max((depth_of(p) for p in parents if p in nodes), default=0)
         return depth[uid]
 

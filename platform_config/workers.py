@@ -45,6 +45,12 @@ def installed(key: str) -> Any:
     return _installed[key]
 
 
+def _each(fn: Callable[[Any], Any], items: Sequence[Any]) -> list[Any]:
+    """A chunk of items in one task: a round trip to the helper costs a few GIL hand-overs,
+    as much as a small item's work."""
+    return [fn(item) for item in items]
+
+
 class Helper:
     """One helper process, started on first use (`start_if`), closed by `close`."""
 
@@ -77,13 +83,17 @@ class Helper:
         here: Callable[[Any], Any],
         there: Callable[[Any], Any],
         done: Callable[[Any], None] | None = None,
+        *,
+        chunk: int = 1,
     ) -> list[Any]:
         """[f(item) for item in items], this process running `here(item)` and the helper
-        (when started) `there(item)`, a module-level function, each taking the next item
-        when free. `done(result)` is called in this thread for every result, as they come."""
-        results: list[Any] = [None] * len(items)
+        (when started) `there(item)`, a module-level function, each taking the next `chunk`
+        items when free. `done(result)` is called in this thread for every result, as they
+        come."""
+        groups = [items[i : i + chunk] for i in range(0, len(items), chunk)]
+        results: list[list[Any]] = [[] for _ in groups]
         lock = threading.Lock()
-        cursor = iter(range(len(items)))
+        cursor = iter(range(len(groups)))
         arrived: list[Any] = []  # results of the helper not yet passed to `done`
         failure: list[BaseException] = []
 
@@ -95,10 +105,10 @@ class Helper:
             try:
                 for install in self._installs:  # what the tasks read: its own error, if any
                     install.result()
-                while (i := take()) is not None:
-                    results[i] = self._pool.submit(there, items[i]).result()
+                while (g := take()) is not None:
+                    results[g] = self._pool.submit(_each, there, groups[g]).result()
                     with lock:
-                        arrived.append(results[i])
+                        arrived.extend(results[g])
             except BaseException as exc:  # noqa: BLE001 - raised again by the caller's thread
                 with lock:
                     failure.append(exc)
@@ -115,10 +125,11 @@ class Helper:
         if thread is not None:
             thread.start()
         try:
-            while (i := take()) is not None:
-                results[i] = here(items[i])
-                if done is not None:
-                    done(results[i])
+            while (g := take()) is not None:
+                for item in groups[g]:
+                    results[g].append(here(item))
+                    if done is not None:
+                        done(results[g][-1])
                 flush()
         except BaseException as exc:
             with lock:
@@ -128,7 +139,7 @@ class Helper:
         flush()
         if failure:
             raise failure[0]
-        return results
+        return [result for group in results for result in group]
 
     def release(self) -> None:
         """No more work for the helper: it exits while this process finishes (`close`
@@ -140,3 +151,4 @@ class Helper:
         if self._pool is not None:
             self._pool.shutdown(wait=True, cancel_futures=True)
             self._pool = None
+            self._installs.clear()

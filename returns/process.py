@@ -213,8 +213,8 @@ def reading_helper(*, always: bool = False) -> workers.Helper:
     return workers.Helper(always=always, warm=("returns.process", "returns.report"))
 
 
-def _read_jobs(jobs: list[tuple]) -> list[tuple[FileResult, list[RawTable]]]:
-    return [_read(*job) for job in jobs]
+def _read_job(job: tuple) -> tuple[FileResult, list[RawTable]]:
+    return _read(*job)
 
 
 def _validate(
@@ -304,12 +304,11 @@ def process_batch(
         helper.start_if(len(paths) >= SHARED_FROM)
     read = 0
 
-    def arrived(chunk: list[tuple[FileResult, list[RawTable]]]) -> None:
+    def arrived(item: tuple[FileResult, list[RawTable]]) -> None:
         nonlocal read
-        for item in chunk:
-            read += 1
-            if on_read is not None:
-                on_read(read, len(paths), item[0].name)
+        read += 1
+        if on_read is not None:
+            on_read(read, len(paths), item[0].name)
 
     try:
         for start in range(0, len(paths), SLICE_FILES):
@@ -317,11 +316,8 @@ def process_batch(
                 (p, limits, (digests or {}).get(p), other_formats)
                 for p in paths[start : start + SLICE_FILES]
             ]
-            # by chunks: a round trip to the helper costs a few GIL hand-overs, as much as
-            # reading a small file
-            chunks = [jobs[i : i + CHUNK_FILES] for i in range(0, len(jobs), CHUNK_FILES)]
-            done = helper.share(chunks, _read_jobs, _read_jobs, arrived)
-            results += _validate([item for chunk in done for item in chunk], referential, today)
+            pending = helper.share(jobs, _read_job, _read_job, arrived, chunk=CHUNK_FILES)
+            results += _validate(pending, referential, today)
     finally:
         if own:
             helper.close()

@@ -135,14 +135,12 @@ def write_report(result: FileResult, out_dir: Path) -> tuple[Path, Path]:
 CHUNK_REPORTS = 8
 
 
-def _write_chunk(jobs: list[tuple[FileResult, Path]]) -> list[str | BaseException]:
-    out: list[str | BaseException] = []
-    for result, out_dir in jobs:
-        try:
-            out.append(str(write_report(result, out_dir)[0]))
-        except Exception as exc:  # noqa: BLE001 - a report never stops the batch
-            out.append(exc)
-    return out
+def _write_one(job: tuple[FileResult, Path]) -> str | BaseException:
+    result, out_dir = job
+    try:
+        return str(write_report(result, out_dir)[0])
+    except Exception as exc:  # noqa: BLE001 - a report never stops the batch
+        return exc
 
 
 def write_reports(
@@ -153,9 +151,8 @@ def write_reports(
     stopped that report alone."""
     todo = [r for r in results if r.rows_quarantined or r.refused]
     jobs = [(r, out_dir) for r in todo]
-    chunks = [jobs[i : i + CHUNK_REPORTS] for i in range(0, len(jobs), CHUNK_REPORTS)]
-    done = (helper or Helper()).share(chunks, _write_chunk, _write_chunk)
-    return dict(zip([r.file_hash for r in todo], [x for c in done for x in c], strict=True))
+    written = (helper or Helper()).share(jobs, _write_one, _write_one, chunk=CHUNK_REPORTS)
+    return dict(zip([r.file_hash for r in todo], written, strict=True))
 
 
 __all__ = ["write_report", "write_reports", "neutralise", "RULES"]
