@@ -2,7 +2,6 @@
 generated as one static page that works offline, published beside the dashboards."""
 
 import contextlib
-import hashlib
 import os
 import shutil
 from collections.abc import Sequence
@@ -11,10 +10,11 @@ from pathlib import Path
 import dagster as dg
 
 from dashboards.swap import swap_folder
+from orchestration.dbt_selection import dbt_digest
 from platform_config.dbt_cli import QuartiersDbtCli
 from platform_config.resources import WAREHOUSE_POOL, PlatformSettings
 
-_STAMP = ".manifest.sha256"
+_STAMP = ".project.sha256"
 KEPT_VERSIONS = 5
 
 
@@ -33,8 +33,9 @@ def build_documentation_asset(mart_keys: Sequence[dg.AssetKey]) -> dg.AssetsDefi
     ) -> dg.MaterializeResult:
         s = settings.get()
         out = s.site.parent / "documentation"
-        manifest = Path(dbt.project_dir) / "target" / "manifest.json"
-        digest = hashlib.sha256(manifest.read_bytes()).hexdigest() if manifest.exists() else ""
+        # the project's files and dbt's versions: the manifest's own bytes change at every
+        # parse (its date, its invocation), which would make a new page each time
+        digest = dbt_digest()
         stamp = out / _STAMP
         if (out / "index.html").exists() and stamp.exists() and stamp.read_text() == digest:
             return dg.MaterializeResult(
@@ -94,8 +95,7 @@ def _keep(page: Path, cached: Path) -> None:
         with contextlib.suppress(FileExistsError):
             os.link(tmp, cached)
         tmp.unlink()
-        # pages of former project versions: the most recent few stay (`dagster dev` parses the
-        # project again at each start, which changes the manifest's bytes)
+        # pages of former project versions: the most recent few stay
         pages = sorted(cached.parent.glob("*.html"), key=lambda p: p.stat().st_mtime)
         for old in pages[:-KEPT_VERSIONS]:
             old.unlink(missing_ok=True)
