@@ -39,6 +39,7 @@ from orchestration.up_to_date import (
 )
 from platform_config.resources import WAREHOUSE_POOL, connect_when_free
 from platform_config.settings import Settings, load_settings
+from platform_config.warm_dbt import warm_dbt
 from returns.inbox import duplicates, index_by_hash, partition_ranges, scan, skipped_links
 from returns.privacy import mask_text
 
@@ -458,22 +459,24 @@ def run_all(
 ) -> None:
     """Ingest the inbox, withdraw the given files (name -> reason), build and publish (unless
     the last publication was made from the same inputs and `force` is not set)."""
-    instance = instance_for(settings)
-    t0 = time.perf_counter()
-    ingest(settings, instance)
-    for file, reason in (withdraw or {}).items():
-        retract(instance, file, reason)
-    t1 = time.perf_counter()
-    inputs = _inputs(settings, instance)
-    done = None if force else last_build_current(settings, inputs[0])
-    if done:
-        print(
-            f"Rien de nouveau depuis la publication du {done['finished']} : indicateurs, copie "
-            "des analystes et site sont à jour (pas de reconstruction)."
-        )
-    else:
-        run_build(settings, instance, inputs)
-    t2 = time.perf_counter()
+    # dbt imports itself while this process imports Dagster and reads the inbox
+    with warm_dbt():
+        instance = instance_for(settings)
+        t0 = time.perf_counter()
+        ingest(settings, instance)
+        for file, reason in (withdraw or {}).items():
+            retract(instance, file, reason)
+        t1 = time.perf_counter()
+        inputs = _inputs(settings, instance)
+        done = None if force else last_build_current(settings, inputs[0])
+        if done:
+            print(
+                f"Rien de nouveau depuis la publication du {done['finished']} : indicateurs, "
+                "copie des analystes et site sont à jour (pas de reconstruction)."
+            )
+        else:
+            run_build(settings, instance, inputs)
+        t2 = time.perf_counter()
     print(summary(settings))
     print(f"  Durées : lecture {t1 - t0:.1f} s, construction et publication {t2 - t1:.1f} s")
 
@@ -610,9 +613,10 @@ def _dispatch(args: argparse.Namespace) -> None:
                 )
     elif args.command == "retract":
         settings = load_settings()
-        instance = instance_for(settings)
-        retract(instance, args.file, args.reason)
-        run_build(settings, instance)
+        with warm_dbt():
+            instance = instance_for(settings)
+            retract(instance, args.file, args.reason)
+            run_build(settings, instance)
         print(f"Fichier {args.file} retiré ; indicateurs et publications reconstruits.")
     elif args.command == "template":
         from returns.template import qpv_for, write_template

@@ -82,9 +82,12 @@ def _whole_build(context: dg.AssetExecutionContext) -> bool:
 
 
 def dbt_resource() -> QuartiersDbtCli:
-    # dbt is beside the interpreter in the project's venv, even when PATH does not say so.
+    # dbt is beside the interpreter in the project's venv, even when PATH does not say so:
+    # `quartiers-dbt` hands the command to a dbt process the `quartiers` command started
+    # ahead (platform_config/warm_dbt.py), else becomes dbt itself.
     return QuartiersDbtCli(
-        project_dir=dbt_project, dbt_executable=str(Path(sys.executable).parent / "dbt")
+        project_dir=dbt_project,
+        dbt_executable=str(Path(sys.executable).parent / "quartiers-dbt"),
     )
 
 

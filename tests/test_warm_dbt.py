@@ -1,0 +1,136 @@
+"""dbt imported ahead of its build (platform_config/warm_dbt.py): the command dagster-dbt
+starts is handed to the waiting process and behaves as dbt itself would; without one, dbt
+runs as before; an interrupted or killed client stops the command; the waiting process never
+outlives the command that started it."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from orchestration.dbt_assets import dbt_resource
+from platform_config import warm_dbt
+from platform_config.resources import WAREHOUSE_VARIABLE
+
+CLIENT = str(Path(sys.executable).with_name("quartiers-dbt"))
+DEADLINE = 60  # seconds a process is given to reach the state a test waits for
+
+
+def _until(condition, what: str) -> None:
+    end = time.monotonic() + DEADLINE
+    while not condition():
+        assert time.monotonic() < end, what
+        time.sleep(0.05)
+
+
+def _gone(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().split(") ")[1][0]
+    except (FileNotFoundError, IndexError):
+        return True
+    return state in "ZX"  # ended (a zombie until its new parent reaps it)
+
+
+def _ran(invocation) -> tuple[list[str], set[int]]:
+    """What a `dbt list` listed, and the processes that wrote its JSON log."""
+    events = [e.raw_event for e in invocation.stream_raw_events()]
+    listed = [e["data"]["msg"] for e in events if e["info"]["name"] == "PrintEvent"]
+    return listed, {e["info"]["pid"] for e in events}
+
+
+def test_the_build_command_is_run_by_the_waiting_dbt_as_dbt_would(tmp_path, monkeypatch):
+    monkeypatch.setenv(WAREHOUSE_VARIABLE, str(tmp_path / "warehouse.duckdb"))
+    dbt = dbt_resource()
+    assert Path(dbt.dbt_executable).name == "quartiers-dbt"
+    cold = dbt.cli(["list", "--resource-type", "model"], target_path=tmp_path / "cold")
+    with warm_dbt.warm_dbt() as warm:
+        assert os.environ[warm_dbt.SOCKET_VARIABLE] == str(warm.socket)
+        handed = dbt.cli(["list", "--resource-type", "model"], target_path=tmp_path / "warm")
+        # the same answer, its JSON log streamed to dagster-dbt, written by the waiting process
+        listed, pids = _ran(handed)
+        assert handed.is_successful() and pids == {warm.process.pid}
+        assert listed == _ran(cold)[0] and len(listed) > 40
+        assert (tmp_path / "warm" / "manifest.json").exists()  # its artifacts where asked
+        # one command per waiting process: the next one is dbt itself
+        again = dbt.cli(["list", "--resource-type", "seed"], target_path=tmp_path / "again")
+        listed, pids = _ran(again)
+        assert again.is_successful() and listed and warm.process.pid not in pids
+    assert warm_dbt.SOCKET_VARIABLE not in os.environ
+    assert not warm.socket.parent.exists()
+
+
+def test_its_exit_code_and_errors_are_dbt_s(tmp_path):
+    with warm_dbt.warm_dbt():
+        handed = subprocess.run(
+            [CLIENT, "parse", "--no-such-option"], capture_output=True, text=True, check=False
+        )
+    cold = subprocess.run(
+        [CLIENT, "parse", "--no-such-option"], capture_output=True, text=True, check=False
+    )
+    assert handed.returncode == cold.returncode == 2
+    assert "No such option '--no-such-option'" in handed.stderr
+    assert handed.stderr == cold.stderr
+
+
+def test_an_unused_waiting_process_is_stopped_with_the_command():
+    with warm_dbt.warm_dbt() as warm:
+        pid = warm.process.pid
+        _until(warm.socket.exists, "the waiting process listens")
+    assert _gone(pid) and warm.process.returncode is not None
+    assert not warm.socket.parent.exists()
+
+
+def _waiting() -> warm_dbt.WarmProcess:
+    return warm_dbt.WarmProcess(entry="tests.warm_entries:wait_for_interrupt", modules=())
+
+
+@pytest.mark.parametrize("how", [signal.SIGINT, signal.SIGKILL])
+def test_an_interrupted_or_killed_client_interrupts_the_command(tmp_path, how):
+    """dagster-dbt interrupts dbt (SIGINT) when a run is cancelled: passed on. A client
+    killed outright closes its socket: the command is interrupted all the same."""
+    warm = _waiting()
+    try:
+        env = dict(os.environ, **{warm_dbt.SOCKET_VARIABLE: str(warm.socket)})
+        client = subprocess.Popen([CLIENT, str(tmp_path)], env=env)
+        _until((tmp_path / "started").exists, "the command started")
+        client.send_signal(how)
+        _until((tmp_path / "interrupted").exists, "the command was interrupted")
+        assert client.wait(DEADLINE) == (130 if how == signal.SIGINT else -signal.SIGKILL)
+        assert warm.process.wait(DEADLINE) == 130
+    finally:
+        warm.close()
+
+
+def test_the_waiting_process_dies_with_the_command_that_started_it(tmp_path):
+    script = (
+        "import sys, time\n"
+        "from platform_config.warm_dbt import WarmProcess\n"
+        "w = WarmProcess(entry='tests.warm_entries:wait_for_interrupt', modules=())\n"
+        "print(w.process.pid, flush=True)\n"
+        "time.sleep(600)\n"
+    )
+    command = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True)
+    pid = int(command.stdout.readline())
+    assert not _gone(pid)
+    command.kill()
+    command.wait()
+    _until(lambda: _gone(pid), "the waiting process ended with its parent")
+
+
+def test_a_waiting_process_that_failed_its_imports_leaves_the_command_to_dbt(tmp_path):
+    warm = warm_dbt.WarmProcess(entry="no_such_module:main", modules=())
+    try:
+        _until(lambda: warm.process.poll() is not None, "the waiting process failed")
+        env = dict(os.environ, **{warm_dbt.SOCKET_VARIABLE: str(warm.socket)})
+        out = subprocess.run(
+            [CLIENT, "--help"], env=env, capture_output=True, text=True, check=True
+        ).stdout
+        assert "Usage: dbt" in out
+    finally:
+        warm.close()
