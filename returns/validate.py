@@ -442,9 +442,15 @@ def _validate_frame(
 ):
     this_year = (today or date.today()).year
     # Only the stripped text and the typed value are kept: the cells as read are not needed.
-    df = data.select(
-        *ROW, *[norm.blank_to_null(pl.col(f.name)).alias(f"_raw_{f.name}") for f in kind.fields]
-    ).with_columns([_typed(f).alias(f.name) for f in kind.fields])
+    df = (
+        data.lazy()
+        .select(
+            *ROW,
+            *[norm.blank_to_null(pl.col(f.name)).alias(f"_raw_{f.name}") for f in kind.fields],
+        )
+        .with_columns([_typed(f).alias(f.name) for f in kind.fields])
+        .collect()
+    )
 
     checks: list[Check] = []
     for f in kind.fields:
