@@ -64,6 +64,8 @@ class FileResult:
     # quarantine() of the file as it was when last asked (the report, the metadata and the
     # warehouse each ask): (refused, tables, frame), recomputed when either changed.
     _quarantine: tuple | None = field(default=None, repr=False, compare=False)
+    # reasons_by_rule() of that quarantine frame: (frame, counts)
+    _reasons: tuple | None = field(default=None, repr=False, compare=False)
 
     @property
     def name(self) -> str:
@@ -147,7 +149,9 @@ class FileResult:
 
     def reasons_by_rule(self) -> dict[str, int]:
         q = self.quarantine()
-        return dict(q.group_by("rule").len().sort("rule").iter_rows())
+        if self._reasons is None or self._reasons[0] is not q:
+            self._reasons = (q, dict(q.group_by("rule").len().sort("rule").iter_rows()))
+        return dict(self._reasons[1])
 
     def summary(self) -> dict:
         return {

@@ -6,6 +6,7 @@ import csv
 from datetime import UTC, datetime
 from pathlib import Path
 
+import polars as pl
 import xlsxwriter
 
 from platform_config.workers import Helper
@@ -36,19 +37,35 @@ def _header_of(kind: str | None, field: str | None) -> str:
 
 
 def detail_rows(result: FileResult) -> list[list[object]]:
-    # Values and reasons were guarded before validation; the guard again, as for the warehouse.
-    q = mask_frame(result.quarantine()).sort("sheet", "line", "rule", nulls_last=False)
-    return [
-        [
-            r["sheet"] or "",
-            r["line"] or "",
-            _header_of(r["kind"], r["field"]),
-            r["value"] or "",
-            r["rule"],
-            r["reason"],
-        ]
-        for r in q.iter_rows(named=True)
-    ]
+    return details([result])[0]
+
+
+def details(results: list[FileResult]) -> list[list[list[object]]]:
+    """Each result's detail rows. Values and reasons were guarded before validation; the
+    guard again, as for the warehouse. The files' refusals are guarded and sorted together:
+    a polars pass per file costs more than most files' few rows."""
+    if not results:
+        return []
+    frames = [r.quarantine() for r in results]
+    which = [i for i, f in enumerate(frames) for _ in range(f.height)]
+    q = (
+        mask_frame(pl.concat(frames, how="vertical"))
+        .with_columns(_r=pl.Series(which, dtype=pl.Int32))
+        .sort("_r", "sheet", "line", "rule", nulls_last=False, maintain_order=True)
+    )
+    out: list[list[list[object]]] = [[] for _ in results]
+    for r in q.iter_rows(named=True):
+        out[r["_r"]].append(
+            [
+                r["sheet"] or "",
+                r["line"] or "",
+                _header_of(r["kind"], r["field"]),
+                r["value"] or "",
+                r["rule"],
+                r["reason"],
+            ]
+        )
+    return out
 
 
 def _received(result: FileResult) -> datetime:
@@ -58,12 +75,15 @@ def _received(result: FileResult) -> datetime:
         return datetime(2000, 1, 1)
 
 
-def write_report(result: FileResult, out_dir: Path) -> tuple[Path, Path]:
-    """`<file>.rejets.xlsx` and `.rejets.csv` in out_dir; returns both paths."""
+def write_report(
+    result: FileResult, out_dir: Path, rows: list[list[object]] | None = None
+) -> tuple[Path, Path]:
+    """`<file>.rejets.xlsx` and `.rejets.csv` in out_dir; returns both paths. `rows`: its
+    `detail_rows`, when the caller made them with other files'."""
     out_dir.mkdir(parents=True, exist_ok=True)
     stem = f"{mask_text(result.path.stem)}.{result.file_hash[:8]}.rejets"
     xlsx, csv_path = out_dir / f"{stem}.xlsx", out_dir / f"{stem}.csv"
-    rows = detail_rows(result)
+    rows = detail_rows(result) if rows is None else rows
     # Most reports are a few lines: built in memory, since constant-memory mode writes and
     # removes ten temporary files per workbook (most of the time of 800 small reports here).
     # A large one is streamed to disk in constant memory: a report may list 400,000 refusals.
@@ -106,11 +126,12 @@ def write_report(result: FileResult, out_dir: Path) -> tuple[Path, Path]:
     start = len(lines) + 1
     summary.write(start, 0, "Règle", bold)
     summary.write(start, 1, "Nombre de lignes concernées", bold)
-    for i, (rule, n) in enumerate(result.reasons_by_rule().items(), start=start + 1):
+    reasons = result.reasons_by_rule()
+    for i, (rule, n) in enumerate(reasons.items(), start=start + 1):
         summary.write(i, 0, rule)
         summary.write(i, 1, n)
     summary.write(
-        i + 2 if result.reasons_by_rule() else start + 2,
+        i + 2 if reasons else start + 2,
         0,
         "Corrigez les lignes listées dans l'onglet « Détail » puis renvoyez le fichier "
         "entier : la nouvelle version remplacera l'ancienne.",
@@ -135,10 +156,10 @@ def write_report(result: FileResult, out_dir: Path) -> tuple[Path, Path]:
 CHUNK_REPORTS = 8
 
 
-def _write_one(job: tuple[FileResult, Path]) -> str | BaseException:
-    result, out_dir = job
+def _write_one(job: tuple[FileResult, Path, list[list[object]] | None]) -> str | BaseException:
+    result, out_dir, rows = job
     try:
-        return str(write_report(result, out_dir)[0])
+        return str(write_report(result, out_dir, rows)[0])
     except Exception as exc:  # noqa: BLE001 - a report never stops the batch
         return exc
 
@@ -150,7 +171,11 @@ def write_reports(
     runs (the reports are Python's work): file hash → the XLSX's path, or the error that
     stopped that report alone."""
     todo = [r for r in results if r.rows_quarantined or r.refused]
-    jobs = [(r, out_dir) for r in todo]
+    try:
+        rows = details(todo)
+    except Exception:  # noqa: BLE001 - a report never stops the batch: each file's alone
+        rows = [None] * len(todo)
+    jobs = [(r, out_dir, own) for r, own in zip(todo, rows, strict=True)]
     written = (helper or Helper()).share(jobs, _write_one, _write_one, chunk=CHUNK_REPORTS)
     return dict(zip([r.file_hash for r in todo], written, strict=True))
 
