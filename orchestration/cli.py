@@ -38,8 +38,8 @@ from orchestration.up_to_date import (
     reference_fingerprint,
 )
 from platform_config.resources import WAREHOUSE_POOL, connect_when_free
-from platform_config.settings import Settings, load_settings
-from platform_config.warm_dbt import warm_dbt
+from platform_config.settings import PROJECT_ROOT, Settings, load_settings
+from platform_config.warm_dbt import Ahead, warm_dbt
 from returns.inbox import duplicates, index_by_hash, partition_ranges, scan, skipped_links
 from returns.privacy import mask_text
 
@@ -459,8 +459,8 @@ def run_all(
 ) -> None:
     """Ingest the inbox, withdraw the given files (name -> reason), build and publish (unless
     the last publication was made from the same inputs and `force` is not set)."""
-    # dbt imports itself while this process imports Dagster and reads the inbox
-    with warm_dbt():
+    # dbt imports itself and parses the project while this process reads the inbox
+    with warm_dbt(Ahead(PROJECT_ROOT / "dbt_project", settings.warehouse)):
         instance = instance_for(settings)
         t0 = time.perf_counter()
         ingest(settings, instance)
@@ -613,7 +613,7 @@ def _dispatch(args: argparse.Namespace) -> None:
                 )
     elif args.command == "retract":
         settings = load_settings()
-        with warm_dbt():
+        with warm_dbt(Ahead(PROJECT_ROOT / "dbt_project", settings.warehouse)):
             instance = instance_for(settings)
             retract(instance, args.file, args.reason)
             run_build(settings, instance)

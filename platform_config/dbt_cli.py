@@ -3,7 +3,6 @@ dbt's parse state carried from one build of a warehouse to the next, old folders
 
 from __future__ import annotations
 
-import hashlib
 import os
 import shutil
 import time
@@ -18,8 +17,8 @@ from dagster_dbt import DbtCliInvocation, DbtCliResource
 from packaging.version import Version
 
 from platform_config.resources import WAREHOUSE_VARIABLE
+from platform_config.warm_dbt import PARSE_STATE, parse_state_path
 
-PARSE_STATE = "partial_parse.msgpack"
 KEPT_RUNS = 20  # the target folders of the last commands (logs, run_results.json) stay
 KEPT_STATES = 5  # parse states of the warehouses used last (one per data folder)
 PRUNE_AFTER_SECONDS = 3600  # a command still running has a younger folder
@@ -78,8 +77,7 @@ class QuartiersDbtCli(DbtCliResource):
 
     def _parse_state(self) -> Path:
         # the profile reads the warehouse path from the environment at each command
-        key = hashlib.sha256(os.environ.get(WAREHOUSE_VARIABLE, "").encode()).hexdigest()[:16]
-        return self._target / "parse_state" / f"{key}.msgpack"
+        return parse_state_path(Path(self.project_dir), os.environ.get(WAREHOUSE_VARIABLE, ""))
 
 
 def prune(folder: Path, keep: int, now: float | None = None) -> list[Path]:

@@ -12,11 +12,13 @@ import sys
 import time
 from pathlib import Path
 
+import duckdb
 import pytest
 
 from orchestration.dbt_assets import dbt_resource
 from platform_config import warm_dbt
 from platform_config.resources import WAREHOUSE_VARIABLE
+from platform_config.settings import PROJECT_ROOT
 
 CLIENT = str(Path(sys.executable).with_name("quartiers-dbt"))
 DEADLINE = 60  # seconds a process is given to reach the state a test waits for
@@ -42,6 +44,66 @@ def _ran(invocation) -> tuple[list[str], set[int]]:
     events = [e.raw_event for e in invocation.stream_raw_events()]
     listed = [e["data"]["msg"] for e in events if e["info"]["name"] == "PrintEvent"]
     return listed, {e["info"]["pid"] for e in events}
+
+
+def _seeded(invocation, warehouse: Path) -> tuple[set[str], set[int], int]:
+    """The events of a build of the seeds, their processes, and the regions it loaded."""
+    events = [e.raw_event for e in invocation.stream_raw_events()]
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        regions = con.execute("SELECT count(*) FROM reference.ref_regions").fetchone()[0]
+    return {e["info"]["name"] for e in events}, {e["info"]["pid"] for e in events}, regions
+
+
+def test_a_build_uses_the_project_parsed_ahead_for_its_warehouse(tmp_path, monkeypatch):
+    """The waiting process parses the project for the build's warehouse while the command
+    reads the inbox: the build does not parse again, and leaves the same artifacts (its
+    manifest, the parse state the next command on this warehouse starts from)."""
+    warehouse = tmp_path / "warehouse.duckdb"
+    monkeypatch.setenv(WAREHOUSE_VARIABLE, str(warehouse))
+    dbt = dbt_resource()
+    seeds = ["build", "--resource-type", "seed"]
+    cold = dbt.cli(seeds, target_path=tmp_path / "cold")
+    cold_events, _, regions = _seeded(cold, warehouse)
+    # a new warehouse: no parse state, the whole project parsed
+    assert "UnableToPartialParse" in cold_events and regions == 26
+    ahead = warm_dbt.Ahead(PROJECT_ROOT / "dbt_project", warehouse)
+    with warm_dbt.warm_dbt(ahead) as warm:
+        handed = dbt.cli(seeds, target_path=tmp_path / "warm")
+        events, pids, regions = _seeded(handed, warehouse)
+    assert handed.is_successful() and pids == {warm.process.pid} and regions == 26
+    assert events == cold_events - {"UnableToPartialParse"}
+    made = {p.name for p in (tmp_path / "warm").iterdir()}
+    assert made == {p.name for p in (tmp_path / "cold").iterdir()}
+    assert {"manifest.json", "partial_parse.msgpack"} <= made
+
+
+def test_the_parse_made_ahead_serves_only_the_build_it_was_made_for(tmp_path, monkeypatch):
+    project = tmp_path / "project"
+    (project / "models").mkdir(parents=True)
+    model = project / "models" / "a.sql"
+    model.write_text("select 1 as a")
+    (project / "dbt_project.yml").write_text("name: p")
+    warehouse = str(tmp_path / "warehouse.duckdb")
+    parsed = warm_dbt.Parsed(None, tmp_path, project, warehouse, warm_dbt._project_files(project))
+    monkeypatch.chdir(project)
+    monkeypatch.setenv(WAREHOUSE_VARIABLE, warehouse)
+    monkeypatch.setenv("DBT_TARGET_PATH", str(tmp_path / "target"))
+    build = ["build", "--exclude", "kept"]
+    assert warm_dbt._usable(parsed, build)
+    assert not warm_dbt._usable(None, build)
+    assert not warm_dbt._usable(parsed, ["docs", "generate"])  # parses as usual
+    assert not warm_dbt._usable(parsed, [*build, "--target-path", "elsewhere"])
+    monkeypatch.setenv(WAREHOUSE_VARIABLE, str(tmp_path / "other.duckdb"))
+    assert not warm_dbt._usable(parsed, build)  # another warehouse: another profile
+    monkeypatch.setenv(WAREHOUSE_VARIABLE, warehouse)
+    model.write_text("select 2 as a")  # the project changed since the parse
+    assert not warm_dbt._usable(parsed, build)
+
+
+def test_the_warehouse_variable_is_the_one_dbt_s_profile_reads():
+    assert warm_dbt.WAREHOUSE_VARIABLE == WAREHOUSE_VARIABLE
+    profile = (PROJECT_ROOT / "dbt_project" / "profiles.yml").read_text()
+    assert f"env_var('{WAREHOUSE_VARIABLE}'" in profile
 
 
 def test_the_build_command_is_run_by_the_waiting_dbt_as_dbt_would(tmp_path, monkeypatch):

@@ -6,7 +6,7 @@ import time
 from pathlib import Path
 
 
-def wait_for_interrupt(args: list[str], prog_name: str = "") -> None:
+def wait_for_interrupt(args: list[str], prepared: object = None) -> int:
     marks = Path(args[0])
     (marks / "started").write_text(str(sys.argv))
     try:
