@@ -1,12 +1,13 @@
 """Publication: the analysts' snapshot and the delegates' static site, from the same marts."""
 
+import multiprocessing
 from collections.abc import Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 
 import dagster as dg
 
 from assets import progress
-from assets.snapshot import publish_parquet, publish_snapshot
+from assets.snapshot import publish_apart, publish_parquet, publish_snapshot
 from dashboards.marts import Marts, load_marts
 from dashboards.site import CONFIDENTIALITY_FILE, build_site
 from platform_config.resources import WAREHOUSE_POOL, PlatformSettings, Warehouse
@@ -35,7 +36,7 @@ def build_publication_assets(mart_keys: Sequence[dg.AssetKey]) -> list[dg.Assets
     # snapshot is copied (DuckDB's work, off the GIL) while the site is updated from the same
     # marts read from the warehouse (Python's work), side by side; each is staged beside its
     # folder and swapped in whole. Either can be materialised alone from the UI: the site
-    # alone is built from the published snapshot, as is a first site, after the copy.
+    # alone is built from the published snapshot.
     @dg.multi_asset(
         name="publication",
         specs=[
@@ -70,23 +71,33 @@ def build_publication_assets(mart_keys: Sequence[dg.AssetKey]) -> list[dg.Assets
         if SNAPSHOT not in selected:
             yield _site(context, s)
             return
-        if not (s.site / "index.html").exists():
-            # A first site renders every page on both cores (its own helper process): side
-            # by side with the copy it would only add their memory (≈ 200 MB nationally).
-            with warehouse.connect() as con:
-                yield _snapshot(con, s)
-            if SITE in selected:
-                yield _site(context, s)
-            return
         site, failed = None, None
-        with warehouse.connect() as con, ThreadPoolExecutor(1) as side:
-            snapshot = side.submit(_snapshot, con.cursor(), s)
+        if not (s.site / "index.html").exists():
+            # A first site: the copy (a whole one) in a process of its own, so that its
+            # memory is not added to the site's in this process; the marts are read first,
+            # then the file is let go for the copy to open it read-only.
+            marts = None
             if SITE in selected:
-                try:
-                    site = _site(context, s, load_marts(con.cursor()))
-                except Exception as error:  # noqa: BLE001 - raised once the snapshot is told
-                    failed = error
-            copied = snapshot.result()
+                with warehouse.connect() as con:
+                    marts = load_marts(con.cursor())
+            spawn = multiprocessing.get_context("spawn")
+            with ProcessPoolExecutor(1, mp_context=spawn) as side:
+                copy = side.submit(
+                    publish_apart,
+                    str(warehouse.file()),
+                    str(s.snapshot),
+                    str(_parquet(s)),
+                    s.snapshot_storage_version,
+                )
+                if marts is not None:
+                    site, failed = _site_or_error(context, s, marts)
+                copied = _snapshot_result(s, *copy.result())
+        else:
+            with warehouse.connect() as con, ThreadPoolExecutor(1) as side:
+                copy = side.submit(_snapshot, con.cursor(), s)
+                if SITE in selected:
+                    site, failed = _site_or_error(context, s, load_marts(con.cursor()))
+                copied = copy.result()
         yield copied
         if failed is not None:
             raise failed
@@ -96,16 +107,33 @@ def build_publication_assets(mart_keys: Sequence[dg.AssetKey]) -> list[dg.Assets
     return [publication]
 
 
+def _site_or_error(
+    context, s, marts: Marts
+) -> tuple[dg.MaterializeResult | None, Exception | None]:
+    """The site beside the copy: an error is raised once the copy is told."""
+    try:
+        return _site(context, s, marts), None
+    except Exception as error:  # noqa: BLE001
+        return None, error
+
+
+def _parquet(s):
+    return s.snapshot.parent / "parquet"
+
+
 def _snapshot(con, s) -> dg.MaterializeResult:
+    counts = publish_snapshot(con, s.snapshot, s.snapshot_storage_version)
+    return _snapshot_result(s, counts, publish_parquet(con, _parquet(s)))
+
+
+def _snapshot_result(s, counts: dict[str, int], parquet: dict[str, int]) -> dg.MaterializeResult:
     target = s.snapshot
-    counts = publish_snapshot(con, target, s.snapshot_storage_version)
-    parquet = publish_parquet(con, target.parent / "parquet")
     return dg.MaterializeResult(
         asset_key=SNAPSHOT,
         metadata={
             "chemin": dg.MetadataValue.path(str(target)),
             "format DuckDB": s.snapshot_storage_version,
-            "Parquet (un dossier par mart)": dg.MetadataValue.path(str(target.parent / "parquet")),
+            "Parquet (un dossier par mart)": dg.MetadataValue.path(str(_parquet(s))),
             "marts en Parquet": dg.MetadataValue.int(len(parquet)),
             "tables": dg.MetadataValue.int(len(counts)),
             "taille (Mo)": round(target.stat().st_size / 1e6, 1),

@@ -57,7 +57,9 @@ def publish_snapshot(
     # The path is a parameter, never text in the SQL: a data folder may hold a quote
     # ("Quartiers d'été").
     # (the storage version, checked above, is an option keyword's value, not data)
-    attach = f"ATTACH $1 AS snapshot_pub (STORAGE_VERSION '{storage_version}')"
+    # (READ_WRITE: the warehouse may be open read-only, by a process copying it beside the
+    # site's build)
+    attach = f"ATTACH $1 AS snapshot_pub (STORAGE_VERSION '{storage_version}', READ_WRITE)"
     con.execute(attach, [str(tmp)])
     try:
         if copied and not _in_format(con, storage_version):  # a fresh copy in this one
@@ -79,6 +81,18 @@ def publish_snapshot(
         os.fsync(fh.fileno())
     os.replace(tmp, target)
     return counts
+
+
+def publish_apart(
+    warehouse: str, target: str, parquet_dir: str, storage_version: str
+) -> tuple[dict[str, int], dict[str, int]]:
+    """`publish_snapshot` and `publish_parquet` in a process of their own, which opens the
+    warehouse read-only (the calling process has closed it, and holds the writers' pool)."""
+    with duckdb.connect(warehouse, read_only=True) as con:
+        return (
+            publish_snapshot(con, Path(target), storage_version),
+            publish_parquet(con, Path(parquet_dir)),
+        )
 
 
 def _in_format(con: duckdb.DuckDBPyConnection, storage_version: str) -> bool:
