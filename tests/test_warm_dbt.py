@@ -39,13 +39,6 @@ def _gone(pid: int) -> bool:
     return state in "ZX"  # ended (a zombie until its new parent reaps it)
 
 
-def _ran(invocation) -> tuple[list[str], set[int]]:
-    """What a `dbt list` listed, and the processes that wrote its JSON log."""
-    events = [e.raw_event for e in invocation.stream_raw_events()]
-    listed = [e["data"]["msg"] for e in events if e["info"]["name"] == "PrintEvent"]
-    return listed, {e["info"]["pid"] for e in events}
-
-
 def _seeded(invocation, warehouse: Path) -> tuple[set[str], set[int], int]:
     """The events of a build of the seeds, their processes, and the regions it loaded."""
     events = [e.raw_event for e in invocation.stream_raw_events()]
@@ -54,27 +47,35 @@ def _seeded(invocation, warehouse: Path) -> tuple[set[str], set[int], int]:
     return {e["info"]["name"] for e in events}, {e["info"]["pid"] for e in events}, regions
 
 
-def test_a_build_uses_the_project_parsed_ahead_for_its_warehouse(tmp_path, monkeypatch):
+def test_the_build_is_run_by_the_waiting_dbt_from_its_parse_as_dbt_would(tmp_path, monkeypatch):
     """The waiting process parses the project for the build's warehouse while the command
-    reads the inbox: the build does not parse again, and leaves the same artifacts (its
-    manifest, the parse state the next command on this warehouse starts from)."""
+    reads the inbox; the build's command handed to it streams its JSON log to dagster-dbt,
+    does not parse again, and leaves the same artifacts as dbt itself (its manifest, the
+    parse state the next command on this warehouse starts from). The next command is dbt
+    itself."""
     warehouse = tmp_path / "warehouse.duckdb"
     monkeypatch.setenv(WAREHOUSE_VARIABLE, str(warehouse))
     dbt = dbt_resource()
+    assert Path(dbt.dbt_executable).name == "quartiers-dbt"
     seeds = ["build", "--resource-type", "seed"]
-    cold = dbt.cli(seeds, target_path=tmp_path / "cold")
-    cold_events, _, regions = _seeded(cold, warehouse)
-    # a new warehouse: no parse state, the whole project parsed
-    assert "UnableToPartialParse" in cold_events and regions == 26
     ahead = warm_dbt.Ahead(PROJECT_ROOT / "dbt_project", warehouse)
     with warm_dbt.warm_dbt(ahead) as warm:
+        assert os.environ[warm_dbt.SOCKET_VARIABLE] == str(warm.socket)
         handed = dbt.cli(seeds, target_path=tmp_path / "warm")
         events, pids, regions = _seeded(handed, warehouse)
-    assert handed.is_successful() and pids == {warm.process.pid} and regions == 26
+        assert handed.is_successful() and pids == {warm.process.pid} and regions == 26
+        # one command per waiting process
+        itself = dbt.cli(seeds, target_path=tmp_path / "cold")
+        cold_events, cold_pids, regions = _seeded(itself, warehouse)
+        assert itself.is_successful() and warm.process.pid not in cold_pids and regions == 26
+    # a new warehouse has no parse state: dbt itself parsed the whole project
+    assert "UnableToPartialParse" in cold_events
     assert events == cold_events - {"UnableToPartialParse"}
     made = {p.name for p in (tmp_path / "warm").iterdir()}
     assert made == {p.name for p in (tmp_path / "cold").iterdir()}
     assert {"manifest.json", "partial_parse.msgpack"} <= made
+    assert warm_dbt.SOCKET_VARIABLE not in os.environ
+    assert not warm.socket.parent.exists()
 
 
 def test_the_parse_made_ahead_serves_only_the_build_it_was_made_for(tmp_path, monkeypatch):
@@ -104,27 +105,6 @@ def test_the_warehouse_variable_is_the_one_dbt_s_profile_reads():
     assert warm_dbt.WAREHOUSE_VARIABLE == WAREHOUSE_VARIABLE
     profile = (PROJECT_ROOT / "dbt_project" / "profiles.yml").read_text()
     assert f"env_var('{WAREHOUSE_VARIABLE}'" in profile
-
-
-def test_the_build_command_is_run_by_the_waiting_dbt_as_dbt_would(tmp_path, monkeypatch):
-    monkeypatch.setenv(WAREHOUSE_VARIABLE, str(tmp_path / "warehouse.duckdb"))
-    dbt = dbt_resource()
-    assert Path(dbt.dbt_executable).name == "quartiers-dbt"
-    cold = dbt.cli(["list", "--resource-type", "model"], target_path=tmp_path / "cold")
-    with warm_dbt.warm_dbt() as warm:
-        assert os.environ[warm_dbt.SOCKET_VARIABLE] == str(warm.socket)
-        handed = dbt.cli(["list", "--resource-type", "model"], target_path=tmp_path / "warm")
-        # the same answer, its JSON log streamed to dagster-dbt, written by the waiting process
-        listed, pids = _ran(handed)
-        assert handed.is_successful() and pids == {warm.process.pid}
-        assert listed == _ran(cold)[0] and len(listed) > 40
-        assert (tmp_path / "warm" / "manifest.json").exists()  # its artifacts where asked
-        # one command per waiting process: the next one is dbt itself
-        again = dbt.cli(["list", "--resource-type", "seed"], target_path=tmp_path / "again")
-        listed, pids = _ran(again)
-        assert again.is_successful() and listed and warm.process.pid not in pids
-    assert warm_dbt.SOCKET_VARIABLE not in os.environ
-    assert not warm.socket.parent.exists()
 
 
 def test_its_exit_code_and_errors_are_dbt_s(tmp_path):
