@@ -3,7 +3,7 @@
 Dagster's own SQLite event log opens and closes a database connection for every event, and
 closing the last connection of a WAL database checkpoints it with an fsync: about 50 ms per
 event on an ordinary disk, so a backfill of 35,000 files spent most of its time there. This
-storage is the same tables, the same files and the same migrations, with two changes:
+storage is the same tables, the same files and the same migrations, with three changes:
 
 - connections are kept open in a small pool per shard (the index, and the few most recent
   runs), with `synchronous=NORMAL`, SQLite's recommended setting in WAL mode: a commit no
@@ -11,12 +11,16 @@ storage is the same tables, the same files and the same migrations, with two cha
   The event log is the history of runs, not the data: the warehouse holds every file's
   status and counts (`raw.files`) in its own transactions.
 - a run over a range of partitions records one "planned" event per asset with the range,
-  instead of one per partition (Dagster's `DAGSTER_EMIT_PARTITION_SUBSET_IN_PLANNED_EVENTS`).
+  instead of one per partition (Dagster's `DAGSTER_EMIT_PARTITION_SUBSET_IN_PLANNED_EVENTS`);
+- the schema checks Dagster makes before storing each asset event (does the tags table
+  exist, has the asset keys table its index columns) are answered once: a new engine, or an
+  inspection of the table, for every event otherwise.
 
 Written into the instance file by `orchestration/instance.py` (with the folder named in full)
 when no PostgreSQL URL is set; PostgreSQL storage replaces it in a shared
-deployment (docs/deployment.md). It overrides one private method (`_connect`) of the pinned
-Dagster version; every test that runs a job goes through it.
+deployment (docs/deployment.md). It overrides private methods (`_connect`,
+`_has_asset_key_index_cols_on_connection`) of the pinned Dagster version; every test that
+runs a job goes through it.
 """
 
 from __future__ import annotations
@@ -51,6 +55,9 @@ def _tune(dbapi_connection, _record) -> None:
 class PooledSqliteEventLogStorage(SqliteEventLogStorage):
     def __init__(self, base_dir: str | None = None, inst_data: ConfigurableClassData | None = None):
         self._engines: OrderedDict[str, Engine] = OrderedDict()
+        # schema facts found true once: migrations only ever add tables and columns
+        self._tables: set[str] = set()
+        self._asset_key_index_cols = False
         super().__init__(base_dir or default_base_dir(), inst_data=inst_data)
 
     @classmethod
@@ -90,6 +97,21 @@ class PooledSqliteEventLogStorage(SqliteEventLogStorage):
     def _connect(self, shard: str) -> Iterator[Connection]:
         with self._db_lock, self._engine(shard).connect() as conn, conn.begin():
             yield conn
+
+    def has_table(self, table_name: str) -> bool:
+        # asked before each asset event's tags are stored, and Dagster's opens a new engine
+        # (a connection and the dialect's first queries) for every answer
+        if table_name not in self._tables:
+            if not super().has_table(table_name):
+                return False
+            self._tables.add(table_name)
+        return True
+
+    def _has_asset_key_index_cols_on_connection(self, conn: Connection) -> bool:
+        # asked for each asset event, by inspecting the table's columns
+        if not self._asset_key_index_cols:
+            self._asset_key_index_cols = super()._has_asset_key_index_cols_on_connection(conn)
+        return self._asset_key_index_cols
 
     def wipe(self) -> None:
         self._close_all()
