@@ -26,8 +26,10 @@ Only the standard library at module level: the client starts in about 40 ms.
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import ctypes
+import gc
 import hashlib
 import importlib
 import json
@@ -282,6 +284,12 @@ def serve(
 
         traceback.print_exc()
         code = 1
+    # What the interpreter's exit would do, before the code is told (the process then ends
+    # without waiting for dbt's threads): dbt-duckdb closes its database at exit, which
+    # writes DuckDB's log into the file. Skipped, the next process to open the warehouse
+    # would replay the whole build's log.
+    atexit._run_exitfuncs()
+    gc.collect()
     sys.stdout.flush()
     sys.stderr.flush()
     done.set()

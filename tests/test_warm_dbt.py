@@ -63,6 +63,9 @@ def test_the_build_is_run_by_the_waiting_dbt_from_its_parse_as_dbt_would(tmp_pat
         assert os.environ[warm_dbt.SOCKET_VARIABLE] == str(warm.socket)
         handed = dbt.cli(seeds, target_path=tmp_path / "warm")
         events, pids, regions = _seeded(handed, warehouse)
+        # closed as at dbt's own exit: DuckDB's log written into the file, none left for
+        # the next process to replay
+        assert not warehouse.with_name(warehouse.name + ".wal").exists()
         assert handed.is_successful() and pids == {warm.process.pid} and regions == 26
         # one command per waiting process
         itself = dbt.cli(seeds, target_path=tmp_path / "cold")
