@@ -17,6 +17,7 @@ import sys
 import threading
 import time
 import uuid
+from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 
@@ -217,8 +218,13 @@ def _say(text: str) -> None:
     print(text, file=_out(), flush=True)
 
 
-def ingest(settings: Settings, instance: dg.DagsterInstance) -> list[str]:
-    """Register every inbox file as a partition and read those not yet read, in one run."""
+def ingest(
+    settings: Settings,
+    instance: dg.DagsterInstance,
+    on_new_files: Callable[[], None] | None = None,
+) -> list[str]:
+    """Register every inbox file as a partition and read those not yet read, in one run;
+    `on_new_files()` is called before, when there are some."""
     with _reading(settings, instance) as con:
         current = reference_current(settings, con)
     if current:
@@ -236,6 +242,8 @@ def ingest(settings: Settings, instance: dg.DagsterInstance) -> list[str]:
         if keys:
             _say(f"• {STAGES['ingest_job']} : aucun nouveau fichier")
         return keys
+    if on_new_files is not None:
+        on_new_files()
     known = set(instance.get_dynamic_partitions("inbox_files"))
     instance.add_dynamic_partitions("inbox_files", [k for k in unread if k not in known])
     # One run per contiguous block of partitions (files of another inbox may sit between).
@@ -459,11 +467,24 @@ def run_all(
 ) -> None:
     """Ingest the inbox, withdraw the given files (name -> reason), build and publish (unless
     the last publication was made from the same inputs and `force` is not set)."""
-    # dbt imports itself and parses the project while this process reads the inbox
-    with warm_dbt(Ahead(PROJECT_ROOT / "dbt_project", settings.warehouse)):
+    with contextlib.ExitStack() as stack:
+        started = False
+
+        def expect_build() -> None:
+            # dbt imports itself and parses the project while this process reads the new
+            # files; not started for a run that will find nothing to build
+            nonlocal started
+            if not started:
+                stack.enter_context(
+                    warm_dbt(Ahead(PROJECT_ROOT / "dbt_project", settings.warehouse))
+                )
+                started = True
+
+        if force or withdraw:
+            expect_build()
         instance = instance_for(settings)
         t0 = time.perf_counter()
-        ingest(settings, instance)
+        ingest(settings, instance, on_new_files=expect_build)
         for file, reason in (withdraw or {}).items():
             retract(instance, file, reason)
         t1 = time.perf_counter()

@@ -1,8 +1,9 @@
-"""dbt imported and the project parsed ahead of its build: the `quartiers` command starts a
-dbt process at its beginning, which imports dbt (about 1.5 s, on the core the command's own
-imports leave idle), parses the project for the command's warehouse (0.7 s from the
-warehouse's parse state, 3 s for a new warehouse) and waits for one command; the build's
-dbt command is then handed to it.
+"""dbt imported and the project parsed ahead of its build: once the `quartiers` command knows
+a build will follow (new files in the inbox, a withdrawal, `--force`), it starts a dbt
+process, which imports dbt (about 1.5 s, on the core the command's own work leaves idle),
+parses the project for the command's warehouse (0.7 s from the warehouse's parse state, 3 s
+for a new warehouse) and waits for one command; the build's dbt command is then handed to
+it.
 
 dagster-dbt still runs dbt as it always does, a subprocess whose JSON log it reads: the
 resource's executable is `quartiers-dbt` (this module's `client`), which passes its
