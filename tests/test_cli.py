@@ -116,3 +116,47 @@ def test_a_failed_stage_shows_the_end_of_its_log(tmp_path, monkeypatch, capfd):
     assert "• Lecture et contrôle des fichiers reçus …" in err
     assert "échec — fin du journal" in err and "ce que le run a écrit avant d'échouer" in err
     assert "fait (" not in err
+
+
+def test_dbt_is_started_ahead_only_when_a_build_is_expected(monkeypatch, tmp_path):
+    """New files to read, a withdrawal or --force: the dbt process starts while the files
+    are read. Nothing new: none is started (the run ends after its checks)."""
+    import contextlib
+
+    from orchestration import cli
+    from platform_config.settings import load_settings
+
+    started = []
+
+    @contextlib.contextmanager
+    def warm(ahead):
+        started.append(ahead)
+        yield
+
+    settings = load_settings({"QUARTIERS_DATA_DIR": str(tmp_path)})
+    monkeypatch.setattr(cli, "warm_dbt", warm)
+    monkeypatch.setattr(cli, "instance_for", lambda settings: None)
+    monkeypatch.setattr(cli, "retract", lambda *args: None)
+    monkeypatch.setattr(cli, "_inputs", lambda settings, instance: ("same", None))
+    monkeypatch.setattr(cli, "last_build_current", lambda settings, fingerprint: None)
+    monkeypatch.setattr(cli, "run_build", lambda settings, instance, inputs: None)
+    monkeypatch.setattr(cli, "summary", lambda settings: "")
+    for new_files, withdraw, force, expected in [
+        (False, None, False, 0),
+        (True, None, False, 1),
+        (False, {"a.csv": "envoyé par erreur"}, False, 1),
+        (False, None, True, 1),
+        (True, None, True, 1),  # once per command
+    ]:
+        started.clear()
+
+        def ingest(settings, instance, on_new_files=None, new=new_files):
+            if new:
+                on_new_files()
+                on_new_files()  # called again: still one process
+            return []
+
+        monkeypatch.setattr(cli, "ingest", ingest)
+        cli.run_all(settings, withdraw=withdraw, force=force)
+        assert len(started) == expected, (new_files, withdraw, force)
+    assert started[0].warehouse == settings.warehouse
