@@ -8,8 +8,8 @@ from pathlib import Path
 
 def wait_for_interrupt(args: list[str], prepared: object = None) -> int:
     marks = Path(args[0])
-    (marks / "started").write_text(str(sys.argv))
-    try:
+    try:  # the interrupt may come as soon as "started" exists
+        (marks / "started").write_text(str(sys.argv))
         for _ in range(600):  # a minute at most
             time.sleep(0.1)
     except KeyboardInterrupt:
