@@ -61,6 +61,7 @@ PARSE_STATE = "partial_parse.msgpack"
 PARSE_ARTIFACTS = ("manifest.json", "semantic_manifest.json", PARSE_STATE)
 #: what dbt parses, besides the project's two files
 PROJECT_FOLDERS = ("models", "macros", "seeds", "tests", "snapshots", "analyses")
+FOLDER_PREFIX = "quartiers-warm-"  # + the command's pid: the socket, the parse's files
 _LENGTH = struct.Struct("!I")
 _PR_SET_PDEATHSIG = 1
 
@@ -94,8 +95,18 @@ class WarmProcess:
         prepare: str = "",
         ahead: dict | None = None,
     ) -> None:
-        self._folder = Path(tempfile.mkdtemp(prefix="quartiers-warm-"))
+        sweep()
+        # named after this process: a command killed outright leaves its folder behind, for
+        # the next one to remove
+        self._folder = Path(tempfile.mkdtemp(prefix=f"{FOLDER_PREFIX}{os.getpid()}-"))
         self.socket = self._folder / "socket"
+        try:
+            self._start(entry, modules, prepare, ahead)
+        except OSError:
+            shutil.rmtree(self._folder, ignore_errors=True)
+            raise
+
+    def _start(self, entry: str, modules: Sequence[str], prepare: str, ahead: dict | None) -> None:
         # what `prepare` writes goes in this process's folder, removed with it
         ahead = dict(ahead or {}, scratch=str(self._folder / "prepared"))
         # listening from now on, before the process has even started: a command that comes
@@ -128,16 +139,43 @@ class WarmProcess:
         shutil.rmtree(self._folder, ignore_errors=True)
 
 
+def sweep() -> list[Path]:
+    """Remove the folders of waiting processes whose command is gone (killed outright: it
+    could not remove its own). Returns those removed."""
+    removed = []
+    for folder in Path(tempfile.gettempdir()).glob(f"{FOLDER_PREFIX}*-*"):
+        owner = folder.name[len(FOLDER_PREFIX) :].split("-")[0]
+        if owner.isdigit() and not _alive(int(owner)):
+            shutil.rmtree(folder, ignore_errors=True)
+            removed.append(folder)
+    return removed
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # another user's
+        return True
+    return True
+
+
 @contextlib.contextmanager
-def warm_dbt(ahead: Ahead | None = None) -> Iterator[WarmProcess]:
+def warm_dbt(ahead: Ahead | None = None) -> Iterator[WarmProcess | None]:
     """A dbt process imported ahead, for the dbt commands this process starts meanwhile; with
-    `ahead`, the project parsed too."""
-    warm = WarmProcess(
-        prepare=DBT_PREPARE if ahead else "",
-        ahead={"project": str(ahead.project_dir), "warehouse": str(ahead.warehouse)}
-        if ahead
-        else None,
-    )
+    `ahead`, the project parsed too. None when it cannot be started (a temporary folder
+    whose path is too long for a socket, no Unix sockets): dbt then runs as usual."""
+    try:
+        warm = WarmProcess(
+            prepare=DBT_PREPARE if ahead else "",
+            ahead={"project": str(ahead.project_dir), "warehouse": str(ahead.warehouse)}
+            if ahead
+            else None,
+        )
+    except OSError:
+        yield None
+        return
     before = os.environ.get(SOCKET_VARIABLE)
     os.environ[SOCKET_VARIABLE] = str(warm.socket)
     try:

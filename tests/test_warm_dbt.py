@@ -6,9 +6,11 @@ outlives the command that started it."""
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -179,3 +181,36 @@ def test_a_waiting_process_that_failed_its_imports_leaves_the_command_to_dbt(tmp
         assert "Usage: dbt" in out
     finally:
         warm.close()
+
+
+def test_the_folders_of_commands_killed_outright_are_removed_by_the_next(monkeypatch):
+    """A command killed with SIGKILL cannot remove its waiting process's folder (its socket,
+    the parse's manifest): the next command's waiting process removes those whose command is
+    gone, never a living one's."""
+    tmp_path = Path(tempfile.mkdtemp(dir="/tmp"))  # short: a socket's path is at most 107
+    monkeypatch.setattr(warm_dbt.tempfile, "tempdir", str(tmp_path))
+    gone = subprocess.Popen([sys.executable, "-c", "pass"])
+    gone.wait()
+    dead = tmp_path / f"{warm_dbt.FOLDER_PREFIX}{gone.pid}-abc"
+    living = tmp_path / f"{warm_dbt.FOLDER_PREFIX}{os.getppid()}-def"
+    for folder in (dead, living):
+        (folder / "prepared").mkdir(parents=True)
+        (folder / "prepared" / "manifest.json").write_text("{}")
+    warm = _waiting()
+    try:
+        assert not dead.exists() and living.exists()
+        assert warm.socket.parent.parent == tmp_path
+    finally:
+        warm.close()
+    assert not warm.socket.parent.exists()
+    shutil.rmtree(tmp_path)
+
+
+def test_without_a_socket_dbt_runs_as_usual(tmp_path, monkeypatch):
+    """A temporary folder whose path is too long for a Unix socket: no waiting process, and
+    the command goes on (dbt is then started by the build as usual)."""
+    monkeypatch.setattr(warm_dbt.tempfile, "tempdir", str(tmp_path / ("long" * 30)))
+    (tmp_path / ("long" * 30)).mkdir()
+    with warm_dbt.warm_dbt() as warm:
+        assert warm is None and warm_dbt.SOCKET_VARIABLE not in os.environ
+    assert not list((tmp_path / ("long" * 30)).iterdir())
