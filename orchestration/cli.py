@@ -462,6 +462,12 @@ def run_build(
     record_build(settings, fingerprinted, _run("build_job", instance), today)
 
 
+def _dbt_ahead(settings: Settings) -> Ahead:
+    """What the dbt process started ahead parses the project for (orchestration/dbt_project.py
+    names the same folder, but imports dagster-dbt: not before a build is known to come)."""
+    return Ahead(PROJECT_ROOT / "dbt_project", settings.warehouse)
+
+
 def run_all(
     settings: Settings, withdraw: dict[str, str] | None = None, force: bool = False
 ) -> None:
@@ -475,9 +481,7 @@ def run_all(
             # files; not started for a run that will find nothing to build
             nonlocal started
             if not started:
-                stack.enter_context(
-                    warm_dbt(Ahead(PROJECT_ROOT / "dbt_project", settings.warehouse))
-                )
+                stack.enter_context(warm_dbt(_dbt_ahead(settings)))
                 started = True
 
         if force or withdraw:
@@ -634,7 +638,7 @@ def _dispatch(args: argparse.Namespace) -> None:
                 )
     elif args.command == "retract":
         settings = load_settings()
-        with warm_dbt(Ahead(PROJECT_ROOT / "dbt_project", settings.warehouse)):
+        with warm_dbt(_dbt_ahead(settings)):
             instance = instance_for(settings)
             retract(instance, args.file, args.reason)
             run_build(settings, instance)

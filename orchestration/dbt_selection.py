@@ -22,6 +22,7 @@ import hashlib
 import importlib.metadata
 import json
 from collections.abc import Iterable, Mapping
+from pathlib import Path
 
 import duckdb
 
@@ -40,7 +41,11 @@ DBT_LIBRARIES = ("dbt-core", "dbt-duckdb", "duckdb")
 @functools.cache  # the project of a process does not change under it
 def dbt_digest() -> str:
     """The dbt project's files and the versions of the libraries that run it."""
-    root = PROJECT_ROOT / "dbt_project"
+    return project_digest(PROJECT_ROOT / "dbt_project")
+
+
+def project_digest(root: Path) -> str:
+    """`dbt_digest` of the dbt project in `root`, read now."""
     h = hashlib.sha256()
     paths = [p for f in DBT_FOLDERS for p in sorted((root / f).rglob("*")) if p.is_file()]
     for path in [*paths, *(root / f for f in DBT_FILES)]:

@@ -59,8 +59,6 @@ DBT_WARM = ("dbt.cli.main", "dbt.adapters.duckdb", "dbt.adapters.duckdb.impl")
 PARSE_STATE = "partial_parse.msgpack"
 #: what a parse writes that a command's target folder holds
 PARSE_ARTIFACTS = ("manifest.json", "semantic_manifest.json", PARSE_STATE)
-#: what dbt parses, besides the project's two files
-PROJECT_FOLDERS = ("models", "macros", "seeds", "tests", "snapshots", "analyses")
 FOLDER_PREFIX = "quartiers-warm-"  # + the command's pid: the socket, the parse's files
 _LENGTH = struct.Struct("!I")
 _PR_SET_PDEATHSIG = 1
@@ -343,20 +341,20 @@ def serve(
 @dataclass
 class Parsed:
     """The project as a parse left it: its manifest, written with its parse state in
-    `target`, for `warehouse`, from the project's files as they were (`files`)."""
+    `target`, for `warehouse`, from the project's files as they were (`digest`: the partial
+    builds' digest of the project, `orchestration.dbt_selection`)."""
 
     manifest: Any
     target: Path
     project: Path
     warehouse: str
-    files: tuple
+    digest: str
 
 
-def _project_files(project: Path) -> tuple:
-    """Each file dbt parses, with its size and modification time."""
-    paths = [p for f in PROJECT_FOLDERS for p in sorted((project / f).rglob("*")) if p.is_file()]
-    paths += [p for p in (project / "dbt_project.yml", project / "profiles.yml") if p.exists()]
-    return tuple((str(p), p.stat().st_size, p.stat().st_mtime_ns) for p in paths)
+def _project_digest(project: Path) -> str:
+    from orchestration.dbt_selection import project_digest  # in the waiting process only
+
+    return project_digest(project)
 
 
 def parse_ahead(ahead: dict) -> Parsed | None:
@@ -369,14 +367,14 @@ def parse_ahead(ahead: dict) -> Parsed | None:
     if state.exists():
         shutil.copyfile(state, target / PARSE_STATE)
     os.environ[WAREHOUSE_VARIABLE] = warehouse
-    files = _project_files(project)
+    digest = _project_digest(project)
     os.chdir(project)
     flags = ["--project-dir", str(project), "--profiles-dir", str(project)]
     out = ["--target-path", str(target), "--log-path", str(target)]
     result = dbtRunner().invoke(["parse", *flags, *out])
     if not result.success:
         return None
-    return Parsed(result.result, target, project, warehouse, files)
+    return Parsed(result.result, target, project, warehouse, digest)
 
 
 def _usable(parsed: Parsed | None, args: list[str]) -> bool:
@@ -387,7 +385,7 @@ def _usable(parsed: Parsed | None, args: list[str]) -> bool:
         and Path.cwd().resolve() == parsed.project.resolve()
         and "DBT_TARGET_PATH" in os.environ
         and not any(a.startswith(("--project-dir", "--profiles-dir", "--target")) for a in args)
-        and _project_files(parsed.project) == parsed.files
+        and _project_digest(parsed.project) == parsed.digest
     )
 
 

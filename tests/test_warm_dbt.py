@@ -18,6 +18,7 @@ import duckdb
 import pytest
 
 from orchestration.dbt_assets import dbt_resource
+from orchestration.dbt_selection import project_digest
 from platform_config import warm_dbt
 from platform_config.resources import WAREHOUSE_VARIABLE
 from platform_config.settings import PROJECT_ROOT
@@ -89,8 +90,9 @@ def test_the_parse_made_ahead_serves_only_the_build_it_was_made_for(tmp_path, mo
     model = project / "models" / "a.sql"
     model.write_text("select 1 as a")
     (project / "dbt_project.yml").write_text("name: p")
+    (project / "profiles.yml").write_text("p: {}")
     warehouse = str(tmp_path / "warehouse.duckdb")
-    parsed = warm_dbt.Parsed(None, tmp_path, project, warehouse, warm_dbt._project_files(project))
+    parsed = warm_dbt.Parsed(None, tmp_path, project, warehouse, project_digest(project))
     monkeypatch.chdir(project)
     monkeypatch.setenv(WAREHOUSE_VARIABLE, warehouse)
     monkeypatch.setenv("DBT_TARGET_PATH", str(tmp_path / "target"))
