@@ -160,3 +160,23 @@ def test_dbt_is_started_ahead_only_when_a_build_is_expected(monkeypatch, tmp_pat
         cli.run_all(settings, withdraw=withdraw, force=force)
         assert len(started) == expected, (new_files, withdraw, force)
     assert started[0].warehouse == settings.warehouse
+
+
+def test_the_executable_imports_the_command_only_when_it_runs():
+    """Spawned helpers import the executable's module again before their task: it must not
+    bring Dagster, the dashboards or the data libraries with it."""
+    import tomllib
+
+    root = Path(__file__).resolve().parents[1]
+    scripts = tomllib.loads((root / "pyproject.toml").read_text())["project"]["scripts"]
+    module, _, function = scripts["quartiers"].partition(":")
+    probe = (
+        f"import sys, {module}; "
+        f"assert callable({module}.{function}); "
+        "print(sorted(m for m in ('dagster', 'dagster_dbt', 'polars', 'duckdb', 'plotly', "
+        "'orchestration.cli', 'dashboards') if m in sys.modules))"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", probe], cwd=root, capture_output=True, text=True, check=True
+    )
+    assert out.stdout.strip() == "[]"
