@@ -292,6 +292,9 @@ def serve(
     if prepare:
         with contextlib.suppress(Exception):  # nothing prepared: the command does it all
             prepared = _load(prepare)(json.loads(ahead))
+    # dbt's modules and the parsed project live as long as this process: out of the
+    # collector's sight, the build's full collections do not walk them again
+    gc.freeze()
     conn, _ = listener.accept()
     # one command: the next client finds none and runs dbt itself
     os.unlink(listener.getsockname())
