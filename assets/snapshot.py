@@ -152,13 +152,25 @@ def publish_parquet(con: duckdb.DuckDBPyConnection, out_dir: Path) -> dict[str, 
             "ORDER BY 1"
         ).fetchall()
     ]
+    columns = _columns(con, con.execute("SELECT current_database()").fetchall()[0][0])
     counts = {}
     for mart in marts:
-        frame = con.sql(f"SELECT * FROM marts.{ident(mart)}").pl()
-        if "campaign_year" in frame.columns and frame.height:
-            frame.write_parquet(tmp / mart, partition_by="campaign_year")
+        source = f"marts.{ident(mart)}"
+        counts[mart] = con.execute(f"SELECT count(*) FROM {source}").fetchall()[0][0]
+        # DuckDB writes the files from its tables (streamed, no copy of a mart in memory);
+        # the year stays a column of the files too, as readers without partitioning expect
+        if counts[mart] and "campaign_year" in {c for c, _ in columns[("marts", mart)]}:
+            target, options = tmp / mart, ", PARTITION_BY (campaign_year), WRITE_PARTITION_COLUMNS"
         else:
-            frame.write_parquet(tmp / f"{mart}.parquet")
-        counts[mart] = frame.height
+            target, options = tmp / f"{mart}.parquet", ""
+        con.execute(
+            f"COPY {source} TO {_literal(str(target))} (FORMAT parquet, COMPRESSION zstd{options})"
+        )
     swap_folder(tmp, out_dir)
     return counts
+
+
+def _literal(text: str) -> str:
+    """A SQL string literal (COPY takes no parameter for its file; a data folder may hold a
+    quote: "Quartiers d'été")."""
+    return "'" + text.replace("'", "''") + "'"

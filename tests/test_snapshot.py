@@ -92,7 +92,8 @@ def test_the_snapshot_opens_in_a_duckdb_1_client_and_marts_exist_as_parquet(tmp_
     # a second publication starts from the first file: what it rewrites is in 1.2's format too
     con.execute("UPDATE marts.mart_reach SET actions = actions + 1 WHERE campaign_year = 2025")
     publish_snapshot(con, snapshot)
-    counts = publish_parquet(con, tmp_path / "pub" / "parquet")
+    parquet = tmp_path / "Quartiers d'été" / "parquet"  # a quote in the data folder's path
+    counts = publish_parquet(con, parquet)
     con.close()
     read = subprocess.run(
         [
@@ -109,11 +110,14 @@ def test_the_snapshot_opens_in_a_duckdb_1_client_and_marts_exist_as_parquet(tmp_
     )
     assert read.stdout.split(maxsplit=1) == ["1.2.2", "(20, Decimal('3.500000'))\n"]
     assert counts == {"dim_qpv": 1, "mart_reach": 2}
-    parts = sorted(p.name for p in (tmp_path / "pub" / "parquet" / "mart_reach").iterdir())
+    parts = sorted(p.name for p in (parquet / "mart_reach").iterdir())
     assert parts == ["campaign_year=2024", "campaign_year=2025"]
-    back = pl.read_parquet(tmp_path / "pub" / "parquet" / "mart_reach", hive_partitioning=True)
+    back = pl.read_parquet(parquet / "mart_reach", hive_partitioning=True)
     assert back["actions"].sum() == 20
-    assert pl.read_parquet(tmp_path / "pub" / "parquet" / "dim_qpv.parquet").height == 1
+    # each file keeps its year as a column, for readers that ignore the folders' names
+    one = pl.read_parquet(next((parquet / "mart_reach" / "campaign_year=2025").iterdir()))
+    assert one.select("campaign_year", "actions").rows() == [(2025, 8)]
+    assert pl.read_parquet(parquet / "dim_qpv.parquet").height == 1
 
 
 def _content(path) -> dict[str, list]:
