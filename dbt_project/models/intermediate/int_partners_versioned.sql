@@ -53,7 +53,9 @@ select
     arg_min(partner_name, line) as partner_name,
     arg_min(partner_siret, line) as partner_siret,
     arg_min(partner_category, line) as partner_category,
-    string_agg(distinct role, ';' order by role) as role
+    -- string_agg(distinct role, ';' order by role) in one pass: the distinct aggregate would
+    -- group the rows a second time
+    list_aggregate(list_sort(list_distinct(list(role))), 'string_agg', ';') as role
 from partner_rows
 where partner_org_id != porteur_org_id
 group by action_id, campaign_year, scheme, grant_file, porteur_org_id, partner_org_id

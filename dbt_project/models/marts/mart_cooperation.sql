@@ -13,28 +13,58 @@ actions as (
         on fct_actions.action_id = grant_files.action_id
 ),
 
-action_measures as (
+-- The action and funding measures are summed per place (commune, EPCI, département, région)
+-- before the roll-up, which then adds up a few rows per place rather than one per action.
+action_places as (
     select
-        territory_level,
-        territory_code,
         campaign_year,
-        rollup_scheme as scheme,
+        scheme,
+        department_code,
+        region_code,
+        attached_epci_siren,
+        attached_commune_code,
         count(*) as actions,
         sum(partner_count) as partnership_links,
         count(*) filter (where partner_count >= 2) as actions_2plus_partners,
         count(*) filter (where partner_count >= 4) as actions_4plus_partners,
         count(*) filter (where has_funding) as funded_actions,
         count(*) filter (where has_funding and is_cofunded) as cofunded_actions
-    from ({{ territory_rollup('actions', levels=all_territory_levels()) }}) as rolled
+    from actions
+    group by all
+),
+
+action_measures as (
+    select
+        territory_level,
+        territory_code,
+        campaign_year,
+        rollup_scheme as scheme,
+        sum(actions) as actions,
+        sum(partnership_links) as partnership_links,
+        sum(actions_2plus_partners) as actions_2plus_partners,
+        sum(actions_4plus_partners) as actions_4plus_partners,
+        sum(funded_actions) as funded_actions,
+        sum(cofunded_actions) as cofunded_actions
+    from ({{ territory_rollup('action_places', levels=all_territory_levels()) }}) as rolled
     group by territory_level, territory_code, campaign_year, rollup_scheme
 ),
 
 lines as (
+    select * from {{ ref('fct_funding_lines') }}
+),
+
+line_places as (
     select
-        *,
-        {{ money('amount_requested') }} as requested,
-        {{ money('amount_granted') }} as granted
-    from {{ ref('fct_funding_lines') }}
+        campaign_year,
+        scheme,
+        department_code,
+        region_code,
+        attached_epci_siren,
+        attached_commune_code,
+        sum({{ money('amount_granted') }}) filter (where funder = 'etat_politique_ville') as granted_state_pv,
+        sum({{ money('amount_granted') }}) filter (where {{ is_other_funder('funder') }}) as granted_other
+    from lines
+    group by all
 ),
 
 funding_measures as (
@@ -43,14 +73,39 @@ funding_measures as (
         territory_code,
         campaign_year,
         rollup_scheme as scheme,
-        coalesce(sum(granted) filter (where funder = 'etat_politique_ville'), 0) as granted_state_pv,
-        coalesce(sum(granted) filter (where {{ is_other_funder('funder') }}), 0) as granted_other
-    from ({{ territory_rollup('lines', levels=all_territory_levels()) }}) as rolled
+        coalesce(sum(granted_state_pv), 0) as granted_state_pv,
+        coalesce(sum(granted_other), 0) as granted_other
+    from ({{ territory_rollup('line_places', levels=all_territory_levels()) }}) as rolled
     group by territory_level, territory_code, campaign_year, rollup_scheme
 ),
 
 members as (
     select * from {{ ref('int_action_organisations_unioned') }}
+),
+
+-- Organisations numbered once, so that the distinct counts below hash small integers rather
+-- than long identifiers (the numbering is arbitrary: only counts come out of it).
+organisation_keys as (
+    select
+        org_id,
+        row_number() over () as org_key
+    from (select distinct org_id from members) as organisations
+),
+
+-- One row per organisation and action place: the same organisation on several actions of a
+-- commune counts once anyway, and the roll-up below multiplies its input tenfold.
+member_places as (
+    select distinct
+        members.campaign_year,
+        members.scheme,
+        members.department_code,
+        members.region_code,
+        members.attached_epci_siren,
+        members.attached_commune_code,
+        organisation_keys.org_key
+    from members
+    inner join organisation_keys
+        on members.org_id = organisation_keys.org_id
 ),
 
 node_measures as (
@@ -59,8 +114,8 @@ node_measures as (
         territory_code,
         campaign_year,
         rollup_scheme as scheme,
-        count(distinct org_id) as organisations
-    from ({{ territory_rollup('members', levels=all_territory_levels()) }}) as rolled
+        count(distinct org_key) as organisations
+    from ({{ territory_rollup('member_places', levels=all_territory_levels()) }}) as rolled
     group by territory_level, territory_code, campaign_year, rollup_scheme
 ),
 
@@ -68,19 +123,77 @@ pairs as (
     select * from {{ ref('int_action_organisations_paired') }}
 ),
 
+-- One row per link (org_a, org_b) and action place, with the organisations' numbers (every
+-- organisation of a pair is a member of its action).
+pair_places as (
+    select distinct
+        pairs.campaign_year,
+        pairs.scheme,
+        pairs.department_code,
+        pairs.region_code,
+        pairs.attached_epci_siren,
+        pairs.attached_commune_code,
+        org_a_keys.org_key as org_a_key,
+        org_b_keys.org_key as org_b_key
+    from pairs
+    inner join organisation_keys as org_a_keys
+        on pairs.org_a = org_a_keys.org_id
+    inner join organisation_keys as org_b_keys
+        on pairs.org_b = org_b_keys.org_id
+),
+
 link_measures as (
     select
         territory_level,
         territory_code,
         campaign_year,
-        rollup_scheme as scheme,
-        count(distinct org_a || '|' || org_b) as network_links
-    from ({{ territory_rollup('pairs', levels=all_territory_levels()) }}) as rolled
-    group by territory_level, territory_code, campaign_year, rollup_scheme
+        scheme,
+        count(*) as network_links
+    from (
+        select distinct
+            territory_level,
+            territory_code,
+            campaign_year,
+            rollup_scheme as scheme,
+            org_a_key,
+            org_b_key
+        from ({{ territory_rollup('pair_places', levels=all_territory_levels()) }}) as rolled
+    ) as links
+    group by territory_level, territory_code, campaign_year, scheme
 ),
 
 partnerships as (
     select * from {{ ref('fct_partnerships') }}
+),
+
+-- Each (porteur, partner) couple numbered once, for the same reason as organisation_keys.
+partnership_keys as (
+    select
+        porteur_org_id,
+        partner_org_id,
+        row_number() over () as partnership_key
+    from (
+        select distinct
+            porteur_org_id,
+            partner_org_id
+        from partnerships
+    ) as couples
+),
+
+partnership_places as (
+    select distinct
+        partnerships.campaign_year,
+        partnerships.scheme,
+        partnerships.department_code,
+        partnerships.region_code,
+        partnerships.attached_epci_siren,
+        partnerships.attached_commune_code,
+        partnership_keys.partnership_key
+    from partnerships
+    inner join partnership_keys
+        on
+            partnerships.porteur_org_id = partnership_keys.porteur_org_id
+            and partnerships.partner_org_id = partnership_keys.partner_org_id
 ),
 
 partnership_pairs as (
@@ -89,9 +202,8 @@ partnership_pairs as (
         territory_code,
         campaign_year,
         rollup_scheme as scheme,
-        porteur_org_id,
-        partner_org_id
-    from ({{ territory_rollup('partnerships', levels=all_territory_levels()) }}) as rolled
+        partnership_key
+    from ({{ territory_rollup('partnership_places', levels=all_territory_levels()) }}) as rolled
 ),
 
 -- campaigns (per scheme key) that have returns: without them, "renewed" has no meaning
@@ -114,15 +226,14 @@ renewal_measures as (
         current_pairs.campaign_year,
         current_pairs.scheme,
         count(*) as distinct_partnerships,
-        count(previous_pairs.porteur_org_id) as renewed_partnerships
+        count(previous_pairs.partnership_key) as renewed_partnerships
     from partnership_pairs as current_pairs
     left join partnership_pairs as previous_pairs
         on
             current_pairs.territory_level = previous_pairs.territory_level
             and current_pairs.territory_code = previous_pairs.territory_code
             and current_pairs.scheme = previous_pairs.scheme
-            and current_pairs.porteur_org_id = previous_pairs.porteur_org_id
-            and current_pairs.partner_org_id = previous_pairs.partner_org_id
+            and current_pairs.partnership_key = previous_pairs.partnership_key
             and current_pairs.campaign_year - 1 = previous_pairs.campaign_year
     group by
         current_pairs.territory_level,

@@ -12,25 +12,66 @@ lines as (
     from {{ ref('fct_funding_lines') }}
 ),
 
+-- The measures are summed per place (commune, EPCI, département, région) before the roll-up,
+-- which then adds up a few rows per place rather than one per line or action. A grant file
+-- lies in one place (its int_grant_files_joined row), so its distinct count adds up too.
+line_places as (
+    select
+        campaign_year,
+        scheme,
+        department_code,
+        region_code,
+        attached_epci_siren,
+        attached_commune_code,
+        count(distinct action_id) as grant_files,
+        sum(requested) as amount_requested,
+        sum(granted) as amount_granted,
+        sum(granted) filter (where funder = 'etat_politique_ville') as granted_state_pv,
+        sum(granted) filter (where funder = 'etat_autre') as granted_state_other,
+        sum(granted) filter (where funder = 'fonds_propres') as granted_own_funds,
+        sum(granted) filter (where {{ is_other_funder('funder') }}) as granted_other
+    from lines
+    group by all
+),
+
 funding_measures as (
     select
         territory_level,
         territory_code,
         campaign_year,
         rollup_scheme as scheme,
-        count(distinct action_id) as grant_files,
-        sum(requested) as amount_requested,
-        sum(granted) as amount_granted,
-        coalesce(sum(granted) filter (where funder = 'etat_politique_ville'), 0) as granted_state_pv,
-        coalesce(sum(granted) filter (where funder = 'etat_autre'), 0) as granted_state_other,
-        coalesce(sum(granted) filter (where funder = 'fonds_propres'), 0) as granted_own_funds,
-        coalesce(sum(granted) filter (where {{ is_other_funder('funder') }}), 0) as granted_other
-    from ({{ territory_rollup('lines', levels=all_territory_levels()) }}) as rolled
+        sum(grant_files) as grant_files,
+        sum(amount_requested) as amount_requested,
+        sum(amount_granted) as amount_granted,
+        coalesce(sum(granted_state_pv), 0) as granted_state_pv,
+        coalesce(sum(granted_state_other), 0) as granted_state_other,
+        coalesce(sum(granted_own_funds), 0) as granted_own_funds,
+        coalesce(sum(granted_other), 0) as granted_other
+    from ({{ territory_rollup('line_places', levels=all_territory_levels()) }}) as rolled
     group by territory_level, territory_code, campaign_year, rollup_scheme
 ),
 
 actions as (
     select * from {{ ref('fct_actions') }}
+),
+
+action_places as (
+    select
+        campaign_year,
+        scheme,
+        department_code,
+        region_code,
+        attached_epci_siren,
+        attached_commune_code,
+        count(*) as actions,
+        sum({{ money('realised_cost') }}) as realised_cost,
+        sum(participants) as participations,
+        sum(young_participations) as young_participations,
+        sum({{ money('realised_cost') }}) filter (where realised_cost is not null) as costed_realised_cost,
+        sum(participants) filter (where realised_cost is not null) as costed_participations,
+        sum(young_participations) filter (where realised_cost is not null) as costed_young_participations
+    from actions
+    group by all
 ),
 
 action_measures as (
@@ -39,14 +80,14 @@ action_measures as (
         territory_code,
         campaign_year,
         rollup_scheme as scheme,
-        count(*) as actions,
-        sum({{ money('realised_cost') }}) as realised_cost,
-        sum(participants) as participations,
+        sum(actions) as actions,
+        sum(realised_cost) as realised_cost,
+        sum(participations) as participations,
         sum(young_participations) as young_participations,
-        sum({{ money('realised_cost') }}) filter (where realised_cost is not null) as costed_realised_cost,
-        sum(participants) filter (where realised_cost is not null) as costed_participations,
-        sum(young_participations) filter (where realised_cost is not null) as costed_young_participations
-    from ({{ territory_rollup('actions', levels=all_territory_levels()) }}) as rolled
+        sum(costed_realised_cost) as costed_realised_cost,
+        sum(costed_participations) as costed_participations,
+        sum(costed_young_participations) as costed_young_participations
+    from ({{ territory_rollup('action_places', levels=all_territory_levels()) }}) as rolled
     group by territory_level, territory_code, campaign_year, rollup_scheme
 )
 

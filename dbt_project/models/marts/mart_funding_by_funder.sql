@@ -2,27 +2,50 @@
 
 with lines as (
     select * from {{ ref('fct_funding_lines') }}
+),
+
+-- summed per place (commune, EPCI, département, région) and funder before the roll-up, which
+-- then adds up a few rows per place rather than one per line
+line_places as (
+    select
+        campaign_year,
+        scheme,
+        department_code,
+        region_code,
+        attached_epci_siren,
+        attached_commune_code,
+        funder,
+        sum({{ money('amount_requested') }}) as amount_requested,
+        sum({{ money('amount_granted') }}) as amount_granted
+    from lines
+    where funder is not null
+    group by all
+),
+
+cells as (
+    select
+        territory_level,
+        territory_code,
+        campaign_year,
+        rollup_scheme as scheme,
+        funder,
+        sum(amount_requested) as amount_requested,
+        sum(amount_granted) as amount_granted
+    from ({{ territory_rollup('line_places', levels=all_territory_levels()) }}) as rolled
+    group by territory_level, territory_code, campaign_year, rollup_scheme, funder
 )
 
 select
-    cast(rolled.territory_level as varchar) as territory_level,
-    cast(rolled.territory_code as varchar) as territory_code,
+    cast(cells.territory_level as varchar) as territory_level,
+    cast(cells.territory_code as varchar) as territory_code,
     cast(territories.territory_name as varchar) as territory_name,
-    cast(rolled.campaign_year as integer) as campaign_year,
-    cast(rolled.rollup_scheme as varchar) as scheme,
-    cast(rolled.funder as varchar) as funder,
-    cast(coalesce(sum({{ money('rolled.amount_requested') }}), 0) as double) as amount_requested,
-    cast(coalesce(sum({{ money('rolled.amount_granted') }}), 0) as double) as amount_granted
-from ({{ territory_rollup('lines', levels=all_territory_levels()) }}) as rolled
+    cast(cells.campaign_year as integer) as campaign_year,
+    cast(cells.scheme as varchar) as scheme,
+    cast(cells.funder as varchar) as funder,
+    cast(coalesce(cells.amount_requested, 0) as double) as amount_requested,
+    cast(coalesce(cells.amount_granted, 0) as double) as amount_granted
+from cells
 inner join {{ ref('int_territories_unioned') }} as territories
     on
-        rolled.territory_level = territories.territory_level
-        and rolled.territory_code = territories.territory_code
-where rolled.funder is not null
-group by
-    rolled.territory_level,
-    rolled.territory_code,
-    territories.territory_name,
-    rolled.campaign_year,
-    rolled.rollup_scheme,
-    rolled.funder
+        cells.territory_level = territories.territory_level
+        and cells.territory_code = territories.territory_code

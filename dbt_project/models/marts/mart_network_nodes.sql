@@ -14,26 +14,20 @@ nodes as (
         campaign_year,
         rollup_scheme as scheme,
         org_id,
-        count(distinct action_id) as actions
+        -- one row per action × organisation (int_action_organisations_unioned is unique on them)
+        count(*) as actions
     from ({{ territory_rollup('members', levels=['region', 'departement'], schemes='all') }}) as rolled
     group by territory_level, territory_code, campaign_year, rollup_scheme, org_id
 ),
 
+-- both ends of each link, in one read of the edges
 edge_ends as (
     select
         territory_level,
         territory_code,
         campaign_year,
         scheme,
-        org_a as org_id
-    from {{ ref('mart_network_edges') }}
-    union all
-    select
-        territory_level,
-        territory_code,
-        campaign_year,
-        scheme,
-        org_b as org_id
+        unnest([org_a, org_b]) as org_id
     from {{ ref('mart_network_edges') }}
 ),
 

@@ -42,28 +42,52 @@ per_action as (
         count(*) as links
     from by_value
     group by all
+),
+
+-- The actions of each place (commune, EPCI, département, région) summed before the roll-up,
+-- which then adds up a few rows per place rather than one per action.
+per_place as (
+    select
+        campaign_year,
+        scheme,
+        department_code,
+        region_code,
+        attached_commune_code,
+        attached_epci_siren,
+        dimension,
+        dimension_value,
+        sum(links) as links,
+        count(*) as actions
+    from per_action
+    group by all
+),
+
+cells as (
+    select
+        territory_level,
+        territory_code,
+        campaign_year,
+        rollup_scheme as scheme,
+        dimension,
+        dimension_value,
+        sum(links) as links,
+        sum(actions) as actions
+    from ({{ territory_rollup('per_place', levels=all_territory_levels()) }}) as rolled
+    group by territory_level, territory_code, campaign_year, rollup_scheme, dimension, dimension_value
 )
 
 select
-    cast(rolled.territory_level as varchar) as territory_level,
-    cast(rolled.territory_code as varchar) as territory_code,
+    cast(cells.territory_level as varchar) as territory_level,
+    cast(cells.territory_code as varchar) as territory_code,
     cast(territories.territory_name as varchar) as territory_name,
-    cast(rolled.campaign_year as integer) as campaign_year,
-    cast(rolled.rollup_scheme as varchar) as scheme,
-    cast(rolled.dimension as varchar) as dimension,
-    cast(rolled.dimension_value as varchar) as value,
-    cast(sum(rolled.links) as bigint) as links,
-    cast(count(*) as bigint) as actions
-from ({{ territory_rollup('per_action', levels=all_territory_levels()) }}) as rolled
+    cast(cells.campaign_year as integer) as campaign_year,
+    cast(cells.scheme as varchar) as scheme,
+    cast(cells.dimension as varchar) as dimension,
+    cast(cells.dimension_value as varchar) as value,
+    cast(cells.links as bigint) as links,
+    cast(cells.actions as bigint) as actions
+from cells
 inner join {{ ref('int_territories_unioned') }} as territories
     on
-        rolled.territory_level = territories.territory_level
-        and rolled.territory_code = territories.territory_code
-group by
-    rolled.territory_level,
-    rolled.territory_code,
-    territories.territory_name,
-    rolled.campaign_year,
-    rolled.rollup_scheme,
-    rolled.dimension,
-    rolled.dimension_value
+        cells.territory_level = territories.territory_level
+        and cells.territory_code = territories.territory_code

@@ -11,12 +11,16 @@ actions as (
     from {{ ref('fct_actions') }}
 ),
 
-action_measures as (
+-- The action measures are summed per place (commune, EPCI, département, région) before the
+-- roll-up, which then adds up a few rows per place rather than one per action.
+action_places as (
     select
-        territory_level,
-        territory_code,
         campaign_year,
-        rollup_scheme as scheme,
+        scheme,
+        department_code,
+        region_code,
+        attached_epci_siren,
+        attached_commune_code,
         count(*) as actions,
         sum(sessions) as sessions,
         sum(participants) as participations,
@@ -33,7 +37,33 @@ action_measures as (
         sum(age_26_59) as age_26_59,
         sum(age_60_plus) as age_60_plus,
         sum(estimated_young_qpv_participations) as estimated_young_qpv_participations
-    from ({{ territory_rollup('actions', levels=all_territory_levels()) }}) as rolled
+    from actions
+    group by all
+),
+
+action_measures as (
+    select
+        territory_level,
+        territory_code,
+        campaign_year,
+        rollup_scheme as scheme,
+        sum(actions) as actions,
+        sum(sessions) as sessions,
+        sum(participations) as participations,
+        sum(young_participations) as young_participations,
+        sum(qpv_resident_participations) as qpv_resident_participations,
+        sum(girls) as girls,
+        sum(boys) as boys,
+        sum(girls_sex_known) as girls_sex_known,
+        sum(boys_sex_known) as boys_sex_known,
+        sum(age_0_5) as age_0_5,
+        sum(age_6_11) as age_6_11,
+        sum(age_12_17) as age_12_17,
+        sum(age_18_25) as age_18_25,
+        sum(age_26_59) as age_26_59,
+        sum(age_60_plus) as age_60_plus,
+        sum(estimated_young_qpv_participations) as estimated_young_qpv_participations
+    from ({{ territory_rollup('action_places', levels=all_territory_levels()) }}) as rolled
     group by territory_level, territory_code, campaign_year, rollup_scheme
 ),
 
@@ -89,16 +119,30 @@ cited_qpv as (
             and cited.campaign_year = campaign_qpv.campaign_year
 ),
 
-cited_measures as (
+-- each cited QPV once per cell (one grouping instead of two distinct counts), then counted
+cited_cells as (
     select
         territory_level,
         territory_code,
         campaign_year,
         rollup_scheme as scheme,
-        count(distinct qpv_code) as qpv_with_action,
-        count(distinct qpv_code) filter (where placement = 'referentiel') as referential_qpv_with_action
+        qpv_code,
+        bool_or(placement = 'referentiel') as is_referential
     from ({{ territory_rollup('cited_qpv', levels=all_territory_levels()) }}) as rolled
-    group by territory_level, territory_code, campaign_year, rollup_scheme
+    where qpv_code is not null
+    group by territory_level, territory_code, campaign_year, rollup_scheme, qpv_code
+),
+
+cited_measures as (
+    select
+        territory_level,
+        territory_code,
+        campaign_year,
+        scheme,
+        count(*) as qpv_with_action,
+        count(*) filter (where is_referential) as referential_qpv_with_action
+    from cited_cells
+    group by territory_level, territory_code, campaign_year, scheme
 ),
 
 combined as (
