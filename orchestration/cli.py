@@ -63,8 +63,12 @@ def _defs() -> dg.Definitions:
 
     # Dagster, dbt's manifest and the definitions live as long as the command: out of the
     # collector's sight, they are not walked again at each full collection of a run nor at
-    # the interpreter's exit (≈ 2 s of the national bench's command, half of it at exit)
+    # the interpreter's exit (≈ 2 s of the national bench's command, half of it at exit).
     gc.freeze()
+    # The runs then allocate millions of short-lived objects (cells, events): the collector
+    # looks at them every 50,000 allocations rather than 700, and walks the older ones less
+    # often (1.4 → 0.7 s of the national bench's command, for the same peak memory).
+    gc.set_threshold(50_000, 20, 100)
     return defs
 
 
