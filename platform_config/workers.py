@@ -12,6 +12,7 @@ already works), and warmed by importing what the tasks need.
 from __future__ import annotations
 
 import concurrent.futures as cf
+import gc
 import importlib
 import multiprocessing
 import os
@@ -31,8 +32,16 @@ def available() -> bool:
         return (os.cpu_count() or 1) > 1
 
 
+#: the collector's thresholds for processes that allocate millions of short-lived objects
+#: (cells, suppression systems, events): young objects looked at every 50,000 allocations
+#: rather than 700, older ones less often (the site's suppression: 0.9 → 0.2 s of
+#: collections for three national campaigns, for the same peak memory)
+BATCH_GC_THRESHOLD = (50_000, 20, 100)
+
+
 def _warm(modules: tuple[str, ...]) -> None:
     """Import what the tasks need while the calling process works."""
+    gc.set_threshold(*BATCH_GC_THRESHOLD)
     for name in modules:
         importlib.import_module(name)
 
