@@ -22,7 +22,7 @@ process (`dashboards.workers`); a page's bytes do not depend on which process ma
 from __future__ import annotations
 
 import json
-import tempfile
+import shutil
 import time
 from collections import defaultdict
 from collections.abc import Callable, Iterable
@@ -64,9 +64,11 @@ from dashboards.protected import publish
 from dashboards.swap import swap_folder
 from dashboards.territories import Territory, page_order, select_territories
 from dashboards.workers import Helper, installed
+from platform_config.scratch import owned_folder
 
 #: what secondary suppression costs, per page and site-wide (beside the pages)
 CONFIDENTIALITY_FILE = "confidentialite.json"
+SCRATCH_PREFIX = "quartiers-marts-"  # + the pid: the marts handed to the helper process
 
 
 @dataclass
@@ -149,7 +151,8 @@ def build_site(
     helper = Helper(always=workers == 2) if shared else None
     given = marts is not None
     # where the marts given are written for the helper, which cannot open the held file
-    scratch = tempfile.TemporaryDirectory(prefix="quartiers-marts-") if given and helper else None
+    # (named after this process: the next build removes it if this one is killed outright)
+    scratch = owned_folder(SCRATCH_PREFIX) if given and helper else None
     try:
         if helper is not None and not given and _large_full_build(db_path, site):
             # the protection will share its campaigns (`protect_cached`): the helper's
@@ -159,7 +162,7 @@ def build_site(
         out_dir = stage(site)
         return _build(
             None if given else db_path,
-            Path(scratch.name) if scratch else None,
+            scratch,
             marts,
             site,
             out_dir,
@@ -175,7 +178,7 @@ def build_site(
         if helper is not None:
             helper.close()
         if scratch is not None:  # after the helper is gone
-            scratch.cleanup()
+            shutil.rmtree(scratch, ignore_errors=True)
 
 
 def _large_full_build(db_path: Path, site: Path) -> bool:

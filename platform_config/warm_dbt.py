@@ -41,12 +41,13 @@ import socket
 import struct
 import subprocess
 import sys
-import tempfile
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+from platform_config.scratch import owned_folder
 
 #: the socket of a dbt process waiting for its command, in the environment of the commands
 #: that may hand it theirs
@@ -93,10 +94,9 @@ class WarmProcess:
         prepare: str = "",
         ahead: dict | None = None,
     ) -> None:
-        sweep()
         # named after this process: a command killed outright leaves its folder behind, for
         # the next one to remove
-        self._folder = Path(tempfile.mkdtemp(prefix=f"{FOLDER_PREFIX}{os.getpid()}-"))
+        self._folder = owned_folder(FOLDER_PREFIX)
         self.socket = self._folder / "socket"
         try:
             self._start(entry, modules, prepare, ahead)
@@ -135,28 +135,6 @@ class WarmProcess:
             self.process.kill()
             self.process.wait()
         shutil.rmtree(self._folder, ignore_errors=True)
-
-
-def sweep() -> list[Path]:
-    """Remove the folders of waiting processes whose command is gone (killed outright: it
-    could not remove its own). Returns those removed."""
-    removed = []
-    for folder in Path(tempfile.gettempdir()).glob(f"{FOLDER_PREFIX}*-*"):
-        owner = folder.name[len(FOLDER_PREFIX) :].split("-")[0]
-        if owner.isdigit() and not _alive(int(owner)):
-            shutil.rmtree(folder, ignore_errors=True)
-            removed.append(folder)
-    return removed
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:  # another user's
-        return True
-    return True
 
 
 @contextlib.contextmanager

@@ -7,8 +7,11 @@ from __future__ import annotations
 
 import csv
 import json
+import os
 import re
 import shutil
+import subprocess
+import sys
 import tempfile
 from datetime import date
 from html.parser import HTMLParser
@@ -20,7 +23,7 @@ import openpyxl
 import plotly.offline
 import pytest
 
-from dashboards.site import SiteResult, build_site
+from dashboards.site import SCRATCH_PREFIX, SiteResult, build_site
 from tests.derivable import determined_by_null_space
 from tests.site_warehouse import TERRITORIES
 
@@ -884,11 +887,16 @@ def test_a_build_shared_with_a_helper_process_gives_the_same_files(marts_db, tmp
     assert shared.confidentiality == alone.confidentiality
     assert [p.name for p in shared.rendered] == [p.name for p in alone.rendered]
     # the marts given by a caller holding the file (the publication step): the helper reads
-    # them from the Arrow files written for it, removed afterwards
-    scratch = set(Path(tempfile.gettempdir()).glob("quartiers-marts-*"))
+    # them from the Arrow files written for it, removed afterwards; and those of a build
+    # killed outright (its process gone) are removed by the next
+    gone = subprocess.Popen([sys.executable, "-c", "pass"])
+    gone.wait()
+    left = Path(tempfile.gettempdir()) / f"{SCRATCH_PREFIX}{gone.pid}-killed"
+    (left / "marts").mkdir(parents=True)
     given = build_site(
         None, tmp_path / "given", referential_label=REFERENTIAL, workers=2, marts=_marts(marts_db)
     )
     assert _files(tmp_path / "given") == _files(tmp_path / "alone")
     assert [p.name for p in given.rendered] == [p.name for p in alone.rendered]
-    assert set(Path(tempfile.gettempdir()).glob("quartiers-marts-*")) == scratch
+    assert not list(Path(tempfile.gettempdir()).glob(f"{SCRATCH_PREFIX}{os.getpid()}-*"))
+    assert not left.exists()

@@ -190,7 +190,7 @@ def test_the_folders_of_commands_killed_outright_are_removed_by_the_next(monkeyp
     the parse's manifest): the next command's waiting process removes those whose command is
     gone, never a living one's."""
     tmp_path = Path(tempfile.mkdtemp(dir="/tmp"))  # short: a socket's path is at most 107
-    monkeypatch.setattr(warm_dbt.tempfile, "tempdir", str(tmp_path))
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
     gone = subprocess.Popen([sys.executable, "-c", "pass"])
     gone.wait()
     dead = tmp_path / f"{warm_dbt.FOLDER_PREFIX}{gone.pid}-abc"
@@ -211,7 +211,7 @@ def test_the_folders_of_commands_killed_outright_are_removed_by_the_next(monkeyp
 def test_without_a_socket_dbt_runs_as_usual(tmp_path, monkeypatch):
     """A temporary folder whose path is too long for a Unix socket: no waiting process, and
     the command goes on (dbt is then started by the build as usual)."""
-    monkeypatch.setattr(warm_dbt.tempfile, "tempdir", str(tmp_path / ("long" * 30)))
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path / ("long" * 30)))
     (tmp_path / ("long" * 30)).mkdir()
     with warm_dbt.warm_dbt() as warm:
         assert warm is None and warm_dbt.SOCKET_VARIABLE not in os.environ
