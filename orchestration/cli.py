@@ -235,26 +235,27 @@ def ingest(
     on_new_files: Callable[[], None] | None = None,
 ) -> list[str]:
     """Register every inbox file as a partition and read those not yet read, in one run;
-    `on_new_files()` is called before, when there are some."""
+    `on_new_files()` is called first, when there are some."""
     with _reading(settings, instance) as con:
         current = reference_current(settings, con)
+        read = registered_files(con)  # the reference's load does not change them
+    keys = list(index_by_hash(settings.inbox))
+    unread = [k for k in keys if k not in read]
+    if unread and on_new_files is not None:
+        # before the reference's load: what it starts (dbt's import and parse) uses the other
+        # core while this process loads the definitions and runs the reference job
+        on_new_files()
     if current:
         _say(f"• {STAGES['reference_job']} : inchangés, pas de rechargement")
     else:
         inputs = reference_fingerprint(settings)
         run_id = _run("reference_job", instance)
-    keys = list(index_by_hash(settings.inbox))
-    with _reading(settings, instance) as con:
-        if not current:
+        with _reading(settings, instance) as con:
             record_reference(settings, con, inputs, run_id)
-        read = registered_files(con)
-    unread = [k for k in keys if k not in read]
     if not unread:
         if keys:
             _say(f"• {STAGES['ingest_job']} : aucun nouveau fichier")
         return keys
-    if on_new_files is not None:
-        on_new_files()
     known = set(instance.get_dynamic_partitions("inbox_files"))
     instance.add_dynamic_partitions("inbox_files", [k for k in unread if k not in known])
     # One run per contiguous block of partitions (files of another inbox may sit between).

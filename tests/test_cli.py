@@ -180,3 +180,36 @@ def test_the_executable_imports_the_command_only_when_it_runs():
         [sys.executable, "-c", probe], cwd=root, capture_output=True, text=True, check=True
     )
     assert out.stdout.strip() == "[]"
+
+
+def test_dbt_starts_before_the_reference_is_loaded(monkeypatch, tmp_path):
+    """New files and a reference to load (a first run): the dbt process is started before
+    the reference job, so that its import and parse overlap the definitions' load."""
+    from orchestration import cli
+    from platform_config.settings import load_settings
+
+    settings = load_settings({"QUARTIERS_DATA_DIR": str(tmp_path)})
+    settings.inbox.mkdir(parents=True, exist_ok=True)
+    (settings.inbox / "bilan.csv").write_text("a;b\n1;2\n", encoding="utf-8")
+    order = []
+
+    class Instance:
+        partitions: list[str] = []
+
+        def get_dynamic_partitions(self, name):
+            return list(self.partitions)
+
+        def add_dynamic_partitions(self, name, keys):
+            self.partitions += keys
+
+    monkeypatch.setattr(cli, "reference_fingerprint", lambda settings: "inputs")
+    monkeypatch.setattr(cli, "record_reference", lambda *args: order.append("recorded"))
+    monkeypatch.setattr(cli, "_run", lambda job, instance, tags=None: order.append(job))
+    keys = cli.ingest(settings, Instance(), on_new_files=lambda: order.append("dbt"))
+    assert len(keys) == 1
+    assert order == ["dbt", "reference_job", "recorded", "ingest_job"]
+    # nothing new: no dbt process, the reference still checked
+    order.clear()
+    monkeypatch.setattr(cli, "registered_files", lambda con: dict.fromkeys(keys, "bilan.csv"))
+    cli.ingest(settings, Instance(), on_new_files=lambda: order.append("dbt"))
+    assert order == ["reference_job", "recorded"]
