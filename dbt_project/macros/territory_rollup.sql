@@ -63,3 +63,16 @@
 {% macro same_cell(left, right, keys=['territory_level', 'territory_code', 'campaign_year', 'scheme']) -%}
     {%- for key in keys %}{{ left }}.{{ key }} = {{ right }}.{{ key }}{{ ' and ' if not loop.last }}{% endfor -%}
 {%- endmacro %}
+
+{#- The columns a row is placed and counted by in `territory_rollup` (its campaign and scheme
+    with the codes of its places), qualified by `relation` when given: a model sums its
+    measures per place before the roll-up, which multiplies each row by its levels and scheme
+    keys. -#}
+{% macro rollup_place_columns(relation=none) -%}
+    {%- for column in [
+        'campaign_year', 'scheme', 'department_code', 'region_code', 'attached_epci_siren',
+        'attached_commune_code'
+    ] -%}
+        {{ relation ~ '.' if relation }}{{ column }}{{ ', ' if not loop.last }}
+    {%- endfor -%}
+{%- endmacro %}

@@ -17,12 +17,7 @@ actions as (
 -- before the roll-up, which then adds up a few rows per place rather than one per action.
 action_places as (
     select
-        campaign_year,
-        scheme,
-        department_code,
-        region_code,
-        attached_epci_siren,
-        attached_commune_code,
+        {{ rollup_place_columns() }},
         count(*) as actions,
         sum(partner_count) as partnership_links,
         count(*) filter (where partner_count >= 2) as actions_2plus_partners,
@@ -55,12 +50,7 @@ lines as (
 
 line_places as (
     select
-        campaign_year,
-        scheme,
-        department_code,
-        region_code,
-        attached_epci_siren,
-        attached_commune_code,
+        {{ rollup_place_columns() }},
         sum({{ money('amount_granted') }}) filter (where funder = 'etat_politique_ville') as granted_state_pv,
         sum({{ money('amount_granted') }}) filter (where {{ is_other_funder('funder') }}) as granted_other
     from lines
@@ -96,12 +86,7 @@ organisation_keys as (
 -- commune counts once anyway, and the roll-up below multiplies its input tenfold.
 member_places as (
     select distinct
-        members.campaign_year,
-        members.scheme,
-        members.department_code,
-        members.region_code,
-        members.attached_epci_siren,
-        members.attached_commune_code,
+        {{ rollup_place_columns('members') }},
         organisation_keys.org_key
     from members
     inner join organisation_keys
@@ -127,12 +112,7 @@ pairs as (
 -- organisation of a pair is a member of its action).
 pair_places as (
     select distinct
-        pairs.campaign_year,
-        pairs.scheme,
-        pairs.department_code,
-        pairs.region_code,
-        pairs.attached_epci_siren,
-        pairs.attached_commune_code,
+        {{ rollup_place_columns('pairs') }},
         org_a_keys.org_key as org_a_key,
         org_b_keys.org_key as org_b_key
     from pairs
@@ -182,12 +162,7 @@ partnership_keys as (
 
 partnership_places as (
     select distinct
-        partnerships.campaign_year,
-        partnerships.scheme,
-        partnerships.department_code,
-        partnerships.region_code,
-        partnerships.attached_epci_siren,
-        partnerships.attached_commune_code,
+        {{ rollup_place_columns('partnerships') }},
         partnership_keys.partnership_key
     from partnerships
     inner join partnership_keys

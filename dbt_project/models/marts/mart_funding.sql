@@ -17,12 +17,7 @@ lines as (
 -- lies in one place (its int_grant_files_joined row), so its distinct count adds up too.
 line_places as (
     select
-        campaign_year,
-        scheme,
-        department_code,
-        region_code,
-        attached_epci_siren,
-        attached_commune_code,
+        {{ rollup_place_columns() }},
         count(distinct action_id) as grant_files,
         sum(requested) as amount_requested,
         sum(granted) as amount_granted,
@@ -57,12 +52,7 @@ actions as (
 
 action_places as (
     select
-        campaign_year,
-        scheme,
-        department_code,
-        region_code,
-        attached_epci_siren,
-        attached_commune_code,
+        {{ rollup_place_columns() }},
         count(*) as actions,
         sum({{ money('realised_cost') }}) as realised_cost,
         sum(participants) as participations,

@@ -8,12 +8,7 @@ with lines as (
 -- then adds up a few rows per place rather than one per line
 line_places as (
     select
-        campaign_year,
-        scheme,
-        department_code,
-        region_code,
-        attached_epci_siren,
-        attached_commune_code,
+        {{ rollup_place_columns() }},
         funder,
         sum({{ money('amount_requested') }}) as amount_requested,
         sum({{ money('amount_granted') }}) as amount_granted

@@ -8,12 +8,7 @@ with partnerships as (
 by_value as (
     select
         action_id,
-        campaign_year,
-        scheme,
-        department_code,
-        region_code,
-        attached_commune_code,
-        attached_epci_siren,
+        {{ rollup_place_columns() }},
         'categorie' as dimension,
         coalesce(partner_category, 'inconnu') as dimension_value
     from partnerships
@@ -22,12 +17,7 @@ by_value as (
 
     select
         action_id,
-        campaign_year,
-        scheme,
-        department_code,
-        region_code,
-        attached_commune_code,
-        attached_epci_siren,
+        {{ rollup_place_columns() }},
         'role' as dimension,
         unnest(string_split(coalesce(role, 'inconnu'), ';')) as dimension_value
     from partnerships
@@ -48,12 +38,7 @@ per_action as (
 -- which then adds up a few rows per place rather than one per action.
 per_place as (
     select
-        campaign_year,
-        scheme,
-        department_code,
-        region_code,
-        attached_commune_code,
-        attached_epci_siren,
+        {{ rollup_place_columns() }},
         dimension,
         dimension_value,
         sum(links) as links,

@@ -15,12 +15,7 @@ actions as (
 -- roll-up, which then adds up a few rows per place rather than one per action.
 action_places as (
     select
-        campaign_year,
-        scheme,
-        department_code,
-        region_code,
-        attached_epci_siren,
-        attached_commune_code,
+        {{ rollup_place_columns() }},
         count(*) as actions,
         sum(sessions) as sessions,
         sum(participants) as participations,
