@@ -115,7 +115,7 @@ def confidentiality_report(
     }
 
 
-#: pages to render from which a second process pays for its start-up (~1 s of imports)
+#: pages to render from which a second process pays for its start-up (≈ 0.8 s of imports)
 SHARED_FROM = 40
 
 
@@ -156,7 +156,7 @@ def build_site(
     try:
         if helper is not None and not given and _large_full_build(db_path, site):
             # the protection will share its campaigns (`protect_cached`): the helper's
-            # start-up (~1 s of imports) overlaps the reading of the marts, not after it
+            # start-up (≈ 0.8 s of imports) overlaps the reading of the marts, not after it
             helper.start_if(True)
         marts = marts if given else read_marts(db_path)
         out_dir = stage(site)
