@@ -203,6 +203,10 @@ def _run(
                 run_config=run_config,
                 raise_on_error=False,
             )
+        # the run's cycles (its steps' frames and contexts) hold what the steps read, polars
+        # frames and DuckDB results: freed now, not at a rare full collection (national: the
+        # ingest's ≈ 130 MB, given back before dbt's process and the publication need memory)
+        gc.collect()
         if not result.success:
             failed = [e.step_key for e in result.all_events if e.is_step_failure]
             raise SystemExit(
