@@ -83,18 +83,6 @@ def publish_snapshot(
     return counts
 
 
-def publish_apart(
-    warehouse: str, target: str, parquet_dir: str, storage_version: str
-) -> tuple[dict[str, int], dict[str, int]]:
-    """`publish_snapshot` and `publish_parquet` in a process of their own, which opens the
-    warehouse read-only (the calling process has closed it, and holds the writers' pool)."""
-    with duckdb.connect(warehouse, read_only=True) as con:
-        return (
-            publish_snapshot(con, Path(target), storage_version),
-            publish_parquet(con, Path(parquet_dir)),
-        )
-
-
 def _in_format(con: duckdb.DuckDBPyConnection, storage_version: str) -> bool:
     """The attached previous snapshot is in the asked storage format ("v1.2.0+" for
     v1.2.0)."""
