@@ -250,10 +250,14 @@ def _ordered_query(name: str, columns: set[str]) -> str:
     first). polars sorts them again (the order that counts), which takes little time on
     rows already in order: DuckDB sorts a large mart on all its columns faster."""
     keys = [c for c in SCHEMAS[name] if c in columns]
+    query = _QUERIES[name]
+    if "territory_level" in keys:
+        # the site's levels only: the communes' and EPCI's rows are most of the large marts
+        query += " WHERE territory_level IN (" + ", ".join(f"'{v}'" for v in SITE_LEVELS) + ")"
     if not keys:
-        return _QUERIES[name]
+        return query
     order = ", ".join('"' + c.replace('"', '""') + '" NULLS FIRST' for c in keys)
-    return _QUERIES[name] + " ORDER BY " + order  # identifiers of SCHEMAS only, no values
+    return query + " ORDER BY " + order  # identifiers and levels of this module, no data
 
 
 def _conform(df: pl.DataFrame, schema: dict[str, type[pl.DataType]]) -> pl.DataFrame:
