@@ -392,9 +392,13 @@ def test_each_mark_is_printed_as_decided_and_explained():
     assert sorted(t.text[0] for t in fig.data if t.type == "scatter") == ["< 11", "s"]
 
 
-def test_xlsx_sheet_loop_writes_what_xlsxwriter_writes(monkeypatch):
-    # the exports' own cell loop (`_PlainSheet`) against xlsxwriter's, byte for byte: numbers
-    # of every format, secrets, texts needing escapes or kept spaces, empty cells, many rows
+def test_xlsx_export_reads_back_as_written(tmp_path):
+    # numbers of every format, secrets, texts needing escapes, kept spaces or Excel's escape
+    # of control characters, empty cells, many rows: read back by openpyxl (values, formats,
+    # header, frozen row, widths, title) and by fastexcel (what the platform reads returns with)
+    import fastexcel
+    import openpyxl
+
     rows = 40
     table = Table(
         "t",
@@ -412,7 +416,10 @@ def test_xlsx_sheet_loop_writes_what_xlsxwriter_writes(monkeypatch):
         ],
         pl.DataFrame(
             {
-                "name": [f' a&b <{i}> "q" ' if i % 3 else None for i in range(rows)],
+                "name": [
+                    (f' a&b <{i}> "q" ' if i != 7 else "tab\there\x01") if i % 3 else None
+                    for i in range(rows)
+                ],
                 "n": [i * 1001 if i % 4 else None for i in range(rows)],
                 "n_secret": [
                     ("< 11" if i % 8 else "s") if i % 4 == 0 else None for i in range(rows)
@@ -428,6 +435,31 @@ def test_xlsx_sheet_loop_writes_what_xlsxwriter_writes(monkeypatch):
             }
         ),
     )
-    fast = exports.to_xlsx(table)
-    monkeypatch.setattr(exports, "_PlainSheet", exports.Worksheet)
-    assert fast == exports.to_xlsx(table)
+    path = tmp_path / "t.xlsx"
+    path.write_bytes(exports.to_xlsx(table))
+    expected = [[exports.header(c) for c in table.columns], *exports.cells(table)]
+    expected = [
+        [v.replace("\x01", "_x0001_") if isinstance(v, str) else v for v in r] for r in expected
+    ]
+
+    wb = openpyxl.load_workbook(path)
+    ws = wb.active
+    assert ws.title == "donnees" and wb.properties.title == "T & <co>"
+    # (a control character reads as Excel's escape, which Excel itself shows as the character)
+    assert [[c.value for c in r] for r in ws.iter_rows()] == expected
+    assert ws.freeze_panes == "A2"
+    assert all(c.font.b and c.alignment.wrap_text for c in ws[1])
+    assert ws.column_dimensions["B"].width > 10 and ws.column_dimensions["A"].width >= 10
+    formats = {c.column_letter: c.number_format for c in ws[3]}
+    assert formats["B"] == "#,##0" and formats["C"] == "#,##0" and formats["D"] == "0.0"
+    assert formats["E"] == "#,##0.0" and formats["F"] == '#,##0.00 "€"'
+    assert formats["G"] == "0.00" and formats["H"] == "0"
+    marks = [c for r in ws.iter_rows(min_row=2) for c in r if c.value in ("< 11", "s")]
+    assert marks and all(c.alignment.horizontal == "right" for c in marks)
+    assert ws["A3"].value == ' a&b <1> "q" '  # spaces kept, escapes undone
+
+    streamed = openpyxl.load_workbook(path, read_only=True).active  # sized by its dimension
+    assert [list(r) for r in streamed.iter_rows(values_only=True)] == expected
+    sheet = fastexcel.read_excel(path.read_bytes()).load_sheet(0, header_row=None)
+    assert sheet.height == rows + 1
+    assert exports.to_xlsx(table) == exports.to_xlsx(table)  # same bytes: incremental builds
