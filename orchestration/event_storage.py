@@ -31,6 +31,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 from dagster._config import Field, StringSource
+from dagster._core.events.log import EventLogEntry
+from dagster._core.storage.event_log.schema import AssetKeyTable
 from dagster._core.storage.event_log.sqlite.sqlite_event_log import (
     INDEX_SHARD_NAME,
     SQLITE_BUSY_TIMEOUT_SECONDS,
@@ -39,6 +41,7 @@ from dagster._core.storage.event_log.sqlite.sqlite_event_log import (
 from dagster._serdes import ConfigurableClassData
 from sqlalchemy import event
 from sqlalchemy.engine import Connection, Engine, create_engine
+from sqlalchemy.exc import IntegrityError
 
 OPEN_RUN_SHARDS = 4  # run databases kept open besides the index (a daemon sees many runs)
 
@@ -112,6 +115,28 @@ class PooledSqliteEventLogStorage(SqliteEventLogStorage):
         if not self._asset_key_index_cols:
             self._asset_key_index_cols = super()._has_asset_key_index_cols_on_connection(conn)
         return self._asset_key_index_cols
+
+    def _store_asset_event(self, conn: Connection, event: EventLogEntry, event_id: int) -> None:
+        # Dagster inserts the asset's row and, when the key is known (every event of an asset
+        # but its first), catches the unique constraint's error to update it: an exception
+        # raised by SQLite and wrapped by SQLAlchemy for each event. Here the row is updated,
+        # and inserted only for a new key (the same values either way).
+        dagster_event = event.dagster_event
+        if not (dagster_event and dagster_event.asset_key):
+            return
+        values = self._get_asset_entry_values(
+            event, event_id, self._has_asset_key_index_cols_on_connection(conn)
+        )
+        if not values:
+            return
+        key = dagster_event.asset_key.to_string()
+        update = AssetKeyTable.update().values(**values).where(AssetKeyTable.c.asset_key == key)
+        if conn.execute(update).rowcount:
+            return
+        try:
+            conn.execute(AssetKeyTable.insert().values(asset_key=key, **values))
+        except IntegrityError:  # inserted meanwhile by another process
+            conn.execute(update)
 
     def wipe(self) -> None:
         self._close_all()
