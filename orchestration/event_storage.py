@@ -3,7 +3,7 @@
 Dagster's own SQLite event log opens and closes a database connection for every event, and
 closing the last connection of a WAL database checkpoints it with an fsync: about 50 ms per
 event on an ordinary disk, so a backfill of 35,000 files spent most of its time there. This
-storage is the same tables, the same files and the same migrations, with three changes:
+storage is the same tables, the same files and the same migrations, with four changes:
 
 - connections are kept open in a small pool per shard (the index, and the few most recent
   runs), with `synchronous=NORMAL`, SQLite's recommended setting in WAL mode: a commit no
@@ -14,13 +14,17 @@ storage is the same tables, the same files and the same migrations, with three c
   instead of one per partition (Dagster's `DAGSTER_EMIT_PARTITION_SUBSET_IN_PLANNED_EVENTS`);
 - the schema checks Dagster makes before storing each asset event (does the tags table
   exist, has the asset keys table its index columns) are answered once: a new engine, or an
-  inspection of the table, for every event otherwise.
+  inspection of the table, for every event otherwise;
+- an asset's row in the asset keys table is updated, and inserted only for a new key, where
+  Dagster inserts it and catches the unique constraint's error (every event but an asset's
+  first).
 
 Written into the instance file by `orchestration/instance.py` (with the folder named in full)
 when no PostgreSQL URL is set; PostgreSQL storage replaces it in a shared
 deployment (docs/deployment.md). It overrides private methods (`_connect`,
-`_has_asset_key_index_cols_on_connection`) of the pinned Dagster version; every test that
-runs a job goes through it.
+`_has_asset_key_index_cols_on_connection`, `_store_asset_event`) of the pinned Dagster
+version; every test that runs a job goes through it, and tests/test_event_storage.py
+compares what it records of assets with Dagster's own event log.
 """
 
 from __future__ import annotations
