@@ -32,7 +32,7 @@ its QPV, a QPV's all schemes = sum of its schemes).
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Hashable, Iterable, Mapping
+from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 import polars as pl
@@ -241,30 +241,38 @@ def protect(
     cells in tiers: secondary suppression takes a cell of a higher tier (a headline figure)
     only when no cell of a lower tier can protect.
     """
-    vals: dict[Key, float] = {k: float(v) for k, v in values.items() if v is not None}
-    hidden_anyway = frozenset(k for k in implied if k in vals)
-    order = {k: i for i, k in enumerate(sorted(vals, key=repr))}  # deterministic ties
-    # a fixed order of groups: the same data gives the same suppressions, run after run
+    keyed: dict[Key, float] = {k: float(v) for k, v in values.items() if v is not None}
+    # The engine works on cell numbers given in the order of the keys' text, which breaks
+    # its ties (the same data gives the same suppressions, run after run): its sets and
+    # dicts hash cells millions of times, and a number hashes at once where a key (a tuple
+    # of texts) hashes each of its items. The groups keep a fixed order, that of their cells.
+    keys = sorted(keyed, key=repr)
+    number = {k: i for i, k in enumerate(keys)}
+    vals = {i: keyed[k] for i, k in enumerate(keys)}
     usable = sorted(
-        _usable_groups(vals, groups),
-        key=lambda g: (order[g.total], tuple(order[p] for p in g.parts)),
+        (
+            Group(number[g.total], tuple(number[p] for p in g.parts))
+            for g in _usable_groups(keyed, groups)
+        ),
+        key=lambda g: (g.total, g.parts),
     )
-    index: dict[Key, list[int]] = defaultdict(list)
+    hidden_anyway = frozenset(number[k] for k in implied if k in number)
+    index: list[list[int]] = [[] for _ in keys]
     for i, g in enumerate(usable):
         for m in _members(g):
             index[m].append(i)
-    tier = rank or (lambda _k: 0)
-    primary = {k for k, v in vals.items() if is_small(v)}
+    tier = [rank(k) for k in keys] if rank else [0] * len(keys)
+    primary = {i for i, v in vals.items() if is_small(v)}
     suppressed = primary | hidden_anyway
 
-    def cost(key: Key) -> tuple:
+    def cost(cell: int) -> tuple:
         # Participations lost, weighted by the groups the cell would leave with a single
         # hidden member (each needs one more cell): cells that close a pattern already
         # begun (a "cube" across territories, schemes and age bands) cost least.
         opened = sum(
-            1 for gi in index[key] if not any(m in suppressed for m in _members(usable[gi]))
+            1 for gi in index[cell] if not any(m in suppressed for m in _members(usable[gi]))
         )
-        return (tier(key), vals[key] * (1 + opened), order[key])
+        return (tier[cell], vals[cell] * (1 + opened), cell)
 
     components = _components(usable)
     component_of = {
@@ -272,7 +280,7 @@ def protect(
     }
     queue = list(range(len(usable)))
     dirty = set(range(len(components)))
-    leaks: set[Key] = set()
+    leaks: set[int] = set()
     for _ in range(max_rounds):
         added = _group_rule(vals, usable, suppressed, index, hidden_anyway, cost, queue)
         dirty |= {component_of[k] for k in added}
@@ -283,8 +291,8 @@ def protect(
         if not leaks:
             break
         added = []
-        for key in sorted(leaks, key=order.__getitem__):
-            partner = _nearest_partner(key, usable, vals, suppressed, index, cost)
+        for cell in sorted(leaks):
+            partner = _nearest_partner(cell, usable, vals, suppressed, index, cost)
             if partner is not None:
                 suppressed.add(partner)
                 added.append(partner)
@@ -300,19 +308,23 @@ def protect(
                 suppressed.update(m for m in _members(usable[gi]) if vals[m] > 0)
     else:
         sensitive = primary | {k for k in hidden_anyway if is_small(vals[k])}
-        _prune(vals, usable, suppressed, index, primary | hidden_anyway, sensitive, tier, order)
-    return Protection(vals, frozenset(suppressed - hidden_anyway), usable, frozenset(primary))
+        _prune(vals, usable, suppressed, index, primary | hidden_anyway, sensitive, tier)
+    return Protection(
+        keyed,
+        frozenset(keys[i] for i in suppressed - hidden_anyway),
+        [Group(keys[g.total], tuple(keys[p] for p in g.parts)) for g in usable],
+        frozenset(keys[i] for i in primary),
+    )
 
 
 def _prune(
-    values: Mapping[Key, float],
+    values: Mapping[int, float],
     groups: list[Group],
-    suppressed: set[Key],
-    index: Mapping[Key, list[int]],
-    fixed: set[Key],
-    sensitive: set[Key],
-    tier: Callable[[Key], int],
-    order: Mapping[Key, int],
+    suppressed: set[int],
+    index: Sequence[list[int]],
+    fixed: set[int],
+    sensitive: set[int],
+    tier: Sequence[int],
 ) -> None:
     """Publish again every secondary cell the sensitive ones (primary, small implied) do
     not need (in place), headline figures and the largest counts first: the greedy pass
@@ -330,7 +342,7 @@ def _prune(
     _peel(groups, index, suppressed, known, range(len(groups)))
     secondary = sorted(
         (k for k in suppressed if k not in fixed),
-        key=lambda k: (-tier(k), -values[k], order[k]),
+        key=lambda k: (-tier[k], -values[k], k),
     )
     for key in secondary:
         suppressed.discard(key)
