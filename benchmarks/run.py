@@ -56,13 +56,20 @@ def timed(fn):
 
 #: the command's own process's peak (VmHWM, MB), by arguments: beside the tree's in the notes
 OWN_PEAK_MB: dict[tuple[str, ...], int] = {}
+#: CPU time (user + system) of the command and of the processes it waited for (dbt, the
+#: helpers), by arguments: less sensitive than seconds to what else runs on the machine
+CPU_SECONDS: dict[tuple[str, ...], float] = {}
+#: the tree's peak in proportional set size (MB), by arguments: the pages of the libraries
+#: the processes share (polars, DuckDB, Python's) counted once, not once per process
+TREE_PSS_MB: dict[tuple[str, ...], int] = {}
 
 
 def quartiers(data_dir: Path, *args: str) -> tuple[float, int, str]:
     """Run the `quartiers` command on a data folder: (seconds, peak RSS in MB, stdout).
 
     The peak is the command's own process tree, polled: the largest of its own VmHWM and of
-    the sum of the resident memory of it and its children (dbt, the site's helper process).
+    the sum of the resident memory of it and its children (dbt, the site's helper process);
+    the same sum in PSS (`TREE_PSS_MB`) counts the libraries they share once.
     The rusage of a child would count the bench's memory copied by fork before exec."""
     env = dict(
         os.environ,
@@ -70,7 +77,7 @@ def quartiers(data_dir: Path, *args: str) -> tuple[float, int, str]:
         DAGSTER_HOME=str(data_dir / ".dagster_home"),
     )
     env.pop("QUARTIERS_INBOX", None)
-    t = time.perf_counter()
+    t, used = time.perf_counter(), resource.getrusage(resource.RUSAGE_CHILDREN)
     with tempfile.TemporaryFile("w+") as out:
         proc = subprocess.Popen(
             [str(Path(sys.executable).with_name("quartiers")), *args],
@@ -80,17 +87,21 @@ def quartiers(data_dir: Path, *args: str) -> tuple[float, int, str]:
             text=True,
             cwd=ROOT,
         )
-        peak = own = 0
+        peak = own = pss = 0
         while proc.poll() is None:
             own = max(own, _hwm_kb(proc.pid))
-            peak = max(peak, own, _tree_rss_kb(proc.pid))
+            rss, shared = _tree_kb(proc.pid)
+            peak, pss = max(peak, own, rss), max(pss, shared)
             time.sleep(0.2)
         seconds = time.perf_counter() - t
+        done = resource.getrusage(resource.RUSAGE_CHILDREN)
         out.seek(0)
         text = out.read()
     if proc.returncode != 0:
         raise RuntimeError(f"quartiers {' '.join(args)} failed:\n{text[-2000:]}")
     OWN_PEAK_MB[args] = round(own / 1024)
+    TREE_PSS_MB[args] = round(pss / 1024)
+    CPU_SECONDS[args] = done.ru_utime - used.ru_utime + done.ru_stime - used.ru_stime
     return seconds, round(peak / 1024), text
 
 
@@ -104,8 +115,8 @@ def _hwm_kb(pid: int) -> int:
     return 0
 
 
-def _tree_rss_kb(pid: int) -> int:
-    """Resident memory of a process and of all its descendants, now."""
+def _tree_kb(pid: int) -> tuple[int, int]:
+    """Resident memory (RSS, PSS) of a process and of all its descendants, now."""
     children: dict[int, list[int]] = {}
     for status in Path("/proc").glob("[0-9]*/status"):
         try:
@@ -115,17 +126,20 @@ def _tree_rss_kb(pid: int) -> int:
             children.setdefault(int(fields["PPid"]), []).append(int(fields["Pid"]))
         except (OSError, ValueError, KeyError):
             continue
-    total, todo = 0, [pid]
+    rss = pss = 0
+    todo = [pid]
     while todo:
         p = todo.pop()
         todo += children.get(p, [])
         try:
-            for line in Path(f"/proc/{p}/status").read_text().splitlines():
-                if line.startswith("VmRSS:"):
-                    total += int(line.split()[1])
+            for line in Path(f"/proc/{p}/smaps_rollup").read_text().splitlines():
+                if line.startswith("Rss:"):
+                    rss += int(line.split()[1])
+                elif line.startswith("Pss:"):
+                    pss += int(line.split()[1])
         except (OSError, ValueError):
             continue
-    return total
+    return rss, pss
 
 
 def stage_seconds(out: str) -> tuple[float, float]:
@@ -301,7 +315,9 @@ def national(work: Path, scale: float) -> tuple[list[dict], Path]:
             seconds,
             rss=rss,
             note=f"reading {read_s:.1f} s, build and publication {build_s:.1f} s "
-            f"({build_steps(data)}); the command's own process {OWN_PEAK_MB[('run',)]:,} MB",
+            f"({build_steps(data)}); the command's own process {OWN_PEAK_MB[('run',)]:,} MB, "
+            f"the tree {TREE_PSS_MB[('run',)]:,} MB in PSS; {CPU_SECONDS[('run',)]:.1f} "
+            "CPU-seconds",
         ),
         row("  process_batch alone (reading + checks)", len(paths), rows, t_pure, seconds),
     ], data
@@ -313,6 +329,7 @@ def one_file(data: Path) -> list[dict]:
     extra = work_file(data)
     before = site_files(site)
     seconds, rss, _ = quartiers(data, "run")
+    cpu, pss = CPU_SECONDS[("run",)], TREE_PSS_MB[("run",)]
     after = site_files(site)
     rewritten = sum(1 for k, v in after.items() if before.get(k) != v)
     t_nothing, _, _ = quartiers(data, "run")
@@ -323,7 +340,8 @@ def one_file(data: Path) -> list[dict]:
             None,
             seconds,
             rss=rss,
-            note=f"{rewritten} of {len(after)} pages rewritten; {build_steps(data)}",
+            note=f"{rewritten} of {len(after)} pages rewritten; {build_steps(data)}; "
+            f"the tree {pss:,} MB in PSS; {cpu:.1f} CPU-seconds",
         ),
         row("  quartiers run, nothing new", 0, None, t_nothing, seconds),
     ]
