@@ -3,11 +3,13 @@
 A mart missing from the file reads as an empty table with the documented columns, so a
 partial warehouse still builds a site whose sections say "données non disponibles".
 Columns the site does not know are dropped, and rows of territory levels it has no page
-for (EPCI, communes) are left out: newer marts read like older ones.
+for (EPCI, communes) are left out: newer marts read like older ones. Of the network's
+marts, only the rows the pages draw are read (every scheme together, the latest campaign).
 """
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass, field, fields
 from datetime import date, datetime
 from pathlib import Path
@@ -158,6 +160,16 @@ SCHEMAS: dict[str, dict[str, type[pl.DataType]]] = {
 SCHEMAS["mart_survey_answers"] = SURVEY_SCHEMA
 SCHEMAS["mart_survey_returns_link"] = SURVEY_LINK_SCHEMA
 _QUERIES = {name: "SELECT * FROM " + name for name in SCHEMAS}  # noqa: S608 (constant names)
+# The network the pages draw (`sections.cooperation_section`): every scheme together, in the
+# territory's latest campaign with organisations; the other rows were ≈ 90 % of the site's
+# largest marts, read and held by both of the site's processes.
+_LATEST_NETWORK = (
+    "scheme = 'ALL' AND campaign_year = (SELECT max(latest.campaign_year) "
+    "FROM mart_network_nodes AS latest WHERE latest.scheme = 'ALL' "
+    "AND latest.territory_level = {table}.territory_level "
+    "AND latest.territory_code = {table}.territory_code)"
+)
+_NETWORK = ("mart_network_nodes", "mart_network_edges")
 
 
 @dataclass(frozen=True)
@@ -245,15 +257,21 @@ def _existing_tables(con: duckdb.DuckDBPyConnection, catalog: str) -> dict[str, 
     return tables
 
 
-def _ordered_query(name: str, columns: set[str]) -> str:
-    """The mart's rows in the order the site sorts them (every documented column, nulls
-    first). polars sorts them again (the order that counts), which takes little time on
-    rows already in order: DuckDB sorts a large mart on all its columns faster."""
+def _ordered_query(name: str, columns: set[str], tables: Collection[str] = ()) -> str:
+    """The site's rows of the mart in the order the site sorts them (every documented
+    column, nulls first). polars sorts them again (the order that counts), which takes
+    little time on rows already in order: DuckDB sorts a large mart on all its columns
+    faster. `tables`: the marts of the file (the network's rows are chosen by its nodes)."""
     keys = [c for c in SCHEMAS[name] if c in columns]
     query = _QUERIES[name]
+    where = []
     if "territory_level" in keys:
         # the site's levels only: the communes' and EPCI's rows are most of the large marts
-        query += " WHERE territory_level IN (" + ", ".join(f"'{v}'" for v in SITE_LEVELS) + ")"
+        where.append("territory_level IN (" + ", ".join(f"'{v}'" for v in SITE_LEVELS) + ")")
+    if name in _NETWORK and _NETWORK[0] in tables:
+        where.append(_LATEST_NETWORK.format(table=name))
+    if where:
+        query += " WHERE " + " AND ".join(where)
     if not keys:
         return query
     order = ", ".join('"' + c.replace('"', '""') + '" NULLS FIRST' for c in keys)
@@ -313,7 +331,7 @@ def load_marts(con: duckdb.DuckDBPyConnection) -> Marts:
             missing.append(name)
             frames[name] = pl.DataFrame(schema=schema)
             continue
-        raw = con.sql(_ordered_query(name, tables[name])).pl()
+        raw = con.sql(_ordered_query(name, tables[name], tables)).pl()
         if name == "mart_qpv":
             qpv_with_zero_rows = "has_action" in raw.columns or (
                 "actions" in raw.columns and bool((raw["actions"] == 0).any())
