@@ -10,16 +10,11 @@ e-mails and phone numbers masked.
 
 from __future__ import annotations
 
-import polars as pl
-
 from returns.privacy import (
-    MASK_VALUE,
-    WORDS,
     GuardReport,
-    contains_personal,
+    guard_columns,
     is_personal_header,
     looks_personal,
-    mask_expr,
     mask_text,
 )
 from returns.readers import RawTable
@@ -44,24 +39,7 @@ def guard_survey(table: RawTable, qn: Questionnaire, report: GuardReport) -> Raw
             report.dropped.append(label)
     data = data.drop([c for c in personal if c in data.columns])
     structured = {q.code for q in qn.of_kind("siret", "department")}
-    hits, masks = {}, {}
-    for c in data.columns:
-        if c == "line":
-            continue
-        col = pl.col(c)
-        if c in structured:
-            hit = contains_personal(col) | col.str.contains(WORDS)
-            masks[c] = pl.when(hit).then(pl.lit(MASK_VALUE)).otherwise(col)
-        else:
-            hit = contains_personal(col)
-            masks[c] = mask_expr(col)
-        hits[c] = hit.sum()
-    counts = data.select(**hits).row(0, named=True) if hits else {}
-    found = {c: int(n) for c, n in counts.items() if n}
-    for c, n in found.items():
-        report.masked[c] = report.masked.get(c, 0) + n
-    if found:
-        data = data.with_columns(masks[c].alias(c) for c in found)
+    data = guard_columns(data, [(c, c in structured) for c in data.columns if c != "line"], report)
     return RawTable(
         table.kind, table.sheet, table.header_line, data, table.missing, {}, table.rows_ignored
     )
