@@ -308,7 +308,6 @@ def _take(rows: Iterator, n: int) -> list:
 
 _CELL_OR_ROW = re.compile(rb"<(?:[\w.-]+:)?(c|row)\b([^>]*)>")
 _REF = re.compile(rb"""\br\s*=\s*["']([A-Za-z]{0,3})(\d*)["']""")
-_CELL_TAG = r"<(?:[\w.-]+:)?c\b"
 _ANY_CELL = re.compile(rb"<(?:[\w.-]+:)?c\b")
 
 
@@ -332,19 +331,34 @@ def _chunks(stream: io.BufferedIOBase, size: int = 1 << 22) -> Iterator[bytes]:
         yield tail
 
 
-def _area_by_refs(piece: str) -> tuple[int, int] | None:
-    """(last row, last column) from the cell references of a piece of sheet XML, matched by
-    polars (compiled regex) rather than in a Python loop; None when some cell has no
-    reference, whose place then depends on its neighbours."""
-    text = pl.Series([piece])
-    refs = text.str.extract_all(r"""\sr\s*=\s*["'][A-Z]{1,3}\d+["']""").explode().drop_nulls()
-    if text.str.count_matches(_CELL_TAG).item() != refs.len():
+# The cell and row tags as the usual writers put them (no namespace prefix), with their
+# reference: Python's regex engine finds these quickly by their literal start, where the
+# walk's pattern (any prefix) is tried at every "<".
+_PLAIN_CELL = re.compile(rb"<c\b")
+_PLAIN_ROW = re.compile(rb"<row\b")
+_CELL_REF = re.compile(rb"""<c\b[^>]*?\br\s*=\s*["']([A-Za-z]{0,3})(\d*)["'][^>]*>""")
+_ROW_REF = re.compile(rb"""<row\b[^>]*?\br\s*=\s*["'][A-Za-z]{0,3}(\d*)["'][^>]*>""")
+
+
+def _area_by_refs(piece: bytes) -> tuple[int, int] | None:
+    """(last row, last column) of a piece of sheet XML from its references alone, when
+    every cell and row tag is a plain one carrying its full reference: the walk's result
+    then (a tag without one takes its place from its neighbours). None otherwise."""
+    if b":c" in piece or b":row" in piece:  # a namespace prefix, maybe: the walk decides
         return None
-    parts = refs.str.extract_groups(r"([A-Z]{1,3})(\d+)")
-    letters = parts.struct.field("1").unique().drop_nulls().to_list()
+    cells = _CELL_REF.findall(piece)
+    if len(cells) != len(_PLAIN_CELL.findall(piece)):
+        return None
+    rows = _ROW_REF.findall(piece)
+    if len(rows) != len(_PLAIN_ROW.findall(piece)) or b"" in rows:
+        return None
+    letters = {letter for letter, _ in cells}
+    numbers = {number for _, number in cells}
+    if b"" in letters or b"" in numbers:
+        return None
     return (
-        parts.struct.field("2").cast(pl.Int64).max() or 0,
-        max((_column_number(c) for c in letters), default=0),
+        max(map(int, numbers | set(rows)), default=0),
+        max(map(_column_number, letters), default=0),
     )
 
 
@@ -377,12 +391,13 @@ def _sheet_area(zf: zipfile.ZipFile, entry: zipfile.ZipInfo, limits: Limits) -> 
             small = stream.read()
         if not _ANY_CELL.search(small):  # styles, themes, relations: no cell at all
             return 0
-        return _area_by_walk(io.BytesIO(small), limits)  # a small sheet: quicker in Python
+        found = _area_by_refs(small)
+        return found[0] * found[1] if found else _area_by_walk(io.BytesIO(small), limits)
     max_row = max_col = 0
     with zf.open(entry) as stream:
-        for piece in _chunks(stream):
+        for piece in _chunks(stream):  # maxima: the pieces' order does not matter
             check_time(limits)
-            found = _area_by_refs(piece.decode("latin-1"))
+            found = _area_by_refs(piece)
             if found is None:
                 break
             max_row, max_col = max(max_row, found[0]), max(max_col, found[1])

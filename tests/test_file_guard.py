@@ -3,6 +3,7 @@ French reason, within bounded memory. Readers are fuzzed over random and mutated
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import random
@@ -17,6 +18,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from returns import process as process_module
+from returns import readers
 from returns.contract import RULES
 from returns.inbox import duplicates, inbox_files, index_by_hash, scan, skipped_links
 from returns.process import process_batch, process_file
@@ -221,6 +223,39 @@ def test_cells_without_references_are_placed_like_the_engine_does(tmp_path):
     assert process_file(path, today=TODAY).rows_accepted == 3
     refused = process_file(path, limits=Limits(max_cells=4 * 25 - 1))
     assert refused.refused[0] == "classeur_trop_volumineux"
+
+
+def _random_sheet(rng: random.Random) -> bytes:
+    """Sheet XML as writers make it, or not: cells and rows with or without their reference,
+    quotes of either kind, spaces, other attributes, a namespace prefix, an empty reference."""
+    prefix = rng.choice(["", "", "", "x:"])
+    rows = []
+    for n in range(1, rng.randint(1, 12)):
+        row_ref = rng.choice([f' r="{n * rng.randint(1, 3)}"'] * 6 + ["", ' r=""', " r = '7'"])
+        cells = []
+        for _ in range(rng.randint(0, 6)):
+            letters = "".join(rng.choice("ABCXZ") for _ in range(rng.randint(1, 3)))
+            ref = rng.choice(
+                [f' r="{letters}{rng.randint(1, 40)}"'] * 8
+                + ["", f" r='{letters}'", ' r="12"', f' t="s" r = "{letters}3" s="1"']
+            )
+            cells.append(f"<{prefix}c{ref}><{prefix}v>1</{prefix}v></{prefix}c>")
+        rows.append(f"<{prefix}row{row_ref}>{''.join(cells)}</{prefix}row>")
+    return f"<worksheet><sheetData>{''.join(rows)}</sheetData></worksheet>".encode()
+
+
+def test_a_sheets_area_from_its_references_is_the_walks():
+    # The quick count answers only when every tag carries its full reference, and then
+    # finds the rectangle the cell-by-cell walk (the engine's placement) finds.
+    rng = random.Random(11)
+    answered = 0
+    for _ in range(600):
+        xml = _random_sheet(rng)
+        quick = readers._area_by_refs(xml)
+        if quick is not None:
+            answered += 1
+            assert quick[0] * quick[1] == readers._area_by_walk(io.BytesIO(xml), Limits()), xml
+    assert 50 < answered < 600
 
 
 @pytest.mark.parametrize("writer", ["csv", "xlsx"])
