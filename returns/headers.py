@@ -47,6 +47,8 @@ _CANONICAL = {
 
 
 def strip_accents(text: str) -> str:
+    if text.isascii():  # nothing to decompose (most cells of a return's head)
+        return text
     return "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
 
 
@@ -88,19 +90,54 @@ class HeaderMatch:
         return len(set(self.mapping.values()))
 
 
-def match_row(cells: list[object], kind: Kind) -> tuple[dict[int, str], dict[int, str]]:
+# A cell of digits and punctuation (a count, an amount, a date) normalises to digits and
+# underscores, which no header of the contract does (checked when first asked; "60+" keeps
+# its "+"): the head's rows of data are not normalised one cell at a time.
+_NUMERIC = re.compile(r"[\d\s.,:/\-]*")
+
+
+@cache
+def _numeric_never_matches() -> bool:
+    keys = (key for kind in KINDS for key in synonym_index(kind.name))
+    return not any(re.fullmatch(r"[0-9_]*", key) for key in keys)
+
+
+def _key(cell: object) -> str | None:
+    text = "" if cell is None else str(cell)
+    if text.strip() == "" or (_NUMERIC.fullmatch(text) and _numeric_never_matches()):
+        return None
+    return normalise(text)
+
+
+def _keys(cells: list[object]) -> list[str | None]:
+    """Each cell's normalised text (None for a blank one, or one that cannot be a header):
+    once per row, whatever the kinds it is matched against."""
+    return [_key(cell) for cell in cells]
+
+
+def _mapping(keys: list[str | None], kind: Kind) -> dict[int, str]:
     index = synonym_index(kind.name)
     mapping: dict[int, str] = {}
-    extras: dict[int, str] = {}
-    for i, cell in enumerate(cells):
-        if cell is None or str(cell).strip() == "":
+    for i, key in enumerate(keys):
+        if key is None:
             continue
-        name = index.get(normalise(str(cell)))
+        name = index.get(key)
         if name is not None and name not in mapping.values():
             mapping[i] = name
-        else:
-            extras[i] = str(cell).strip()
-    return mapping, extras
+    return mapping
+
+
+def _extras(cells: list[object], mapping: dict[int, str]) -> dict[int, str]:
+    return {
+        i: str(cell).strip()
+        for i, cell in enumerate(cells)
+        if i not in mapping and cell is not None and str(cell).strip() != ""
+    }
+
+
+def match_row(cells: list[object], kind: Kind) -> tuple[dict[int, str], dict[int, str]]:
+    mapping = _mapping(_keys(cells), kind)
+    return mapping, _extras(cells, mapping)
 
 
 def find_header(
@@ -108,14 +145,17 @@ def find_header(
 ) -> HeaderMatch | None:
     """The row and kind whose headers match the contract best, if any matches well enough:
     at least two of the kind's signature fields and three fields in all."""
-    best: HeaderMatch | None = None
+    best: tuple[Kind, int, dict[int, str]] | None = None
     for r, cells in enumerate(rows[:max_scan]):
+        keys = _keys(cells)
         for kind in kinds:
-            mapping, extras = match_row(cells, kind)
+            mapping = _mapping(keys, kind)
             found = set(mapping.values())
             if len(found & set(kind.signature)) < 2 or len(found) < 3:
                 continue
-            candidate = HeaderMatch(kind, r, mapping, extras)
-            if best is None or candidate.score > best.score:
-                best = candidate
-    return best
+            if best is None or len(found) > len(set(best[2].values())):
+                best = (kind, r, mapping)
+    if best is None:
+        return None
+    kind, r, mapping = best
+    return HeaderMatch(kind, r, mapping, _extras(rows[r], mapping))

@@ -270,6 +270,18 @@ def read_csv_bytes(raw: bytes, limits: Limits, finder: Finder = find_header) -> 
         csv.field_size_limit(previous)
 
 
+def _most_header_cells(head: list[list[object]], limits: Limits) -> int:
+    """The most cells a row of the head offers to a header match (which maps each cell to one
+    field at most): a bound of its score."""
+    return max(
+        (
+            sum(1 for c in row[: limits.max_columns] if (t := _header_text(c)) and t.strip())
+            for row in head
+        ),
+        default=0,
+    )
+
+
 def _read_csv(raw: bytes, codec: str, skip: int, limits: Limits, finder: Finder) -> ReadResult:
     # The separator is the one under which a header row is recognised best.
     best: tuple[HeaderMatch, str] | None = None
@@ -277,6 +289,8 @@ def _read_csv(raw: bytes, codec: str, skip: int, limits: Limits, finder: Finder)
     for sep in (";", ",", "\t", "|"):
         try:
             head = [c for c, _ in _take(_csv_rows(raw, codec, skip, sep), HEADER_SCAN)]
+            if best is not None and _most_header_cells(head, limits) <= best[0].score:
+                continue  # no row has cells enough to match better: not worth matching
             match = _find_header(head, limits, finder)
         except FileRefused as refused:  # under another separator the file may read well
             error = error or refused
