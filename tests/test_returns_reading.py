@@ -84,6 +84,18 @@ def test_csv_variants_accepted(tmp_path, sep, encoding, bom):
     assert acc["realised_cost"].to_list() == [1234.5, 1234.5]
 
 
+def test_the_separator_matching_most_fields_wins_over_a_partial_title_block(tmp_path):
+    # A title block that reads as three fields under ";" above the full header under ",":
+    # the comma, which matches every field, is still tried and chosen.
+    title = "intitule_action;nb_participants;codes_qpv\r\n"
+    path = write_csv(tmp_path / "bilan.csv", ACTIVITY_HEADERS, [action()], sep=",", prefix=title)
+    r = process_file(path, today=TODAY)
+    assert r.refused is None and r.rows_accepted == 1, r.quarantine()
+    table = r.tables[0]
+    assert table.accepted["porteur_name"].to_list() == ["Asso A"]
+    assert table.rows_read == 1
+
+
 def test_tolerances_dates_codes_thousands_total_blank_lines(tmp_path):
     rows = [
         action(
