@@ -16,6 +16,7 @@ import csv
 import dataclasses
 import functools
 import io
+import operator
 import os
 import re
 import time
@@ -102,17 +103,13 @@ def _header_text(v: object) -> str | None:
     return None if text is None or len(text) > 200 else text
 
 
-def _is_blank(cells: list[object] | tuple[object, ...]) -> bool:
-    return all(c is None or str(c).strip() == "" for c in cells)
-
-
 _TOTAL_WORDS = ("total", "sous-total", "sous total")
 
 
-def _is_total(cells: list[object] | tuple[object, ...]) -> bool:
-    """A trailing 'TOTAL' row: its first non-empty cell says so."""
-    first = next((str(c).strip().lower() for c in cells if c is not None and str(c).strip()), "")
-    return first.startswith(_TOTAL_WORDS)
+def _first_text(cells: list[object] | tuple[object, ...]) -> str | None:
+    """The row's first non-blank cell, stripped; None for a blank row. A trailing 'TOTAL'
+    row says so there."""
+    return next((t for c in cells if c is not None and (t := str(c).strip())), None)
 
 
 def _find_header(
@@ -136,42 +133,52 @@ def _to_table(
     limits: Limits,
     header: HeaderMatch | None = None,
     finder: Finder = find_header,
+    nul: bool = True,
 ) -> RawTable | None:
     """`head`: the first rows (with their lines), where the header is searched unless given;
-    `rest`: the following (cells, line) pairs, streamed. Only the header's columns are kept."""
+    `rest`: the following (cells, line) pairs, streamed. Only the header's columns are kept,
+    as text; `nul`: whether a cell may hold NUL characters (dropped: they carry no text and
+    some engines choke on them), False when the reader knows none does."""
     check_time(limits)
     header = header or _find_header(head, limits, finder)
     if header is None:
         return None
-    keep = {**header.mapping, **header.extras}
-    # Cells pile up in short Python lists moved into Arrow every few thousand rows: a
-    # Python string costs ~50 bytes, the same text in Arrow a few more than its length.
-    columns: dict[int, list[str | None]] = {i: [] for i in keep}
+    keep = sorted({**header.mapping, **header.extras})
+    # Rows pile up as tuples of their kept cells (one C call a row), turned into Arrow columns
+    # every few thousand rows: a Python string costs ~50 bytes, the same text in Arrow a few
+    # more than its length.
+    pick = operator.itemgetter(*keep) if len(keep) > 1 else (lambda cells: (cells[keep[0]],))
+    needed = keep[-1] + 1
+    kept: list[tuple] = []
     chunks: dict[int, list[pl.Series]] = {i: [] for i in keep}
     body_lines: list[int] = []
     ignored = 0
-    per_flush = max(1, 500_000 // max(len(keep), 1))  # rows of ~500k cells at most
+    per_flush = max(1, 500_000 // len(keep))  # rows of ~500k cells at most
 
     def flush() -> None:
-        for i, cells in columns.items():
-            chunks[i].append(pl.Series(cells, dtype=pl.Utf8))
-            cells.clear()
+        columns = zip(*kept, strict=True) if kept else [()] * len(keep)
+        for i, cells in zip(keep, columns, strict=True):
+            column = pl.Series(cells, dtype=pl.Utf8)
+            chunks[i].append(column.str.replace_all("\x00", "", literal=True) if nul else column)
+        kept.clear()
 
     def rows() -> Iterator[tuple[list[object] | tuple, int]]:
         yield from zip(head[header.row + 1 :], head_lines[header.row + 1 :], strict=True)
         yield from rest
 
     for cells, line in rows():
-        if _is_blank(cells) or _is_total(cells):
-            ignored += 1
+        first = _first_text(cells)
+        if first is None or first.lower().startswith(_TOTAL_WORDS):
+            ignored += 1  # a blank row, or a trailing "TOTAL" row
             continue
         if len(body_lines) >= limits.max_rows:
             raise FileRefused("trop_de_lignes", f"plus de {limits.max_rows} lignes")
         body_lines.append(line)
-        width = len(cells)
-        for i, out in columns.items():
-            out.append(_text(cells[i]) if i < width else None)
-        if len(body_lines) % per_flush == 0:
+        if len(cells) >= needed:
+            kept.append(pick(cells))
+        else:  # a short row: the missing cells are empty
+            kept.append(tuple(cells[i] if i < len(cells) else None for i in keep))
+        if len(kept) == per_flush:
             flush()
             check_time(limits)
     flush()
@@ -302,7 +309,13 @@ def _read_csv(raw: bytes, codec: str, skip: int, limits: Limits, finder: Finder)
     rows = _csv_rows(raw, codec, skip, best[1])
     first = _take(rows, HEADER_SCAN)
     table = _to_table(
-        [c for c, _ in first], rows, [n for _, n in first], None, limits, header=best[0]
+        [c for c, _ in first],
+        rows,
+        [n for _, n in first],
+        None,
+        limits,
+        header=best[0],
+        nul=b"\x00" in raw,
     )
     if table is None:  # pragma: no cover - the header was found in the head already
         raise FileRefused("entete_introuvable", "aucune colonne du modèle trouvée")
@@ -535,7 +548,21 @@ def read_xlsx(path: Path, limits: Limits, finder: Finder = find_header) -> ReadR
             head = [list(r) for r in frame.head(HEADER_SCAN).iter_rows()]
             rest = enumerate(frame.slice(HEADER_SCAN).iter_rows(), start=HEADER_SCAN + 1)
             lines = list(range(1, len(head) + 1))
-            table = _to_table(head, ((c, i) for i, c in rest), lines, name, limits, finder=finder)
+            nul = (
+                frame.width > 0
+                and frame.select(
+                    pl.any_horizontal(pl.all().str.contains("\x00", literal=True)).any()
+                ).item()
+            )
+            table = _to_table(
+                head,
+                ((c, i) for i, c in rest),
+                lines,
+                name,
+                limits,
+                finder=finder,
+                nul=bool(nul),
+            )
         del frame
         if table is None:
             ignored.append(name)

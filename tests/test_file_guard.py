@@ -164,6 +164,15 @@ def test_nul_bytes_after_the_first_8_kb_are_stripped(tmp_path):
     assert "Foot de rue" in accepted["action_title"].to_list()
 
 
+def test_nul_characters_of_a_workbook_are_stripped(tmp_path):
+    # A writer escapes them (_x0000_), the Excel engine gives them back: dropped like a CSV's.
+    rows = [action(numero_dossier="D\x00NUL", intitule_action="Foot\x00 de rue\x00")]
+    r = process_file(write_xlsx(tmp_path / "nul.xlsx", {"actions": (ACTIVITY_HEADERS, rows)}))
+    accepted = r.tables[0].accepted
+    assert accepted["grant_file"].to_list() == ["DNUL"]
+    assert accepted["action_title"].to_list() == ["Foot de rue"]
+
+
 def sparse_workbook(path: Path) -> Path:
     """Two cells, at A1 and at the last cell of a sheet: a few bytes, 17 billion cells."""
     return write_sheet_xml(
