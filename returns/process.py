@@ -6,6 +6,7 @@ Pure: no warehouse, no Dagster. The ingestion asset writes what this returns.
 from __future__ import annotations
 
 import hashlib
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
@@ -150,7 +151,8 @@ class FileResult:
     def reasons_by_rule(self) -> dict[str, int]:
         q = self.quarantine()
         if self._reasons is None or self._reasons[0] is not q:
-            self._reasons = (q, dict(q.group_by("rule").len().sort("rule").iter_rows()))
+            # counted in Python: a polars grouping costs ~0.3 ms, most files have a few rows
+            self._reasons = (q, dict(sorted(Counter(q.get_column("rule").to_list()).items())))
         return dict(self._reasons[1])
 
     def summary(self) -> dict:
