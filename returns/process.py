@@ -137,6 +137,7 @@ class FileResult:
                 sheet=pl.lit(t.sheet, pl.Utf8), kind=pl.lit(t.kind.name)
             ).select(*QUARANTINE_SCHEMA)
             for t in self.tables
+            if not t.violations.is_empty()  # most tables of a batch: no polars query for them
         ]
         return pl.concat(frames) if frames else pl.DataFrame(schema=QUARANTINE_SCHEMA)
 
