@@ -1,7 +1,7 @@
 """CSV and XLSX exports of published tables, for French spreadsheets.
 
 CSV: UTF-8 with BOM, `;` separator, decimal comma, no thousands separator (Excel reads the
-numbers as numbers). XLSX (`dashboards.xlsx`): numbers as numbers with French-looking
+numbers as numbers). XLSX (`workbooks.xlsx`): numbers as numbers with French-looking
 formats. In both, a hidden count of 1 to 10 reads « < 11 », any other hidden value « s »
 (secondary secret), and a text starting with = + - @ (or a tab / carriage return) is
 neutralised with a leading apostrophe so no spreadsheet runs it as a formula. Both writers give the same bytes for the same table
@@ -17,8 +17,8 @@ from datetime import datetime
 from dashboards import formatting as fmt
 from dashboards.confidentiality import SECONDARY, SECRET, mark_text
 from dashboards.table_model import SECRET_SUFFIX, Column, Table
-from dashboards.xlsx import NUMBER_STYLES, write_xlsx
 from returns.report import neutralise  # one rule for every spreadsheet the platform writes
+from workbooks.xlsx import NUMBER_STYLES, write_xlsx
 
 SECRET_RATIO = SECONDARY  # a hidden ratio is never itself a count of 1 to 10
 FIXED_TIMESTAMP = datetime(2000, 1, 1)  # workbook metadata: constant for identical bytes

@@ -13,6 +13,7 @@ from platform_config.workers import Helper
 from returns.contract import KINDS_BY_NAME, RULES
 from returns.privacy import mask_frame, mask_text
 from returns.process import FileResult
+from workbooks.xlsx import Bold, Cell, Sheet, write_workbook
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 IN_MEMORY_ROWS = 20_000
@@ -75,6 +76,65 @@ def _received(result: FileResult) -> datetime:
         return datetime(2000, 1, 1)
 
 
+_STATUS = {"accepted": "accepté", "partially_accepted": "accepté en partie", "rejected": "refusé"}
+
+
+def _sheets(result: FileResult, rows: list[list[object]]) -> list[Sheet]:
+    """The report's two sheets: the file's summary and counts per rule, then every refusal."""
+    lines = [
+        ("Fichier", result.name),
+        ("Statut", _STATUS[result.status]),
+        ("Lignes lues", result.rows_read),
+        ("Lignes acceptées", result.rows_accepted),
+        ("Lignes refusées", result.rows_quarantined),
+        ("Colonnes supprimées (données personnelles)", ", ".join(result.guard.dropped) or "aucune"),
+        ("Colonnes non reconnues, mises de côté", ", ".join(result.guard.kept_aside) or "aucune"),
+    ]
+    summary: list[list[Cell]] = [[Bold(label), neutralise(value)] for label, value in lines]
+    summary += [[], [Bold("Règle"), Bold("Nombre de lignes concernées")]]
+    summary += [[rule, n] for rule, n in result.reasons_by_rule().items()]
+    summary += [
+        [],
+        [
+            "Corrigez les lignes listées dans l'onglet « Détail » puis renvoyez le fichier "
+            "entier : la nouvelle version remplacera l'ancienne."
+        ],
+    ]
+    detail: list[list[Cell]] = [[Bold(h) for h in DETAIL_HEADERS]]
+    # an empty text is an empty cell
+    detail += [[None if v == "" else neutralise(v) for v in row] for row in rows]
+    return [
+        Sheet("Synthèse", summary, widths=(38, 90)),
+        Sheet("Détail", detail, widths=(18, 18, 18, 18, 26, 100), filtered=True),
+    ]
+
+
+def _write_streamed(path: Path, sheets: list[Sheet], created: datetime) -> None:
+    """The same sheets by xlsxwriter in constant memory (inline strings, rows flushed as
+    they go): a report may list 400,000 refusals."""
+    wb = xlsxwriter.Workbook(
+        str(path),
+        {"strings_to_formulas": False, "strings_to_urls": False, "constant_memory": True},
+    )
+    # dated by the file's arrival (the archive's entries too): the same file, the same bytes
+    wb.set_properties({"created": created})
+    bold = wb.add_format({"bold": True})
+    for sheet in sheets:
+        ws = wb.add_worksheet(sheet.name)
+        for j, width in enumerate(sheet.widths):
+            ws.set_column(j, j, width)
+        for i, row in enumerate(sheet.rows):
+            for j, v in enumerate(row):
+                if isinstance(v, Bold):
+                    ws.write(i, j, v.value, bold)
+                elif v is not None:
+                    ws.write(i, j, v)
+        if sheet.filtered:
+            width = max(len(r) for r in sheet.rows)
+            ws.autofilter(0, 0, max(len(sheet.rows) - 1, 1), width - 1)
+    wb.close()
+
+
 def write_report(
     result: FileResult, out_dir: Path, rows: list[list[object]] | None = None
 ) -> tuple[Path, Path]:
@@ -84,67 +144,13 @@ def write_report(
     stem = f"{mask_text(result.path.stem)}.{result.file_hash[:8]}.rejets"
     xlsx, csv_path = out_dir / f"{stem}.xlsx", out_dir / f"{stem}.csv"
     rows = detail_rows(result) if rows is None else rows
-    # Most reports are a few lines: built in memory, since constant-memory mode writes and
-    # removes ten temporary files per workbook (most of the time of 800 small reports here).
-    # A large one is streamed to disk in constant memory: a report may list 400,000 refusals.
-    streamed = len(rows) > IN_MEMORY_ROWS
-    wb = xlsxwriter.Workbook(
-        str(xlsx),
-        {
-            "strings_to_formulas": False,
-            "strings_to_urls": False,
-            "constant_memory": streamed,
-            "in_memory": not streamed,
-        },
-    )
-    # Dated by the file's arrival, not by now: the same file gives the same report, byte for
-    # byte (xlsxwriter dates the archive's entries from this property).
-    wb.set_properties({"created": _received(result)})
-    bold = wb.add_format({"bold": True})
-    summary = wb.add_worksheet("Synthèse")
-    summary.set_column(0, 0, 38)
-    summary.set_column(1, 1, 90)
-    lines = [
-        ("Fichier", result.name),
-        (
-            "Statut",
-            {
-                "accepted": "accepté",
-                "partially_accepted": "accepté en partie",
-                "rejected": "refusé",
-            }[result.status],
-        ),
-        ("Lignes lues", result.rows_read),
-        ("Lignes acceptées", result.rows_accepted),
-        ("Lignes refusées", result.rows_quarantined),
-        ("Colonnes supprimées (données personnelles)", ", ".join(result.guard.dropped) or "aucune"),
-        ("Colonnes non reconnues, mises de côté", ", ".join(result.guard.kept_aside) or "aucune"),
-    ]
-    for i, (label, value) in enumerate(lines):
-        summary.write(i, 0, label, bold)
-        summary.write(i, 1, neutralise(value))
-    start = len(lines) + 1
-    summary.write(start, 0, "Règle", bold)
-    summary.write(start, 1, "Nombre de lignes concernées", bold)
-    reasons = result.reasons_by_rule()
-    for i, (rule, n) in enumerate(reasons.items(), start=start + 1):
-        summary.write(i, 0, rule)
-        summary.write(i, 1, n)
-    summary.write(
-        i + 2 if reasons else start + 2,
-        0,
-        "Corrigez les lignes listées dans l'onglet « Détail » puis renvoyez le fichier "
-        "entier : la nouvelle version remplacera l'ancienne.",
-    )
-    detail = wb.add_worksheet("Détail")
-    detail.write_row(0, 0, DETAIL_HEADERS, bold)
-    for i, row in enumerate(rows, start=1):
-        detail.write_row(i, 0, [neutralise(v) for v in row])
-    detail.set_column(0, 3, 18)
-    detail.set_column(4, 4, 26)
-    detail.set_column(5, 5, 100)
-    detail.autofilter(0, 0, max(len(rows), 1), len(DETAIL_HEADERS) - 1)
-    wb.close()
+    sheets = _sheets(result, rows)
+    # Dated by the file's arrival, not by now: the same file gives the same report.
+    created = _received(result)
+    if len(rows) > IN_MEMORY_ROWS:
+        _write_streamed(xlsx, sheets, created)
+    else:  # most reports are a few lines: our writer, in memory
+        xlsx.write_bytes(write_workbook(sheets, title=f"Rejets : {result.name}", created=created))
     with csv_path.open("w", encoding="utf-8-sig", newline="") as fh:
         writer = csv.writer(fh, delimiter=";")
         writer.writerow(DETAIL_HEADERS)

@@ -437,6 +437,14 @@ def test_rejection_report_lists_each_violation_in_french(tmp_path):
         for c in row
         if c.value is not None
     )
+    # what a porteur sees: labels and headers in bold, wide columns, a filter on the detail
+    summary = wb["Synthèse"]
+    assert [summary.cell(1, c).font.b for c in (1, 2)] == [True, False]
+    assert [c.value for c in summary[9]] == ["Règle", "Nombre de lignes concernées"]
+    assert all(c.font.b for c in summary[9]) and not summary.cell(10, 1).font.b
+    assert round(summary.column_dimensions["B"].width) == 91
+    assert all(c.font.b for c in wb["Détail"][1])
+    assert wb["Détail"].auto_filter.ref == "A1:F2"
     # the same file gives the same report, byte for byte
     first = xlsx.read_bytes(), csv_path.read_bytes()
     again = write_report(r, tmp_path / "again")
