@@ -135,11 +135,6 @@ def _extras(cells: list[object], mapping: dict[int, str]) -> dict[int, str]:
     }
 
 
-def match_row(cells: list[object], kind: Kind) -> tuple[dict[int, str], dict[int, str]]:
-    mapping = _mapping(_keys(cells), kind)
-    return mapping, _extras(cells, mapping)
-
-
 def find_header(
     rows: list[list[object]], kinds: tuple[Kind, ...] = KINDS, max_scan: int = 30
 ) -> HeaderMatch | None:
