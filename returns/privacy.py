@@ -152,13 +152,26 @@ def guard_columns(
     return data
 
 
-def guard(table: RawTable, report: GuardReport) -> RawTable:
-    for header, values in table.extras.items():
+def sort_extras(
+    extras: dict[str, pl.Series], report: GuardReport, dropped: tuple[str, ...] = ()
+) -> None:
+    """Columns outside the contract: dropped when their header names personal data (or is
+    one of `dropped`, lower-case) or their content looks like it, else set aside; only their
+    (guarded) headers are recorded."""
+    for header, values in extras.items():
         name = mask_text(header)
-        if is_personal_header(header) or looks_personal(values):
+        if (
+            header.strip().lower() in dropped
+            or is_personal_header(header)
+            or looks_personal(values)
+        ):
             report.dropped.append(name)
         else:
             report.kept_aside.append(name)
+
+
+def guard(table: RawTable, report: GuardReport) -> RawTable:
+    sort_extras(table.extras, report)
     present = set(table.data.columns)
     fields = [(f.name, f.type in STRUCTURED) for f in table.kind.fields if f.name in present]
     data = guard_columns(table.data, fields, report)

@@ -131,7 +131,7 @@ def _write_streamed(path: Path, sheets: list[Sheet], created: datetime) -> None:
                     ws.write(i, j, v)
         if sheet.filtered:
             width = max(len(r) for r in sheet.rows)
-            ws.autofilter(0, 0, max(len(sheet.rows) - 1, 1), width - 1)
+            ws.autofilter(0, 0, len(sheet.rows) - 1, width - 1)  # the rows written
     wb.close()
 
 

@@ -10,13 +10,7 @@ e-mails and phone numbers masked.
 
 from __future__ import annotations
 
-from returns.privacy import (
-    GuardReport,
-    guard_columns,
-    is_personal_header,
-    looks_personal,
-    mask_text,
-)
+from returns.privacy import GuardReport, guard_columns, sort_extras
 from returns.readers import RawTable
 from survey.contract import Questionnaire
 
@@ -25,13 +19,7 @@ IDENTITY_HEADERS = ("firstname", "lastname", "email", "token", "ipaddr", "refurl
 
 
 def guard_survey(table: RawTable, qn: Questionnaire, report: GuardReport) -> RawTable:
-    for header, values in table.extras.items():
-        name = mask_text(header)
-        key = header.strip().lower()
-        if key in IDENTITY_HEADERS or is_personal_header(header) or looks_personal(values):
-            report.dropped.append(name)
-        else:
-            report.kept_aside.append(name)
+    sort_extras(table.extras, report, dropped=IDENTITY_HEADERS)
     personal = {q.code: q.label for q in qn.of_kind("personal")}
     data = table.data
     for code, label in personal.items():

@@ -172,6 +172,35 @@ def _column_letters(n: int) -> list[str]:
     return letters
 
 
+_WORKSHEET = (
+    '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+    '<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" '
+    f'xmlns:r="{_OFFICE}">'
+)
+
+
+def _cols(widths: Sequence[float]) -> str:
+    """The widths of the first columns, in Excel's units (a character's width plus padding)."""
+    if not widths:
+        return ""
+    return (
+        "<cols>"
+        + "".join(
+            f'<col min="{j + 1}" max="{j + 1}" width="{w + 0.7109375:.16G}" customWidth="1"/>'
+            for j, w in enumerate(widths)
+        )
+        + "</cols>"
+    )
+
+
+def _shared(strings: dict[str, int], value: str) -> int:
+    """The index of a text among the workbook's shared strings, added when new."""
+    index = strings.get(value)
+    if index is None:
+        index = strings[value] = len(strings)
+    return index
+
+
 def write_xlsx(
     headers: Sequence[str],
     widths: Sequence[float],
@@ -190,28 +219,17 @@ def write_xlsx(
     strings: dict[str, int] = {}
 
     def shared(value: str) -> int:
-        index = strings.get(value)
-        if index is None:
-            index = strings[value] = len(strings)
-        return index
+        return _shared(strings, value)
 
     out = [
-        '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
-        '<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" '
-        'xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships">',
+        _WORKSHEET,
         "",  # the used range, once the rows are written
         '<sheetViews><sheetView tabSelected="1" workbookViewId="0">'
         '<pane ySplit="1" topLeftCell="A2" activePane="bottomLeft" state="frozen"/>'
         '<selection pane="bottomLeft"/></sheetView></sheetViews>'
         '<sheetFormatPr defaultRowHeight="15"/>',
+        _cols(widths),
     ]
-    if widths:
-        out.append("<cols>")
-        out.extend(
-            f'<col min="{j + 1}" max="{j + 1}" width="{w + 0.7109375:.16G}" customWidth="1"/>'
-            for j, w in enumerate(widths)
-        )
-        out.append("</cols>")
     out.append('<sheetData><row r="1">')
     out.extend(
         f'<c r="{letter}1" s="{HEADER_STYLE}" t="s"><v>{shared(h)}</v></c>'
@@ -310,22 +328,14 @@ def write_workbook(sheets: Sequence[Sheet], *, title: str, created: datetime) ->
     for n, sheet in enumerate(sheets):
         width = max((len(r) for r in sheet.rows), default=1) or 1
         letters = _column_letters(max(width, len(sheet.widths)))
+        used = f"A1:{letters[width - 1]}{max(len(sheet.rows), 1)}"
         out = [
-            '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
-            '<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" '
-            f'xmlns:r="{_OFFICE}">'
-            f'<dimension ref="A1:{letters[width - 1]}{max(len(sheet.rows), 1)}"/>'
+            f'{_WORKSHEET}<dimension ref="{used}"/>'
             f"<sheetViews><sheetView{_SELECTED if n == 0 else ''} "
-            'workbookViewId="0"/></sheetViews><sheetFormatPr defaultRowHeight="15"/>'
+            'workbookViewId="0"/></sheetViews><sheetFormatPr defaultRowHeight="15"/>',
+            _cols(sheet.widths),
+            "<sheetData>",
         ]
-        if sheet.widths:
-            out.append("<cols>")
-            out.extend(
-                f'<col min="{j + 1}" max="{j + 1}" width="{w + 0.7109375:.16G}" customWidth="1"/>'
-                for j, w in enumerate(sheet.widths)
-            )
-            out.append("</cols>")
-        out.append("<sheetData>")
         for i, values in enumerate(sheet.rows, start=1):
             out.append(f'<row r="{i}">')
             for letter, v in zip(letters, values, strict=False):
@@ -335,15 +345,12 @@ def write_workbook(sheets: Sequence[Sheet], *, title: str, created: datetime) ->
                 if v is None:
                     continue
                 if isinstance(v, str):
-                    index = strings.get(v)
-                    if index is None:
-                        index = strings[v] = len(strings)
-                    out.append(f'<c r="{letter}{i}"{style} t="s"><v>{index}</v></c>')
+                    out.append(f'<c r="{letter}{i}"{style} t="s"><v>{_shared(strings, v)}</v></c>')
                 elif math.isfinite(v):
                     out.append(f'<c r="{letter}{i}"{style}><v>{v:.16G}</v></c>')
             out.append("</row>")
         out.append("</sheetData>")
-        ref = f"A1:{letters[width - 1]}{max(len(sheet.rows), 1)}" if sheet.filtered else None
+        ref = used if sheet.filtered else None
         if ref:
             out.append(f'<autoFilter ref="{ref}"/>')
         out.append("</worksheet>")
