@@ -6,6 +6,7 @@ A backfill of many files is one run (single-run backfill policy) and one transac
 import dagster as dg
 
 from assets import progress
+from assets.materializations import log_materializations
 from assets.raw_tables import ensure_raw_schema, registered_hashes, write_batch
 from platform_config.resources import WAREHOUSE_POOL, PlatformSettings, Warehouse
 from returns.inbox import index_by_hash, received_at
@@ -158,6 +159,7 @@ def ingest_returns(
                 )
         write_batch(con, results, {r.file_hash: received_at(r.path) for r in results}, reports)
         conservation = conservation_result(con)
+    materializations = []
     for r in results:
         if r.error:  # refused after an unexpected error: the cause, for the data staff
             context.log.warning(
@@ -167,9 +169,10 @@ def ingest_returns(
         meta = file_metadata(r)
         if r.file_hash in reports:
             meta["rapport de rejets"] = dg.MetadataValue.path(reports[r.file_hash])
-        context.log_event(
+        materializations.append(
             dg.AssetMaterialization(asset_key=FILES_ASSET, partition=r.file_hash, metadata=meta)
         )
+    log_materializations(context, materializations)
     skipped = len(keys) - len(todo)
     totals = {
         "fichiers lus": dg.MetadataValue.int(len(results)),

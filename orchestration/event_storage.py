@@ -3,7 +3,7 @@
 Dagster's own SQLite event log opens and closes a database connection for every event, and
 closing the last connection of a WAL database checkpoints it with an fsync: about 50 ms per
 event on an ordinary disk, so a backfill of 35,000 files spent most of its time there. This
-storage is the same tables, the same files and the same migrations, with four changes:
+storage is the same tables, the same files and the same migrations, with five changes:
 
 - connections are kept open in a small pool per shard (the index, and the few most recent
   runs), with `synchronous=NORMAL`, SQLite's recommended setting in WAL mode: a commit no
@@ -17,7 +17,10 @@ storage is the same tables, the same files and the same migrations, with four ch
   inspection of the table, for every event otherwise;
 - an asset's row in the asset keys table is updated, and inserted only for a new key, where
   Dagster inserts it and catches the unique constraint's error (every event but an asset's
-  first).
+  first);
+- a batch of materializations (the ingestion's, one per file: assets/materializations.py) is
+  stored in one transaction per database, the asset's row updated once, as PostgreSQL's
+  storage does, where Dagster's SQLite event log stores a batch event by event.
 
 Written into the instance file by `orchestration/instance.py` (with the folder named in full)
 when no PostgreSQL URL is set; PostgreSQL storage replaces it in a shared
@@ -31,12 +34,13 @@ from __future__ import annotations
 
 import os
 from collections import OrderedDict
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 
 from dagster._config import Field, StringSource
+from dagster._core.events import DagsterEventType
 from dagster._core.events.log import EventLogEntry
-from dagster._core.storage.event_log.schema import AssetKeyTable
+from dagster._core.storage.event_log.schema import AssetKeyTable, SqlEventLogStorageTable
 from dagster._core.storage.event_log.sqlite.sqlite_event_log import (
     INDEX_SHARD_NAME,
     SQLITE_BUSY_TIMEOUT_SECONDS,
@@ -47,6 +51,9 @@ from sqlalchemy import event
 from sqlalchemy.engine import Connection, Engine, create_engine
 from sqlalchemy.exc import IntegrityError
 
+#: the events a batch stores at once (all of one kind, each with an asset key); Dagster batches
+#: others too (the planned materializations of a run's start), stored here event by event
+BATCHED_KINDS = {DagsterEventType.ASSET_MATERIALIZATION, DagsterEventType.ASSET_OBSERVATION}
 OPEN_RUN_SHARDS = 4  # run databases kept open besides the index (a daemon sees many runs)
 
 
@@ -141,6 +148,32 @@ class PooledSqliteEventLogStorage(SqliteEventLogStorage):
             conn.execute(AssetKeyTable.insert().values(asset_key=key, **values))
         except IntegrityError:  # inserted meanwhile by another process
             conn.execute(update)
+
+    def store_event_batch(self, events: Sequence[EventLogEntry]) -> None:
+        """A batch of materializations (or of observations) of one run in two transactions,
+        one per database, where Dagster's SQLite event log stores each event in three: the
+        run's rows in one insert, the index's in one insert returning their ids, their tags in
+        one more, and each asset's row updated once, by its last event (what updating it
+        event by event leaves). Anything else is stored event by event."""
+        kinds = {event.dagster_event_type for event in events}
+        runs = {event.run_id for event in events}
+        if len(kinds) != 1 or not kinds <= BATCHED_KINDS or len(runs) != 1:
+            super().store_event_batch(events)
+            return
+        rows = [self._event_to_row(event) for event in events]
+        with self.run_connection(runs.pop()) as conn:
+            conn.execute(SqlEventLogStorageTable.insert(), rows)
+        insert = SqlEventLogStorageTable.insert().returning(
+            SqlEventLogStorageTable.c.id, sort_by_parameter_order=True
+        )
+        with self.index_connection() as conn:
+            ids = [row[0] for row in conn.execute(insert, rows)]
+            self._store_asset_event_tags(conn, events, ids)
+            last: dict[str, tuple[EventLogEntry, int]] = {}
+            for event, event_id in zip(events, ids, strict=True):
+                last[event.dagster_event.asset_key.to_string()] = (event, event_id)
+            for event, event_id in last.values():
+                self._store_asset_event(conn, event, event_id)
 
     def wipe(self) -> None:
         self._close_all()
