@@ -43,7 +43,6 @@ from orchestration.up_to_date import (
 from platform_config.resources import WAREHOUSE_POOL, connect_when_free
 from platform_config.settings import PROJECT_ROOT, Settings, load_settings
 from platform_config.warm_dbt import Ahead, warm_dbt
-from platform_config.workers import BATCH_GC_THRESHOLD
 from returns.inbox import duplicates, index_by_hash, partition_ranges, scan, skipped_links
 from returns.privacy import mask_text
 
@@ -65,10 +64,8 @@ def _defs() -> dg.Definitions:
     # Dagster, dbt's manifest and the definitions live as long as the command: out of the
     # collector's sight, they are not walked again at each full collection of a run nor at
     # the interpreter's exit (≈ 2 s of the national bench's command, half of it at exit).
+    # (the collector's thresholds are raised once, as the command starts: orchestration/command.py)
     gc.freeze()
-    # The runs then allocate millions of short-lived objects (1.4 → 0.7 s of collections in
-    # the national bench's command, for the same peak memory)
-    gc.set_threshold(*BATCH_GC_THRESHOLD)
     return defs
 
 

@@ -5,7 +5,6 @@ logged as one batch (assets/materializations.py) are recorded as logged one by o
 import os
 
 import dagster as dg
-import pytest
 from dagster._core.storage.event_log.schema import AssetKeyTable
 
 from assets.materializations import BATCH_SIZE_VARIABLE, log_materializations
@@ -50,14 +49,7 @@ def test_each_asset_has_one_row_with_its_latest_event(tmp_path):
     assert pooled["partitions"] == set("abcde")
 
 
-@pytest.fixture
-def batched():
-    BATCHED["on"] = True
-    yield
-    BATCHED["on"] = False
-
-
-def test_a_batch_records_what_events_one_by_one_record(tmp_path, batched, monkeypatch):
+def test_a_batch_records_what_events_one_by_one_record(tmp_path, monkeypatch):
     """Same asset rows, latest event, partitions and metadata per partition, through the
     pooled event log's batch and Dagster's own (which stores a batch event by event)."""
     monkeypatch.delenv(BATCH_SIZE_VARIABLE, raising=False)
@@ -69,12 +61,13 @@ def test_a_batch_records_what_events_one_by_one_record(tmp_path, batched, monkey
         original(self, events)
 
     monkeypatch.setattr(PooledSqliteEventLogStorage, "store_event_batch", spy)
+    monkeypatch.setitem(BATCHED, "on", True)
     write_instance_yaml(tmp_path, {})
     with dg.DagsterInstance.from_config(str(tmp_path)) as instance:
         pooled = _materialise_twice(instance)
     assert stored.count(3) == 1 and stored.count(2) == 1  # each run's files: one batch
     assert BATCH_SIZE_VARIABLE not in os.environ  # set only while the events are logged
-    BATCHED["on"] = False
+    monkeypatch.setitem(BATCHED, "on", False)
     with dg.instance_for_test() as instance:
         own = _materialise_twice(instance)
     assert pooled == own
