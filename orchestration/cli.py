@@ -28,6 +28,7 @@ import duckdb
 
 from dashboards import formatting as fmt
 from dashboards.site import CONFIDENTIALITY_FILE
+from orchestration.early_dbt import dbt_ahead, inbox_listing, record_listing
 from orchestration.instance import write_instance_yaml
 from orchestration.progress import RunProgress
 from orchestration.runs import BlockedRunGuard, WarehouseBusy, process_tags, wait_for_pool
@@ -41,8 +42,8 @@ from orchestration.up_to_date import (
     reference_fingerprint,
 )
 from platform_config.resources import WAREHOUSE_POOL, connect_when_free
-from platform_config.settings import PROJECT_ROOT, Settings, load_settings
-from platform_config.warm_dbt import Ahead, warm_dbt
+from platform_config.settings import Settings, load_settings
+from platform_config.warm_dbt import warm_dbt
 from returns.inbox import duplicates, index_by_hash, partition_ranges, scan, skipped_links
 from returns.privacy import mask_text
 
@@ -240,6 +241,7 @@ def ingest(
     with _reading(settings, instance) as con:
         current = reference_current(settings, con)
         read = registered_files(con)  # the reference's load does not change them
+    listing = inbox_listing(settings.inbox)  # before the reading: a file added meanwhile is new
     keys = list(index_by_hash(settings.inbox))
     unread = [k for k in keys if k not in read]
     if unread and on_new_files is not None:
@@ -256,6 +258,7 @@ def ingest(
     if not unread:
         if keys:
             _say(f"• {STAGES['ingest_job']} : aucun nouveau fichier")
+        record_listing(settings, listing)
         return keys
     known = set(instance.get_dynamic_partitions("inbox_files"))
     instance.add_dynamic_partitions("inbox_files", [k for k in unread if k not in known])
@@ -263,6 +266,7 @@ def ingest(
     stored = instance.get_dynamic_partitions("inbox_files")
     for first, last in partition_ranges(unread, stored):
         _run("ingest_job", instance, {RANGE_START: first, RANGE_END: last})
+    record_listing(settings, listing)
     return keys
 
 
@@ -475,12 +479,6 @@ def run_build(
     record_build(settings, fingerprinted, _run("build_job", instance), today)
 
 
-def _dbt_ahead(settings: Settings) -> Ahead:
-    """What the dbt process started ahead parses the project for (orchestration/dbt_project.py
-    names the same folder, but imports dagster-dbt: not before a build is known to come)."""
-    return Ahead(PROJECT_ROOT / "dbt_project", settings.warehouse)
-
-
 def run_all(
     settings: Settings, withdraw: dict[str, str] | None = None, force: bool = False
 ) -> None:
@@ -494,7 +492,7 @@ def run_all(
             # files; not started for a run that will find nothing to build
             nonlocal started
             if not started:
-                stack.enter_context(warm_dbt(_dbt_ahead(settings)))
+                stack.enter_context(warm_dbt(dbt_ahead(settings)))
                 started = True
 
         if force or withdraw:
@@ -651,7 +649,7 @@ def _dispatch(args: argparse.Namespace) -> None:
                 )
     elif args.command == "retract":
         settings = load_settings()
-        with warm_dbt(_dbt_ahead(settings)):
+        with warm_dbt(dbt_ahead(settings)):
             instance = instance_for(settings)
             retract(instance, args.file, args.reason)
             run_build(settings, instance)

@@ -12,8 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from returns.calendar import parse_months
-from returns.reminders import parse_due_dates
+from returns.calendar import parse_due_dates, parse_months
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 # Simplified public boundaries shipped with the site (dashboards/geodata/SOURCES.md): the

@@ -137,11 +137,19 @@ class WarmProcess:
         shutil.rmtree(self._folder, ignore_errors=True)
 
 
+#: the waiting process of this command, by what it parsed
+_open: dict[Ahead, WarmProcess] = {}
+
+
 @contextlib.contextmanager
 def warm_dbt(ahead: Ahead | None = None) -> Iterator[WarmProcess | None]:
     """A dbt process imported ahead, for the dbt commands this process starts meanwhile; with
-    `ahead`, the project parsed too. None when it cannot be started (a temporary folder
+    `ahead`, the project parsed too (the process already started for the same `ahead`, when
+    there is one: it is stopped by whoever started it). None when it cannot be started (a temporary folder
     whose path is too long for a socket, no Unix sockets): dbt then runs as usual."""
+    if ahead is not None and ahead in _open:  # started earlier by this command: used as is
+        yield _open[ahead]
+        return
     try:
         warm = WarmProcess(
             prepare=DBT_PREPARE if ahead else "",
@@ -154,9 +162,13 @@ def warm_dbt(ahead: Ahead | None = None) -> Iterator[WarmProcess | None]:
         return
     before = os.environ.get(SOCKET_VARIABLE)
     os.environ[SOCKET_VARIABLE] = str(warm.socket)
+    if ahead is not None:
+        _open[ahead] = warm
     try:
         yield warm
     finally:
+        if ahead is not None:
+            _open.pop(ahead, None)
         if before is None:
             os.environ.pop(SOCKET_VARIABLE, None)
         else:

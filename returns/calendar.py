@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from datetime import date
 
+DEFAULT_DUE = (11, 30)  # without a configured date, returns are due on 30 November
+
 
 def parse_months(text: str | None, default: str = "6-11") -> frozenset[int]:
     """`6-11` or `6,7,8,9,10,11` (or a mix) → the months of the season."""
@@ -24,3 +26,15 @@ def in_season(day: date, season: frozenset[int]) -> bool:
 def is_run_day(day: date, season: frozenset[int], off_season_weekday: int) -> bool:
     """Every day during the season; once a week otherwise (ISO weekday, 1 = Monday)."""
     return in_season(day, season) or day.isoweekday() == off_season_weekday
+
+
+def parse_due_dates(text: str | None) -> dict[int, date]:
+    """`2024=2024-11-30,2025=2025-12-15` → {2024: date(2024, 11, 30), …}. Raises ValueError
+    on a malformed entry (a typo must not silently move a deadline)."""
+    out: dict[int, date] = {}
+    for item in (text or "").replace(";", ",").split(","):
+        if not item.strip():
+            continue
+        year, _, when = item.partition("=")
+        out[int(year)] = date.fromisoformat(when.strip())
+    return out

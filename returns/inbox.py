@@ -8,12 +8,27 @@ them for the data staff.
 
 from __future__ import annotations
 
+import hashlib
+import io
 import os
 import stat
 from datetime import UTC, datetime
 from pathlib import Path
 
-from returns.process import file_hash
+
+def open_regular(path: Path) -> io.BufferedReader:
+    """Open a regular file without following a symbolic link at its name."""
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
+    return os.fdopen(fd, "rb")
+
+
+def file_hash(path: Path) -> str:
+    h = hashlib.sha256()
+    with open_regular(path) as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
 
 IGNORED_PREFIXES = (".", "~$")  # hidden files, Office lock files
 

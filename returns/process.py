@@ -16,8 +16,9 @@ import polars as pl
 
 from platform_config import workers
 from returns.contract import RULES
+from returns.inbox import file_hash
 from returns.privacy import GuardReport, guard, mask_text
-from returns.readers import FileRefused, Limits, RawTable, open_regular, read_file
+from returns.readers import FileRefused, Limits, RawTable, read_file
 from returns.validate import (
     MAX_VIOLATIONS,
     VIOLATION_SCHEMA,
@@ -39,14 +40,6 @@ _FAILURE_DETAIL = {
     RecursionError: "structure du fichier trop imbriquée",
 }
 QUARANTINE_SCHEMA = {"sheet": pl.Utf8, "kind": pl.Utf8, **VIOLATION_SCHEMA}
-
-
-def file_hash(path: Path) -> str:
-    h = hashlib.sha256()
-    with open_regular(path) as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
 
 
 @dataclass

@@ -31,6 +31,7 @@ import polars as pl
 
 from returns.contract import Kind
 from returns.headers import HeaderMatch, find_header
+from returns.inbox import open_regular
 
 HEADER_SCAN = 30  # rows searched for the header line (a title block may sit above it)
 # Finds the header row among the first rows: the returns' kinds by default; another source
@@ -573,12 +574,6 @@ def read_xlsx(path: Path, limits: Limits, finder: Finder = find_header) -> ReadR
             "entete_introuvable", f"aucune feuille reconnue parmi : {', '.join(names) or 'aucune'}"
         )
     return ReadResult(tables, ignored)
-
-
-def open_regular(path: Path) -> io.BufferedReader:
-    """Open a regular file without following a symbolic link at its name."""
-    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
-    return os.fdopen(fd, "rb")
 
 
 def read_file(path: Path, limits: Limits | None = None, finder: Finder = find_header) -> ReadResult:

@@ -14,9 +14,8 @@ from pathlib import Path
 import polars as pl
 import xlsxwriter
 
+from returns.calendar import DEFAULT_DUE
 from returns.report import neutralise
-
-DEFAULT_DUE = (11, 30)  # without a configured date, returns are due on 30 November
 
 # (column of the frame, French header)
 COLUMNS: tuple[tuple[str, str], ...] = (
@@ -33,18 +32,6 @@ COLUMNS: tuple[tuple[str, str], ...] = (
     ("porteur_returns_this_campaign", "Autres bilans reçus de ce porteur pour la campagne"),
     ("porteur_last_return_campaign", "Dernière campagne avec bilan"),
 )
-
-
-def parse_due_dates(text: str | None) -> dict[int, date]:
-    """`2024=2024-11-30,2025=2025-12-15` → {2024: date(2024, 11, 30), …}. Raises ValueError
-    on a malformed entry (a typo must not silently move a deadline)."""
-    out: dict[int, date] = {}
-    for item in (text or "").replace(";", ",").split(","):
-        if not item.strip():
-            continue
-        year, _, when = item.partition("=")
-        out[int(year)] = date.fromisoformat(when.strip())
-    return out
 
 
 def due_date(campaign: int, due_dates: Mapping[int, date]) -> date:

@@ -12,6 +12,7 @@ import sys
 from pathlib import Path
 
 import duckdb
+import pytest
 
 from tests.returns_files import ACTIVITY_HEADERS, action, write_csv
 from tests.small_build import cli_env
@@ -185,7 +186,7 @@ def test_the_executable_imports_the_command_only_when_it_runs():
 def test_dbt_starts_before_the_reference_is_loaded(monkeypatch, tmp_path):
     """New files and a reference to load (a first run): the dbt process is started before
     the reference job, so that its import and parse overlap the definitions' load."""
-    from orchestration import cli
+    from orchestration import cli, early_dbt
     from platform_config.settings import load_settings
 
     settings = load_settings({"QUARTIERS_DATA_DIR": str(tmp_path)})
@@ -208,8 +209,78 @@ def test_dbt_starts_before_the_reference_is_loaded(monkeypatch, tmp_path):
     keys = cli.ingest(settings, Instance(), on_new_files=lambda: order.append("dbt"))
     assert len(keys) == 1
     assert order == ["dbt", "reference_job", "recorded", "ingest_job"]
+    # read: the next command does not start dbt first
+    assert not early_dbt.inbox_changed(settings)
     # nothing new: no dbt process, the reference still checked
     order.clear()
     monkeypatch.setattr(cli, "registered_files", lambda con: dict.fromkeys(keys, "bilan.csv"))
     cli.ingest(settings, Instance(), on_new_files=lambda: order.append("dbt"))
     assert order == ["reference_job", "recorded"]
+
+
+def test_a_changed_inbox_starts_dbt_before_the_command_imports_dagster(monkeypatch, tmp_path):
+    """`quartiers run` lists the inbox first: changed since its last complete reading (a file
+    added, rewritten, or only touched), the dbt process starts at once and the build's
+    request gets that one; as last read, or empty, none starts. `demo` and `--force` always
+    build. A reading that failed leaves the inbox "changed"."""
+    from orchestration import cli, early_dbt
+    from platform_config import warm_dbt
+    from platform_config.settings import load_settings
+
+    made = []
+
+    class Started:  # a WarmProcess without its process
+        def __init__(self, **kwargs):
+            self.socket, self.closed = tmp_path / "socket", 0
+            made.append(self)
+
+        def close(self):
+            self.closed += 1
+
+    monkeypatch.setattr(warm_dbt, "WarmProcess", Started)
+    monkeypatch.setenv("QUARTIERS_DATA_DIR", str(tmp_path))
+    settings = load_settings()
+
+    def first(*argv: str) -> bool:
+        made.clear()
+        with early_dbt.early_dbt(argv):
+            return bool(made)
+
+    assert not first("run")  # no inbox
+    settings.inbox.mkdir(parents=True)
+    bilan = settings.inbox / "bilan.csv"
+    bilan.write_text("a;b\n1;2\n", encoding="utf-8")
+    assert first("run") and not first("summary")
+    made.clear()
+    with early_dbt.early_dbt(["run"]):
+        with warm_dbt.warm_dbt(early_dbt.dbt_ahead(load_settings())) as warm:
+            assert warm is made[0]  # the build's request: the process started first
+        assert made[0].closed == 0  # still the command's, stopped at its end
+    assert len(made) == 1 and made[0].closed == 1
+    early_dbt.record_listing(settings, early_dbt.inbox_listing(settings.inbox))
+    assert not first("run")
+    assert first("run", "--force") and first("demo")
+    os.utime(bilan, ns=(1, 1))
+    assert first("run")
+    early_dbt.record_listing(settings, early_dbt.inbox_listing(settings.inbox))
+    (settings.inbox / "2025").mkdir()
+    (settings.inbox / "2025" / "bilan.csv").write_text("a;b\n3;4\n", encoding="utf-8")
+    assert first("run")
+
+    def failed(job, instance, tags=None):
+        raise SystemExit("échec")
+
+    class Instance:
+        partitions: list[str] = []
+
+        def get_dynamic_partitions(self, name):
+            return self.partitions
+
+        def add_dynamic_partitions(self, name, keys):
+            self.partitions += keys
+
+    monkeypatch.setattr(cli, "_run", failed)
+    monkeypatch.setattr(cli, "reference_current", lambda settings, con: True)
+    with pytest.raises(SystemExit):
+        cli.ingest(settings, Instance())
+    assert early_dbt.inbox_changed(settings)

@@ -10,7 +10,8 @@ import fastexcel
 import polars as pl
 import pytest
 
-from returns.reminders import overdue, parse_due_dates, write_reminders
+from returns.calendar import parse_due_dates
+from returns.reminders import overdue, write_reminders
 from tests.truth import KEY, accepted_actions
 
 
