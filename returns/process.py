@@ -25,6 +25,7 @@ from returns.validate import (
     Referential,
     Validated,
     check_partner_actions,
+    lines_refused,
     mark_orphans,
     orphan_partner_lines,
     reason,
@@ -86,7 +87,7 @@ class FileResult:
 
     @property
     def rows_quarantined(self) -> int:
-        return sum(t.violations["line"].n_unique() for t in self.tables)
+        return sum(lines_refused(t.violations) for t in self.tables)
 
     @property
     def status(self) -> str:

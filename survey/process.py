@@ -17,6 +17,7 @@ import polars as pl
 from returns.privacy import GuardReport
 from returns.process import QUARANTINE_SCHEMA, FileResult
 from returns.readers import FileRefused, Limits
+from returns.validate import lines_refused
 from survey.privacy import guard_survey
 from survey.readers import questionnaire_of, read_export
 from survey.validate import SurveyValidated, validate_survey
@@ -50,7 +51,7 @@ class SurveyFileResult(FileResult):
 
     @property
     def rows_quarantined(self) -> int:
-        return sum(s.violations["line"].n_unique() for s in self.surveys)
+        return sum(lines_refused(s.violations) for s in self.surveys)
 
     def quarantine(self) -> pl.DataFrame:
         if self.refused:
