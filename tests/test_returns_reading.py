@@ -281,10 +281,13 @@ def test_duplicates_and_orphan_partners(tmp_path):
     assert rf.rows_accepted == 1
 
 
-@pytest.mark.parametrize("slice_files", [1, 2])
-def test_slices_of_a_batch_change_no_result(tmp_path, monkeypatch, slice_files):
-    """Files are read and checked by slices (memory): the partners are checked against the
-    actions of the whole batch, also when their actions come in a later slice."""
+@pytest.mark.parametrize(
+    ("slice_files", "validate_rows"), [(1, 50_000), (2, 50_000), (3, 1), (3, 3)]
+)
+def test_slices_of_a_batch_change_no_result(tmp_path, monkeypatch, slice_files, validate_rows):
+    """Files are read by slices, and checked by groups of rows (memory): the partners are
+    checked against the actions of the whole batch, also when their actions come in a later
+    slice or group."""
     import returns.process
 
     parts = write_csv(
@@ -294,6 +297,7 @@ def test_slices_of_a_batch_change_no_result(tmp_path, monkeypatch, slice_files):
     fund = write_csv(tmp_path / "f.csv", FUNDING_HEADERS, [funding(), funding(dispositif="ZZ")])
     whole = process_batch([parts, acts, fund], today=TODAY)
     monkeypatch.setattr(returns.process, "SLICE_FILES", slice_files)
+    monkeypatch.setattr(returns.process, "VALIDATE_ROWS", validate_rows)
     sliced = process_batch([parts, acts, fund], today=TODAY)
     assert [r.reasons_by_rule() for r in sliced] == [
         {"action_inconnue": 1},
