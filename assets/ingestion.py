@@ -3,6 +3,9 @@
 A backfill of many files is one run (single-run backfill policy) and one transaction.
 """
 
+import functools
+from concurrent.futures import ThreadPoolExecutor
+
 import dagster as dg
 
 from assets import progress
@@ -11,7 +14,7 @@ from assets.raw_tables import ensure_raw_schema, registered_hashes, write_batch
 from platform_config.resources import WAREHOUSE_POOL, PlatformSettings, Warehouse
 from returns.inbox import index_by_hash, received_at
 from returns.privacy import mask_text
-from returns.process import FileResult, process_batch, reading_helper
+from returns.process import FileResult, process_batch
 from returns.readers import Limits
 from returns.report import write_reports
 from returns.validate import Referential
@@ -135,31 +138,27 @@ def ingest_returns(
             "WHERE file_hash NOT IN (SELECT unnest($1))",
             params=[list(todo)],
         ).pl()
-        helper = reading_helper()
-        try:
-            results = process_batch(
-                list(todo.values()),
-                helper=helper,
-                limits=Limits(s.max_file_bytes, s.max_rows),
-                referential=referential,
-                known_actions=known,
-                digests={p: k for k, p in todo.items()},
-                on_read=progress.reporter(context.log.info, progress.FILES_READ),
-                other_formats=(read_survey_file,),
-            )
-            written = write_reports(results, s.reports, helper)
-        finally:
-            helper.close()
-        names = {r.file_hash: r.name for r in results}
-        reports = {h: path for h, path in written.items() if isinstance(path, str)}
-        for h, error in written.items():
-            if not isinstance(error, str):
-                context.log.warning(
-                    f"{names[h]} : rapport de rejets non écrit ({type(error).__name__})"
-                )
-        write_batch(con, results, {r.file_hash: received_at(r.path) for r in results}, reports)
+        results = process_batch(
+            list(todo.values()),
+            limits=Limits(s.max_file_bytes, s.max_rows),
+            referential=referential,
+            known_actions=known,
+            digests={p: k for k, p in todo.items()},
+            on_read=progress.reporter(context.log.info, progress.FILES_READ),
+            other_formats=(read_survey_file,),
+        )
+        for r in results:  # made once, here, for the reports and the warehouse
+            r.quarantine()
+        # The rejection reports (Python's work) are written by a thread of this process
+        # beside the rows' insert (DuckDB's work, off the GIL): as fast as with the helper
+        # process sharing the reports, without its memory beside the insert's. The register
+        # of files, which names the reports, is inserted once they are written.
+        with ThreadPoolExecutor(1) as side:
+            written = side.submit(write_reports, results, s.reports)
+            reports = functools.cache(lambda: _report_paths(context, results, written.result()))
+            write_batch(con, results, {r.file_hash: received_at(r.path) for r in results}, reports)
         conservation = conservation_result(con)
-    materializations = []
+    report_paths, materializations = reports(), []
     for r in results:
         if r.error:  # refused after an unexpected error: the cause, for the data staff
             context.log.warning(
@@ -167,8 +166,8 @@ def ingest_returns(
                 f"inattendue : {mask_text(r.error)}"
             )
         meta = file_metadata(r)
-        if r.file_hash in reports:
-            meta["rapport de rejets"] = dg.MetadataValue.path(reports[r.file_hash])
+        if r.file_hash in report_paths:
+            meta["rapport de rejets"] = dg.MetadataValue.path(report_paths[r.file_hash])
         materializations.append(
             dg.AssetMaterialization(asset_key=FILES_ASSET, partition=r.file_hash, metadata=meta)
         )
@@ -187,6 +186,21 @@ def ingest_returns(
     for key in RAW_TABLE_ASSETS:
         yield dg.MaterializeResult(asset_key=key, metadata=totals)
     yield conservation
+
+
+def _report_paths(
+    context: dg.AssetExecutionContext,
+    results: list[FileResult],
+    written: dict[str, str | BaseException],
+) -> dict[str, str]:
+    """File hash → its rejection report; a report that failed is told."""
+    names = {r.file_hash: r.name for r in results}
+    for h, error in written.items():
+        if not isinstance(error, str):
+            context.log.warning(
+                f"{names[h]} : rapport de rejets non écrit ({type(error).__name__})"
+            )
+    return {h: path for h, path in written.items() if isinstance(path, str)}
 
 
 def _markdown(results: list[FileResult]) -> str:

@@ -3,6 +3,7 @@ batch of files. No Dagster here, so tests can call it on any DuckDB connection."
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 
 import duckdb
@@ -103,11 +104,13 @@ def write_batch(
     con: duckdb.DuckDBPyConnection,
     results: list[FileResult],
     received_at: dict[str, datetime],
-    report_paths: dict[str, str] | None = None,
+    report_paths: Mapping[str, str] | Callable[[], Mapping[str, str]] | None = None,
     ingested_at: datetime | None = None,
 ) -> None:
     """Replace everything the warehouse holds for these files, in one transaction: a crash
-    leaves the warehouse as if the batch had never been read."""
+    leaves the warehouse as if the batch had never been read. `report_paths`: file hash →
+    its rejection report, or a function that waits for them (the reports may be written
+    beside this: the register of files, which names them, is inserted last)."""
     now = ingested_at or datetime.now(UTC).replace(tzinfo=None)
     hashes = [r.file_hash for r in results]
     # A withdrawal survives a re-read of the same file.
@@ -147,23 +150,22 @@ def write_batch(
                 "rows_ignored": r.rows_ignored,
                 "dropped_columns": ";".join(r.guard.dropped),
                 "extra_columns": ";".join(r.guard.kept_aside),
-                "report_path": (report_paths or {}).get(r.file_hash),
                 "retracted_at": retraction[0],
                 "retraction_reason": retraction[1],
             }
         )
         owners["files"].append((n, 1))
-    if files:
-        frames["files"] = [
-            pl.DataFrame(
-                files,
-                schema_overrides={
-                    "report_path": pl.Utf8,
-                    "retracted_at": pl.Datetime("us"),
-                    "retraction_reason": pl.Utf8,
-                },
-            )
-        ]
+
+    def register() -> list[pl.DataFrame]:
+        paths = report_paths() if callable(report_paths) else report_paths or {}
+        frame = pl.DataFrame(
+            files,
+            schema_overrides={"retracted_at": pl.Datetime("us"), "retraction_reason": pl.Utf8},
+        ).with_columns(
+            report_path=pl.Series([paths.get(r.file_hash) for r in results], dtype=pl.Utf8)
+        )
+        return [frame]
+
     origin = pl.DataFrame(
         {
             "file_hash": [r.file_hash for r in results],
@@ -185,6 +187,8 @@ def write_batch(
         for table in table_columns():
             con.execute(f"DELETE FROM raw.{table} WHERE file_hash IN (SELECT unnest($1))", [hashes])
         for table, parts in frames.items():
+            if table == "files" and files:  # the last table: its reports are written by now
+                parts = frames["files"] = register()
             if parts:
                 _insert(con, table, with_origin(table))
         con.execute("COMMIT")

@@ -210,7 +210,8 @@ def _read(
 
 
 def reading_helper(*, always: bool = False) -> workers.Helper:
-    """The helper process of a large batch: reading, then the rejection reports."""
+    """The helper process of a large batch: reading, then the rejection reports (when the
+    caller shares them too)."""
     return workers.Helper(always=always, warm=("returns.process", "returns.report"))
 
 

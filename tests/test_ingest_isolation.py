@@ -3,6 +3,8 @@ and the next run does not read it again."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import dagster as dg
 import duckdb
 
@@ -63,3 +65,42 @@ def test_poison_files_are_recorded_alone_and_not_retried(platform, monkeypatch):
     monkeypatch.setattr(process_module, "read_file", never)
     cli.ingest(settings, instance)
     assert _files(settings)[0] == files
+
+
+def test_a_report_that_fails_leaves_its_file_written_without_a_path(platform, monkeypatch):
+    """The rejection reports are written beside the rows' insert: each file's row of the
+    register names its report once written; a report that fails leaves the file and its
+    rows written, its report path empty, and a warning for the data staff."""
+    from orchestration import cli
+    from returns import report
+
+    settings = platform
+    double = [action(numero_dossier="D"), action(numero_dossier="D"), action(numero_dossier="E")]
+    write_csv(settings.inbox / "refus.csv", ACTIVITY_HEADERS, double)
+    write_csv(settings.inbox / "casse.csv", ACTIVITY_HEADERS, [*double[:2], action()])
+    real = report.write_report
+
+    def broken(result, out_dir, rows=None):
+        if result.path.name == "casse.csv":
+            raise OSError("disque plein")
+        return real(result, out_dir, rows)
+
+    monkeypatch.setattr(report, "write_report", broken)
+    instance = dg.DagsterInstance.ephemeral()
+    cli.ingest(settings, instance)
+    with duckdb.connect(str(settings.warehouse), read_only=True) as con:
+        files = {
+            name: (status, path, quarantined)
+            for name, status, path, quarantined in con.sql(
+                "SELECT file_name, status, report_path, rows_quarantined FROM raw.files"
+            ).fetchall()
+        }
+        actions = con.sql("SELECT count(*) FROM raw.activity_rows").fetchall()[0][0]
+    assert files["casse.csv"] == ("partially_accepted", None, 2)
+    status, path, quarantined = files["refus.csv"]
+    assert (status, quarantined) == ("partially_accepted", 2)
+    assert path.endswith(".rejets.xlsx") and (settings.reports / Path(path).name).exists()
+    assert actions == 2
+    (run,) = instance.get_runs(filters=dg.RunsFilter(job_name="ingest_job"))
+    told = [e.user_message for e in instance.all_logs(run.run_id)]
+    assert any("casse.csv : rapport de rejets non écrit (OSError)" in m for m in told)
