@@ -144,9 +144,10 @@ _open: dict[Ahead, WarmProcess] = {}
 @contextlib.contextmanager
 def warm_dbt(ahead: Ahead | None = None) -> Iterator[WarmProcess | None]:
     """A dbt process imported ahead, for the dbt commands this process starts meanwhile; with
-    `ahead`, the project parsed too (the process already started for the same `ahead`, when
-    there is one: it is stopped by whoever started it). None when it cannot be started (a temporary folder
-    whose path is too long for a socket, no Unix sockets): dbt then runs as usual."""
+    `ahead`, the project parsed too (the process this command already started for the same
+    `ahead`, when there is one: whoever started it stops it). None when it cannot be started
+    (a temporary folder whose path is too long for a socket, no Unix sockets): dbt then runs
+    as usual."""
     if ahead is not None and ahead in _open:  # started earlier by this command: used as is
         yield _open[ahead]
         return
