@@ -34,10 +34,11 @@ def _marker(settings: Settings) -> Path:
     return settings.warehouse.with_name(f"{settings.warehouse.name}.inbox.json")
 
 
-def inbox_listing(inbox: Path) -> str:
-    """Digest of the inbox's files as listed (path, size, modification time), not read."""
+def inbox_listing(inbox: Path, files: list[Path] | None = None) -> str:
+    """Digest of the inbox's files (`inbox_files`, unless given) as listed: path, size,
+    modification time; not read."""
     h = hashlib.sha256(str(inbox).encode())
-    for path in inbox_files(inbox):
+    for path in inbox_files(inbox) if files is None else files:
         try:
             st = path.lstat()
         except OSError:
@@ -48,10 +49,11 @@ def inbox_listing(inbox: Path) -> str:
 
 def inbox_changed(settings: Settings) -> bool:
     """Files in the inbox, and a listing other than the one its last reading recorded."""
-    if not inbox_files(settings.inbox):
+    files = inbox_files(settings.inbox)
+    if not files:
         return False
     try:
-        return _marker(settings).read_text() != inbox_listing(settings.inbox)
+        return _marker(settings).read_text() != inbox_listing(settings.inbox, files)
     except OSError:
         return True
 

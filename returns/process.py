@@ -210,9 +210,9 @@ def _read(
 
 
 def reading_helper(*, always: bool = False) -> workers.Helper:
-    """The helper process of a large batch: reading, then the rejection reports (when the
-    caller shares them too)."""
-    return workers.Helper(always=always, warm=("returns.process", "returns.report"))
+    """The helper process of a large batch's reading (a caller may share its rejection
+    reports with it too)."""
+    return workers.Helper(always=always, warm=("returns.process",))
 
 
 def _read_job(job: tuple) -> tuple[FileResult, list[RawTable]]:
