@@ -16,6 +16,7 @@ import polars as pl
 
 from platform_config import workers
 from returns.contract import RULES
+from returns.frames import with_constants
 from returns.inbox import file_hash
 from returns.privacy import GuardReport, guard, mask_text
 from returns.readers import FileRefused, Limits, RawTable, read_file
@@ -127,9 +128,9 @@ class FileResult:
                 schema=QUARANTINE_SCHEMA,
             )
         frames = [
-            t.violations.with_columns(
-                sheet=pl.lit(t.sheet, pl.Utf8), kind=pl.lit(t.kind.name)
-            ).select(*QUARANTINE_SCHEMA)
+            with_constants(
+                t.violations, {"sheet": (t.sheet, pl.Utf8), "kind": (t.kind.name, pl.Utf8)}
+            )[list(QUARANTINE_SCHEMA)]
             for t in self.tables
             if not t.violations.is_empty()  # most tables of a batch: no polars query for them
         ]
@@ -139,7 +140,7 @@ class FileResult:
         """(raw table, accepted rows with their sheet) to write; another source (the survey)
         writes its own tables."""
         return [
-            (t.kind.table, t.accepted.with_columns(sheet=pl.lit(t.sheet, pl.Utf8)))
+            (t.kind.table, with_constants(t.accepted, {"sheet": (t.sheet, pl.Utf8)}))
             for t in self.tables
         ]
 

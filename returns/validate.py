@@ -22,6 +22,7 @@ from returns.contract import (
     Field,
     Kind,
 )
+from returns.frames import with_constants
 from returns.readers import RawTable
 
 ROW = ["_tid", "line"]  # a row of a batch: which table, which line
@@ -387,9 +388,9 @@ def validate_tables(
     for kind in {t.kind.name: t.kind for t in tables}.values():
         ids = [i for i, t in enumerate(tables) if t.kind.name == kind.name]
         frames = [
-            tables[i].data.with_columns(
-                [pl.lit(None, pl.Utf8).alias(m) for m in tables[i].missing],
-                _tid=pl.lit(i, pl.Int32),
+            with_constants(
+                tables[i].data,
+                {**{m: (None, pl.Utf8) for m in tables[i].missing}, "_tid": (i, pl.Int32)},
             )
             for i in ids
         ]
@@ -525,7 +526,7 @@ def orphan_partner_lines(
     hash every known action once per file."""
     keys = ["campaign_year", "scheme", "grant_file"]
     frames = [
-        f.select(*keys, "line").with_columns(_tid=pl.lit(j, pl.Int32)) for j, f in enumerate(frames)
+        with_constants(f[[*keys, "line"]], {"_tid": (j, pl.Int32)}) for j, f in enumerate(frames)
     ]
     if not frames:
         return {}
