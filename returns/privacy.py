@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 import polars as pl
 
 from returns.contract import PERSONAL_HEADER_TOKENS, FieldType
+from returns.frames import with_constants
 from returns.headers import normalise
 from returns.readers import RawTable
 
@@ -170,12 +171,45 @@ def sort_extras(
             report.kept_aside.append(name)
 
 
-def guard(table: RawTable, report: GuardReport) -> RawTable:
-    sort_extras(table.extras, report)
-    present = set(table.data.columns)
-    fields = [(f.name, f.type in STRUCTURED) for f in table.kind.fields if f.name in present]
-    data = guard_columns(table.data, fields, report)
+def guard_tables(items: list[tuple[RawTable, GuardReport]]) -> list[RawTable]:
+    """Each table guarded, what was dropped or masked counted in its report. The values are
+    counted with one query per kind of table for the whole list (`_tid` tells the tables
+    apart): a query per table, most of them a few rows, cost more to plan than to run (0.8 ms
+    each, a tenth of a national reading). Only the tables with a hit are rewritten."""
+    for table, report in items:
+        sort_extras(table.extras, report)
+    data = [table.data for table, _ in items]
+    by_kind: dict[str, list[int]] = {}
+    for i, (table, _) in enumerate(items):
+        by_kind.setdefault(table.kind.name, []).append(i)
+    for ids in by_kind.values():
+        fields = [(f.name, f.type in STRUCTURED) for f in items[ids[0]][0].kind.fields]
+        present = [
+            [(c, s) for c, s in fields if c in data[i].columns and data[i].height] for i in ids
+        ]
+        if not any(present):
+            continue
+        frame = pl.concat(
+            [
+                with_constants(data[i][[c for c, _ in cols]], {"_tid": (i, pl.Int32)})
+                for i, cols in zip(ids, present, strict=True)
+                if cols
+            ],
+            how="diagonal_relaxed",
+        )
+        columns = [(c, s) for c, s in fields if c in frame.columns]
+        counts = frame.group_by("_tid").agg(_column_guard(c, s)[0] for c, s in columns)
+        for row in counts.iter_rows(named=True):
+            i = row.pop("_tid")
+            found = {c: int(n) for c, n in row.items() if n}
+            if not found:
+                continue
+            report = items[i][1]
+            for c, n in found.items():
+                report.masked[c] = report.masked.get(c, 0) + n
+            data[i] = data[i].with_columns(_column_guard(c, s)[1] for c, s in columns if c in found)
     # Extras never travel further: only their headers are recorded.
-    return RawTable(
-        table.kind, table.sheet, table.header_line, data, table.missing, {}, table.rows_ignored
-    )
+    return [
+        RawTable(t.kind, t.sheet, t.header_line, d, t.missing, {}, t.rows_ignored)
+        for (t, _), d in zip(items, data, strict=True)
+    ]

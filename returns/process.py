@@ -18,7 +18,7 @@ from platform_config import workers
 from returns.contract import RULES
 from returns.frames import with_constants
 from returns.inbox import file_hash
-from returns.privacy import GuardReport, guard, mask_text
+from returns.privacy import GuardReport, guard_tables, mask_text
 from returns.readers import FileRefused, Limits, RawTable, read_file
 from returns.validate import (
     MAX_VIOLATIONS,
@@ -177,7 +177,7 @@ OtherFormat = Callable[[Path, Limits, FileResult], FileResult | None]
 def _read(
     path: Path, limits: Limits, digest: str | None, other_formats: tuple[OtherFormat, ...] = ()
 ) -> tuple[FileResult, list[RawTable]]:
-    """Read and guard one file; its tables wait for validation with the rest of the batch.
+    """Read one file; its tables wait for the guard (`_guarded`) and the checks with others.
     Whatever happens here refuses this file alone: the batch goes on."""
     try:
         size = path.lstat().st_size
@@ -192,7 +192,7 @@ def _read(
             raise FileRefused("fichier_sans_ligne")
         result.ignored_sheets = read.ignored_sheets
         result.rows_ignored = sum(t.rows_ignored for t in read.tables)
-        return result, [guard(t, result.guard) for t in read.tables]
+        return result, read.tables
     except FileRefused as refused:
         if refused.rule == "entete_introuvable":
             for other in other_formats:
@@ -206,8 +206,33 @@ def _read(
         result.refused = ("fichier_illisible", "le fichier n'a pas pu être ouvert")
     except Exception as exc:  # noqa: BLE001 - one file never stops the others
         result.fail(exc)
+    return _emptied(result), []
+
+
+def _emptied(result: FileResult) -> FileResult:
+    """A refused file: nothing of its sheets is reported."""
     result.ignored_sheets, result.rows_ignored, result.guard = [], 0, GuardReport()
-    return result, []
+    return result
+
+
+def _guarded(
+    read: list[tuple[FileResult, list[RawTable]]],
+) -> list[tuple[FileResult, list[RawTable]]]:
+    """The files' tables through the personal-data guard, all together (a query per kind of
+    table, not per table); a file whose guard fails is refused alone."""
+    try:
+        guarded = iter(guard_tables([(t, r.guard) for r, tables in read for t in tables]))
+        return [(r, [next(guarded) for _ in tables]) for r, tables in read]
+    except Exception:  # noqa: BLE001 - find the file(s) at fault, file by file
+        out = []
+        for result, tables in read:
+            result.guard = GuardReport()  # the failed attempt may have counted some
+            try:
+                out.append((result, guard_tables([(t, result.guard) for t in tables])))
+            except Exception as exc:  # noqa: BLE001
+                result.fail(exc)
+                out.append((_emptied(result), []))
+        return out
 
 
 def reading_helper(*, always: bool = False) -> workers.Helper:
@@ -216,8 +241,9 @@ def reading_helper(*, always: bool = False) -> workers.Helper:
     return workers.Helper(always=always, warm=("returns.process",))
 
 
-def _read_job(job: tuple) -> tuple[FileResult, list[RawTable]]:
-    return _read(*job)
+def _read_jobs(jobs: list[tuple]) -> list[tuple[FileResult, list[RawTable]]]:
+    """A task of a shared reading: a few files read, then guarded together."""
+    return _guarded([_read(*job) for job in jobs])
 
 
 #: raw rows checked together: enough for polars to plan each check once for many files (a
@@ -279,7 +305,7 @@ def process_file(
     today: date | None = None,
     digest: str | None = None,
 ) -> FileResult:
-    return _validate([_read(path, limits, digest)], referential, today)[0]
+    return _validate(_guarded([_read(path, limits, digest)]), referential, today)[0]
 
 
 def action_keys(results: list[FileResult]) -> pl.DataFrame:
@@ -335,11 +361,12 @@ def process_batch(
         helper.start_if(len(paths) >= SHARED_FROM)
     read = 0
 
-    def arrived(item: tuple[FileResult, list[RawTable]]) -> None:
+    def arrived(task: list[tuple[FileResult, list[RawTable]]]) -> None:
         nonlocal read
-        read += 1
-        if on_read is not None:
-            on_read(read, len(paths), item[0].name)
+        for result, _ in task:
+            read += 1
+            if on_read is not None:
+                on_read(read, len(paths), result.name)
 
     try:
         for start in range(0, len(paths), SLICE_FILES):
@@ -347,7 +374,12 @@ def process_batch(
                 (p, limits, (digests or {}).get(p), other_formats)
                 for p in paths[start : start + SLICE_FILES]
             ]
-            pending = helper.share(jobs, _read_job, _read_job, arrived, chunk=CHUNK_FILES)
+            tasks = [jobs[i : i + CHUNK_FILES] for i in range(0, len(jobs), CHUNK_FILES)]
+            pending = [
+                file
+                for task in helper.share(tasks, _read_jobs, _read_jobs, arrived)
+                for file in task
+            ]
             if own and start + SLICE_FILES >= len(paths):
                 helper.release()  # all read: it exits (and frees its memory) during the checks
             results += _validate(pending, referential, today)

@@ -120,6 +120,28 @@ def test_an_error_while_checking_refuses_that_file_only(tmp_path, monkeypatch):
     assert "mémoire" in assert_french_reason(bad, "erreur_de_traitement", tmp_path)
 
 
+def test_an_error_while_guarding_refuses_that_file_only(tmp_path, monkeypatch):
+    """The files of a task are guarded together: a failure there is found file by file,
+    the other files keep their tables, their masks and their counts."""
+    rows = [action(numero_dossier="A1"), action(numero_dossier="A2", intitule_action="06 12 34 56 78")]
+    good = write_csv(tmp_path / "bon.csv", ACTIVITY_HEADERS, rows)
+    cursed = write_csv(tmp_path / "maudit.csv", ACTIVITY_HEADERS, [action(numero_dossier="Z")])
+    real = process_module.guard_tables
+
+    def exploding(items):
+        if any("Z" in t.data["grant_file"].to_list() for t, _ in items):
+            raise MemoryError
+        return real(items)
+
+    monkeypatch.setattr(process_module, "guard_tables", exploding)
+    bad, ok = process_batch([cursed, good], today=TODAY)
+    assert ok.rows_accepted == 2 and ok.guard.masked == {"action_title": 1}
+    [accepted] = [t.accepted for t in ok.tables]
+    assert "06 12" not in " ".join(accepted["action_title"].to_list())
+    assert "mémoire" in assert_french_reason(bad, "erreur_de_traitement", tmp_path)
+    assert bad.guard.masked == {} and bad.tables == []
+
+
 def test_a_truncated_workbook_gets_a_french_reason_without_library_text_or_path(tmp_path):
     whole = write_xlsx(tmp_path / "bilan.xlsx", {"actions": (ACTIVITY_HEADERS, [action()])})
     data = whole.read_bytes()
