@@ -123,7 +123,10 @@ def test_an_error_while_checking_refuses_that_file_only(tmp_path, monkeypatch):
 def test_an_error_while_guarding_refuses_that_file_only(tmp_path, monkeypatch):
     """The files of a task are guarded together: a failure there is found file by file,
     the other files keep their tables, their masks and their counts."""
-    rows = [action(numero_dossier="A1"), action(numero_dossier="A2", intitule_action="06 12 34 56 78")]
+    rows = [
+        action(numero_dossier="A1"),
+        action(numero_dossier="A2", intitule_action="06 12 34 56 78"),
+    ]
     good = write_csv(tmp_path / "bon.csv", ACTIVITY_HEADERS, rows)
     cursed = write_csv(tmp_path / "maudit.csv", ACTIVITY_HEADERS, [action(numero_dossier="Z")])
     real = process_module.guard_tables
