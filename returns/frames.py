@@ -13,15 +13,11 @@ from typing import Any
 import polars as pl
 
 
-def constant(
-    name: str, value: Any, dtype: pl.DataType | type[pl.DataType], height: int
-) -> pl.Series:
-    """`height` times `value` (None gives nulls), as `pl.lit(value, dtype)` would."""
-    return pl.Series(name, [value], dtype).new_from_index(0, height)
-
-
 def with_constants(
     frame: pl.DataFrame, columns: dict[str, tuple[Any, pl.DataType | type[pl.DataType]]]
 ) -> pl.DataFrame:
-    """`frame` with one more column per entry (name: (value, dtype)), which it must not have."""
-    return frame.hstack([constant(n, v, t, frame.height) for n, (v, t) in columns.items()])
+    """`frame` with one more column per entry (name: (value, dtype)), which it must not have,
+    as `with_columns(pl.lit(value, dtype))` would add it (None gives nulls)."""
+    return frame.hstack(
+        [pl.Series(n, [v], t).new_from_index(0, frame.height) for n, (v, t) in columns.items()]
+    )

@@ -140,17 +140,40 @@ def guard_columns(
     data: pl.DataFrame, columns: list[tuple[str, bool]], report: GuardReport
 ) -> pl.DataFrame:
     """E-mails and phone numbers masked in the given (column, structured) of `data`, a
-    structured value with words masked whole; what was masked counted in `report`. Counted in
-    one query; only the columns with a hit are rewritten."""
-    if not columns:
-        return data
-    counts = data.select(_column_guard(c, s)[0] for c, s in columns).row(0, named=True)
-    found = {c: int(n) for c, n in counts.items() if n}
-    for c, n in found.items():
-        report.masked[c] = report.masked.get(c, 0) + n
-    if found:
-        data = data.with_columns(_column_guard(c, s)[1] for c, s in columns if c in found)
-    return data
+    structured value with words masked whole; what was masked counted in `report`."""
+    return guard_frames([(data, columns, report)])[0]
+
+
+def guard_frames(
+    items: list[tuple[pl.DataFrame, list[tuple[str, bool]], GuardReport]],
+) -> list[pl.DataFrame]:
+    """`guard_columns` for several frames, counted in one query (`_tid` tells them apart; a
+    column name is structured in all or in none): a query per frame, most of them a few rows,
+    cost more to plan than to run (0.8 ms each, a tenth of a national reading). Only the
+    columns with a hit are rewritten."""
+    out = [data for data, _, _ in items]
+    parts = [
+        with_constants(data[[c for c, _ in columns]], {"_tid": (i, pl.Int32)})
+        for i, (data, columns, _) in enumerate(items)
+        if columns and data.height
+    ]
+    if not parts:
+        return out
+    structured = {c: s for _, columns, _ in items for c, s in columns}
+    counts = (
+        pl.concat(parts, how="diagonal_relaxed")
+        .group_by("_tid")
+        .agg(_column_guard(c, s)[0] for c, s in structured.items())
+    )
+    for row in counts.iter_rows(named=True):
+        i = row.pop("_tid")
+        found = {c: int(n) for c, n in row.items() if n}
+        report = items[i][2]
+        for c, n in found.items():
+            report.masked[c] = report.masked.get(c, 0) + n
+        if found:
+            out[i] = out[i].with_columns(_column_guard(c, structured[c])[1] for c in found)
+    return out
 
 
 def sort_extras(
@@ -172,10 +195,8 @@ def sort_extras(
 
 
 def guard_tables(items: list[tuple[RawTable, GuardReport]]) -> list[RawTable]:
-    """Each table guarded, what was dropped or masked counted in its report. The values are
-    counted with one query per kind of table for the whole list (`_tid` tells the tables
-    apart): a query per table, most of them a few rows, cost more to plan than to run (0.8 ms
-    each, a tenth of a national reading). Only the tables with a hit are rewritten."""
+    """Each table guarded, what was dropped or masked counted in its report; the values of
+    the tables of one kind in one query (`guard_frames`)."""
     for table, report in items:
         sort_extras(table.extras, report)
     data = [table.data for table, _ in items]
@@ -184,30 +205,14 @@ def guard_tables(items: list[tuple[RawTable, GuardReport]]) -> list[RawTable]:
         by_kind.setdefault(table.kind.name, []).append(i)
     for ids in by_kind.values():
         fields = [(f.name, f.type in STRUCTURED) for f in items[ids[0]][0].kind.fields]
-        present = [
-            [(c, s) for c, s in fields if c in data[i].columns and data[i].height] for i in ids
-        ]
-        if not any(present):
-            continue
-        frame = pl.concat(
+        guarded = guard_frames(
             [
-                with_constants(data[i][[c for c, _ in cols]], {"_tid": (i, pl.Int32)})
-                for i, cols in zip(ids, present, strict=True)
-                if cols
-            ],
-            how="diagonal_relaxed",
+                (data[i], [(c, s) for c, s in fields if c in data[i].columns], items[i][1])
+                for i in ids
+            ]
         )
-        columns = [(c, s) for c, s in fields if c in frame.columns]
-        counts = frame.group_by("_tid").agg(_column_guard(c, s)[0] for c, s in columns)
-        for row in counts.iter_rows(named=True):
-            i = row.pop("_tid")
-            found = {c: int(n) for c, n in row.items() if n}
-            if not found:
-                continue
-            report = items[i][1]
-            for c, n in found.items():
-                report.masked[c] = report.masked.get(c, 0) + n
-            data[i] = data[i].with_columns(_column_guard(c, s)[1] for c, s in columns if c in found)
+        for i, frame in zip(ids, guarded, strict=True):
+            data[i] = frame
     # Extras never travel further: only their headers are recorded.
     return [
         RawTable(t.kind, t.sheet, t.header_line, d, t.missing, {}, t.rows_ignored)
