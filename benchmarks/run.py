@@ -69,7 +69,8 @@ def quartiers(data_dir: Path, *args: str) -> tuple[float, int, str]:
 
     The peak is the command's own process tree, polled: the largest of its own VmHWM and of
     the sum of the resident memory of it and its children (dbt, the site's helper process);
-    the same sum in PSS (`TREE_PSS_MB`) counts the libraries they share once.
+    the same sum in PSS (`TREE_PSS_MB`) counts the libraries they share once, sampled near
+    that peak only (`TreeMemory`).
     The rusage of a child would count the bench's memory copied by fork before exec."""
     env = dict(
         os.environ,
@@ -87,22 +88,57 @@ def quartiers(data_dir: Path, *args: str) -> tuple[float, int, str]:
             text=True,
             cwd=ROOT,
         )
-        peak = own = pss = 0
+        memory = TreeMemory(proc.pid)
         while proc.poll() is None:
-            own = max(own, _hwm_kb(proc.pid))
-            rss, shared = _tree_kb(proc.pid)
-            peak, pss = max(peak, own, rss), max(pss, shared)
-            time.sleep(0.2)
+            memory.poll()
+            time.sleep(POLL_SECONDS)
         seconds = time.perf_counter() - t
         done = resource.getrusage(resource.RUSAGE_CHILDREN)
         out.seek(0)
         text = out.read()
     if proc.returncode != 0:
         raise RuntimeError(f"quartiers {' '.join(args)} failed:\n{text[-2000:]}")
-    OWN_PEAK_MB[args] = round(own / 1024)
-    TREE_PSS_MB[args] = round(pss / 1024)
+    OWN_PEAK_MB[args] = round(memory.own_kb / 1024)
+    TREE_PSS_MB[args] = round(memory.pss_kb / 1024)
     CPU_SECONDS[args] = done.ru_utime - used.ru_utime + done.ru_stime - used.ru_stime
-    return seconds, round(peak / 1024), text
+    return seconds, round(memory.peak_kb / 1024), text
+
+
+#: The bench shares the command's cores: its polls must cost little. The tree's RSS is read
+#: every POLL_SECONDS from each process's statm (counters the kernel keeps); which processes
+#: make the tree (a scan of /proc), every TREE_SECONDS. Its PSS is read from smaps_rollup,
+#: which walks every page table of the tree: about 18 ms of kernel time for a national run's
+#: tree, charged to the bench, holding each process's memory map meanwhile. Read at every
+#: poll, it took ≈ 3 CPU-seconds from the command's 2 cores, and the national run was 2-3 s
+#: slower (alternated runs); it is now read only near the RSS peak, every PSS_SECONDS at most.
+POLL_SECONDS = 0.2
+TREE_SECONDS = 1.0
+PSS_SECONDS = 2.0
+NEAR_PEAK = 0.97
+_PAGE_KB = os.sysconf("SC_PAGE_SIZE") // 1024
+
+
+class TreeMemory:
+    """Peaks of a process tree's memory, in kB: the sum of its processes' RSS (`peak_kb`,
+    never below the root's own VmHWM), the root's VmHWM (`own_kb`) and the sum of their PSS
+    near the RSS peak (`pss_kb`)."""
+
+    def __init__(self, pid: int) -> None:
+        self.pid = pid
+        self.peak_kb = self.own_kb = self.pss_kb = 0
+        self._tree: list[int] = []
+        self._tree_due = self._pss_due = 0.0
+
+    def poll(self) -> None:
+        now = time.monotonic()
+        if now >= self._tree_due:
+            self._tree, self._tree_due = _tree(self.pid), now + TREE_SECONDS
+        self.own_kb = max(self.own_kb, _hwm_kb(self.pid))
+        rss = _rss_kb(self._tree)
+        self.peak_kb = max(self.peak_kb, self.own_kb, rss)
+        if rss >= NEAR_PEAK * self.peak_kb and now >= self._pss_due:
+            self.pss_kb = max(self.pss_kb, _pss_kb(self._tree))
+            self._pss_due = now + PSS_SECONDS
 
 
 def _hwm_kb(pid: int) -> int:
@@ -115,31 +151,43 @@ def _hwm_kb(pid: int) -> int:
     return 0
 
 
-def _tree_kb(pid: int) -> tuple[int, int]:
-    """Resident memory (RSS, PSS) of a process and of all its descendants, now."""
+def _tree(pid: int) -> list[int]:
+    """A process and all its descendants."""
     children: dict[int, list[int]] = {}
-    for status in Path("/proc").glob("[0-9]*/status"):
-        try:
-            fields = dict(
-                line.split(":", 1) for line in status.read_text().splitlines() if ":" in line
-            )
-            children.setdefault(int(fields["PPid"]), []).append(int(fields["Pid"]))
-        except (OSError, ValueError, KeyError):
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:  # the parent is the second field after the command's name, in parentheses
+            parent = int(stat.read_text().rsplit(")", 1)[1].split()[1])
+        except (OSError, ValueError, IndexError):
             continue
-    rss = pss = 0
-    todo = [pid]
+        children.setdefault(parent, []).append(int(stat.parent.name))
+    tree, todo = [], [pid]
     while todo:
         p = todo.pop()
+        tree.append(p)
         todo += children.get(p, [])
+    return tree
+
+
+def _rss_kb(pids: list[int]) -> int:
+    total = 0
+    for p in pids:
+        try:
+            total += int(Path(f"/proc/{p}/statm").read_text().split()[1]) * _PAGE_KB
+        except (OSError, ValueError, IndexError):
+            continue
+    return total
+
+
+def _pss_kb(pids: list[int]) -> int:
+    total = 0
+    for p in pids:
         try:
             for line in Path(f"/proc/{p}/smaps_rollup").read_text().splitlines():
-                if line.startswith("Rss:"):
-                    rss += int(line.split()[1])
-                elif line.startswith("Pss:"):
-                    pss += int(line.split()[1])
+                if line.startswith("Pss:"):
+                    total += int(line.split()[1])
         except (OSError, ValueError):
             continue
-    return rss, pss
+    return total
 
 
 def stage_seconds(out: str) -> tuple[float, float]:
