@@ -54,18 +54,18 @@ def timed(fn):
     return time.perf_counter() - t, out
 
 
-#: the command's own process's peak (VmHWM, MB), by arguments: beside the tree's in the notes
+#: the command's own process's peak (VmHWM, MiB), by arguments: beside the tree's in the notes
 OWN_PEAK_MB: dict[tuple[str, ...], int] = {}
 #: CPU time (user + system) of the command and of the processes it waited for (dbt, the
 #: helpers), by arguments: less sensitive than seconds to what else runs on the machine
 CPU_SECONDS: dict[tuple[str, ...], float] = {}
-#: the tree's peak in proportional set size (MB), by arguments: the pages of the libraries
+#: the tree's peak in proportional set size (MiB), by arguments: the pages of the libraries
 #: the processes share (polars, DuckDB, Python's) counted once, not once per process
 TREE_PSS_MB: dict[tuple[str, ...], int] = {}
 
 
 def quartiers(data_dir: Path, *args: str) -> tuple[float, int, str]:
-    """Run the `quartiers` command on a data folder: (seconds, peak RSS in MB, stdout).
+    """Run the `quartiers` command on a data folder: (seconds, peak RSS in MiB, stdout).
 
     The peak is the command's own process tree, polled: the largest of its own VmHWM and of
     the sum of the resident memory of it and its children (dbt, the site's helper process);
@@ -363,8 +363,8 @@ def national(work: Path, scale: float) -> tuple[list[dict], Path]:
             seconds,
             rss=rss,
             note=f"reading {read_s:.1f} s, build and publication {build_s:.1f} s "
-            f"({build_steps(data)}); the command's own process {OWN_PEAK_MB[('run',)]:,} MB, "
-            f"the tree {TREE_PSS_MB[('run',)]:,} MB in PSS; {CPU_SECONDS[('run',)]:.1f} "
+            f"({build_steps(data)}); the command's own process {OWN_PEAK_MB[('run',)]:,} MiB, "
+            f"the tree {TREE_PSS_MB[('run',)]:,} MiB in PSS; {CPU_SECONDS[('run',)]:.1f} "
             "CPU-seconds",
         ),
         row("  process_batch alone (reading + checks)", len(paths), rows, t_pure, seconds),
@@ -389,7 +389,7 @@ def one_file(data: Path) -> list[dict]:
             seconds,
             rss=rss,
             note=f"{rewritten} of {len(after)} pages rewritten; {build_steps(data)}; "
-            f"the tree {pss:,} MB in PSS; {cpu:.1f} CPU-seconds",
+            f"the tree {pss:,} MiB in PSS; {cpu:.1f} CPU-seconds",
         ),
         row("  quartiers run, nothing new", 0, None, t_nothing, seconds),
     ]
@@ -425,7 +425,7 @@ def row(what, files, rows, seconds, main=None, *, rss=None, note="") -> dict:
         "files/s": round(files / seconds, 1) if files else None,
         "rows/s": round(rows / seconds) if rows else None,
         "ratio": round(main / seconds, 2) if main else None,
-        "peak RSS (MB)": rss,
+        "peak RSS (MiB)": rss,
         "note": note,
     }
 
@@ -484,7 +484,7 @@ def main(argv: list[str] | None = None) -> list[dict]:
     print(markdown(out))
     print("\n" + json.dumps(out, ensure_ascii=False))
     print(
-        f"\nbench process peak RSS: {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024} MB"
+        f"\nbench process peak RSS: {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024} MiB"
     )
     return out
 
