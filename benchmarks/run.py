@@ -55,13 +55,13 @@ def timed(fn):
 
 
 #: the command's own process's peak (VmHWM, MiB), by arguments: beside the tree's in the notes
-OWN_PEAK_MB: dict[tuple[str, ...], int] = {}
+OWN_PEAK_MIB: dict[tuple[str, ...], int] = {}
 #: CPU time (user + system) of the command and of the processes it waited for (dbt, the
 #: helpers), by arguments: less sensitive than seconds to what else runs on the machine
 CPU_SECONDS: dict[tuple[str, ...], float] = {}
 #: the tree's peak in proportional set size (MiB), by arguments: the pages of the libraries
 #: the processes share (polars, DuckDB, Python's) counted once, not once per process
-TREE_PSS_MB: dict[tuple[str, ...], int] = {}
+TREE_PSS_MIB: dict[tuple[str, ...], int] = {}
 
 
 def quartiers(data_dir: Path, *args: str) -> tuple[float, int, str]:
@@ -69,7 +69,7 @@ def quartiers(data_dir: Path, *args: str) -> tuple[float, int, str]:
 
     The peak is the command's own process tree, polled: the largest of its own VmHWM and of
     the sum of the resident memory of it and its children (dbt, the site's helper process);
-    the same sum in PSS (`TREE_PSS_MB`) counts the libraries they share once, sampled near
+    the same sum in PSS (`TREE_PSS_MIB`) counts the libraries they share once, sampled near
     that peak only (`TreeMemory`).
     The rusage of a child would count the bench's memory copied by fork before exec."""
     env = dict(
@@ -98,8 +98,8 @@ def quartiers(data_dir: Path, *args: str) -> tuple[float, int, str]:
         text = out.read()
     if proc.returncode != 0:
         raise RuntimeError(f"quartiers {' '.join(args)} failed:\n{text[-2000:]}")
-    OWN_PEAK_MB[args] = round(memory.own_kb / 1024)
-    TREE_PSS_MB[args] = round(memory.pss_kb / 1024)
+    OWN_PEAK_MIB[args] = round(memory.own_kb / 1024)
+    TREE_PSS_MIB[args] = round(memory.pss_kb / 1024)
     CPU_SECONDS[args] = done.ru_utime - used.ru_utime + done.ru_stime - used.ru_stime
     return seconds, round(memory.peak_kb / 1024), text
 
@@ -363,8 +363,8 @@ def national(work: Path, scale: float) -> tuple[list[dict], Path]:
             seconds,
             rss=rss,
             note=f"reading {read_s:.1f} s, build and publication {build_s:.1f} s "
-            f"({build_steps(data)}); the command's own process {OWN_PEAK_MB[('run',)]:,} MiB, "
-            f"the tree {TREE_PSS_MB[('run',)]:,} MiB in PSS; {CPU_SECONDS[('run',)]:.1f} "
+            f"({build_steps(data)}); the command's own process {OWN_PEAK_MIB[('run',)]:,} MiB, "
+            f"the tree {TREE_PSS_MIB[('run',)]:,} MiB in PSS; {CPU_SECONDS[('run',)]:.1f} "
             "CPU-seconds",
         ),
         row("  process_batch alone (reading + checks)", len(paths), rows, t_pure, seconds),
@@ -377,7 +377,7 @@ def one_file(data: Path) -> list[dict]:
     extra = work_file(data)
     before = site_files(site)
     seconds, rss, _ = quartiers(data, "run")
-    cpu, pss = CPU_SECONDS[("run",)], TREE_PSS_MB[("run",)]
+    cpu, pss = CPU_SECONDS[("run",)], TREE_PSS_MIB[("run",)]
     after = site_files(site)
     rewritten = sum(1 for k, v in after.items() if before.get(k) != v)
     t_nothing, _, _ = quartiers(data, "run")
