@@ -10,6 +10,7 @@ import duckdb
 import polars as pl
 
 from returns.contract import KINDS, FieldType
+from returns.frames import concat_many
 from returns.privacy import mask_frame
 from returns.process import FileResult
 from survey.tables import SURVEY_TABLES
@@ -176,7 +177,7 @@ def write_batch(
     )
 
     def with_origin(table: str) -> pl.DataFrame:
-        rows = pl.concat(frames[table], how="diagonal_relaxed").rechunk()
+        rows = concat_many(frames[table])
         position = pl.Series([o for o, k in owners[table] for _ in range(k)], dtype=pl.UInt32)
         return pl.concat([rows, origin[position]], how="horizontal").with_columns(
             ingested_at=pl.lit(now, pl.Datetime("us"))
@@ -191,6 +192,7 @@ def write_batch(
                 parts = frames["files"] = register()
             if parts:
                 _insert(con, table, with_origin(table))
+                parts.clear()  # its rows are DuckDB's now: the next table's peak without them
         con.execute("COMMIT")
     except BaseException:
         con.execute("ROLLBACK")
