@@ -22,7 +22,7 @@ from returns.contract import (
     Field,
     Kind,
 )
-from returns.frames import with_constants
+from returns.frames import concat_many, with_constants
 from returns.readers import RawTable
 
 ROW = ["_tid", "line"]  # a row of a batch: which table, which line
@@ -396,7 +396,7 @@ def validate_tables(
         ]
         # One chunk: string and regex kernels run per chunk, and a batch of small files would
         # otherwise make thousands of them.
-        df = pl.concat(frames, how="diagonal_relaxed").rechunk()
+        df = concat_many(frames)
         missing = {f.name: [i for i in ids if f.name in tables[i].missing] for f in kind.fields}
         accepted, violations, keys, over = _validate_frame(
             kind, df, missing, referential, today, max_violations

@@ -1,6 +1,7 @@
 """Eager frame helpers (returns/frames.py): the same frames as polars' own queries."""
 
 import polars as pl
+import pytest
 from polars.testing import assert_frame_equal
 
 from returns.frames import concat_many, with_constants
@@ -24,6 +25,8 @@ def test_concat_by_groups_is_one_concatenation():
         assert got.n_chunks() == 1
     assert expected.columns == ["a", "b", "c", "d", "e"]
     assert expected.schema["a"] == pl.Float64
+    with pytest.raises(ValueError):  # as polars' own, no frame is an error, not an empty frame
+        concat_many([])
 
 
 def test_constant_columns_are_those_of_a_literal():
